@@ -1,0 +1,162 @@
+"""The process's one NATS connection, made in the background so that a service starts without it.
+
+A service must keep serving while NATS is down (M3): `Bus.start()` returns at once, connects when
+it can, and runs the `on_connect` callbacks (ensure streams, bind consumers, watch the registry)
+after the first connection and again after every reconnect, since a restarted server forgets
+watchers and may have lost non-persistent state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+
+import nats
+import structlog
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from nats.js.api import StorageType, StreamConfig
+from nats.js.errors import BadRequestError, NotFoundError
+
+from bazaar_chassis.errors import Unavailable
+
+OnConnect = Callable[["Bus"], Awaitable[None]]
+
+_log = structlog.get_logger("bazaar.bus")
+
+DUPLICATE_WINDOW_SECONDS = 3600.0  # an outbox retried within this window is deduplicated
+RETRY_SECONDS = 0.5
+
+
+class Bus:
+    """Connection lifecycle and JetStream handles; everything else builds on `js`."""
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        name: str,
+        user: str | None = None,
+        password: str | None = None,
+        stream_replicas: int = 1,
+    ) -> None:
+        self._url = url
+        self._name = name
+        self._user = user
+        self._password = password
+        self.stream_replicas = stream_replicas
+        self._client: Client | None = None
+        self._js: JetStreamContext | None = None
+        self._on_connect: list[OnConnect] = []
+        self._connected = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._callbacks_running: asyncio.Task[None] | None = None
+
+    def on_connect(self, callback: OnConnect) -> None:
+        """Run `callback` after every (re)connection; it must be idempotent."""
+        self._on_connect.append(callback)
+
+    @property
+    def connected(self) -> bool:
+        return self._client is not None and self._client.is_connected
+
+    @property
+    def client(self) -> Client:
+        if self._client is None or not self._client.is_connected:
+            raise Unavailable("the event bus (NATS) is not reachable right now")
+        return self._client
+
+    @property
+    def js(self) -> JetStreamContext:
+        if self._js is None or not self.connected:
+            raise Unavailable("the event bus (NATS) is not reachable right now")
+        return self._js
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._connect_until_done(), name="bus-connect")
+
+    async def wait_connected(self, timeout: float) -> None:
+        await asyncio.wait_for(self._connected.wait(), timeout)
+
+    async def _connect_until_done(self) -> None:
+        while self._client is None:
+            try:
+                client = await nats.connect(
+                    self._url,
+                    name=self._name,
+                    user=self._user,
+                    password=self._password,
+                    allow_reconnect=True,
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=RETRY_SECONDS,
+                    connect_timeout=2,
+                    ping_interval=5,
+                    max_outstanding_pings=2,
+                    error_cb=self._on_error,
+                    disconnected_cb=self._on_disconnected,
+                    reconnected_cb=self._on_reconnected,
+                )
+            except Exception as exc:  # the server is not there yet: keep serving, keep trying
+                _log.debug("bus connect failed", error=str(exc))
+                await asyncio.sleep(RETRY_SECONDS)
+                continue
+            self._client = client
+            self._js = client.jetstream()
+            _log.info("bus connected", url=self._url)
+            await self._run_callbacks()
+
+    async def _run_callbacks(self) -> None:
+        self._connected.set()
+        for callback in self._on_connect:
+            while self.connected:
+                try:
+                    await callback(self)
+                    break
+                except Exception as exc:
+                    _log.warning("bus on_connect step failed, retrying", error=str(exc))
+                    await asyncio.sleep(RETRY_SECONDS)
+
+    async def _on_error(self, exc: Exception) -> None:
+        _log.debug("bus error", error=str(exc))
+
+    async def _on_disconnected(self) -> None:
+        self._connected.clear()
+        _log.warning("bus disconnected")
+
+    async def _on_reconnected(self) -> None:
+        _log.info("bus reconnected")
+        if self._callbacks_running is None or self._callbacks_running.done():
+            self._callbacks_running = asyncio.create_task(self._run_callbacks())
+
+    async def ensure_stream(self, name: str, subjects: list[str]) -> None:
+        """Create the stream, or bring an existing one's subjects and limits up to date."""
+        config = StreamConfig(
+            name=name,
+            subjects=subjects,
+            storage=StorageType.FILE,
+            duplicate_window=DUPLICATE_WINDOW_SECONDS,
+            num_replicas=self.stream_replicas,
+        )
+        try:
+            await self.js.stream_info(name)
+        except NotFoundError:
+            try:
+                await self.js.add_stream(config)
+                return
+            except BadRequestError:  # created concurrently by another instance
+                pass
+        await self.js.update_stream(config)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._callbacks_running is not None:
+            self._callbacks_running.cancel()
+        if self._client is not None and not self._client.is_closed:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._client.drain(), 2)
+            with contextlib.suppress(Exception):
+                await self._client.close()

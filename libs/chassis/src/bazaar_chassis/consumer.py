@@ -1,0 +1,197 @@
+"""Durable JetStream consumers: one per (consuming service, producer stream), shared by every
+instance and version of the service, so each event is handled by exactly one of them.
+
+A fetched batch is applied in one transaction, each event in its own savepoint together with its
+inbox entry; messages are acked only after that commit. A failing event is `nak`ed with a growing
+delay; after `max_deliver` attempts (or at once, if it is not even a CloudEvent) it is copied to
+the dead-letter stream `DLQ` (`bazaar.dlq.<service>`) with the error attached, and terminated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Mapping
+
+import structlog
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from bazaar_chassis import inbox
+from bazaar_chassis.bus import Bus
+from bazaar_chassis.database import Database
+from bazaar_chassis.envelope import (
+    SUBJECT_PREFIX,
+    Event,
+    MalformedEvent,
+    stream_name,
+)
+from bazaar_chassis.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+Handler = Callable[[Event, UnitOfWork], Awaitable[None]]
+OutcomeObserver = Callable[[str], None]
+"""Told each event's outcome: processed, duplicate, failed or dead_lettered (for metrics)."""
+
+DLQ_STREAM = "DLQ"
+FETCH_BATCH = 100
+RETRY_SECONDS = 1.0
+
+_log = structlog.get_logger("bazaar.consumer")
+
+
+class EventConsumer:
+    """Binds the service's durables and applies events to its handlers."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        bus: Bus,
+        database: Database,
+        units: UnitOfWorkFactory,
+        handlers: Mapping[str, Handler],
+        max_deliver: int = 5,
+        ack_wait_seconds: float = 30.0,
+        observe: OutcomeObserver = lambda outcome: None,
+    ) -> None:
+        self._service = service
+        self._bus = bus
+        self._database = database
+        self._units = units
+        self._handlers = dict(handlers)
+        self._max_deliver = max_deliver
+        self._ack_wait = ack_wait_seconds
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._observe = observe
+        self.bound: set[str] = set()
+
+    @property
+    def producers(self) -> list[str]:
+        return sorted({name.split(".", 1)[0] for name in self._handlers})
+
+    async def on_connect(self, bus: Bus) -> None:
+        """Start one consuming task per producer stream (once; they survive reconnects)."""
+        await bus.ensure_stream(DLQ_STREAM, [f"{SUBJECT_PREFIX}.dlq.>"])
+        for producer in self.producers:
+            task = self._tasks.get(producer)
+            if task is None or task.done():
+                self._tasks[producer] = asyncio.create_task(
+                    self._consume_forever(producer), name=f"consume-{producer}"
+                )
+
+    async def stop(self) -> None:
+        for task in self._tasks.values():
+            task.cancel()
+        for task in self._tasks.values():
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def _config(self, producer: str) -> ConsumerConfig:
+        subjects = sorted(
+            f"{SUBJECT_PREFIX}.{name}" for name in self._handlers if name.startswith(producer + ".")
+        )
+        return ConsumerConfig(
+            durable_name=self._service,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=self._ack_wait,
+            max_deliver=self._max_deliver + 1,  # the last delivery is the one we dead-letter
+            filter_subjects=subjects,
+            max_ack_pending=1000,
+        )
+
+    async def _consume_forever(self, producer: str) -> None:
+        stream = stream_name(producer)
+        while True:
+            try:
+                await self._bus.js.add_consumer(stream, self._config(producer))
+                subscription = await self._bus.js.pull_subscribe_bind(
+                    durable=self._service, stream=stream
+                )
+                self.bound.add(producer)
+                _log.info("consumer bound", stream=stream, durable=self._service)
+                while True:
+                    try:
+                        messages = await subscription.fetch(FETCH_BATCH, timeout=2)
+                    except (NatsTimeoutError, TimeoutError):
+                        continue
+                    await self._apply(messages)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # stream not there yet, bus down, ...: retry
+                self.bound.discard(producer)
+                _log.debug("consumer not bound yet", stream=stream, error=str(exc))
+                await asyncio.sleep(RETRY_SECONDS)
+
+    async def _apply(self, messages: list[Msg]) -> None:
+        applied: list[Msg] = []
+        failed: list[tuple[Msg, str]] = []
+        try:
+            async with self._units() as uow:
+                for message in messages:
+                    error = await self._apply_one(message, uow)
+                    if error is None:
+                        applied.append(message)
+                    else:
+                        failed.append((message, error))
+        except Exception as exc:  # the commit itself failed: nothing was applied
+            _log.warning("consumer batch commit failed", error=str(exc))
+            failed = [(m, f"commit failed: {exc}") for m in messages]
+            applied = []
+        for message in applied:
+            await message.ack()
+        for message, error in failed:
+            await self._retry_or_dead_letter(message, error)
+
+    async def _apply_one(self, message: Msg, uow: UnitOfWork) -> str | None:
+        """Apply one event inside a savepoint; return an error description or None."""
+        try:
+            event = Event.from_json(message.data)
+        except MalformedEvent as exc:
+            return f"malformed: {exc}"
+        handler = self._handlers.get(event.name)
+        if handler is None:  # an event type we no longer need: nothing to do
+            return None
+        emitted_before = len(uow.events)
+        try:
+            async with uow.connection.begin_nested():
+                fresh = await inbox.claim(
+                    self._database, uow.connection, consumer=self._service, event_id=event.id
+                )
+                if fresh:
+                    await handler(event, uow)
+        except Exception as exc:
+            del uow.events[emitted_before:]
+            _log.warning("event handler failed", type=event.type, id=event.id, error=repr(exc))
+            return repr(exc)
+        self._observe("processed" if fresh else "duplicate")
+        return None
+
+    async def _retry_or_dead_letter(self, message: Msg, error: str) -> None:
+        self._observe("failed")
+        delivered = message.metadata.num_delivered
+        if error.startswith("malformed") or delivered >= self._max_deliver:
+            await self._dead_letter(message, error)
+            return
+        await message.nak(delay=min(0.5 * 2 ** (delivered - 1), 30.0))
+
+    async def _dead_letter(self, message: Msg, error: str) -> None:
+        headers = {
+            "Bazaar-Error": error[:1000],
+            "Bazaar-Original-Subject": message.subject,
+            "Bazaar-Stream": message.metadata.stream,
+            "Bazaar-Consumer": self._service,
+            "Bazaar-Deliveries": str(message.metadata.num_delivered),
+        }
+        try:
+            await self._bus.js.publish(
+                f"{SUBJECT_PREFIX}.dlq.{self._service}", message.data, headers=headers
+            )
+        except Exception as exc:  # keep the message; JetStream will redeliver it
+            _log.error("dead-lettering failed", error=str(exc))
+            await message.nak(delay=RETRY_SECONDS)
+            return
+        self._observe("dead_lettered")
+        _log.error("event dead-lettered", subject=message.subject, error=error)
+        await message.term()

@@ -1,0 +1,103 @@
+"""A service's own database: async SQLAlchemy engines with the right settings per dialect.
+
+SQLite (the embedded default) gets WAL, a busy timeout and `BEGIN IMMEDIATE` for writes, so that
+several instances or versions of one service can share its file without "database is locked"
+surprises; reads run on separate connections and see a consistent snapshot. PostgreSQL gets one
+pooled engine. Either way, callers only see `transaction()` (write) and `snapshot()` (read).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Table, event, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from bazaar_chassis.migrations import upgrade_to_heads
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+def _sqlite_engine(url: str, *, begin: str, pool_size: int) -> AsyncEngine:
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_pre_ping=False)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, see below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL mode
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql(begin)
+
+    return engine
+
+
+class Database:
+    """The engines of one service's database and the two ways to use them."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        parsed = make_url(url)
+        self.dialect = parsed.get_backend_name()
+        if self.dialect == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # One writer connection per process: writes queue in the pool instead of spinning
+            # on SQLite's file lock; BEGIN IMMEDIATE takes the lock up front across processes.
+            self._writer = _sqlite_engine(url, begin="BEGIN IMMEDIATE", pool_size=1)
+            self._reader = _sqlite_engine(url, begin="BEGIN", pool_size=4)
+        elif self.dialect == "postgresql":
+            self._writer = create_async_engine(url, pool_size=10, max_overflow=10)
+            self._reader = self._writer
+        else:
+            raise ValueError(f"unsupported database URL {parsed.render_as_string()!r}")
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction: committed when the block ends, rolled back if it raises."""
+        async with self._writer.begin() as connection:
+            yield connection
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[AsyncConnection]:
+        """A read-only view that stays consistent for the whole block."""
+        async with self._reader.connect() as connection:
+            yield connection
+
+    def insert(self, table: Table) -> Any:
+        """A dialect INSERT that supports `on_conflict_do_update/nothing` (upserts)."""
+        if self.dialect == "sqlite":
+            return sqlite.insert(table)
+        return postgresql.insert(table)
+
+    async def migrate(self, version_locations: list[Path]) -> None:
+        """Bring the schema to the newest revision of every migration branch, once per DB."""
+        async with self._writer.begin() as connection:
+            if self.dialect == "postgresql":
+                # Serialise concurrent starts of several instances on the same database.
+                await connection.execute(text("SELECT pg_advisory_xact_lock(727272)"))
+            await connection.run_sync(upgrade_to_heads, version_locations)
+
+    async def ping(self) -> bool:
+        try:
+            async with self._reader.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception:
+            return False
+        return True
+
+    async def close(self) -> None:
+        await self._writer.dispose()
+        if self._reader is not self._writer:
+            await self._reader.dispose()

@@ -1,0 +1,47 @@
+"""Idempotent inbox: remembers which events a consumer has applied, in the same transaction.
+
+The key is (consumer, event id): a redelivered or re-published event is recognised and skipped,
+so each fact changes a service's state at most once, whatever JetStream redelivers.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Column, DateTime, String, Table, delete
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bazaar_chassis.database import Database
+from bazaar_chassis.outbox import chassis_metadata
+
+inbox_table = Table(
+    "inbox",
+    chassis_metadata,
+    Column("consumer", String(100), primary_key=True),
+    Column("event_id", String(64), primary_key=True),
+    Column("processed_at", DateTime(timezone=True), nullable=False),
+)
+
+RETENTION = timedelta(days=7)
+
+
+async def claim(
+    database: Database, connection: AsyncConnection, *, consumer: str, event_id: str
+) -> bool:
+    """Mark the event as processed by `consumer`; False if it already was (skip it then)."""
+    statement = (
+        database.insert(inbox_table)
+        .values(consumer=consumer, event_id=event_id, processed_at=datetime.now(UTC))
+        .on_conflict_do_nothing()
+    )
+    result = await connection.execute(statement)
+    return bool(result.rowcount)
+
+
+async def forget_older_than(connection: AsyncConnection, *, now: datetime | None = None) -> int:
+    """Drop entries past the retention period (longer than any redelivery or replay window)."""
+    cutoff = (now or datetime.now(UTC)) - RETENTION
+    result = await connection.execute(
+        delete(inbox_table).where(inbox_table.c.processed_at < cutoff)
+    )
+    return int(result.rowcount or 0)

@@ -1,0 +1,127 @@
+"""Service discovery: each instance announces itself in the NATS KV bucket `services`.
+
+The entry says what the instance is (name, implementation version, API majors, URL, OpenAPI URL,
+events published and consumed) and is re-put every heartbeat. Readers treat an entry whose last
+heartbeat is older than `STALE_AFTER_SECONDS` as gone; the bucket's max age removes it for good.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import asdict, dataclass, field
+
+import orjson
+import structlog
+from nats.js.api import KeyValueConfig, StorageType
+from nats.js.errors import BucketNotFoundError, KeyNotFoundError, NotFoundError
+from nats.js.kv import KeyValue
+
+from bazaar_chassis.bus import Bus
+
+BUCKET = "services"
+STALE_AFTER_SECONDS = 6.0
+BUCKET_MAX_AGE_SECONDS = 60.0
+
+_log = structlog.get_logger("bazaar.registry")
+
+
+@dataclass(frozen=True, slots=True)
+class Instance:
+    """What the registry knows about one running instance of one service version."""
+
+    service: str
+    version: str
+    instance_id: str
+    url: str
+    majors: list[int]
+    default_major: int
+    openapi_url: str
+    publishes: list[str] = field(default_factory=list)
+    consumes: list[str] = field(default_factory=list)
+    deprecated_majors: list[int] = field(default_factory=list)
+    started_at: float = field(default_factory=time.time)
+    heartbeat_at: float = field(default_factory=time.time)
+
+    @property
+    def key(self) -> str:
+        return f"{self.service}.{self.instance_id}"
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, payload: bytes) -> Instance:
+        return cls(**orjson.loads(payload))
+
+    def is_alive(self, now: float | None = None) -> bool:
+        return (now or time.time()) - self.heartbeat_at < STALE_AFTER_SECONDS
+
+
+async def services_bucket(bus: Bus) -> KeyValue:
+    """Open the registry bucket, creating it the first time anyone needs it."""
+    try:
+        return await bus.js.key_value(BUCKET)
+    except (BucketNotFoundError, NotFoundError):
+        return await bus.js.create_key_value(
+            KeyValueConfig(
+                bucket=BUCKET,
+                history=1,
+                ttl=BUCKET_MAX_AGE_SECONDS,
+                storage=StorageType.MEMORY,
+                replicas=bus.stream_replicas,
+            )
+        )
+
+
+async def live_instances(bus: Bus) -> list[Instance]:
+    """Every instance whose heartbeat is recent, read once from the bucket."""
+    bucket = await services_bucket(bus)
+    try:
+        keys = await bucket.keys()
+    except NotFoundError:
+        return []
+    instances = []
+    for key in keys:
+        with contextlib.suppress(KeyNotFoundError):
+            entry = await bucket.get(key)
+            if entry.value:
+                instance = Instance.from_json(entry.value)
+                if instance.is_alive():
+                    instances.append(instance)
+    return instances
+
+
+class Registration:
+    """Keeps this instance's entry fresh while the process runs."""
+
+    def __init__(self, *, bus: Bus, instance: Instance, heartbeat_seconds: float) -> None:
+        self._bus = bus
+        self._instance = instance
+        self._heartbeat = heartbeat_seconds
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._beat(), name="registry-heartbeat")
+
+    async def _beat(self) -> None:
+        while True:
+            if self._bus.connected:
+                try:
+                    bucket = await services_bucket(self._bus)
+                    entry = Instance(**{**asdict(self._instance), "heartbeat_at": time.time()})
+                    await bucket.put(entry.key, entry.to_json())
+                except Exception as exc:
+                    _log.debug("heartbeat failed", error=str(exc))
+            await asyncio.sleep(self._heartbeat)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._bus.connected:
+            with contextlib.suppress(Exception):
+                bucket = await services_bucket(self._bus)
+                await bucket.delete(self._instance.key)

@@ -1,0 +1,257 @@
+"""The service factory: from a `ServiceDefinition` to a running FastAPI app with everything wired.
+
+A service's composition root builds a `ServiceDefinition` (what it is: name, version, API routers
+per major, migrations, events published, handlers for events consumed, background jobs);
+`create_app` adds what every service has: `/healthz`, `/readyz`, `/metrics`, problem+json errors,
+request ids, logs, traces, the outbox relay, durable consumers and the registry heartbeat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from opentelemetry.trace import Tracer
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from bazaar_chassis.bus import Bus
+from bazaar_chassis.consumer import EventConsumer, Handler
+from bazaar_chassis.database import Database
+from bazaar_chassis.envelope import producer_subjects, stream_name
+from bazaar_chassis.http_middleware import ObservabilityMiddleware
+from bazaar_chassis.logs import configure_logging
+from bazaar_chassis.metrics import ServiceMetrics
+from bazaar_chassis.outbox import OutboxRelay
+from bazaar_chassis.problems import install_problem_handlers
+from bazaar_chassis.registry import Instance, Registration
+from bazaar_chassis.settings import ServiceSettings
+from bazaar_chassis.tracing import build_tracer
+from bazaar_chassis.unit_of_work import UnitOfWorkFactory
+
+BackgroundJob = Callable[["Runtime"], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    """Everything that makes one service what it is; built by the service's composition root."""
+
+    name: str
+    version: str
+    description: str
+    apis: Mapping[int, APIRouter]
+    default_major: int = 1
+    deprecated_majors: frozenset[int] = frozenset()
+    migrations: Path | None = None
+    publishes: Sequence[str] = ()
+    handlers: Mapping[str, Handler] = field(default_factory=dict)
+    background: Sequence[BackgroundJob] = ()
+
+
+@dataclass
+class Runtime:
+    """The live dependencies of one service instance, reachable from routes and jobs."""
+
+    definition: ServiceDefinition
+    settings: ServiceSettings
+    database: Database
+    bus: Bus
+    relay: OutboxRelay
+    unit_of_work: UnitOfWorkFactory
+    consumer: EventConsumer
+    metrics: ServiceMetrics
+    tracer: Tracer
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @property
+    def source(self) -> str:
+        return f"/{self.definition.name}/{self.definition.version}"
+
+    def spawn(self, job: Callable[[], Awaitable[None]], name: str) -> None:
+        """Run `job` for the lifetime of the instance."""
+        self.tasks.append(asyncio.create_task(job(), name=name))  # type: ignore[arg-type]
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def _build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> Runtime:
+    database = Database(settings.database_url_for(definition.name))
+    bus = Bus(
+        url=settings.nats_url,
+        name=f"{definition.name}/{definition.version}/{settings.instance_id}",
+        user=settings.nats_user,
+        password=settings.nats_password,
+    )
+    relay = OutboxRelay(database=database, bus=bus, poll_seconds=settings.outbox_poll_seconds)
+    units = UnitOfWorkFactory(
+        database=database,
+        source=f"/{definition.name}/{definition.version}",
+        after_commit=relay.wake,
+    )
+    metrics = ServiceMetrics()
+    labels = (definition.name, definition.version)
+    consumer = EventConsumer(
+        service=definition.name,
+        bus=bus,
+        database=database,
+        units=units,
+        handlers=definition.handlers,
+        max_deliver=settings.consumer_max_deliver,
+        observe=lambda outcome: metrics.events_consumed.labels(*labels, outcome).inc(),
+    )
+    return Runtime(
+        definition=definition,
+        settings=settings,
+        database=database,
+        bus=bus,
+        relay=relay,
+        unit_of_work=units,
+        consumer=consumer,
+        metrics=metrics,
+        tracer=build_tracer(service=definition.name, version=definition.version),
+    )
+
+
+def _instance(runtime: Runtime) -> Instance:
+    definition, settings = runtime.definition, runtime.settings
+    url = f"http://{settings.public_host or settings.host}:{settings.port}"
+    return Instance(
+        service=definition.name,
+        version=definition.version,
+        instance_id=settings.instance_id,
+        url=url,
+        majors=sorted(definition.apis),
+        default_major=definition.default_major,
+        deprecated_majors=sorted(definition.deprecated_majors),
+        openapi_url=f"{url}/openapi.json",
+        publishes=sorted(definition.publishes),
+        consumes=sorted(definition.handlers),
+    )
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    runtime: Runtime = app.state.runtime
+    definition = runtime.definition
+    migrations = [definition.migrations] if definition.migrations else []
+    await runtime.database.migrate(migrations)
+
+    if definition.publishes:
+        producer = definition.name
+
+        async def ensure_own_stream(bus: Bus) -> None:
+            await bus.ensure_stream(stream_name(producer), [producer_subjects(producer)])
+
+        runtime.bus.on_connect(ensure_own_stream)
+
+    async def publish_pending(_bus: Bus) -> None:
+        runtime.relay.wake()
+
+    runtime.bus.on_connect(publish_pending)
+    if definition.handlers:
+        runtime.bus.on_connect(runtime.consumer.on_connect)
+    await runtime.bus.start()
+    runtime.spawn(runtime.relay.run, "outbox-relay")
+    for job in definition.background:
+        runtime.spawn(lambda job=job: job(runtime), getattr(job, "__name__", "job"))  # type: ignore[misc]
+    registration: Registration | None = None
+    if runtime.settings.port:
+        registration = Registration(
+            bus=runtime.bus,
+            instance=_instance(runtime),
+            heartbeat_seconds=runtime.settings.heartbeat_seconds,
+        )
+        await registration.start()
+    try:
+        yield
+    finally:
+        if registration is not None:
+            await registration.stop()
+        for task in runtime.tasks:
+            task.cancel()
+        for task in runtime.tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await runtime.consumer.stop()
+        await runtime.bus.close()
+        await runtime.database.close()
+
+
+def _platform_routes(app: FastAPI) -> None:
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "alive"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(runtime: RuntimeDep, response: Response) -> dict[str, Any]:
+        database_ok = await runtime.database.ping()
+        bus_ok = runtime.bus.connected
+        wanted = set(runtime.consumer.producers)
+        consumers_ok = wanted <= runtime.consumer.bound
+        if not database_ok:
+            status = "unavailable"
+            response.status_code = 503
+        elif bus_ok and consumers_ok:
+            status = "ready"
+        else:
+            status = "degraded"  # still serving; writes wait in the outbox
+        return {
+            "status": status,
+            "service": runtime.definition.name,
+            "version": runtime.definition.version,
+            "checks": {
+                "database": database_ok,
+                "bus": bus_ok,
+                "consumers": sorted(runtime.consumer.bound),
+            },
+        }
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics(runtime: RuntimeDep) -> Response:
+        labels = (runtime.definition.name, runtime.definition.version)
+        runtime.metrics.bus_connected.labels(*labels).set(1 if runtime.bus.connected else 0)
+        with contextlib.suppress(Exception):
+            runtime.metrics.outbox_backlog.labels(*labels).set(await runtime.relay.backlog())
+        return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def create_app(definition: ServiceDefinition, settings: ServiceSettings | None = None) -> FastAPI:
+    """Assemble the FastAPI app of one service instance (nothing starts until its lifespan)."""
+    settings = settings or ServiceSettings()
+    configure_logging(service=definition.name, version=definition.version, level=settings.log_level)
+    runtime = _build_runtime(definition, settings)
+    app = FastAPI(
+        title=f"Bazaar {definition.name}",
+        version=definition.version,
+        description=definition.description,
+        lifespan=_lifespan,
+    )
+    app.state.runtime = runtime
+    install_problem_handlers(app)
+    _platform_routes(app)
+    for major, router in sorted(definition.apis.items()):
+        app.include_router(
+            router,
+            prefix=f"/{definition.name}/{major}",
+            tags=[f"{definition.name} v{major}"],
+            deprecated=major in definition.deprecated_majors or None,
+        )
+    app.add_middleware(
+        ObservabilityMiddleware,
+        service=definition.name,
+        version=definition.version,
+        metrics=runtime.metrics,
+        tracer=runtime.tracer,
+    )
+    return app

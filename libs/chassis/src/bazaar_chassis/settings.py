@@ -1,0 +1,59 @@
+"""Process settings, read from `BAZAAR_*` environment variables (pydantic-settings).
+
+One class serves every service: what differs between services (name, version, majors) is code
+in the service's composition root, what differs between deployments is here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEMO_SECRET = "bazaar-demo-insecure"  # noqa: S105 - refused outside development mode, see below
+
+
+class ServiceSettings(BaseSettings):
+    """Where this process finds its database, its bus and its peers, and how it listens."""
+
+    model_config = SettingsConfigDict(env_prefix="BAZAAR_", extra="ignore")
+
+    mode: Literal["development", "production"] = "development"
+    data_dir: Path = Path(".bazaar")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy async URL; default: a SQLite file <data_dir>/<service>.db",
+    )
+    nats_url: str = "nats://127.0.0.1:4222"
+    nats_user: str | None = None
+    nats_password: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 0
+    public_host: str | None = Field(
+        default=None, description="host the gateway should use to reach this instance"
+    )
+    instance_id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
+    gateway_url: str = "http://127.0.0.1:8000"
+    client_secret: str = DEMO_SECRET
+    log_level: str = "info"
+    heartbeat_seconds: float = 2.0
+    outbox_poll_seconds: float = 1.0
+    consumer_max_deliver: int = 5
+
+    @model_validator(mode="after")
+    def _refuse_demo_secrets_in_production(self) -> ServiceSettings:
+        if self.mode == "production" and self.client_secret == DEMO_SECRET:
+            raise ValueError(
+                "BAZAAR_CLIENT_SECRET must be set in production mode (the demo secret is refused)"
+            )
+        return self
+
+    def database_url_for(self, service: str) -> str:
+        """The configured URL, or this service's own SQLite file in the data dir."""
+        if self.database_url:
+            return self.database_url
+        path = (self.data_dir / f"{service}.db").resolve()
+        return f"sqlite+aiosqlite:///{path}"

@@ -1,0 +1,11 @@
+"""Test helpers for Bazaar services: real NATS, throwaway databases, in-process apps, probes.
+
+The pytest plugin (`bazaar_chassis.testing.plugin`, registered as a `pytest11` entry point) gives
+every test in the workspace the fixtures; the helpers here are importable for custom setups.
+"""
+
+from bazaar_chassis.testing.apps import running_app
+from bazaar_chassis.testing.probe import EventProbe
+from bazaar_chassis.testing.waiting import eventually
+
+__all__ = ["EventProbe", "eventually", "running_app"]

@@ -1,0 +1,35 @@
+"""OpenTelemetry tracing: a tracer per service instance, every span tagged with its version.
+
+Spans carry `service.name` and `service.version` (M10: one trace across cart 13.2 and inventory
+19.1 shows both). Context crosses HTTP with W3C `traceparent` and events with the CloudEvents
+`traceparent` extension (see `unit_of_work.current_traceparent`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from opentelemetry import context as otel_context
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.trace import Tracer
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+_PROPAGATOR = TraceContextTextMapPropagator()
+
+
+def build_tracer(
+    *, service: str, version: str, processors: list[SpanProcessor] | None = None
+) -> Tracer:
+    """A tracer whose spans name this service and version; exporters are passed as processors."""
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": service, "service.version": version})
+    )
+    for processor in processors or []:
+        provider.add_span_processor(processor)
+    return provider.get_tracer("bazaar", version)
+
+
+def extract_context(carrier: Mapping[str, str]) -> otel_context.Context:
+    """The remote parent described by a `traceparent` entry, if any."""
+    return _PROPAGATOR.extract(carrier)
