@@ -5,6 +5,7 @@ it raises the error types of `errors`, writes through `Runtime.unit_of_work()` a
 `Runtime.database.snapshot()`.
 """
 
+from bazaar_chassis.columns import UtcDateTime
 from bazaar_chassis.envelope import Event
 from bazaar_chassis.errors import (
     Conflict,
@@ -35,5 +36,6 @@ __all__ = [
     "Unauthorized",
     "Unavailable",
     "UnitOfWork",
+    "UtcDateTime",
     "create_app",
 ]

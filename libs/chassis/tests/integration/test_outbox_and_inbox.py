@@ -41,6 +41,7 @@ async def test_a_write_accepted_while_the_bus_is_down_is_published_once_after_a_
     nats_server.start()
     second = notes_app()
     async with running_app(second):
+
         async def stream_has_the_event() -> bool:
             return await stream_messages(nats_server, "NOTES") == 1
 
@@ -66,11 +67,11 @@ async def test_a_crash_after_publish_but_before_the_row_is_removed_does_not_dupl
             row = (await connection.execute(select(outbox_table))).one()
     nats_server.start()
     # What the relay did before "crashing": the publish reached the stream, the delete did not.
-    client = await nats.connect(nats_server.url)
-    js = client.jetstream()
+    raw = await nats.connect(nats_server.url)
+    js = raw.jetstream()
     await js.add_stream(name="NOTES", subjects=["bazaar.notes.>"], duplicate_window=3600)
     await js.publish(row.subject, row.payload, headers={"Nats-Msg-Id": row.event_id})
-    await client.close()
+    await raw.close()
 
     second = notes_app()
     async with running_app(second):

@@ -1,0 +1,1 @@
+"""Bazaar product service: the system of record for product data."""

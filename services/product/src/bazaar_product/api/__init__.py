@@ -1,0 +1,1 @@
+"""HTTP APIs of the product service, one module per major version."""
