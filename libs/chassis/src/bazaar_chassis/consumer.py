@@ -20,7 +20,6 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from bazaar_chassis import inbox
 from bazaar_chassis.bus import Bus
-from bazaar_chassis.database import Database
 from bazaar_chassis.envelope import (
     SUBJECT_PREFIX,
     Event,
@@ -48,7 +47,6 @@ class EventConsumer:
         *,
         service: str,
         bus: Bus,
-        database: Database,
         units: UnitOfWorkFactory,
         handlers: Mapping[str, Handler],
         max_deliver: int = 5,
@@ -57,7 +55,6 @@ class EventConsumer:
     ) -> None:
         self._service = service
         self._bus = bus
-        self._database = database
         self._units = units
         self._handlers = dict(handlers)
         self._max_deliver = max_deliver
@@ -157,7 +154,7 @@ class EventConsumer:
         try:
             async with uow.connection.begin_nested():
                 fresh = await inbox.claim(
-                    self._database, uow.connection, consumer=self._service, event_id=event.id
+                    uow.connection, consumer=self._service, event_id=event.id
                 )
                 if fresh:
                     await handler(event, uow)

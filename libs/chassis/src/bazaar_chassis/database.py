@@ -23,6 +23,13 @@ from bazaar_chassis.migrations import upgrade_to_heads
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
+def dialect_insert(connection: AsyncConnection, table: Table) -> Any:
+    """An INSERT for the connection's dialect, with `on_conflict_do_update/nothing` (upserts)."""
+    if connection.dialect.name == "sqlite":
+        return sqlite.insert(table)
+    return postgresql.insert(table)
+
+
 def _sqlite_engine(url: str, *, begin: str, pool_size: int) -> AsyncEngine:
     engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_pre_ping=False)
 

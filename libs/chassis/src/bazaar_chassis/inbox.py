@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Column, DateTime, String, Table, delete
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bazaar_chassis.database import Database
+from bazaar_chassis.database import dialect_insert
 from bazaar_chassis.outbox import chassis_metadata
 
 inbox_table = Table(
@@ -25,12 +25,10 @@ inbox_table = Table(
 RETENTION = timedelta(days=7)
 
 
-async def claim(
-    database: Database, connection: AsyncConnection, *, consumer: str, event_id: str
-) -> bool:
+async def claim(connection: AsyncConnection, *, consumer: str, event_id: str) -> bool:
     """Mark the event as processed by `consumer`; False if it already was (skip it then)."""
     statement = (
-        database.insert(inbox_table)
+        dialect_insert(connection, inbox_table)
         .values(consumer=consumer, event_id=event_id, processed_at=datetime.now(UTC))
         .on_conflict_do_nothing()
     )

@@ -27,6 +27,7 @@ from bazaar_chassis.envelope import producer_subjects, stream_name
 from bazaar_chassis.http_middleware import ObservabilityMiddleware
 from bazaar_chassis.logs import configure_logging
 from bazaar_chassis.metrics import ServiceMetrics
+from bazaar_chassis.outbound import ServiceClient
 from bazaar_chassis.outbox import OutboxRelay
 from bazaar_chassis.problems import install_problem_handlers
 from bazaar_chassis.registry import Instance, Registration
@@ -66,6 +67,7 @@ class Runtime:
     consumer: EventConsumer
     metrics: ServiceMetrics
     tracer: Tracer
+    http: ServiceClient
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @property
@@ -104,7 +106,6 @@ def _build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> 
     consumer = EventConsumer(
         service=definition.name,
         bus=bus,
-        database=database,
         units=units,
         handlers=definition.handlers,
         max_deliver=settings.consumer_max_deliver,
@@ -120,6 +121,7 @@ def _build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> 
         consumer=consumer,
         metrics=metrics,
         tracer=build_tracer(service=definition.name, version=definition.version),
+        http=ServiceClient(base_url=settings.gateway_url),
     )
 
 
@@ -184,6 +186,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         await runtime.consumer.stop()
+        await runtime.http.close()
         await runtime.bus.close()
         await runtime.database.close()
 

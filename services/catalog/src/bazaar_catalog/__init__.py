@@ -1,0 +1,1 @@
+"""Bazaar catalog service: the denormalized read model of products, prices, stock, categories."""

@@ -1,0 +1,1 @@
+"""HTTP APIs of the catalog service, one module per major version."""

@@ -1,0 +1,28 @@
+"""Composition root of the catalog service."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from bazaar_catalog.api import v1
+from bazaar_catalog.consumers import HANDLERS
+from bazaar_chassis import ServiceDefinition, ServiceSettings, create_app
+
+DEFINITION = ServiceDefinition(
+    name="catalog",
+    version=version("bazaar-catalog"),
+    description=(
+        "The product-catalog read model (M6): products, prices, stock and categories, "
+        "denormalized from events so that a category page is one call."
+    ),
+    apis={1: v1.router},
+    migrations=Path(__file__).parent / "migrations" / "versions",
+    handlers=HANDLERS,
+)
+
+
+def build_app(settings: ServiceSettings | None = None) -> FastAPI:
+    return create_app(DEFINITION, settings)

@@ -1,0 +1,229 @@
+"""The catalog's own tables, and the conditional upserts that keep them equal to the sources.
+
+Each fact is applied only if it is newer than what the row already holds for that aspect
+(`product_seq`, `price_seq`, `stock_seq`, per placement `seq`): the condition is inside the
+UPSERT, so competing consumer instances can apply facts in any order and still converge.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    func,
+    select,
+)
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bazaar_catalog.domain import LISTED_STATUSES, CatalogItem, Money
+from bazaar_catalog.events import CategoryFacts, PlacementFacts, PriceFacts, ProductFacts
+from bazaar_chassis import UtcDateTime
+from bazaar_chassis.database import dialect_insert
+
+metadata = MetaData()
+
+items = Table(
+    "items",
+    metadata,
+    Column("sku", String(64), primary_key=True),
+    Column("name", String(200)),
+    Column("description", Text, nullable=False, default=""),
+    Column("status", String(20)),
+    Column("product_seq", Integer, nullable=False, default=0),
+    Column("price_amount", Integer),
+    Column("price_currency", String(3)),
+    Column("price_seq", Integer, nullable=False, default=0),
+    Column("available", Integer, nullable=False, default=0),
+    Column("stock_seq", Integer, nullable=False, default=0),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+categories = Table(
+    "categories",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("parent", String(64)),
+    Column("position", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),
+)
+
+placements = Table(
+    "placements",
+    metadata,
+    Column("category_key", String(64), primary_key=True),
+    Column("sku", String(64), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("assigned", Boolean, nullable=False),
+    Column("seq", Integer, nullable=False),
+)
+
+
+async def _upsert_newer(
+    connection: AsyncConnection,
+    table: Table,
+    *,
+    keys: list[str],
+    seq_column: str,
+    values: dict[str, Any],
+    insert_defaults: dict[str, Any] | None = None,
+) -> None:
+    """Insert the row, or update it only where the stored sequence is older than the fact's."""
+    statement = dialect_insert(connection, table).values({**(insert_defaults or {}), **values})
+    await connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=keys,
+            set_={name: statement.excluded[name] for name in values if name not in keys},
+            where=table.c[seq_column] < statement.excluded[seq_column],
+        )
+    )
+
+
+async def apply_product(connection: AsyncConnection, facts: ProductFacts, *, seq: int) -> None:
+    await _upsert_newer(
+        connection,
+        items,
+        keys=["sku"],
+        seq_column="product_seq",
+        values={
+            "sku": facts.sku,
+            "name": facts.name,
+            "description": facts.description,
+            "status": facts.status,
+            "product_seq": seq,
+            "updated_at": datetime.now(UTC),
+        },
+    )
+
+
+async def apply_price(
+    connection: AsyncConnection, facts: PriceFacts, *, shown: Money | None, seq: int
+) -> None:
+    await _upsert_newer(
+        connection,
+        items,
+        keys=["sku"],
+        seq_column="price_seq",
+        values={
+            "sku": facts.sku,
+            "price_amount": shown.amount if shown else None,
+            "price_currency": shown.currency if shown else None,
+            "price_seq": seq,
+            "updated_at": datetime.now(UTC),
+        },
+    )
+
+
+async def apply_stock(connection: AsyncConnection, *, sku: str, available: int, seq: int) -> None:
+    await _upsert_newer(
+        connection,
+        items,
+        keys=["sku"],
+        seq_column="stock_seq",
+        values={
+            "sku": sku,
+            "available": available,
+            "stock_seq": seq,
+            "updated_at": datetime.now(UTC),
+        },
+    )
+
+
+async def apply_category(connection: AsyncConnection, facts: CategoryFacts, *, seq: int) -> None:
+    await _upsert_newer(
+        connection,
+        categories,
+        keys=["key"],
+        seq_column="seq",
+        values={
+            "key": facts.key,
+            "name": facts.name,
+            "parent": facts.parent,
+            "position": facts.position,
+            "seq": seq,
+        },
+    )
+
+
+async def apply_placement(
+    connection: AsyncConnection, facts: PlacementFacts, *, assigned: bool, seq: int
+) -> None:
+    await _upsert_newer(
+        connection,
+        placements,
+        keys=["category_key", "sku"],
+        seq_column="seq",
+        values={
+            "category_key": facts.category,
+            "sku": facts.sku,
+            "position": facts.position,
+            "assigned": assigned,
+            "seq": seq,
+        },
+    )
+
+
+def _to_item(row: Row[Any]) -> CatalogItem:
+    price = (
+        Money(row.price_amount, row.price_currency)
+        if row.price_amount is not None and row.price_currency
+        else None
+    )
+    return CatalogItem(
+        sku=row.sku,
+        name=row.name,
+        description=row.description,
+        price=price,
+        available=row.available,
+    )
+
+
+async def category(connection: AsyncConnection, key: str) -> Row[Any] | None:
+    return (await connection.execute(select(categories).where(categories.c.key == key))).first()
+
+
+async def all_categories(connection: AsyncConnection) -> list[Row[Any]]:
+    query = select(categories).order_by(
+        categories.c.parent, categories.c.position, categories.c.key
+    )
+    return list((await connection.execute(query)).all())
+
+
+async def category_page(
+    connection: AsyncConnection, key: str, *, limit: int, offset: int
+) -> tuple[int, list[CatalogItem]]:
+    """The listed products of one category, in merchandising order, and how many there are."""
+    joined = placements.join(items, items.c.sku == placements.c.sku)
+    listed = and_(
+        placements.c.category_key == key,
+        placements.c.assigned.is_(True),
+        items.c.status.in_(LISTED_STATUSES),
+    )
+    total = await connection.scalar(select(func.count()).select_from(joined).where(listed))
+    rows = await connection.execute(
+        select(items)
+        .select_from(joined)
+        .where(listed)
+        .order_by(placements.c.position, placements.c.sku)
+        .limit(limit)
+        .offset(offset)
+    )
+    return int(total or 0), [_to_item(row) for row in rows]
+
+
+async def item(connection: AsyncConnection, sku: str) -> tuple[CatalogItem | None, str | None]:
+    """The item and its product status (None, None for a SKU the catalog never heard of)."""
+    row = (await connection.execute(select(items).where(items.c.sku == sku))).first()
+    if row is None or row.name is None:
+        return None, None
+    return _to_item(row), row.status

@@ -1,0 +1,209 @@
+"""The catalog builds its pages from facts on a real NATS server, into a real SQLite file.
+
+Facts are published here the way the producers publish them (CloudEvents on the producers'
+streams), so the catalog is tested on its own, as its team would (M3).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import nats
+import pytest
+from nats.js import JetStreamContext
+
+from bazaar_catalog.service import build_app
+from bazaar_chassis import Event, ServiceSettings
+from bazaar_chassis.envelope import producer_subjects, stream_name
+from bazaar_chassis.nats_server import NatsServer
+from bazaar_chassis.testing import eventually, running_app
+
+
+class Producers:
+    """Publishes facts as product, pricing, inventory and category would."""
+
+    def __init__(self, js: JetStreamContext) -> None:
+        self.js = js
+
+    async def publish(self, type: str, subject: str, sequence: int, data: dict[str, Any]) -> None:
+        event = Event(type=type, subject=subject, sequence=sequence, data=data, source="/test/0")
+        await self.js.publish(
+            event.nats_subject, event.to_json(), headers={"Nats-Msg-Id": event.id}
+        )
+
+    async def product(
+        self, sku: str, *, seq: int = 1, status: str = "active", name: str = ""
+    ) -> None:
+        await self.publish(
+            "product.updated.v1",
+            sku,
+            seq,
+            {
+                "sku": sku,
+                "name": name or f"Product {sku}",
+                "description": "d",
+                "attributes": {},
+                "status": status,
+            },
+        )
+
+    async def price(self, sku: str, amount: int, *, seq: int) -> None:
+        await self.publish(
+            "pricing.price_changed.v1",
+            sku,
+            seq,
+            {"sku": sku, "base_prices": [{"amount": amount, "currency": "USD"}], "prices": []},
+        )
+
+    async def stock(self, sku: str, available: int, *, seq: int) -> None:
+        await self.publish(
+            "inventory.stock_changed.v1",
+            sku,
+            seq,
+            {
+                "sku": sku,
+                "on_hand": available,
+                "reserved": 0,
+                "available": available,
+                "locations": [],
+            },
+        )
+
+    async def category(self, key: str, name: str) -> None:
+        await self.publish(
+            "category.created.v1", key, 1, {"key": key, "name": name, "parent": None, "position": 0}
+        )
+
+    async def place(self, key: str, sku: str, position: int, *, seq: int = 1) -> None:
+        await self.publish(
+            "category.product_assigned.v1",
+            f"{key}/{sku}",
+            seq,
+            {"category": key, "sku": sku, "position": position},
+        )
+
+    async def unplace(self, key: str, sku: str, *, seq: int) -> None:
+        await self.publish(
+            "category.product_unassigned.v1", f"{key}/{sku}", seq, {"category": key, "sku": sku}
+        )
+
+
+@pytest.fixture
+async def producers(nats_server: NatsServer) -> AsyncIterator[Producers]:
+    client = await nats.connect(nats_server.url)
+    js = client.jetstream()
+    for producer in ("product", "pricing", "inventory", "category"):
+        await js.add_stream(name=stream_name(producer), subjects=[producer_subjects(producer)])
+    yield Producers(js)
+    await client.close()
+
+
+@pytest.fixture
+async def catalog(service_settings: ServiceSettings) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_app(build_app(service_settings)) as client:
+        yield client
+
+
+async def page_of(catalog: httpx.AsyncClient, key: str, **params: int) -> dict[str, Any]:
+    reply = await catalog.get(f"/catalog/1/categories/{key}/products", params=params)
+    assert reply.status_code == 200, reply.text
+    return reply.json()  # type: ignore[no-any-return]
+
+
+async def test_a_category_page_shows_name_price_and_stock_in_placement_order_in_one_call(
+    catalog: httpx.AsyncClient, producers: Producers
+) -> None:
+    key = f"coffee-{uuid.uuid4().hex[:6]}"
+    await producers.category(key, "Coffee")
+    for position, sku in enumerate(["C3", "C1", "C2"]):
+        await producers.product(sku)
+        await producers.price(sku, 1000 + position, seq=1)
+        await producers.stock(sku, position, seq=1)
+        await producers.place(key, sku, position)
+
+    async def all_three_complete() -> dict[str, Any] | None:
+        page = await page_of(catalog, key)
+        complete = [i for i in page["items"] if i["price"] and i["available"] is not None]
+        return page if len(complete) == 3 and page["items"][2]["available"] == 2 else None
+
+    page = await eventually(all_three_complete, message="catalog did not build the page")
+    assert page["category"]["name"] == "Coffee"
+    assert page["total"] == 3
+    assert [i["sku"] for i in page["items"]] == ["C3", "C1", "C2"]
+    assert page["items"][0] == {
+        "sku": "C3",
+        "name": "Product C3",
+        "price": {"amount": 1000, "currency": "USD"},
+        "available": 0,
+        "in_stock": False,
+    }
+    assert page["items"][1]["in_stock"] is True
+    limited = await page_of(catalog, key, limit=1, offset=1)
+    assert ([i["sku"] for i in limited["items"]], limited["total"]) == (["C1"], 3)
+
+
+async def test_recalled_discontinued_and_unassigned_products_disappear_from_the_page(
+    catalog: httpx.AsyncClient, producers: Producers
+) -> None:
+    key = f"tea-{uuid.uuid4().hex[:6]}"
+    await producers.category(key, "Tea")
+    for sku in ("T1", "T2", "T3", "T4"):
+        await producers.product(sku)
+        await producers.place(key, sku, 0)
+
+    async def skus() -> list[str]:
+        return [i["sku"] for i in (await page_of(catalog, key))["items"]]
+
+    await eventually(lambda: _equals(skus, ["T1", "T2", "T3", "T4"]))
+    await producers.product("T1", seq=2, status="recalled")
+    await producers.product("T2", seq=2, status="discontinued")
+    await producers.unplace(key, "T3", seq=2)
+    await eventually(lambda: _equals(skus, ["T4"]), message="hidden products still listed")
+    recalled = await catalog.get("/catalog/1/products/T1")
+    assert recalled.status_code == 404
+    assert "recalled" in recalled.json()["detail"]
+
+
+async def _equals(read: Any, expected: object) -> bool:
+    return bool(await read() == expected)
+
+
+async def test_a_fact_older_than_what_the_catalog_holds_is_ignored(
+    catalog: httpx.AsyncClient, producers: Producers
+) -> None:
+    sku = f"S-{uuid.uuid4().hex[:6]}"
+    await producers.product(sku)
+    await producers.price(sku, 500, seq=3)
+    await producers.price(sku, 400, seq=2)  # delivered late: must not win
+    await producers.stock(sku, 7, seq=1)
+
+    async def item() -> dict[str, Any] | None:
+        reply = await catalog.get(f"/catalog/1/products/{sku}")
+        return reply.json() if reply.status_code == 200 and reply.json()["available"] == 7 else None
+
+    found = await eventually(item)
+    assert found["price"] == {"amount": 500, "currency": "USD"}
+    assert found["inventory_synced"] is False
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "fragment"),
+    [
+        ("/catalog/1/categories/nope/products", 404, "nope"),
+        ("/catalog/1/categories/x/products?limit=0", 422, "limit"),
+        ("/catalog/1/categories/x/products?limit=1000", 422, "limit"),
+        ("/catalog/1/categories/x/products?offset=-1", 422, "offset"),
+        ("/catalog/1/products/UNKNOWN", 404, "UNKNOWN"),
+        ("/catalog/1/products/X?forceInventorySync=maybe", 422, "forceInventorySync"),
+    ],
+)
+async def test_bad_requests_get_a_problem_with_a_useful_detail(
+    catalog: httpx.AsyncClient, path: str, status: int, fragment: str
+) -> None:
+    reply = await catalog.get(path)
+    assert reply.status_code == status
+    assert reply.headers["content-type"] == "application/problem+json"
+    assert fragment in reply.json()["detail"]
