@@ -153,9 +153,7 @@ class EventConsumer:
         emitted_before = len(uow.events)
         try:
             async with uow.connection.begin_nested():
-                fresh = await inbox.claim(
-                    uow.connection, consumer=self._service, event_id=event.id
-                )
+                fresh = await inbox.claim(uow.connection, consumer=self._service, event_id=event.id)
                 if fresh:
                     await handler(event, uow)
         except Exception as exc:

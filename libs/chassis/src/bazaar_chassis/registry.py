@@ -116,6 +116,11 @@ class Registration:
                     _log.debug("heartbeat failed", error=str(exc))
             await asyncio.sleep(self._heartbeat)
 
+    def halt(self) -> None:
+        """Stop heart-beating without deregistering, as a crashed process would."""
+        if self._task is not None:
+            self._task.cancel()
+
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()

@@ -6,7 +6,11 @@ really has (`BAZAAR_PORT=0` picks a free one). uvicorn with uvloop and httptools
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import threading
+import time
 from collections.abc import Callable
 
 import uvicorn
@@ -25,6 +29,7 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 def serve(build_app: Callable[[ServiceSettings], FastAPI]) -> None:
     """Build the app from the environment's settings and serve it until SIGINT/SIGTERM."""
+    exit_with_parent()
     settings = ServiceSettings()
     sock = bind_socket(settings.host, settings.port)
     settings = settings.model_copy(update={"port": sock.getsockname()[1]})
@@ -40,3 +45,20 @@ def serve(build_app: Callable[[ServiceSettings], FastAPI]) -> None:
         backlog=2048,
     )
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def exit_with_parent(poll_seconds: float = 1.0) -> None:
+    """Stop this process (SIGTERM to itself) when the process that started it is gone.
+
+    `bazaar up` starts every service; if it is killed outright, its children must not live on
+    holding ports and database files.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_seconds)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    if os.environ.get("BAZAAR_EXIT_WITH_PARENT") == "1":
+        threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()

@@ -68,6 +68,7 @@ class Runtime:
     metrics: ServiceMetrics
     tracer: Tracer
     http: ServiceClient
+    registration: Registration | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @property
@@ -167,9 +168,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     runtime.spawn(runtime.relay.run, "outbox-relay")
     for job in definition.background:
         runtime.spawn(lambda job=job: job(runtime), getattr(job, "__name__", "job"))  # type: ignore[misc]
-    registration: Registration | None = None
     if runtime.settings.port:
-        registration = Registration(
+        runtime.registration = registration = Registration(
             bus=runtime.bus,
             instance=_instance(runtime),
             heartbeat_seconds=runtime.settings.heartbeat_seconds,
@@ -178,8 +178,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        if registration is not None:
-            await registration.stop()
+        if runtime.registration is not None:
+            await runtime.registration.stop()
         for task in runtime.tasks:
             task.cancel()
         for task in runtime.tasks:
@@ -235,6 +235,8 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings | None =
     configure_logging(service=definition.name, version=definition.version, level=settings.log_level)
     runtime = _build_runtime(definition, settings)
     app = FastAPI(
+        # Our own middleware does tracing and metrics with service version labels (M8, M10).
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
         title=f"Bazaar {definition.name}",
         version=definition.version,
         description=definition.description,

@@ -6,6 +6,7 @@ every test in the workspace the fixtures; the helpers here are importable for cu
 
 from bazaar_chassis.testing.apps import running_app
 from bazaar_chassis.testing.probe import EventProbe
+from bazaar_chassis.testing.servers import ServedApp, serving
 from bazaar_chassis.testing.waiting import eventually
 
-__all__ = ["EventProbe", "eventually", "running_app"]
+__all__ = ["EventProbe", "ServedApp", "eventually", "running_app", "serving"]

@@ -1,0 +1,1 @@
+"""The `bazaar` command line: up, status, stop, seed."""

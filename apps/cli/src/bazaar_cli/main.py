@@ -1,0 +1,80 @@
+"""The `bazaar` command. Each command says what it does while it does it, and fails with one
+clear line and a non-zero exit code, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Annotated
+
+import psutil
+import typer
+from rich.console import Console
+
+from bazaar_cli.state import DataDirBusy, DataDirLock, RunState
+from bazaar_cli.status import show_status
+from bazaar_cli.up import StartFailed, run_up
+
+app = typer.Typer(
+    help="Bazaar: a commerce platform built as real microservices.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+DataDir = Annotated[
+    Path,
+    typer.Option(envvar="BAZAAR_DATA_DIR", help="where databases, the NATS store and logs live"),
+]
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[red]error:[/] {message}")
+    return typer.Exit(code=1)
+
+
+@app.command()
+def up(
+    data_dir: DataDir = Path(".bazaar"),
+    port: Annotated[
+        int, typer.Option(envvar="BAZAAR_GATEWAY_PORT", help="the gateway's public port")
+    ] = 8000,
+    seed: Annotated[bool, typer.Option(help="load the demo catalog on first start")] = True,
+) -> None:
+    """Start NATS, every service and the gateway; seed the demo catalog on first start."""
+    console.print(f"[bold]Bazaar[/] — data dir {data_dir.resolve()}")
+    try:
+        run_up(data_dir=data_dir, gateway_port=port, seed=seed, console=console)
+    except DataDirBusy as exc:
+        raise _fail(
+            f"another `bazaar up` ({exc}) is using {data_dir.resolve()}; stop it with "
+            "`bazaar stop` or choose another --data-dir"
+        ) from None
+    except StartFailed as exc:
+        raise _fail(str(exc)) from None
+
+
+@app.command()
+def status(data_dir: DataDir = Path(".bazaar")) -> None:
+    """Show every process of a running `bazaar up` and whether it is ready."""
+    if not show_status(data_dir=data_dir, console=console):
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def stop(data_dir: DataDir = Path(".bazaar")) -> None:
+    """Stop a `bazaar up` running on this data dir (from another terminal)."""
+    state = RunState.load(data_dir)
+    if state is None or not DataDirLock(data_dir).is_held_by_someone():
+        raise _fail(f"nothing is running on {data_dir.resolve()}")
+    os.kill(state.supervisor_pid, signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while psutil.pid_exists(state.supervisor_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    console.print("stopped." if not psutil.pid_exists(state.supervisor_pid) else "still stopping…")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,125 @@
+"""Starts, watches and stops the platform's processes: nats-server, services, gateway.
+
+Children run in their own session, so Ctrl-C reaches only the supervisor, which then stops them
+in order (gateway, services, bus). A child that dies unexpectedly is restarted with back-off.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bazaar_chassis.nats_server import NatsServer, free_port
+from bazaar_cli.platform import Component
+
+STOP_TIMEOUT_SECONDS = 10.0
+MAX_RESTARTS = 5
+
+
+@dataclass
+class Child:
+    component: Component
+    port: int
+    log: Path
+    process: subprocess.Popen[bytes]
+    restarts: int = 0
+    started_at: float = field(default_factory=time.monotonic)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+
+class Supervisor:
+    def __init__(self, *, data_dir: Path, gateway_port: int, mode: str = "development") -> None:
+        self.data_dir = data_dir.resolve()
+        self.gateway_port = gateway_port
+        self.mode = mode
+        self.logs = self.data_dir / "logs"
+        self.nats = NatsServer(store_dir=self.data_dir / "nats", log_file=self.logs / "nats.log")
+        self.children: list[Child] = []
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
+
+    def start_nats(self) -> None:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.nats.start()
+
+    def _environment(self, component: Component, port: int) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            {
+                "BAZAAR_DATA_DIR": str(self.data_dir),
+                "BAZAAR_NATS_URL": self.nats.url,
+                "BAZAAR_PORT": str(port),
+                "BAZAAR_GATEWAY_PORT": str(self.gateway_port),
+                "BAZAAR_GATEWAY_URL": self.gateway_url,
+                "BAZAAR_MODE": self.mode,
+                "BAZAAR_EXIT_WITH_PARENT": "1",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        return env
+
+    def _spawn(self, component: Component, port: int) -> subprocess.Popen[bytes]:
+        log = self.logs / f"{component.name}.log"
+        with open(log, "ab") as output:
+            return subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [sys.executable, "-m", component.module],
+                env=self._environment(component, port),
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def start(self, component: Component) -> Child:
+        port = self.gateway_port if component.is_gateway else free_port()
+        child = Child(
+            component=component,
+            port=port,
+            log=self.logs / f"{component.name}.log",
+            process=self._spawn(component, port),
+        )
+        self.children.append(child)
+        return child
+
+    def restart_crashed(self) -> list[tuple[Child, int]]:
+        """Restart children that died; returns (child, exit code) for each one restarted."""
+        restarted = []
+        for child in self.children:
+            code = child.process.poll()
+            if code is None or child.restarts >= MAX_RESTARTS:
+                continue
+            child.restarts += 1
+            child.process = self._spawn(child.component, child.port)
+            child.started_at = time.monotonic()
+            restarted.append((child, code))
+        return restarted
+
+    def stop(self) -> None:
+        """Gateway first (no new requests), then the services, then the bus."""
+        gateway = [c for c in self.children if c.component.is_gateway]
+        services = [c for c in self.children if not c.component.is_gateway]
+        for group in (gateway, services):
+            for child in group:
+                if child.alive():
+                    child.process.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+            for child in group:
+                remaining = max(0.1, deadline - time.monotonic())
+                try:
+                    child.process.wait(remaining)
+                except subprocess.TimeoutExpired:
+                    child.process.kill()
+                    child.process.wait()
+        self.nats.stop()

@@ -1,0 +1,159 @@
+"""`bazaar up`: the whole platform on this machine, in the foreground, until Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import time
+from pathlib import Path
+
+import aiohttp
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from bazaar_chassis.nats_server import port_is_open
+from bazaar_cli import readiness, seeding
+from bazaar_cli.platform import GATEWAY, SERVICES
+from bazaar_cli.state import DataDirLock, ProcessState, RunState
+from bazaar_cli.supervisor import MAX_RESTARTS, Supervisor
+
+READY_TIMEOUT_SECONDS = 90.0
+
+
+class StartFailed(Exception):
+    """Said to the user in one line; `bazaar up` then exits non-zero."""
+
+
+def check_port_free(port: int) -> None:
+    if port_is_open("127.0.0.1", port):
+        raise StartFailed(
+            f"port {port} is already in use: stop what uses it, or choose another port with "
+            "BAZAAR_GATEWAY_PORT"
+        )
+
+
+async def _wait_ready(supervisor: Supervisor, console: Console) -> None:
+    names = {c.name for c in SERVICES}
+    started = time.monotonic()
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("starting services", total=len(supervisor.children))
+        pending = {c.component.name: c for c in supervisor.children}
+        async with aiohttp.ClientSession() as session:
+            while pending:
+                for name, child in list(pending.items()):
+                    if not child.alive():
+                        raise StartFailed(
+                            f"{name} exited during start-up (code {child.process.returncode}); "
+                            f"see {child.log}"
+                        )
+                    if child.component.is_gateway:
+                        ok = await readiness.gateway_routes(session, child.url, names)
+                    else:
+                        ok = await readiness.service_ready(session, child.url)
+                    if ok:
+                        del pending[name]
+                        progress.advance(task)
+                        console.print(f"  [green]✓[/] {name:<10} {child.url}")
+                progress.update(task, description="waiting for " + ", ".join(sorted(pending)))
+                if time.monotonic() - started > READY_TIMEOUT_SECONDS:
+                    raise StartFailed(
+                        "not ready after "
+                        f"{READY_TIMEOUT_SECONDS:.0f}s: {', '.join(sorted(pending))}; "
+                        f"see the logs in {supervisor.logs}"
+                    )
+                await asyncio.sleep(0.1)
+
+
+async def _seed_if_first_start(supervisor: Supervisor, console: Console) -> None:
+    marker = supervisor.data_dir / "seeded"
+    if marker.exists():
+        console.print("  data dir already seeded: keeping its data")
+        return
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("seeding the demo catalog", total=seeding.seed_request_count())
+        count = await seeding.seed(supervisor.gateway_url, on_step=lambda: progress.advance(task))
+    marker.write_text("demo catalog loaded\n")
+    console.print(f"  seeded the demo catalog ({count} requests through the gateway)")
+
+
+def _save_state(supervisor: Supervisor) -> None:
+    RunState(
+        supervisor_pid=os.getpid(),
+        gateway_url=supervisor.gateway_url,
+        nats_url=supervisor.nats.url,
+        processes=[
+            ProcessState(c.component.name, c.process.pid, c.url, str(c.log))
+            for c in supervisor.children
+        ],
+    ).save(supervisor.data_dir)
+
+
+async def _supervise(supervisor: Supervisor, console: Console, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        for child, code in supervisor.restart_crashed():
+            console.print(
+                f"[yellow]! {child.component.name} exited with code {code}; restarted "
+                f"({child.restarts}/{MAX_RESTARTS})[/]"
+            )
+            _save_state(supervisor)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 1.0)
+
+
+async def _run(supervisor: Supervisor, console: Console, *, seed: bool) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    started = time.monotonic()
+    supervisor.start_nats()
+    console.print(f"  [green]✓[/] nats       {supervisor.nats.url} (JetStream, store in data dir)")
+    for component in SERVICES:
+        supervisor.start(component)
+    supervisor.start(GATEWAY)
+    _save_state(supervisor)
+    waiting = asyncio.create_task(_wait_ready(supervisor, console))
+    stopper = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait({waiting, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    if stopper in done:
+        waiting.cancel()
+        return
+    stopper.cancel()
+    waiting.result()
+    console.print(f"[bold green]Bazaar is ready[/] in {time.monotonic() - started:.1f}s")
+    if seed:
+        await _seed_if_first_start(supervisor, console)
+    gateway = supervisor.gateway_url
+    console.print(
+        f"\n  gateway   {gateway}\n"
+        f"  try       curl {gateway}/catalog/1/categories/coffee/products\n"
+        f"  status    bazaar status      logs  {supervisor.logs}\n\n"
+        "Press Ctrl-C to stop."
+    )
+    await _supervise(supervisor, console, stop)
+
+
+def run_up(*, data_dir: Path, gateway_port: int, seed: bool, console: Console) -> None:
+    """Start everything, wait until ready, seed once, then supervise until asked to stop."""
+    lock = DataDirLock(data_dir)
+    lock.acquire()
+    try:
+        check_port_free(gateway_port)
+        supervisor = Supervisor(data_dir=data_dir, gateway_port=gateway_port)
+        try:
+            asyncio.run(_run(supervisor, console, seed=seed))
+        finally:
+            console.print("stopping…")
+            supervisor.stop()
+            console.print("stopped.")
+    finally:
+        lock.release()

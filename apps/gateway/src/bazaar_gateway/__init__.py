@@ -1,0 +1,1 @@
+"""Bazaar API gateway: the one public entry to every service and version."""

@@ -1,0 +1,119 @@
+"""Which instances of which service versions are alive right now, learnt from the registry.
+
+A KV watcher streams every heartbeat into the directory; an instance whose heartbeat is older
+than the registry's staleness limit is not routed to, and a deleted entry is dropped at once.
+Watchers do not survive a NATS server restart, so the watch is re-created on every reconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import structlog
+from nats.js.kv import KV_DEL, KV_PURGE
+
+from bazaar_chassis.bus import Bus
+from bazaar_chassis.registry import Instance, services_bucket
+
+_log = structlog.get_logger("bazaar.gateway.directory")
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceView:
+    """What the gateway knows of one service: its majors, default and deprecated majors."""
+
+    name: str
+    majors: list[int]
+    default_major: int
+    deprecated_majors: list[int]
+    instances: list[Instance]
+
+
+class ServiceDirectory:
+    def __init__(self) -> None:
+        self._instances: dict[str, Instance] = {}
+        self.known: set[str] = set()  # every service ever seen: 503 when all are down, not 404
+        self._turns: dict[tuple[str, int], Iterator[int]] = {}
+        self._watch_task: asyncio.Task[None] | None = None
+
+    def put(self, instance: Instance) -> None:
+        self._instances[instance.key] = instance
+        self.known.add(instance.service)
+
+    def remove(self, key: str) -> None:
+        self._instances.pop(key, None)
+
+    def alive(self, service: str | None = None) -> list[Instance]:
+        return [
+            i
+            for i in self._instances.values()
+            if i.is_alive() and (service is None or i.service == service)
+        ]
+
+    def view(self, service: str) -> ServiceView | None:
+        instances = self.alive(service)
+        if not instances:
+            return None
+        newest = max(instances, key=lambda i: _version_key(i.version))
+        return ServiceView(
+            name=service,
+            majors=sorted({m for i in instances for m in i.majors}),
+            default_major=newest.default_major,
+            deprecated_majors=sorted(newest.deprecated_majors),
+            instances=sorted(instances, key=lambda i: (i.version, i.instance_id)),
+        )
+
+    def services(self) -> list[ServiceView]:
+        names = sorted({i.service for i in self.alive()})
+        return [v for n in names if (v := self.view(n)) is not None]
+
+    def candidates(self, service: str, major: int) -> list[Instance]:
+        """Every live instance serving `major`, whatever its implementation version (M4)."""
+        return sorted((i for i in self.alive(service) if major in i.majors), key=lambda i: i.key)
+
+    def pick(
+        self, service: str, major: int, *, avoid: frozenset[str] = frozenset()
+    ) -> Instance | None:
+        """Round-robin over the live instances serving `major`."""
+        choices = [i for i in self.candidates(service, major) if i.key not in avoid]
+        if not choices:
+            return None
+        turn = self._turns.setdefault((service, major), itertools.count())
+        return choices[next(turn) % len(choices)]
+
+    async def on_connect(self, bus: Bus) -> None:
+        """(Re)start the registry watch; called by the bus after every (re)connection."""
+        if self._watch_task is not None:
+            self._watch_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._watch_task
+        bucket = await services_bucket(bus)
+        watcher = await bucket.watchall()
+        self._watch_task = asyncio.create_task(self._follow(watcher), name="registry-watch")
+
+    async def _follow(self, watcher: object) -> None:
+        async for entry in watcher:  # type: ignore[attr-defined]
+            if entry is None:  # the end of the initial values
+                continue
+            if entry.operation in (KV_DEL, KV_PURGE) or not entry.value:
+                self.remove(entry.key)
+                continue
+            try:
+                self.put(Instance.from_json(entry.value))
+            except (TypeError, ValueError) as exc:
+                _log.warning("ignoring a malformed registry entry", key=entry.key, error=str(exc))
+
+    async def stop(self) -> None:
+        if self._watch_task is not None:
+            self._watch_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._watch_task
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    """ "1.10.2" sorts after "1.9.0"."""
+    return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
