@@ -36,6 +36,7 @@ from bazaar_chassis.tracing import build_tracer
 from bazaar_chassis.unit_of_work import UnitOfWorkFactory
 
 BackgroundJob = Callable[["Runtime"], Awaitable[None]]
+StartupStep = Callable[["Runtime"], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class ServiceDefinition:
     publishes: Sequence[str] = ()
     handlers: Mapping[str, Handler] = field(default_factory=dict)
     background: Sequence[BackgroundJob] = ()
+    on_startup: Sequence[StartupStep] = ()  # after migrations, before the first request
 
 
 @dataclass
@@ -149,6 +151,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     definition = runtime.definition
     migrations = [definition.migrations] if definition.migrations else []
     await runtime.database.migrate(migrations)
+    for step in definition.on_startup:
+        await step(runtime)
 
     if definition.publishes:
         producer = definition.name
