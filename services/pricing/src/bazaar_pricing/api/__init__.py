@@ -1,0 +1,1 @@
+"""HTTP APIs of the pricing service, one module per major version (both share one store)."""

@@ -1,0 +1,146 @@
+"""Pricing API v1: one base price per SKU and currency (no tiers, groups or windows).
+
+Thin on purpose: parse, let the domain decide, persist through the store, reply. v1 sees only base
+rows of the shared price list; rows written by v2 survive every v1 write untouched.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from bazaar_chassis import RuntimeDep
+from bazaar_pricing import domain, events, store
+from bazaar_pricing.domain import MAX_AMOUNT, MAX_BATCH_SKUS, PriceList, PriceRow
+
+router = APIRouter()
+
+CurrencyQuery = Annotated[
+    str | None,
+    Query(
+        max_length=16,
+        description="ISO 4217 code, e.g. USD. Without it: USD if the SKU has it, else its only "
+        "base price, else 422.",
+    ),
+]
+
+
+class BasePriceWrite(BaseModel):
+    """A v1 write. Unknown fields are refused so a v2-shaped body is not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount: int = Field(
+        strict=True,
+        ge=0,
+        le=MAX_AMOUNT,
+        description="integer minor units of `currency` (1299 = 12.99 USD); never a float",
+        examples=[1299],
+    )
+    currency: str = Field(
+        min_length=1, max_length=16, description="active ISO 4217 code", examples=["USD"]
+    )
+    version: int | None = Field(
+        default=None,
+        strict=True,
+        ge=0,
+        description="the SKU's price-list version you last read (0 = it has no price yet); "
+        "a stale one gets 409. Leave it out to overwrite unconditionally.",
+    )
+
+
+class PriceOut(BaseModel):
+    sku: str
+    amount: int
+    currency: str
+    version: int = Field(description="version of the SKU's whole price list")
+    updated_at: datetime = Field(description="when the SKU's price list last changed")
+
+    @classmethod
+    def of(cls, price_list: PriceList, row: PriceRow) -> PriceOut:
+        assert price_list.updated_at is not None, "a stored price list has a change time"
+        return cls(
+            sku=price_list.sku,
+            amount=row.amount,
+            currency=row.currency,
+            version=price_list.version,
+            updated_at=price_list.updated_at,
+        )
+
+
+class PriceBatch(BaseModel):
+    items: list[PriceOut]
+
+
+@router.put("/prices/{sku}")
+async def put_base_price(sku: str, body: BasePriceWrite, runtime: RuntimeDep) -> PriceOut:
+    """Create or replace the base price of `sku` in one currency; other prices stay."""
+    domain.check_sku(sku)
+    async with runtime.unit_of_work() as uow:
+        before = await store.load(uow.connection, sku, lock=True)
+        after = domain.set_base_price(
+            before,
+            amount=body.amount,
+            currency=body.currency,
+            expected_version=body.version,
+            now=datetime.now(UTC),
+        )
+        if after is not before:
+            await store.save_base_price(
+                uow.connection,
+                insert=runtime.database.insert,
+                before=before,
+                after=after,
+                currency=body.currency,
+            )
+            uow.emit(
+                events.PRICE_CHANGED,
+                subject=sku,
+                sequence=after.version,
+                data=events.price_changed(after),
+            )
+    row = after.base_price(body.currency)
+    assert row is not None, "set_base_price always leaves a base price in that currency"
+    return PriceOut.of(after, row)
+
+
+@router.get("/prices/{sku}")
+async def get_base_price(sku: str, runtime: RuntimeDep, currency: CurrencyQuery = None) -> PriceOut:
+    """The base price of `sku` (404 when it has none in that currency)."""
+    domain.check_sku(sku)
+    async with runtime.database.snapshot() as connection:
+        price_list = await store.load(connection, sku)
+    return PriceOut.of(price_list, domain.require_base_price(price_list, currency))
+
+
+@router.get("/prices")
+async def get_base_prices(
+    runtime: RuntimeDep,
+    skus: Annotated[
+        str,
+        Query(
+            description=f"comma-separated SKUs, at most {MAX_BATCH_SKUS}",
+            examples=["COF-1,COF-2"],
+        ),
+    ],
+    currency: CurrencyQuery = None,
+) -> PriceBatch:
+    """Base prices of several SKUs in one read, in request order.
+
+    SKUs without a base price (in that currency, or with no default to pick) are left out.
+    """
+    wanted = domain.parse_skus(skus)
+    if currency is not None:
+        domain.check_currency(currency)
+    async with runtime.database.snapshot() as connection:
+        price_lists = await store.load_base_prices(connection, wanted)
+    items = []
+    for sku in wanted:
+        price_list = price_lists.get(sku)
+        row = domain.base_price_for(price_list, currency) if price_list else None
+        if price_list is not None and row is not None:
+            items.append(PriceOut.of(price_list, row))
+    return PriceBatch(items=items)

@@ -1,0 +1,25 @@
+"""Composition root of the pricing service."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from bazaar_chassis import ServiceDefinition, ServiceSettings, create_app
+from bazaar_pricing import events
+from bazaar_pricing.api import v1
+
+DEFINITION = ServiceDefinition(
+    name="pricing",
+    version=version("bazaar-pricing"),
+    description="System of record for prices per SKU: currencies, tiers, groups, validity windows.",
+    apis={1: v1.router},
+    migrations=Path(__file__).parent / "migrations" / "versions",
+    publishes=sorted(events.SCHEMAS),
+)
+
+
+def build_app(settings: ServiceSettings | None = None) -> FastAPI:
+    return create_app(DEFINITION, settings)

@@ -1,0 +1,182 @@
+"""The price tables and their queries (SQLAlchemy Core).
+
+`sku_prices` holds one row per SKU that has ever had a price: its price-list `version` and when
+it last changed. `prices` holds the rows themselves, in the shape v2 needs (tiers, groups,
+windows) so that v1 and v2 share one schema. A partial unique index keeps at most one base row
+per SKU and currency, which is also the conflict target of the v1 upsert.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    select,
+    text,
+)
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bazaar_chassis import StaleVersion, UtcDateTime
+from bazaar_pricing.domain import PriceList, PriceRow
+
+DialectInsert = Callable[[Table], Any]
+"""`runtime.database.insert`: an INSERT of the live dialect, which knows `on_conflict_do_*`."""
+
+# Spelled as literal SQL, not bound parameters: SQLite matches an upsert's conflict target to a
+# partial index only when both WHERE clauses are the same expression.
+BASE_ROW_SQL = (
+    "min_quantity = 1 AND customer_group IS NULL AND valid_from IS NULL AND valid_until IS NULL"
+)
+BASE_ROW = text(BASE_ROW_SQL)
+
+metadata = MetaData()
+
+sku_prices = Table(
+    "sku_prices",
+    metadata,
+    Column("sku", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+prices = Table(
+    "prices",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sku", String(64), ForeignKey("sku_prices.sku"), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("min_quantity", Integer, nullable=False, server_default="1"),
+    Column("customer_group", String(64), nullable=True),
+    Column("valid_from", UtcDateTime, nullable=True),
+    Column("valid_until", UtcDateTime, nullable=True),
+    CheckConstraint("amount >= 0", name="ck_prices_amount_not_negative"),
+    CheckConstraint("min_quantity >= 1", name="ck_prices_min_quantity_positive"),
+    Index("ix_prices_sku_currency", "sku", "currency"),
+    Index(
+        "uq_prices_base",
+        "sku",
+        "currency",
+        unique=True,
+        sqlite_where=BASE_ROW,
+        postgresql_where=BASE_ROW,
+    ),
+)
+
+
+def _to_row(row: Row[Any]) -> PriceRow:
+    return PriceRow(
+        currency=row.currency,
+        amount=row.amount,
+        min_quantity=row.min_quantity,
+        customer_group=row.customer_group,
+        valid_from=row.valid_from,
+        valid_until=row.valid_until,
+    )
+
+
+def _price_list(head: Row[Any], rows: Sequence[PriceRow]) -> PriceList:
+    return PriceList(
+        sku=head.sku,
+        version=head.version,
+        updated_at=head.updated_at,
+        rows=tuple(sorted(rows, key=lambda r: r.sort_key)),
+    )
+
+
+async def load(connection: AsyncConnection, sku: str, *, lock: bool = False) -> PriceList:
+    """The whole price list of `sku` (version 0 and no rows if it never had a price).
+
+    `lock` takes the row lock on PostgreSQL so concurrent writers queue instead of failing;
+    SQLite writers are already serialised by BEGIN IMMEDIATE.
+    """
+    query = select(sku_prices).where(sku_prices.c.sku == sku)
+    if lock:
+        query = query.with_for_update()
+    head = (await connection.execute(query)).first()
+    if head is None:
+        return PriceList(sku=sku)
+    rows = await connection.execute(select(prices).where(prices.c.sku == sku))
+    return _price_list(head, [_to_row(r) for r in rows])
+
+
+async def load_base_prices(
+    connection: AsyncConnection, skus: Sequence[str]
+) -> dict[str, PriceList]:
+    """Price lists of the SKUs that have any, holding only their base rows (two queries)."""
+    heads = await connection.execute(select(sku_prices).where(sku_prices.c.sku.in_(skus)))
+    bases: dict[str, list[PriceRow]] = {}
+    rows = await connection.execute(select(prices).where(prices.c.sku.in_(skus), BASE_ROW))
+    for row in rows:
+        bases.setdefault(row.sku, []).append(_to_row(row))
+    return {head.sku: _price_list(head, bases.get(head.sku, [])) for head in heads}
+
+
+async def _bump_version(
+    connection: AsyncConnection, *, insert: DialectInsert, before: PriceList, after: PriceList
+) -> None:
+    """Move the list from `before.version` to `after.version`, or fail if someone got there first.
+
+    One statement, conditional on the stored version, so two writers can never both succeed.
+    """
+    statement = (
+        insert(sku_prices)
+        .values(sku=after.sku, version=after.version, updated_at=after.updated_at)
+        .on_conflict_do_update(
+            index_elements=[sku_prices.c.sku],
+            set_={"version": after.version, "updated_at": after.updated_at},
+            where=sku_prices.c.version == before.version,
+        )
+        .returning(sku_prices.c.version)
+    )
+    written = (await connection.execute(statement)).scalar_one_or_none()
+    if written != after.version:
+        current = await load(connection, after.sku)
+        raise StaleVersion(
+            resource=f"the price list of SKU {after.sku!r}",
+            expected=before.version,
+            actual=current.version,
+        )
+
+
+async def save_base_price(
+    connection: AsyncConnection,
+    *,
+    insert: DialectInsert,
+    before: PriceList,
+    after: PriceList,
+    currency: str,
+) -> None:
+    """Persist `after`, which differs from `before` only in its base price in `currency`."""
+    row = after.base_price(currency)
+    if row is None:
+        raise ValueError(f"{after.sku} has no base price in {currency} to save")
+    await _bump_version(connection, insert=insert, before=before, after=after)
+    await connection.execute(
+        insert(prices)
+        .values(
+            sku=after.sku,
+            currency=currency,
+            amount=row.amount,
+            min_quantity=1,
+            customer_group=None,
+            valid_from=None,
+            valid_until=None,
+        )
+        .on_conflict_do_update(
+            index_elements=[prices.c.sku, prices.c.currency],
+            index_where=BASE_ROW,
+            set_={"amount": row.amount},
+        )
+    )
