@@ -1,0 +1,1 @@
+"""Bazaar inventory service: stock per SKU per location, and reservations with expiry."""

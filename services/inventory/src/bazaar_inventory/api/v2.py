@@ -1,0 +1,87 @@
+"""Inventory API v2: stock per location. It reads and writes the same tables as v1.
+
+v1's "default" location is an ordinary location here, so both majors can take traffic at once
+(M4). Its models are its own: v1 may be retired without touching this module.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from bazaar_chassis import RuntimeDep
+from bazaar_inventory import commands, domain, store
+from bazaar_inventory.domain import MAX_QUANTITY, StockSummary
+
+router = APIRouter()
+
+
+class LocationStockSet(BaseModel):
+    quantity: int = Field(
+        strict=True, ge=0, le=MAX_QUANTITY, description="units on hand at this location"
+    )
+    version: int | None = Field(
+        default=None,
+        strict=True,
+        ge=0,
+        description="the SKU version you last read (0: never stocked); a stale one gets 409",
+    )
+
+
+class LocationOut(BaseModel):
+    location: str
+    on_hand: int
+    reserved: int
+    available: int
+
+
+class StockByLocationOut(BaseModel):
+    sku: str
+    available: int
+    version: int
+    locations: list[LocationOut]
+
+    @classmethod
+    def of(cls, summary: StockSummary) -> StockByLocationOut:
+        return cls(
+            sku=summary.sku,
+            available=summary.available,
+            version=summary.version,
+            locations=[
+                LocationOut(
+                    location=level.location,
+                    on_hand=level.on_hand,
+                    reserved=level.reserved,
+                    available=level.available,
+                )
+                for level in summary.locations
+            ],
+        )
+
+
+@router.put("/stock/{sku}/locations/{location}")
+async def set_location_stock(
+    sku: str, location: str, body: LocationStockSet, runtime: RuntimeDep
+) -> StockByLocationOut:
+    """Set on_hand at one location (created on first use); never below what is reserved there."""
+    summary = await commands.set_stock(
+        runtime,
+        sku=sku,
+        location=location,
+        quantity=body.quantity,
+        expected_version=body.version,
+        now=datetime.now(UTC),
+    )
+    return StockByLocationOut.of(summary)
+
+
+@router.get("/stock/{sku}")
+async def get_stock(sku: str, runtime: RuntimeDep) -> StockByLocationOut:
+    """The SKU's stock at every location, sorted by location name."""
+    async with runtime.database.snapshot() as connection:
+        summary = await store.summary(connection, sku)
+    if summary is None:
+        raise domain.SkuNotStocked(sku)
+    return StockByLocationOut.of(summary)

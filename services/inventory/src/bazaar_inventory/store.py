@@ -1,0 +1,323 @@
+"""The inventory tables and their queries (SQLAlchemy Core), correct on SQLite and PostgreSQL.
+
+Two rules make concurrent writers safe on both databases:
+
+1. Every write to a SKU first bumps its row in `sku_versions` (`bump_version`). In PostgreSQL
+   that row lock serialises the writers of one SKU, so the state read back at the end of a unit
+   of work is exactly the state at the new version (the event's `sequence`); SQLite's
+   `BEGIN IMMEDIATE` serialises all writers anyway. Lock order is always sku_versions, then
+   reservations, then stock, so two transactions can never wait on each other in a cycle.
+2. Stock only changes through conditional statements that check the rule in their own WHERE
+   clause (`reserve_best_location`, `set_on_hand`, `settle_reservation`); never read-then-write.
+   The row lock of rule 1 is an optimisation for consistent events, not what prevents overselling.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bazaar_chassis import UtcDateTime
+from bazaar_inventory.domain import (
+    LocationStock,
+    Reservation,
+    ReservationStatus,
+    SkuNotStocked,
+    StockSummary,
+    check_expected_version,
+    check_on_hand_covers_reserved,
+)
+
+metadata = MetaData()
+
+sku_versions = Table(
+    "sku_versions",
+    metadata,
+    Column("sku", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+stock = Table(
+    "stock",
+    metadata,
+    Column("sku", String(64), primary_key=True),
+    Column("location", String(32), primary_key=True),
+    Column("on_hand", Integer, nullable=False),
+    Column("reserved", Integer, nullable=False),
+    CheckConstraint("on_hand >= 0", name="ck_stock_on_hand_not_negative"),
+    CheckConstraint("reserved >= 0", name="ck_stock_reserved_not_negative"),
+    CheckConstraint("reserved <= on_hand", name="ck_stock_reserved_within_on_hand"),
+)
+
+reservations = Table(
+    "reservations",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("sku", String(64), nullable=False),
+    Column("location", String(32), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("reference", String(200), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    CheckConstraint("quantity > 0", name="ck_reservations_quantity_positive"),
+    Index("ix_reservations_status_expires_at", "status", "expires_at"),
+    Index("ix_reservations_sku", "sku"),
+)
+
+
+def _upsert(connection: AsyncConnection, table: Table) -> Any:
+    """The dialect INSERT with `on_conflict_do_*`, as `Database.insert` gives, from a connection."""
+    if connection.dialect.name == "sqlite":
+        return sqlite.insert(table)
+    return postgresql.insert(table)
+
+
+# --- the per-SKU version (the event sequence) ---------------------------------------------------
+
+
+async def current_version(connection: AsyncConnection, sku: str) -> int:
+    """The SKU's version, 0 if it was never stocked."""
+    found = await connection.scalar(select(sku_versions.c.version).where(sku_versions.c.sku == sku))
+    return int(found or 0)
+
+
+async def bump_version(
+    connection: AsyncConnection,
+    sku: str,
+    *,
+    now: datetime,
+    expected: int | None = None,
+    create: bool = False,
+) -> int:
+    """Count one more change of `sku` and return its new version (locks the SKU, see rule 1).
+
+    `create` lets a SKU that was never stocked start at version 1 (setting stock does that;
+    reserving does not: an unknown SKU is `SkuNotStocked`). `expected` is the caller's
+    optimistic-concurrency token: 0 means "I believe it was never stocked".
+    """
+    returned: Any
+    if create and expected is None:
+        statement = _upsert(connection, sku_versions).values(sku=sku, version=1, updated_at=now)
+        statement = statement.on_conflict_do_update(
+            index_elements=[sku_versions.c.sku],
+            set_={"version": sku_versions.c.version + 1, "updated_at": now},
+        )
+        returned = await connection.scalar(statement.returning(sku_versions.c.version))
+    elif create and expected == 0:
+        statement = _upsert(connection, sku_versions).values(sku=sku, version=1, updated_at=now)
+        statement = statement.on_conflict_do_nothing(index_elements=[sku_versions.c.sku])
+        returned = await connection.scalar(statement.returning(sku_versions.c.version))
+    else:
+        condition = [sku_versions.c.sku == sku]
+        if expected is not None:
+            condition.append(sku_versions.c.version == expected)
+        returned = await connection.scalar(
+            sku_versions.update()
+            .where(*condition)
+            .values(version=sku_versions.c.version + 1, updated_at=now)
+            .returning(sku_versions.c.version)
+        )
+    if returned is not None:
+        return int(returned)
+    actual = await current_version(connection, sku)
+    if expected is None:
+        raise SkuNotStocked(sku)
+    check_expected_version(sku=sku, expected=expected, actual=actual)
+    raise AssertionError(f"version of {sku} neither bumped nor stale")  # pragma: no cover
+
+
+# --- stock --------------------------------------------------------------------------------------
+
+
+async def set_on_hand(
+    connection: AsyncConnection, *, sku: str, location: str, quantity: int
+) -> None:
+    """Set what is physically at `location`, refusing (409) to go below what is reserved there."""
+    statement = _upsert(connection, stock).values(
+        sku=sku, location=location, on_hand=quantity, reserved=0
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[stock.c.sku, stock.c.location],
+        set_={"on_hand": statement.excluded.on_hand},
+        where=stock.c.reserved <= statement.excluded.on_hand,
+    )
+    written = await connection.scalar(statement.returning(stock.c.on_hand))
+    if written is None:
+        reserved = await connection.scalar(
+            select(stock.c.reserved).where(stock.c.sku == sku, stock.c.location == location)
+        )
+        check_on_hand_covers_reserved(
+            sku=sku, location=location, on_hand=quantity, reserved=int(reserved or 0)
+        )
+        raise AssertionError(f"stock of {sku} at {location} neither written nor refused")
+
+
+async def reserve_best_location(
+    connection: AsyncConnection, *, sku: str, quantity: int
+) -> str | None:
+    """Hold `quantity` units at the location with the most available, in ONE conditional UPDATE.
+
+    The subquery picks the candidate; the outer `on_hand - reserved >= :q` re-checks the very row
+    being updated, so even a stale candidate can never be oversold. Returns the location, or
+    None when no single location has enough (the caller answers 409).
+    """
+    candidate = stock.alias("candidate")
+    best_location = (
+        select(candidate.c.location)
+        .where(
+            candidate.c.sku == sku,
+            candidate.c.on_hand - candidate.c.reserved >= quantity,
+        )
+        .order_by((candidate.c.on_hand - candidate.c.reserved).desc(), candidate.c.location)
+        .limit(1)
+        .scalar_subquery()
+    )
+    location = await connection.scalar(
+        stock.update()
+        .where(
+            stock.c.sku == sku,
+            stock.c.location == best_location,
+            stock.c.on_hand - stock.c.reserved >= quantity,
+        )
+        .values(reserved=stock.c.reserved + quantity)
+        .returning(stock.c.location)
+    )
+    return None if location is None else str(location)
+
+
+async def unreserve(connection: AsyncConnection, *, sku: str, location: str, quantity: int) -> None:
+    """Give back units a reservation held; only ever called once per reservation (see settle)."""
+    result = await connection.execute(
+        stock.update()
+        .where(stock.c.sku == sku, stock.c.location == location, stock.c.reserved >= quantity)
+        .values(reserved=stock.c.reserved - quantity)
+    )
+    if result.rowcount != 1:
+        raise RuntimeError(f"stock of {sku} at {location} holds fewer than {quantity} reserved")
+
+
+def _summaries(versions: dict[str, int], rows: list[Row[Any]]) -> dict[str, StockSummary]:
+    levels: dict[str, list[LocationStock]] = defaultdict(list)
+    for row in rows:
+        levels[row.sku].append(
+            LocationStock(location=row.location, on_hand=row.on_hand, reserved=row.reserved)
+        )
+    return {
+        sku: StockSummary(sku=sku, version=version, locations=tuple(levels[sku]))
+        for sku, version in versions.items()
+    }
+
+
+async def summaries(connection: AsyncConnection, skus: list[str]) -> list[StockSummary]:
+    """Stock of each SKU that was ever stocked, in the order asked; the others are left out."""
+    version_rows = await connection.execute(
+        select(sku_versions.c.sku, sku_versions.c.version).where(sku_versions.c.sku.in_(skus))
+    )
+    versions = {row.sku: row.version for row in version_rows}
+    stock_rows = await connection.execute(
+        select(stock).where(stock.c.sku.in_(skus)).order_by(stock.c.sku, stock.c.location)
+    )
+    found = _summaries(versions, list(stock_rows))
+    return [found[sku] for sku in skus if sku in found]
+
+
+async def summary(connection: AsyncConnection, sku: str) -> StockSummary | None:
+    found = await summaries(connection, [sku])
+    return found[0] if found else None
+
+
+# --- reservations -------------------------------------------------------------------------------
+
+
+def _to_reservation(row: Row[Any]) -> Reservation:
+    return Reservation(
+        id=row.id,
+        sku=row.sku,
+        location=row.location,
+        quantity=row.quantity,
+        reference=row.reference,
+        status=ReservationStatus(row.status),
+        expires_at=row.expires_at,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+async def insert_reservation(connection: AsyncConnection, reservation: Reservation) -> None:
+    await connection.execute(
+        reservations.insert().values(
+            id=reservation.id,
+            sku=reservation.sku,
+            location=reservation.location,
+            quantity=reservation.quantity,
+            reference=reservation.reference,
+            status=reservation.status.value,
+            expires_at=reservation.expires_at,
+            created_at=reservation.created_at,
+            updated_at=reservation.updated_at,
+        )
+    )
+
+
+async def get_reservation(connection: AsyncConnection, reservation_id: str) -> Reservation | None:
+    row = (
+        await connection.execute(select(reservations).where(reservations.c.id == reservation_id))
+    ).first()
+    return _to_reservation(row) if row else None
+
+
+async def settle_reservation(
+    connection: AsyncConnection,
+    reservation_id: str,
+    *,
+    status: ReservationStatus,
+    now: datetime,
+    only_if_due: bool = False,
+) -> bool:
+    """Move an ACTIVE reservation to `status`; False if someone else settled it first.
+
+    The `status = 'active'` condition makes release and expiry race-free between requests and
+    between instances: exactly one settle wins, and only the winner gives the stock back.
+    """
+    condition = [
+        reservations.c.id == reservation_id,
+        reservations.c.status == ReservationStatus.ACTIVE.value,
+    ]
+    if only_if_due:
+        condition.append(reservations.c.expires_at <= now)
+    result = await connection.execute(
+        reservations.update().where(*condition).values(status=status.value, updated_at=now)
+    )
+    return result.rowcount == 1
+
+
+async def due_reservations(connection: AsyncConnection, *, now: datetime, limit: int) -> list[str]:
+    """Ids of active reservations whose time is up, oldest deadline first."""
+    rows = await connection.execute(
+        select(reservations.c.id)
+        .where(
+            reservations.c.status == ReservationStatus.ACTIVE.value,
+            reservations.c.expires_at <= now,
+        )
+        .order_by(reservations.c.expires_at)
+        .limit(limit)
+    )
+    return [row.id for row in rows]
