@@ -1,0 +1,1 @@
+"""Bazaar identity service: users, organizations, roles, service clients and their tokens."""

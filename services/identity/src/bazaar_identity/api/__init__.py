@@ -1,0 +1,1 @@
+"""HTTP APIs of the identity service, one module per major version."""

@@ -1,0 +1,220 @@
+"""Identity API v1: tokens, the JWKS, key rotation, users, organizations and service clients.
+
+Who may call what is the gateway's decision (admin only, except /token and /jwks); the routes
+here parse, call the domain and answer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+
+from bazaar_chassis import RuntimeDep
+from bazaar_identity import accounts, domain, grants, service_clients, store
+from bazaar_identity.api.oauth_problems import NO_STORE
+from bazaar_identity.api.token_request import (
+    openapi_request_body,
+    read_token_request,
+    required,
+)
+from bazaar_identity.context import IdentityDep
+from bazaar_identity.domain import InvalidRequest, Organization, UnknownOrganization, User
+from bazaar_identity.tokens import TOKEN_TYPE, IssuedToken
+
+router = APIRouter()
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = TOKEN_TYPE
+    expires_in: int = Field(description="seconds until the token expires")
+
+    @classmethod
+    def of(cls, issued: IssuedToken) -> TokenOut:
+        return cls(
+            access_token=issued.access_token,
+            token_type=issued.token_type,
+            expires_in=issued.expires_in,
+        )
+
+
+class Jwks(BaseModel):
+    keys: list[dict[str, str]]
+
+
+class RotatedKey(BaseModel):
+    kid: str = Field(description="the new active key; the previous one is retiring")
+
+
+class UserCreate(BaseModel):
+    email: str = Field(max_length=254, examples=["jane@example.com"])
+    password: str = Field(
+        max_length=domain.MAX_PASSWORD_LENGTH,
+        description=f"at least {domain.MIN_PASSWORD_LENGTH} characters",
+    )
+    name: str = Field(max_length=200)
+    organization: str = Field(max_length=63, examples=["public"])
+    roles: list[str] = Field(max_length=20, examples=[["customer"]])
+
+
+class MembershipOut(BaseModel):
+    organization: str
+    role: str
+
+
+class UserOut(BaseModel):
+    id: str
+    email: str
+    name: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    memberships: list[MembershipOut]
+
+    @classmethod
+    def of(cls, user: User) -> UserOut:
+        return cls(
+            id=user.id,
+            email=user.email,
+            name=user.name,
+            version=user.version,
+            created_at=user.created_at,
+            updated_at=user.updated_at,
+            memberships=[
+                MembershipOut(organization=m.organization, role=m.role)
+                for m in sorted(user.memberships)
+            ],
+        )
+
+
+class OrganizationOut(BaseModel):
+    key: str
+    name: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, organization: Organization) -> OrganizationOut:
+        return cls(key=organization.key, name=organization.name, created_at=organization.created_at)
+
+
+class OrganizationList(BaseModel):
+    items: list[OrganizationOut]
+
+
+class ClientCreate(BaseModel):
+    client_id: str = Field(max_length=64, examples=["cart"], description="the service's name")
+    organization: str | None = Field(default=None, max_length=63, examples=["bazaar"])
+    roles: list[str] | None = Field(
+        default=None, max_length=20, description="default: ['service:<client_id>']"
+    )
+
+
+class ClientCreated(BaseModel):
+    client_id: str
+    client_secret: str = Field(description="shown once; only its hash is stored")
+
+
+@router.post(
+    "/token",
+    openapi_extra=openapi_request_body(),
+    responses={400: {"description": "invalid_request / unsupported_grant_type"}},
+)
+async def token(
+    request: Request, response: Response, runtime: RuntimeDep, identity: IdentityDep
+) -> TokenOut:
+    """OAuth2 token endpoint: `password` (people) and `client_credentials` (services)."""
+    fields = await read_token_request(request)
+    grant_type = fields.get("grant_type")
+    if grant_type is None:
+        raise InvalidRequest("grant_type is missing; use 'password' or 'client_credentials'")
+    if grant_type == "password":
+        username, password = required(fields, "username", "password", grant="password")
+        issued = await grants.password_grant(
+            runtime,
+            identity,
+            username=username,
+            password=password,
+            organization=fields.get("organization"),
+        )
+    elif grant_type == "client_credentials":
+        client_id, client_secret = required(
+            fields, "client_id", "client_secret", grant="client_credentials"
+        )
+        issued = await grants.client_credentials_grant(
+            runtime, identity, client_id=client_id, client_secret=client_secret
+        )
+    else:
+        raise domain.UnsupportedGrantType(grant_type)
+    response.headers.update(NO_STORE)
+    return TokenOut.of(issued)
+
+
+@router.get("/jwks")
+async def jwks(runtime: RuntimeDep, identity: IdentityDep) -> Jwks:
+    """The public keys that verify identity's tokens: the active key and those retiring."""
+    async with runtime.database.snapshot() as connection:
+        keys = await identity.keyring.jwks(connection, now=identity.now())
+    return Jwks(keys=keys)
+
+
+@router.post("/keys/rotate")
+async def rotate_keys(runtime: RuntimeDep, identity: IdentityDep) -> RotatedKey:
+    """Sign with a new key from now on; tokens signed before stay valid until they expire."""
+    async with runtime.unit_of_work() as uow:
+        kid = await identity.keyring.rotate(uow, now=identity.now())
+    return RotatedKey(kid=kid)
+
+
+@router.post("/users", status_code=201)
+async def create_user(body: UserCreate, runtime: RuntimeDep, identity: IdentityDep) -> UserOut:
+    user = await accounts.register_user(
+        runtime,
+        identity,
+        email=body.email,
+        password=body.password,
+        name=body.name,
+        organization=body.organization,
+        roles=body.roles,
+    )
+    return UserOut.of(user)
+
+
+@router.get("/users/{user_id}")
+async def get_user(user_id: str, runtime: RuntimeDep) -> UserOut:
+    async with runtime.database.snapshot() as connection:
+        user = await store.get_user(connection, user_id)
+    if user is None:
+        raise domain.UserNotFound(user_id)
+    return UserOut.of(user)
+
+
+@router.get("/organizations")
+async def list_organizations(runtime: RuntimeDep) -> OrganizationList:
+    async with runtime.database.snapshot() as connection:
+        organizations = await store.list_organizations(connection)
+    return OrganizationList(items=[OrganizationOut.of(o) for o in organizations])
+
+
+@router.post("/clients", status_code=201)
+async def create_client(
+    body: ClientCreate, response: Response, runtime: RuntimeDep, identity: IdentityDep
+) -> ClientCreated:
+    """Register a service client; its generated secret is in this reply and nowhere else."""
+    secret = service_clients.generate_secret()
+    client = domain.new_service_client(
+        client_id=body.client_id,
+        secret_hash=service_clients.hash_secret(secret),
+        now=identity.now(),
+        organization=body.organization,
+        roles=body.roles,
+    )
+    async with runtime.unit_of_work() as uow:
+        if not await store.organization_exists(uow.connection, client.organization):
+            raise UnknownOrganization(client.organization)
+        if await store.get_client(uow.connection, client.client_id) is not None:
+            raise domain.DuplicateClient(client.client_id)
+        await store.insert_client(uow.connection, client)
+    response.headers.update(NO_STORE)
+    return ClientCreated(client_id=client.client_id, client_secret=secret)

@@ -1,0 +1,60 @@
+"""Composition root of the identity service."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from importlib.metadata import version
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from bazaar_chassis import ServiceDefinition, ServiceSettings, create_app
+from bazaar_identity import events, service_clients
+from bazaar_identity.api import v1
+from bazaar_identity.api.oauth_problems import on_token_request_rejected
+from bazaar_identity.context import IdentityContext, utc_now
+from bazaar_identity.domain import TokenRequestRejected
+from bazaar_identity.settings import IdentitySettings, refuse_insecure
+from bazaar_identity.startup import background_jobs, startup_steps
+
+DEFINITION = ServiceDefinition(
+    name="identity",
+    version=version("bazaar-identity"),
+    description=(
+        "Users, organizations, roles, memberships and service clients; issues the EdDSA-signed "
+        "access tokens the gateway checks, and publishes their keys as a JWKS."
+    ),
+    apis={1: v1.router},
+    migrations=Path(__file__).parent / "migrations" / "versions",
+    publishes=sorted(events.SCHEMAS),
+)
+
+
+def build_app(
+    settings: ServiceSettings | None = None,
+    identity_settings: IdentitySettings | None = None,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+) -> FastAPI:
+    """The identity app; raises InsecureConfiguration or ClientsFileInvalid before starting."""
+    settings = settings or ServiceSettings()
+    identity_settings = identity_settings or IdentitySettings()
+    refuse_insecure(settings, identity_settings)
+    client_secrets = (
+        service_clients.load_clients_file(identity_settings.service_clients_file)
+        if identity_settings.service_clients_file
+        else {}
+    )
+    service_clients.refuse_insecure_secrets(client_secrets, mode=settings.mode)
+    identity = IdentityContext.create(identity_settings, clock=clock)
+    definition = replace(
+        DEFINITION,
+        on_startup=startup_steps(identity, client_secrets=client_secrets),
+        background=background_jobs(identity),
+    )
+    app = create_app(definition, settings)
+    app.state.identity = identity
+    app.add_exception_handler(TokenRequestRejected, on_token_request_rejected)
+    return app
