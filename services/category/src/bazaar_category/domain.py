@@ -117,6 +117,8 @@ def check_parent(*, key: str, parent: str, parents: Mapping[str, str | None]) ->
     the move would close a loop through `key`.
     """
     check_key(parent, role="parent")
+    if parent == key:
+        raise CycleInTree(key, parent, [parent])
     if parent not in parents:
         raise UnknownParent(parent)
     path: list[str] = []

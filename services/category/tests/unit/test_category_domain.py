@@ -100,6 +100,11 @@ def test_a_category_cannot_be_its_own_parent() -> None:
         check_parent(key="coffee", parent="coffee", parents=TREE)
 
 
+def test_a_new_category_naming_itself_as_parent_is_a_cycle_not_an_unknown_parent() -> None:
+    with pytest.raises(CycleInTree, match="new → new"):
+        a_category(key="new", parent="new")
+
+
 def test_a_category_cannot_move_under_its_own_descendant() -> None:
     with pytest.raises(CycleInTree, match="coffee → ristretto → espresso → coffee"):
         check_parent(key="coffee", parent="ristretto", parents=TREE)
