@@ -1,0 +1,1 @@
+"""Bazaar category service: the category tree, product membership and ordering."""

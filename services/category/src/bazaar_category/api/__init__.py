@@ -1,0 +1,1 @@
+"""HTTP APIs of the category service, one module per major version."""
