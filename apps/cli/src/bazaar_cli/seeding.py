@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import aiohttp
@@ -40,7 +40,7 @@ async def seed(gateway_url: str, *, on_step: Callable[[], None] = lambda: None) 
             count += 1
             on_step()
 
-        async def run_all(calls: list[Awaitable[None]]) -> None:
+        async def run_all(calls: Sequence[Awaitable[None]]) -> None:
             await asyncio.gather(*calls)
 
         for key, name, parent, position in CATEGORIES:  # parents before children

@@ -106,7 +106,8 @@ async def _supervise(supervisor: Supervisor, console: Console, stop: asyncio.Eve
             )
             _save_state(supervisor)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), 1.0)
+            async with asyncio.timeout(1.0):
+                await stop.wait()
 
 
 async def _run(supervisor: Supervisor, console: Console, *, seed: bool) -> None:

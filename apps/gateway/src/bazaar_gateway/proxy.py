@@ -98,7 +98,8 @@ class Upstreams:
         assert self._session is not None, "Upstreams.start() was not called"
         slots = self._slots.setdefault(instance.key, asyncio.Semaphore(self._max_in_flight))
         try:
-            await asyncio.wait_for(slots.acquire(), self._queue_seconds)
+            async with asyncio.timeout(self._queue_seconds):
+                await slots.acquire()
         except TimeoutError:
             raise UpstreamBusy(instance.key) from None
         try:

@@ -20,6 +20,7 @@ from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError
 
 from bazaar_chassis.errors import Unavailable
+from bazaar_chassis.jobs import raise_if_cancelled
 
 OnConnect = Callable[["Bus"], Awaitable[None]]
 
@@ -77,7 +78,8 @@ class Bus:
         self._task = asyncio.create_task(self._connect_until_done(), name="bus-connect")
 
     async def wait_connected(self, timeout: float) -> None:
-        await asyncio.wait_for(self._connected.wait(), timeout)
+        async with asyncio.timeout(timeout):
+            await self._connected.wait()
 
     async def _connect_until_done(self) -> None:
         while self._client is None:
@@ -98,6 +100,7 @@ class Bus:
                     reconnected_cb=self._on_reconnected,
                 )
             except Exception as exc:  # the server is not there yet: keep serving, keep trying
+                raise_if_cancelled()
                 _log.debug("bus connect failed", error=str(exc))
                 await asyncio.sleep(RETRY_SECONDS)
                 continue
@@ -114,6 +117,7 @@ class Bus:
                     await callback(self)
                     break
                 except Exception as exc:
+                    raise_if_cancelled()
                     _log.warning("bus on_connect step failed, retrying", error=str(exc))
                     await asyncio.sleep(RETRY_SECONDS)
 
@@ -157,6 +161,7 @@ class Bus:
             self._callbacks_running.cancel()
         if self._client is not None and not self._client.is_closed:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._client.drain(), 2)
+                async with asyncio.timeout(2):
+                    await self._client.drain()
             with contextlib.suppress(Exception):
                 await self._client.close()

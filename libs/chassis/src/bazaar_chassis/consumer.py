@@ -10,7 +10,6 @@ the dead-letter stream `DLQ` (`bazaar.dlq.<service>`) with the error attached, a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 
 import structlog
@@ -26,6 +25,7 @@ from bazaar_chassis.envelope import (
     MalformedEvent,
     stream_name,
 )
+from bazaar_chassis.jobs import raise_if_cancelled
 from bazaar_chassis.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 Handler = Callable[[Event, UnitOfWork], Awaitable[None]]
@@ -35,6 +35,7 @@ OutcomeObserver = Callable[[str], None]
 DLQ_STREAM = "DLQ"
 FETCH_BATCH = 100
 RETRY_SECONDS = 1.0
+STOP_TIMEOUT_SECONDS = 5.0
 
 _log = structlog.get_logger("bazaar.consumer")
 
@@ -80,9 +81,8 @@ class EventConsumer:
     async def stop(self) -> None:
         for task in self._tasks.values():
             task.cancel()
-        for task in self._tasks.values():
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self._tasks:
+            await asyncio.wait(self._tasks.values(), timeout=STOP_TIMEOUT_SECONDS)
 
     def _config(self, producer: str) -> ConsumerConfig:
         subjects = sorted(
@@ -114,9 +114,8 @@ class EventConsumer:
                     except (NatsTimeoutError, TimeoutError):
                         continue
                     await self._apply(messages)
-            except asyncio.CancelledError:
-                raise
             except Exception as exc:  # stream not there yet, bus down, ...: retry
+                raise_if_cancelled()
                 self.bound.discard(producer)
                 _log.debug("consumer not bound yet", stream=stream, error=str(exc))
                 await asyncio.sleep(RETRY_SECONDS)

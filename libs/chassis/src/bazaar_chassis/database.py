@@ -82,12 +82,6 @@ class Database:
         async with self._reader.connect() as connection:
             yield connection
 
-    def insert(self, table: Table) -> Any:
-        """A dialect INSERT that supports `on_conflict_do_update/nothing` (upserts)."""
-        if self.dialect == "sqlite":
-            return sqlite.insert(table)
-        return postgresql.insert(table)
-
     async def migrate(self, version_locations: list[Path]) -> None:
         """Bring the schema to the newest revision of every migration branch, once per DB."""
         async with self._writer.begin() as connection:

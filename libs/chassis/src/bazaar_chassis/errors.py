@@ -11,6 +11,8 @@ one problem+json reply, so no route ever builds an error response by hand.
     ├── Unauthorized       401  no valid credentials
     ├── Forbidden          403  credentials valid, action not allowed
     └── Unavailable        503  a dependency needed right now is unreachable
+
+    ConfigurationError     not an HTTP error: the process refuses to start (one clear line)
 """
 
 from __future__ import annotations
@@ -22,9 +24,17 @@ class DomainError(Exception):
     status: int = 400
     title: str = "Bad request"
 
-    def __init__(self, detail: str) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        extra: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.extra = extra or {}  # more members of the problem object (e.g. an OAuth2 `error`)
+        self.headers = headers or {}  # e.g. Retry-After, WWW-Authenticate
 
     @property
     def type_slug(self) -> str:
@@ -73,3 +83,7 @@ class Forbidden(DomainError):
 class Unavailable(DomainError):
     status = 503
     title = "Service unavailable"
+
+
+class ConfigurationError(Exception):
+    """The process cannot run with these settings (e.g. demo secrets in production mode)."""

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bazaar_chassis.bus import Bus
 from bazaar_chassis.database import Database
 from bazaar_chassis.envelope import Event
+from bazaar_chassis.jobs import raise_if_cancelled
 
 chassis_metadata = MetaData()
 
@@ -87,13 +88,17 @@ class OutboxRelay:
 
     async def run(self) -> None:
         while True:
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # arrives as the event fires, and shutdown would then wait for the relay forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
+                async with asyncio.timeout(self._poll_seconds):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 while self._bus.connected and await self._publish_batch() == self._batch_size:
                     pass
             except Exception as exc:  # bus or database hiccup: the rows stay, retry next round
+                raise_if_cancelled()
                 _log.warning("outbox relay round failed", error=str(exc))
 
     async def backlog(self) -> int:

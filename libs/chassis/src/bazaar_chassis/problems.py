@@ -62,7 +62,13 @@ def _describe_validation(errors: list[dict[str, Any]]) -> tuple[int, str, list[d
 async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     return problem_response(
-        status=exc.status, title=exc.title, detail=exc.detail, slug=exc.type_slug, request=request
+        status=exc.status,
+        title=exc.title,
+        detail=exc.detail,
+        slug=exc.type_slug,
+        request=request,
+        extra=exc.extra or None,
+        headers=exc.headers or None,
     )
 
 

@@ -19,6 +19,7 @@ from nats.js.errors import BucketNotFoundError, KeyNotFoundError, NotFoundError
 from nats.js.kv import KeyValue
 
 from bazaar_chassis.bus import Bus
+from bazaar_chassis.jobs import raise_if_cancelled
 
 BUCKET = "services"
 STALE_AFTER_SECONDS = 6.0
@@ -113,6 +114,7 @@ class Registration:
                     entry = Instance(**{**asdict(self._instance), "heartbeat_at": time.time()})
                     await bucket.put(entry.key, entry.to_json())
                 except Exception as exc:
+                    raise_if_cancelled()
                     _log.debug("heartbeat failed", error=str(exc))
             await asyncio.sleep(self._heartbeat)
 

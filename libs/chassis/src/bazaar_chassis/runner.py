@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from collections.abc import Callable
 import uvicorn
 from fastapi import FastAPI
 
+from bazaar_chassis.errors import ConfigurationError
 from bazaar_chassis.settings import ServiceSettings
 
 
@@ -30,10 +32,17 @@ def bind_socket(host: str, port: int) -> socket.socket:
 def serve(build_app: Callable[[ServiceSettings], FastAPI]) -> None:
     """Build the app from the environment's settings and serve it until SIGINT/SIGTERM."""
     exit_with_parent()
-    settings = ServiceSettings()
-    sock = bind_socket(settings.host, settings.port)
+    try:
+        settings = ServiceSettings()
+        sock = bind_socket(settings.host, settings.port)
+    except (ValueError, OSError) as exc:  # pydantic's ValidationError is a ValueError
+        sys.exit(f"cannot start: {exc}")
     settings = settings.model_copy(update={"port": sock.getsockname()[1]})
-    app = build_app(settings)
+    try:
+        app = build_app(settings)
+    except ConfigurationError as exc:
+        sock.close()
+        sys.exit(f"cannot start: {exc}")
     config = uvicorn.Config(
         app,
         loop="uvloop",

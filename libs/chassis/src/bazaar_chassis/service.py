@@ -38,6 +38,8 @@ from bazaar_chassis.unit_of_work import UnitOfWorkFactory
 BackgroundJob = Callable[["Runtime"], Awaitable[None]]
 StartupStep = Callable[["Runtime"], Awaitable[None]]
 
+SHUTDOWN_GRACE_SECONDS = 5.0
+
 
 @dataclass(frozen=True)
 class ServiceDefinition:
@@ -186,9 +188,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             await runtime.registration.stop()
         for task in runtime.tasks:
             task.cancel()
-        for task in runtime.tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if runtime.tasks:  # a job that ignores cancellation must not hold the process hostage
+            await asyncio.wait(runtime.tasks, timeout=SHUTDOWN_GRACE_SECONDS)
         await runtime.consumer.stop()
         await runtime.http.close()
         await runtime.bus.close()

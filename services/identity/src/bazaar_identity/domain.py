@@ -89,10 +89,21 @@ class DuplicateClient(Conflict):
         super().__init__(f"a service client {client_id!r} already exists")
 
 
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
 class TokenRequestRejected(DomainError):
-    """A refused token request; `error` is its OAuth2 error code (RFC 6749 §5.2)."""
+    """A refused token request; `error` is its OAuth2 error code (RFC 6749 §5.2), added to the
+    problem so OAuth2 clients understand it too."""
 
     error: ClassVar[str] = "invalid_request"
+    challenge: ClassVar[str | None] = None  # a WWW-Authenticate value, for invalid clients
+
+    def __init__(self, detail: str) -> None:
+        headers = dict(NO_STORE)
+        if self.challenge:
+            headers["WWW-Authenticate"] = self.challenge
+        super().__init__(detail, extra={"error": self.error}, headers=headers)
 
 
 class InvalidRequest(TokenRequestRejected):
@@ -122,6 +133,7 @@ class InvalidGrant(TokenRequestRejected, Unauthorized):
 class InvalidClient(TokenRequestRejected, Unauthorized):
     title = "Invalid client"
     error = "invalid_client"
+    challenge = 'Basic realm="bazaar-identity"'
 
     def __init__(self) -> None:
         super().__init__("unknown client or wrong client secret")

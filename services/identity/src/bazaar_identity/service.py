@@ -13,9 +13,7 @@ from fastapi import FastAPI
 from bazaar_chassis import ServiceDefinition, ServiceSettings, create_app
 from bazaar_identity import events, service_clients
 from bazaar_identity.api import v1
-from bazaar_identity.api.oauth_problems import on_token_request_rejected
 from bazaar_identity.context import IdentityContext, utc_now
-from bazaar_identity.domain import TokenRequestRejected
 from bazaar_identity.settings import IdentitySettings, refuse_insecure
 from bazaar_identity.startup import background_jobs, startup_steps
 
@@ -56,5 +54,4 @@ def build_app(
     )
     app = create_app(definition, settings)
     app.state.identity = identity
-    app.add_exception_handler(TokenRequestRejected, on_token_request_rejected)
     return app

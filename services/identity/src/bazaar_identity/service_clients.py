@@ -13,6 +13,7 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
+from bazaar_chassis.errors import ConfigurationError
 from bazaar_chassis.settings import DEMO_SECRET
 from bazaar_identity.domain import InvalidClientId, ServiceClient, check_client_id
 from bazaar_identity.settings import InsecureConfiguration
@@ -22,7 +23,7 @@ MIN_PRODUCTION_SECRET_LENGTH = 16
 _UNKNOWN_CLIENT_HASH = hashlib.sha256(b"no such client").hexdigest()
 
 
-class ClientsFileInvalid(RuntimeError):
+class ClientsFileInvalid(ConfigurationError):
     """The service clients file cannot be used; the message says how to fix it."""
 
 

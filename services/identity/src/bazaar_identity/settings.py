@@ -12,6 +12,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bazaar_chassis import ServiceSettings
+from bazaar_chassis.errors import ConfigurationError
 
 DEMO_KEY_PASSPHRASE = "bazaar-demo-key-passphrase"  # noqa: S105 - refused in production mode
 
@@ -32,7 +33,7 @@ class IdentitySettings(BaseSettings):
     issuer: str = Field(default="bazaar-identity", min_length=1)
 
 
-class InsecureConfiguration(RuntimeError):
+class InsecureConfiguration(ConfigurationError):
     """The settings would run a production instance with a publicly known secret."""
 
 

@@ -7,12 +7,12 @@ the demo accounts exist. Every step is idempotent, so every start and every inst
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 
 import structlog
 
 from bazaar_chassis import Runtime
+from bazaar_chassis.jobs import repeat
 from bazaar_chassis.service import BackgroundJob, StartupStep
 from bazaar_identity import demo, domain, service_clients, store
 from bazaar_identity.context import IdentityContext
@@ -70,15 +70,13 @@ def startup_steps(
 def background_jobs(identity: IdentityContext) -> list[BackgroundJob]:
     async def retire_signing_keys(runtime: Runtime) -> None:
         """Mark keys `retired` once their tokens have expired (the JWKS already omits them)."""
-        while True:
-            await asyncio.sleep(RETIREMENT_CHECK_SECONDS)
-            try:
-                async with runtime.unit_of_work() as uow:
-                    retired = await identity.keyring.retire_expired(uow, now=identity.now())
-            except Exception:  # the database may be away for a moment; try again next round
-                _log.exception("retiring signing keys failed")
-            else:
-                if retired:
-                    _log.info("signing keys retired", kids=retired)
+
+        async def round_() -> None:
+            async with runtime.unit_of_work() as uow:
+                retired = await identity.keyring.retire_expired(uow, now=identity.now())
+            if retired:
+                _log.info("signing keys retired", kids=retired)
+
+        await repeat(round_, every=RETIREMENT_CHECK_SECONDS, name="retire-signing-keys")
 
     return [retire_signing_keys]

@@ -46,7 +46,7 @@ def test_the_command_says_in_one_line_why_it_will_not_start() -> None:
     with pytest.raises(SystemExit) as exited:
         main()
     message = str(exited.value.code)
-    assert message.startswith("identity cannot start: BAZAAR_IDENTITY_KEY_PASSPHRASE")
+    assert message.startswith("cannot start: BAZAAR_IDENTITY_KEY_PASSPHRASE")
     assert "\n" not in message
 
 

@@ -7,12 +7,12 @@ conditional settle in `commands.expire` lets exactly one of them win each reserv
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 import structlog
 
 from bazaar_chassis import Runtime
+from bazaar_chassis.jobs import repeat
 from bazaar_inventory import commands, store
 
 EXPIRY_INTERVAL_SECONDS = 0.5
@@ -34,11 +34,10 @@ async def expire_due(runtime: Runtime, *, now: datetime, limit: int = BATCH_SIZE
 
 async def expire_reservations(runtime: Runtime) -> None:
     """Background job: every EXPIRY_INTERVAL_SECONDS, expire what is due (until cancelled)."""
-    while True:
-        try:
-            expired = await expire_due(runtime, now=datetime.now(UTC))
-            if expired:
-                _log.info("reservations expired", count=expired)
-        except Exception as exc:  # a database hiccup must not stop expiry for good
-            _log.warning("expiry round failed", error=str(exc))
-        await asyncio.sleep(EXPIRY_INTERVAL_SECONDS)
+
+    async def round_() -> None:
+        expired = await expire_due(runtime, now=datetime.now(UTC))
+        if expired:
+            _log.info("reservations expired", count=expired)
+
+    await repeat(round_, every=EXPIRY_INTERVAL_SECONDS, name="expire-reservations")

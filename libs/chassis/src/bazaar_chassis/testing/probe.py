@@ -13,12 +13,14 @@ from bazaar_chassis.envelope import Event, MalformedEvent
 
 
 class EventProbe:
-    """Records every Bazaar event published on the server from the moment it starts."""
+    """Records every Bazaar event published on the server from the moment it starts, once each
+    (JetStream drops a re-published duplicate; a plain subscriber would see it twice)."""
 
     def __init__(self, url: str) -> None:
         self._url = url
         self._client: Client | None = None
         self.events: list[Event] = []
+        self._seen: set[str] = set()
         self._changed = asyncio.Condition()
 
     async def start(self) -> None:
@@ -36,6 +38,9 @@ class EventProbe:
         except MalformedEvent:
             return
         async with self._changed:
+            if event.id in self._seen:  # re-published (two relays, a retry): one fact
+                return
+            self._seen.add(event.id)
             self.events.append(event)
             self._changed.notify_all()
 
@@ -60,7 +65,8 @@ class EventProbe:
 
         async with self._changed:
             try:
-                await asyncio.wait_for(self._changed.wait_for(found), timeout)
+                async with asyncio.timeout(timeout):
+                    await self._changed.wait_for(found)
             except TimeoutError:
                 seen = sorted({e.name for e in self.events})
                 raise AssertionError(

@@ -13,14 +13,19 @@ from pydantic import BaseModel, Field
 
 from bazaar_chassis import RuntimeDep
 from bazaar_identity import accounts, domain, grants, service_clients, store
-from bazaar_identity.api.oauth_problems import NO_STORE
 from bazaar_identity.api.token_request import (
     openapi_request_body,
     read_token_request,
     required,
 )
 from bazaar_identity.context import IdentityDep
-from bazaar_identity.domain import InvalidRequest, Organization, UnknownOrganization, User
+from bazaar_identity.domain import (
+    NO_STORE,
+    InvalidRequest,
+    Organization,
+    UnknownOrganization,
+    User,
+)
 from bazaar_identity.tokens import TOKEN_TYPE, IssuedToken
 
 router = APIRouter()

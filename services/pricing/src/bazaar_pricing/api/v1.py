@@ -91,7 +91,6 @@ async def put_base_price(sku: str, body: BasePriceWrite, runtime: RuntimeDep) ->
         if after is not before:
             await store.save_base_price(
                 uow.connection,
-                insert=runtime.database.insert,
                 before=before,
                 after=after,
                 currency=body.currency,

