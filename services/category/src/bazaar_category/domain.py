@@ -167,7 +167,11 @@ def new_category(
     position: int,
     parents: Mapping[str, str | None],
     now: datetime,
+    expected_version: int | None = None,
 ) -> Category:
+    """A category at version 1. A caller who names a version expected an existing one: stale."""
+    if expected_version is not None:
+        raise StaleVersion(resource=f"category {key}", expected=expected_version, actual=0)
     check_key(key)
     if parent is not None:
         check_parent(key=key, parent=parent, parents=parents)

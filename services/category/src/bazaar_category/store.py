@@ -204,10 +204,14 @@ async def replace_category(connection: AsyncConnection, category: Category) -> N
         raise ConcurrentWrite(f"category {category.key}")
 
 
-async def get_membership(connection: AsyncConnection, key: str, sku: str) -> Membership | None:
+async def get_membership(
+    connection: AsyncConnection, *, category: str, sku: str
+) -> Membership | None:
     row = (
         await connection.execute(
-            select(memberships).where(memberships.c.category_key == key, memberships.c.sku == sku)
+            select(memberships).where(
+                memberships.c.category_key == category, memberships.c.sku == sku
+            )
         )
     ).first()
     return _to_membership(row) if row else None

@@ -136,6 +136,20 @@ def test_a_stale_revision_is_refused_and_names_both_versions() -> None:
         )
 
 
+def test_naming_a_version_for_a_category_that_does_not_exist_is_stale() -> None:
+    with pytest.raises(StaleVersion, match="at version 0, the request was based on version 3"):
+        new_category(
+            id="c",
+            key="k",
+            name="K",
+            parent=None,
+            position=0,
+            parents={},
+            now=NOW,
+            expected_version=3,
+        )
+
+
 def test_a_revision_bumps_the_version_and_keeps_id_and_creation_time() -> None:
     revised = revise_category(
         a_category(),

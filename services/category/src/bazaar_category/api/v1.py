@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from bazaar_category import domain, events, store
 from bazaar_category.domain import MAX_NAME_LENGTH, MAX_POSITION, Category, Membership
-from bazaar_chassis import RuntimeDep, StaleVersion, UnitOfWork
+from bazaar_chassis import RuntimeDep, UnitOfWork
 from bazaar_chassis.envelope import new_event_id
 
 router = APIRouter()
@@ -123,13 +123,13 @@ async def put_category(
     """Create the category (201) or replace its name, parent and position (200)."""
     domain.check_key(key)
     async with runtime.unit_of_work() as uow:
-        category, created = await _retrying_races(lambda: _put_category(uow, key, body))
+        category, created = await _retrying_races(lambda: _put_category(uow, key=key, body=body))
     if created:
         response.status_code = 201
     return CategoryOut.of(category)
 
 
-async def _put_category(uow: UnitOfWork, key: str, body: CategoryPut) -> tuple[Category, bool]:
+async def _put_category(uow: UnitOfWork, *, key: str, body: CategoryPut) -> tuple[Category, bool]:
     """One attempt at a category PUT: the category as it is now, and whether it is new."""
     now = datetime.now(UTC)
     current = await store.get_category(uow.connection, key)
@@ -138,8 +138,6 @@ async def _put_category(uow: UnitOfWork, key: str, body: CategoryPut) -> tuple[C
         await store.lock_tree(uow.connection)
         parents = await store.parent_chain(uow.connection, body.parent)
     if current is None:
-        if body.version is not None:
-            raise StaleVersion(resource=f"category {key}", expected=body.version, actual=0)
         category = domain.new_category(
             id=new_event_id(),
             key=key,
@@ -148,6 +146,7 @@ async def _put_category(uow: UnitOfWork, key: str, body: CategoryPut) -> tuple[C
             position=body.position,
             parents=parents,
             now=now,
+            expected_version=body.version,
         )
         await store.insert_category(uow.connection, category)
     else:
@@ -213,17 +212,19 @@ async def assign_product(
     domain.check_sku(sku)
     position = (body or Placement()).position
     async with runtime.unit_of_work() as uow:
-        membership, placed = await _retrying_races(lambda: _assign(uow, key, sku, position))
+        membership, placed = await _retrying_races(
+            lambda: _assign(uow, key=key, sku=sku, position=position)
+        )
     if placed:
         response.status_code = 201
     return MembershipOut.of(membership)
 
 
-async def _assign(uow: UnitOfWork, key: str, sku: str, position: int) -> tuple[Membership, bool]:
+async def _assign(uow: UnitOfWork, *, key: str, sku: str, position: int) -> tuple[Membership, bool]:
     """One attempt at an assignment: the membership now, and whether the SKU was not in before."""
     if not await store.category_exists(uow.connection, key):
         raise domain.CategoryNotFound(key)
-    current = await store.get_membership(uow.connection, key, sku)
+    current = await store.get_membership(uow.connection, category=key, sku=sku)
     membership = domain.assign(
         current, category=key, sku=sku, position=position, now=datetime.now(UTC)
     )
@@ -246,14 +247,14 @@ async def unassign_product(key: str, sku: str, runtime: RuntimeDep) -> Response:
     domain.check_key(key)
     domain.check_sku(sku)
     async with runtime.unit_of_work() as uow:
-        await _retrying_races(lambda: _unassign(uow, key, sku))
+        await _retrying_races(lambda: _unassign(uow, key=key, sku=sku))
     return Response(status_code=204)
 
 
-async def _unassign(uow: UnitOfWork, key: str, sku: str) -> None:
+async def _unassign(uow: UnitOfWork, *, key: str, sku: str) -> None:
     if not await store.category_exists(uow.connection, key):
         raise domain.CategoryNotFound(key)
-    current = await store.get_membership(uow.connection, key, sku)
+    current = await store.get_membership(uow.connection, category=key, sku=sku)
     membership = domain.unassign(current, category=key, sku=sku, now=datetime.now(UTC))
     await store.save_membership(uow.connection, membership)
     uow.emit(
