@@ -17,6 +17,7 @@ class Component:
 
 
 SERVICES: tuple[Component, ...] = (
+    Component("identity", "bazaar_identity"),
     Component("product", "bazaar_product"),
     Component("category", "bazaar_category"),
     Component("pricing", "bazaar_pricing"),

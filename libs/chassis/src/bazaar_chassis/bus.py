@@ -50,7 +50,9 @@ class Bus:
         self._client: Client | None = None
         self._js: JetStreamContext | None = None
         self._on_connect: list[OnConnect] = []
+        self._on_ready: list[Callable[[], None]] = []
         self._connected = asyncio.Event()
+        self._steps_done = False
         self._task: asyncio.Task[None] | None = None
         self._callbacks_running: asyncio.Task[None] | None = None
 
@@ -58,9 +60,18 @@ class Bus:
         """Run `callback` after every (re)connection; it must be idempotent."""
         self._on_connect.append(callback)
 
+    def on_ready(self, listener: Callable[[], None]) -> None:
+        """Call `listener` each time the bus becomes ready (after all on_connect steps)."""
+        self._on_ready.append(listener)
+
     @property
     def connected(self) -> bool:
         return self._client is not None and self._client.is_connected
+
+    @property
+    def ready(self) -> bool:
+        """Connected, and every on_connect step (streams, consumers, watches) has finished."""
+        return self.connected and self._steps_done
 
     @property
     def client(self) -> Client:
@@ -111,6 +122,7 @@ class Bus:
 
     async def _run_callbacks(self) -> None:
         self._connected.set()
+        self._steps_done = False
         for callback in self._on_connect:
             while self.connected:
                 try:
@@ -120,12 +132,17 @@ class Bus:
                     raise_if_cancelled()
                     _log.warning("bus on_connect step failed, retrying", error=str(exc))
                     await asyncio.sleep(RETRY_SECONDS)
+        self._steps_done = self.connected
+        if self._steps_done:
+            for listener in self._on_ready:
+                listener()
 
     async def _on_error(self, exc: Exception) -> None:
         _log.debug("bus error", error=str(exc))
 
     async def _on_disconnected(self) -> None:
         self._connected.clear()
+        self._steps_done = False
         _log.warning("bus disconnected")
 
     async def _on_reconnected(self) -> None:

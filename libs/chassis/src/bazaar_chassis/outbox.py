@@ -95,7 +95,7 @@ class OutboxRelay:
                     await self._wake.wait()
             self._wake.clear()
             try:
-                while self._bus.connected and await self._publish_batch() == self._batch_size:
+                while self._bus.ready and await self._publish_batch() == self._batch_size:
                     pass
             except Exception as exc:  # bus or database hiccup: the rows stay, retry next round
                 raise_if_cancelled()

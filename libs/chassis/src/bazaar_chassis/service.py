@@ -164,12 +164,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
         runtime.bus.on_connect(ensure_own_stream)
 
-    async def publish_pending(_bus: Bus) -> None:
-        runtime.relay.wake()
-
-    runtime.bus.on_connect(publish_pending)
     if definition.handlers:
         runtime.bus.on_connect(runtime.consumer.on_connect)
+    runtime.bus.on_ready(runtime.relay.wake)  # publish what waited while the bus was away
     await runtime.bus.start()
     runtime.spawn(runtime.relay.run, "outbox-relay")
     for job in definition.background:
