@@ -31,7 +31,7 @@ DataDir = Annotated[
 
 
 def _fail(message: str) -> typer.Exit:
-    console.print(f"[red]error:[/] {message}")
+    console.print(f"[red]error:[/] {message}", soft_wrap=True)
     return typer.Exit(code=1)
 
 

@@ -93,9 +93,13 @@ class Supervisor:
         self.children.append(child)
         return child
 
-    def restart_crashed(self) -> list[tuple[Child, int]]:
-        """Restart children that died; returns (child, exit code) for each one restarted."""
+    def restart_crashed(self) -> list[tuple[str, int]]:
+        """Restart whatever died (the bus included); returns (name, exit code) of each."""
         restarted = []
+        if not self.nats.running:
+            nats_code = self.nats.returncode
+            self.nats.start()  # same port, same store: clients reconnect by themselves
+            restarted.append(("nats", nats_code))
         for child in self.children:
             code = child.process.poll()
             if code is None or child.restarts >= MAX_RESTARTS:
@@ -103,7 +107,7 @@ class Supervisor:
             child.restarts += 1
             child.process = self._spawn(child.component, child.port)
             child.started_at = time.monotonic()
-            restarted.append((child, code))
+            restarted.append((child.component.name, code))
         return restarted
 
     def stop(self) -> None:

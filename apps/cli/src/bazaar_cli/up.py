@@ -17,7 +17,7 @@ from bazaar_chassis.nats_server import port_is_open
 from bazaar_cli import readiness, seeding
 from bazaar_cli.platform import GATEWAY, SERVICES
 from bazaar_cli.state import DataDirLock, ProcessState, RunState
-from bazaar_cli.supervisor import MAX_RESTARTS, Supervisor
+from bazaar_cli.supervisor import Supervisor
 
 READY_TIMEOUT_SECONDS = 90.0
 
@@ -99,11 +99,8 @@ def _save_state(supervisor: Supervisor) -> None:
 
 async def _supervise(supervisor: Supervisor, console: Console, stop: asyncio.Event) -> None:
     while not stop.is_set():
-        for child, code in supervisor.restart_crashed():
-            console.print(
-                f"[yellow]! {child.component.name} exited with code {code}; restarted "
-                f"({child.restarts}/{MAX_RESTARTS})[/]"
-            )
+        for name, code in supervisor.restart_crashed():
+            console.print(f"[yellow]! {name} exited with code {code}; restarted[/]")
             _save_state(supervisor)
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(1.0):

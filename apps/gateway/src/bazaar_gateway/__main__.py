@@ -22,6 +22,7 @@ def main() -> None:
         access_log=None,
         print=None,
         backlog=2048,
+        shutdown_timeout=3.0,
         loop=uvloop.new_event_loop(),
     )
 

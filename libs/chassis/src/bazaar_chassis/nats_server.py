@@ -74,6 +74,13 @@ class NatsServer:
         return self._process is not None and self._process.poll() is None
 
     @property
+    def returncode(self) -> int:
+        """The exit code of a server that stopped by itself (-1 if unknown)."""
+        if self._process is None or self._process.returncode is None:
+            return -1
+        return self._process.returncode
+
+    @property
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
 
