@@ -5,6 +5,7 @@ it raises the error types of `errors`, writes through `Runtime.unit_of_work()` a
 `Runtime.database.snapshot()`.
 """
 
+from bazaar_chassis.caller import GUEST, Caller
 from bazaar_chassis.columns import UtcDateTime
 from bazaar_chassis.envelope import Event
 from bazaar_chassis.errors import (
@@ -17,11 +18,14 @@ from bazaar_chassis.errors import (
     Unauthorized,
     Unavailable,
 )
-from bazaar_chassis.service import Runtime, RuntimeDep, ServiceDefinition, create_app
+from bazaar_chassis.service import CallerDep, Runtime, RuntimeDep, ServiceDefinition, create_app
 from bazaar_chassis.settings import ServiceSettings
 from bazaar_chassis.unit_of_work import UnitOfWork
 
 __all__ = [
+    "GUEST",
+    "Caller",
+    "CallerDep",
     "Conflict",
     "DomainError",
     "Event",

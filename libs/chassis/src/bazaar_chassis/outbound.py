@@ -6,6 +6,7 @@ Failures become `Unavailable` so a route can answer 503 problem+json instead of 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,8 @@ import orjson
 from bazaar_chassis.errors import Unavailable
 from bazaar_chassis.unit_of_work import current_traceparent
 
+TOKEN_PATH = "/identity/1/token"  # noqa: S105 - a URL path, not a secret
+
 
 @dataclass(frozen=True, slots=True)
 class Reply:
@@ -23,12 +26,26 @@ class Reply:
 
 
 class ServiceClient:
-    """A JSON client for the platform's public API, used by one service."""
+    """A JSON client for the platform's public API, acting as one service.
 
-    def __init__(self, *, base_url: str, timeout_seconds: float = 3.0) -> None:
+    It authenticates with OAuth2 client credentials (its own client id and secret) and sends the
+    token it gets; the gateway's policy decides what this service may call (M7).
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        client_id: str,
+        client_secret: str,
+        timeout_seconds: float = 3.0,
+    ) -> None:
         self._base_url = base_url.rstrip("/")
+        self._client_id = client_id
+        self._client_secret = client_secret
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self._session: aiohttp.ClientSession | None = None
+        self._token: tuple[str, float] | None = None  # (access token, refresh after)
 
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -42,7 +59,48 @@ class ServiceClient:
     async def request(
         self, method: str, path: str, *, json: Any = None, params: dict[str, str] | None = None
     ) -> Reply:
+        reply = await self._send(method, path, json=json, params=params, token=await self._bearer())
+        if reply.status == 401:  # the token expired or the keys rotated: one fresh try
+            self._token = None
+            reply = await self._send(
+                method, path, json=json, params=params, token=await self._bearer()
+            )
+        return reply
+
+    async def _bearer(self) -> str:
+        if self._token is not None and self._token[1] > time.monotonic():
+            return self._token[0]
+        reply = await self._send(
+            "POST",
+            TOKEN_PATH,
+            json={
+                "grant_type": "client_credentials",
+                "client_id": self._client_id,
+                "client_secret": self._client_secret,
+            },
+            params=None,
+            token=None,
+        )
+        if reply.status != 200 or not isinstance(reply.body, dict):
+            raise Unavailable(
+                f"could not get a service token for {self._client_id}: status {reply.status}"
+            )
+        lifetime = float(reply.body.get("expires_in", 60))
+        self._token = (str(reply.body["access_token"]), time.monotonic() + lifetime * 0.8)
+        return self._token[0]
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any,
+        params: dict[str, str] | None,
+        token: str | None,
+    ) -> Reply:
         headers = {}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
         if traceparent := current_traceparent():
             headers["traceparent"] = traceparent
         try:

@@ -21,10 +21,12 @@ from opentelemetry.trace import Tracer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bazaar_chassis.bus import Bus
+from bazaar_chassis.caller import AssertionVerifier, Caller, load_public_key
 from bazaar_chassis.consumer import EventConsumer, Handler
 from bazaar_chassis.database import Database
 from bazaar_chassis.envelope import producer_subjects, stream_name
 from bazaar_chassis.http_middleware import ObservabilityMiddleware
+from bazaar_chassis.identity_middleware import GatewayIdentityMiddleware
 from bazaar_chassis.logs import configure_logging
 from bazaar_chassis.metrics import ServiceMetrics
 from bazaar_chassis.outbound import ServiceClient
@@ -89,7 +91,14 @@ def get_runtime(request: Request) -> Runtime:
     return runtime
 
 
+def get_caller(request: Request) -> Caller:
+    """The caller the gateway vouched for (set by GatewayIdentityMiddleware)."""
+    caller: Caller = request.scope["bazaar.caller"]
+    return caller
+
+
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
 def _build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> Runtime:
@@ -126,7 +135,11 @@ def _build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> 
         consumer=consumer,
         metrics=metrics,
         tracer=build_tracer(service=definition.name, version=definition.version),
-        http=ServiceClient(base_url=settings.gateway_url),
+        http=ServiceClient(
+            base_url=settings.gateway_url,
+            client_id=definition.name,
+            client_secret=settings.client_secret,
+        ),
     )
 
 
@@ -247,6 +260,11 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings | None =
     app.state.runtime = runtime
     install_problem_handlers(app)
     _platform_routes(app)
+    key = settings.gateway_public_key_pem()
+    app.add_middleware(
+        GatewayIdentityMiddleware,
+        verifier=AssertionVerifier(load_public_key(key) if key else None),
+    )
     for major, router in sorted(definition.apis.items()):
         app.include_router(
             router,

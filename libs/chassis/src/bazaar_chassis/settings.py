@@ -38,6 +38,10 @@ class ServiceSettings(BaseSettings):
     instance_id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
     gateway_url: str = "http://127.0.0.1:8000"
     client_secret: str = DEMO_SECRET
+    gateway_public_key: str | None = Field(
+        default=None, description="PEM of the gateway's Ed25519 key that signs identity assertions"
+    )
+    gateway_public_key_file: Path | None = None
     log_level: str = "info"
     heartbeat_seconds: float = 2.0
     outbox_poll_seconds: float = 1.0
@@ -49,7 +53,22 @@ class ServiceSettings(BaseSettings):
             raise ValueError(
                 "BAZAAR_CLIENT_SECRET must be set in production mode (the demo secret is refused)"
             )
+        if self.mode == "production" and not (
+            self.gateway_public_key or self.gateway_public_key_file
+        ):
+            raise ValueError(
+                "BAZAAR_GATEWAY_PUBLIC_KEY_FILE must be set in production mode: without it the "
+                "service cannot tell gateway traffic from anything else"
+            )
         return self
+
+    def gateway_public_key_pem(self) -> str | None:
+        """The gateway's public key, given inline or as a file."""
+        if self.gateway_public_key:
+            return self.gateway_public_key
+        if self.gateway_public_key_file:
+            return self.gateway_public_key_file.read_text()
+        return None
 
     def database_url_for(self, service: str) -> str:
         """The configured URL, or this service's own SQLite file in the data dir."""

@@ -6,6 +6,7 @@ import pytest
 from pydantic import SecretStr
 
 from bazaar_chassis import ServiceSettings
+from bazaar_chassis.testing.identity import gateway_public_key_pem
 from bazaar_identity.service_clients import refuse_insecure_secrets
 from bazaar_identity.settings import (
     DEMO_KEY_PASSPHRASE,
@@ -14,7 +15,11 @@ from bazaar_identity.settings import (
     refuse_insecure,
 )
 
-PRODUCTION = ServiceSettings(mode="production", client_secret="a-real-secret-for-the-test")
+PRODUCTION = ServiceSettings(
+    mode="production",
+    client_secret="a-real-secret-for-the-test",
+    gateway_public_key=gateway_public_key_pem(),
+)
 
 
 def test_the_settings_come_from_bazaar_identity_variables(monkeypatch: pytest.MonkeyPatch) -> None:

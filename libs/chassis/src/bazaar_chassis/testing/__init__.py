@@ -5,8 +5,17 @@ every test in the workspace the fixtures; the helpers here are importable for cu
 """
 
 from bazaar_chassis.testing.apps import running_app
+from bazaar_chassis.testing.identity import ADMIN, identity_headers
 from bazaar_chassis.testing.probe import EventProbe
 from bazaar_chassis.testing.servers import ServedApp, serving
 from bazaar_chassis.testing.waiting import eventually
 
-__all__ = ["EventProbe", "ServedApp", "eventually", "running_app", "serving"]
+__all__ = [
+    "ADMIN",
+    "EventProbe",
+    "ServedApp",
+    "eventually",
+    "identity_headers",
+    "running_app",
+    "serving",
+]

@@ -8,13 +8,23 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
+from bazaar_chassis.caller import Caller
+from bazaar_chassis.testing.identity import ADMIN, identity_headers
+
 
 @asynccontextmanager
 async def running_app(
-    app: FastAPI, *, base_url: str = "http://service"
+    app: FastAPI, *, caller: Caller | None = ADMIN, base_url: str = "http://service"
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """Start `app`'s lifespan (database, bus, consumers, relay), yield a client, then stop it."""
+    """Start `app`'s lifespan (database, bus, consumers, relay), yield a client, then stop it.
+
+    The client calls as `caller` (an admin by default), as if through the gateway; `None`
+    sends no identity at all, like a client that bypasses the gateway.
+    """
+    headers = identity_headers(caller) if caller is not None else {}
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url=base_url, headers=headers
+        ) as client:
             yield client

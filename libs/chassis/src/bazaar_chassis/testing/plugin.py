@@ -16,6 +16,7 @@ import pytest
 
 from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.settings import ServiceSettings
+from bazaar_chassis.testing.identity import gateway_public_key_pem
 from bazaar_chassis.testing.postgres import PostgresUnavailable, fresh_database, postgres_server
 from bazaar_chassis.testing.probe import EventProbe
 
@@ -66,6 +67,7 @@ def service_settings(tmp_path: Path, nats_server: NatsServer) -> ServiceSettings
         instance_id=uuid.uuid4().hex[:12],
         heartbeat_seconds=0.5,
         outbox_poll_seconds=0.2,
+        gateway_public_key=gateway_public_key_pem(),
         log_level="warning",
     )
 
