@@ -11,6 +11,7 @@ import aiohttp
 from bazaar_cli.demo_data import CATEGORIES, PRODUCTS
 
 CONCURRENCY = 8
+DEMO_ADMIN = {"username": "admin@bazaar.test", "password": "bazaar-demo"}  # development mode only
 
 
 class SeedFailed(Exception):
@@ -27,11 +28,26 @@ async def _call(
             raise SeedFailed(f"{method} {url} -> {response.status}: {await response.text()}")
 
 
+async def admin_token(session: aiohttp.ClientSession, gateway_url: str) -> str:
+    """Sign in as the demo administrator, like any client of the public API."""
+    async with session.post(
+        gateway_url + "/identity/1/token", json={"grant_type": "password", **DEMO_ADMIN}
+    ) as response:
+        if response.status != 200:
+            raise SeedFailed(
+                f"cannot sign in as {DEMO_ADMIN['username']} ({response.status}); the demo "
+                "accounts exist only in development mode"
+            )
+        body = await response.json()
+    return str(body["access_token"])
+
+
 async def seed(gateway_url: str, *, on_step: Callable[[], None] = lambda: None) -> int:
     """Create categories, products, prices, stock and placements; returns the request count."""
     limit = asyncio.Semaphore(CONCURRENCY)
     count = 0
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+        session.headers["Authorization"] = f"Bearer {await admin_token(session, gateway_url)}"
 
         async def call(method: str, path: str, body: dict[str, Any]) -> None:
             nonlocal count

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bazaar_chassis.nats_server import NatsServer, free_port
+from bazaar_cli.nats_permissions import server_config
 from bazaar_cli.platform import Component
+from bazaar_cli.secrets import PlatformSecrets, ensure_secrets
 
 STOP_TIMEOUT_SECONDS = 10.0
 MAX_RESTARTS = 5
@@ -44,7 +46,12 @@ class Supervisor:
         self.gateway_port = gateway_port
         self.mode = mode
         self.logs = self.data_dir / "logs"
-        self.nats = NatsServer(store_dir=self.data_dir / "nats", log_file=self.logs / "nats.log")
+        self.secrets: PlatformSecrets = ensure_secrets(self.data_dir)
+        self.nats = NatsServer(
+            store_dir=self.data_dir / "nats",
+            log_file=self.logs / "nats.log",
+            config_text=server_config(self.secrets.nats_passwords),
+        )
         self.children: list[Child] = []
 
     @property
@@ -56,19 +63,30 @@ class Supervisor:
         self.nats.start()
 
     def _environment(self, component: Component, port: int) -> dict[str, str]:
+        secrets = self.secrets
+        nats_user = "gateway" if component.is_gateway else component.name
         env = dict(os.environ)
         env.update(
             {
                 "BAZAAR_DATA_DIR": str(self.data_dir),
                 "BAZAAR_NATS_URL": self.nats.url,
+                "BAZAAR_NATS_USER": nats_user,
+                "BAZAAR_NATS_PASSWORD": secrets.nats_passwords[nats_user],
                 "BAZAAR_PORT": str(port),
                 "BAZAAR_GATEWAY_PORT": str(self.gateway_port),
                 "BAZAAR_GATEWAY_URL": self.gateway_url,
+                "BAZAAR_GATEWAY_PUBLIC_KEY_FILE": str(secrets.gateway_public_key_file),
                 "BAZAAR_MODE": self.mode,
                 "BAZAAR_EXIT_WITH_PARENT": "1",
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        if component.is_gateway:
+            env["BAZAAR_GATEWAY_KEY_FILE"] = str(secrets.gateway_key_file)
+        else:
+            env["BAZAAR_CLIENT_SECRET"] = secrets.client_secrets[component.name]
+        if component.name == "identity":
+            env["BAZAAR_IDENTITY_SERVICE_CLIENTS_FILE"] = str(secrets.clients_file)
         return env
 
     def _spawn(self, component: Component, port: int) -> subprocess.Popen[bytes]:

@@ -1,43 +1,43 @@
-"""The gateway application: every public request is routed here to one upstream instance.
+"""The gateway application: wiring, lifecycle and the gateway's own routes.
 
-Order of work per request: address (service, major) → pick a live instance → forward with
-bulkheads → answer, adding `Deprecation` for deprecated majors. Platform routes of the gateway
-itself live under `/gateway/1/` (and `/healthz`, `/readyz`, `/metrics`).
+Each public request: address → admission (authenticate, rate-limit, authorize against the live
+policy) → pick a live instance → forward with a signed identity assertion → answer.
 """
 
 from __future__ import annotations
 
-import time
-import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 import orjson
 import structlog
 from aiohttp import web
+from multidict import CIMultiDict
+from nats.aio.msg import Msg
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
 
 from bazaar_chassis.bus import Bus
+from bazaar_chassis.caller import IDENTITY_HEADER, AssertionSigner, Caller
+from bazaar_chassis.errors import DomainError, InvalidInput
 from bazaar_chassis.metrics import LATENCY_BUCKETS
+from bazaar_gateway.access import Admission
+from bazaar_gateway.authentication import Authenticator
 from bazaar_gateway.directory import ServiceDirectory
+from bazaar_gateway.policy import Rule
+from bazaar_gateway.policy_store import PolicyStore
 from bazaar_gateway.problems import problem
-from bazaar_gateway.proxy import (
-    UpstreamBusy,
-    Upstreams,
-    UpstreamTimeout,
-    UpstreamUnreachable,
-    forwardable,
-    to_response,
-)
-from bazaar_gateway.routing import BadVersion, parse
+from bazaar_gateway.proxy import Upstreams
+from bazaar_gateway.rate_limit import RateLimiter
 from bazaar_gateway.settings import GatewaySettings
+from bazaar_gateway.signing import load_private_key
 
 _log = structlog.get_logger("bazaar.gateway")
 
-DIRECTORY = web.AppKey("directory", ServiceDirectory)
-UPSTREAMS = web.AppKey("upstreams", Upstreams)
-BUS = web.AppKey("bus", Bus)
+KEY_ACTIVATED_SUBJECT = "bazaar.identity.signing_key_activated"
+SELF = Caller(
+    subject="service:gateway", kind="service", organization="bazaar", roles=("service:gateway",)
+)
 
 
 class GatewayMetrics:
@@ -52,119 +52,85 @@ class GatewayMetrics:
         )
 
 
-METRICS = web.AppKey("metrics", GatewayMetrics)
+@dataclass
+class Gateway:
+    """Everything a request handler needs, built once per process."""
+
+    settings: GatewaySettings
+    bus: Bus
+    directory: ServiceDirectory
+    upstreams: Upstreams
+    policies: PolicyStore
+    admission: Admission
+    signer: AssertionSigner
+    metrics: GatewayMetrics
 
 
-def _json(data: Any, status: int = 200) -> web.Response:
+@dataclass
+class IdentityJwks:
+    """Fetches identity's public keys straight from a live instance, as the gateway itself."""
+
+    directory: ServiceDirectory
+    upstreams: Upstreams
+    signer: AssertionSigner
+
+    async def __call__(self) -> dict[str, Any]:
+        instance = self.directory.pick("identity", 1)
+        if instance is None:
+            raise RuntimeError("no identity instance is registered")
+        reply = await self.upstreams.send(
+            instance,
+            method="GET",
+            path_qs="/identity/1/jwks",
+            headers=CIMultiDict({IDENTITY_HEADER: self.signer.assertion(SELF)}),
+            body=b"",
+        )
+        if reply.status != 200:
+            raise RuntimeError(f"identity answered {reply.status} for its JWKS")
+        document: dict[str, Any] = orjson.loads(reply.body)
+        return document
+
+
+GATEWAY = web.AppKey("gateway", Gateway)
+
+
+def json_response(data: Any, status: int = 200) -> web.Response:
     return web.Response(status=status, body=orjson.dumps(data), content_type="application/json")
 
 
-async def route(request: web.Request) -> web.Response:
-    started = time.perf_counter()
-    try:
-        address = parse(request.path, request.query)
-    except BadVersion as exc:
-        return problem(400, "Bad version", str(exc), slug="bad-version")
-    if address is None:
-        return problem(404, "Not found", "the path names no service", slug="unknown-service")
-    directory = request.app[DIRECTORY]
-    view = directory.view(address.service)
-    if view is None:
-        return problem(
-            503 if address.service in directory.known else 404,
-            "Service unavailable" if address.service in directory.known else "Not found",
-            f"no live instance of {address.service!r}"
-            if address.service in directory.known
-            else f"no service named {address.service!r}",
-            slug="no-instance" if address.service in directory.known else "unknown-service",
-        )
-    major = address.major or view.default_major
-    if major not in view.majors:
-        live = ", ".join(str(m) for m in view.majors)
-        return problem(
-            404,
-            "Unknown version",
-            f"{address.service} has no live major {major}; live majors: {live}",
-            slug="unknown-version",
-        )
-    body = await request.read()
-    headers = forwardable(request.headers)
-    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-    headers["x-request-id"] = request_id
-    headers["x-forwarded-for"] = request.remote or ""
-    path_qs = address.upstream_path(major)
-    if address.query:
-        path_qs += "?" + urlencode(list(address.query.items()))
-    extra = {"x-request-id": request_id}
-    if major in view.deprecated_majors:
-        extra["Deprecation"] = "true"
-
-    status, version = 503, "none"
-    try:
-        reply = await _send_with_one_retry(
-            request, address.service, major, path_qs=path_qs, headers=headers, body=body
-        )
-        status = reply.status
-        version = reply.headers.get("bazaar-served-by", "/unknown").rsplit("/", 1)[-1]
-        return to_response(reply, extra)
-    except UpstreamBusy:
-        return problem(
-            503,
-            "Service saturated",
-            f"{address.service} is at its in-flight limit; retry shortly",
-            slug="upstream-busy",
-            headers={"Retry-After": "1"},
-        )
-    except UpstreamUnreachable:
-        return problem(
-            503,
-            "Service unavailable",
-            f"no instance of {address.service} major {major} could be reached",
-            slug="no-instance",
-        )
-    except UpstreamTimeout:
-        status = 504
-        return problem(
-            504,
-            "Upstream timeout",
-            f"{address.service} did not answer in time",
-            slug="upstream-timeout",
-        )
-    finally:
-        request.app[METRICS].requests.labels(
-            address.service, str(major), version, request.method, str(status)
-        ).observe(time.perf_counter() - started)
-
-
-async def _send_with_one_retry(
-    request: web.Request, service: str, major: int, **kwargs: Any
-) -> Any:
-    directory, upstreams = request.app[DIRECTORY], request.app[UPSTREAMS]
-    instance = directory.pick(service, major)
-    if instance is None:
-        raise UpstreamUnreachable(service)
-    try:
-        return await upstreams.send(instance, method=request.method, **kwargs)
-    except UpstreamUnreachable:
-        retry = directory.pick(service, major, avoid=frozenset({instance.key}))
-        if retry is None:
-            raise
-        return await upstreams.send(retry, method=request.method, **kwargs)
+async def admitted(request: web.Request) -> Caller:
+    """Admission for the gateway's own routes, by the same policy as everything else."""
+    gateway = request.app[GATEWAY]
+    return await gateway.admission.admit(
+        authorization=request.headers.get("Authorization"),
+        remote=request.remote,
+        method=request.method,
+        path=request.path,
+    )
 
 
 async def healthz(_request: web.Request) -> web.Response:
-    return _json({"status": "alive"})
+    return json_response({"status": "alive"})
 
 
 async def readyz(request: web.Request) -> web.Response:
-    bus_ok = request.app[BUS].connected
-    services = [v.name for v in request.app[DIRECTORY].services()]
-    return _json({"status": "ready" if bus_ok else "degraded", "bus": bus_ok, "services": services})
+    gateway = request.app[GATEWAY]
+    bus_ok = gateway.bus.connected
+    ready = bus_ok and gateway.policies.loaded
+    return json_response(
+        {
+            "status": "ready" if ready else "degraded",
+            "bus": bus_ok,
+            "policy_version": gateway.policies.revision,
+            "services": [v.name for v in gateway.directory.services()],
+        }
+    )
 
 
 async def list_services(request: web.Request) -> web.Response:
-    views = request.app[DIRECTORY].services()
-    return _json(
+    await admitted(request)
+    views = request.app[GATEWAY].directory.services()
+    return json_response(
         {
             "items": [
                 {
@@ -191,16 +157,43 @@ async def list_services(request: web.Request) -> web.Response:
     )
 
 
+async def get_policies(request: web.Request) -> web.Response:
+    await admitted(request)
+    return json_response(request.app[GATEWAY].policies.document())
+
+
+async def put_policies(request: web.Request) -> web.Response:
+    caller = await admitted(request)
+    try:
+        body = orjson.loads(await request.read())
+        rules = [Rule.model_validate(r) for r in body["rules"]]
+        expected = body.get("version")
+    except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
+        raise InvalidInput(f"expected {{'rules': [...], 'version'?: int}}: {exc}") from exc
+    except ValueError as exc:  # pydantic's ValidationError
+        raise InvalidInput(f"invalid rule: {exc}") from exc
+    if expected is not None and not isinstance(expected, int):
+        raise InvalidInput("version must be an integer")
+    policies = request.app[GATEWAY].policies
+    await policies.replace(rules, expected_version=expected, by=caller.subject)
+    _log.info("policy replaced", by=caller.subject, version=policies.revision, rules=len(rules))
+    return json_response(policies.document())
+
+
 async def metrics(request: web.Request) -> web.Response:
-    body = generate_latest(request.app[METRICS].registry)
+    body = generate_latest(request.app[GATEWAY].metrics.registry)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
 @web.middleware
-async def problems_for_http_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+async def problems_for_errors(request: web.Request, handler: Any) -> web.StreamResponse:
     try:
         response: web.StreamResponse = await handler(request)
         return response
+    except DomainError as exc:
+        return problem(
+            exc.status, exc.title, exc.detail, slug=exc.type_slug, headers=exc.headers or None
+        )
     except web.HTTPException as exc:
         return problem(exc.status, exc.reason, exc.text or exc.reason, slug=f"http-{exc.status}")
     except Exception:
@@ -210,38 +203,81 @@ async def problems_for_http_errors(request: web.Request, handler: Any) -> web.St
         )
 
 
-def build_app(settings: GatewaySettings) -> web.Application:
-    app = web.Application(
-        client_max_size=settings.max_body_bytes, middlewares=[problems_for_http_errors]
-    )
-    app[DIRECTORY] = ServiceDirectory()
-    app[UPSTREAMS] = Upstreams(
-        timeout_seconds=settings.upstream_timeout_seconds,
-        max_in_flight=settings.upstream_max_in_flight,
-        queue_seconds=settings.upstream_queue_seconds,
-    )
-    app[METRICS] = GatewayMetrics()
+def build_gateway(settings: GatewaySettings) -> Gateway:
     bus = Bus(
         url=settings.nats_url,
         name="gateway",
         user=settings.nats_user,
         password=settings.nats_password,
     )
-    app[BUS] = bus
-    bus.on_connect(app[DIRECTORY].on_connect)
+    policies = PolicyStore()
+    directory = ServiceDirectory()
+    upstreams = Upstreams(
+        timeout_seconds=settings.upstream_timeout_seconds,
+        max_in_flight=settings.upstream_max_in_flight,
+        queue_seconds=settings.upstream_queue_seconds,
+    )
+    signer = AssertionSigner(load_private_key(settings.gateway_key_pem()))
+    authenticator = Authenticator(
+        fetch_jwks=IdentityJwks(directory, upstreams, signer), issuer=settings.identity_issuer
+    )
+    return Gateway(
+        settings=settings,
+        bus=bus,
+        directory=directory,
+        upstreams=upstreams,
+        policies=policies,
+        admission=Admission(
+            authenticator=authenticator,
+            limiter=RateLimiter(
+                rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst
+            ),
+            policies=policies,
+        ),
+        signer=signer,
+        metrics=GatewayMetrics(),
+    )
+
+
+def build_app(settings: GatewaySettings) -> web.Application:
+    from bazaar_gateway.forwarding import forward
+
+    gateway = build_gateway(settings)
+    app = web.Application(
+        client_max_size=settings.max_body_bytes, middlewares=[problems_for_errors]
+    )
+    app[GATEWAY] = gateway
+    subscribed = False
+
+    async def follow_key_rotation(bus: Bus) -> None:
+        nonlocal subscribed
+        if not subscribed:  # subscriptions survive reconnects; subscribe once
+
+            async def refresh(_msg: Msg) -> None:
+                await gateway.admission.authenticator.refresh()
+
+            await bus.client.subscribe(KEY_ACTIVATED_SUBJECT, cb=refresh)
+            subscribed = True
+
+    gateway.bus.on_connect(gateway.directory.on_connect)
+    gateway.bus.on_connect(gateway.policies.on_connect)
+    gateway.bus.on_connect(follow_key_rotation)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        await app[UPSTREAMS].start()
-        await bus.start()
+        await gateway.upstreams.start()
+        await gateway.bus.start()
         yield
-        await app[DIRECTORY].stop()
-        await bus.close()
-        await app[UPSTREAMS].close()
+        await gateway.policies.stop()
+        await gateway.directory.stop()
+        await gateway.bus.close()
+        await gateway.upstreams.close()
 
     app.cleanup_ctx.append(lifecycle)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/gateway/1/services", list_services)
-    app.router.add_route("*", "/{tail:.*}", route)
+    app.router.add_get("/gateway/1/policies", get_policies)
+    app.router.add_put("/gateway/1/policies", put_policies)
+    app.router.add_route("*", "/{tail:.*}", forward)
     return app

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class GatewaySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BAZAAR_", extra="ignore")
 
+    mode: Literal["development", "production"] = "development"
     host: str = "127.0.0.1"
     gateway_port: int = 8000
     nats_url: str = "nats://127.0.0.1:4222"
@@ -21,3 +24,23 @@ class GatewaySettings(BaseSettings):
     upstream_max_in_flight: int = 256
     upstream_queue_seconds: float = 1.0
     max_body_bytes: int = 1_048_576
+    gateway_key: str | None = None  # PEM of the Ed25519 key that signs identity assertions
+    gateway_key_file: Path | None = None
+    identity_issuer: str = "bazaar-identity"
+    rate_limit_per_second: float = 200.0  # per client; 0 turns rate limiting off
+    rate_limit_burst: int = 400
+
+    @model_validator(mode="after")
+    def _needs_a_key(self) -> GatewaySettings:
+        if not (self.gateway_key or self.gateway_key_file):
+            raise ValueError(
+                "the gateway needs its signing key: set BAZAAR_GATEWAY_KEY_FILE (Ed25519 PEM); "
+                "`bazaar up` creates one in <data dir>/secrets"
+            )
+        return self
+
+    def gateway_key_pem(self) -> str:
+        if self.gateway_key:
+            return self.gateway_key
+        assert self.gateway_key_file is not None
+        return self.gateway_key_file.read_text()

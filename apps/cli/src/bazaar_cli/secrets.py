@@ -1,0 +1,95 @@
+"""The platform's secrets for the embedded default, created once in `<data dir>/secrets` (0600).
+
+- the gateway's Ed25519 key pair (it signs identity assertions; services get the public half);
+- one OAuth2 client secret per service (identity gets them all as its clients file);
+- one NATS password per service, the gateway and the operator (see `nats_permissions.py`).
+
+Random, never the demo values, and kept across restarts so that tokens and data stay valid.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
+
+# Every service the policy knows, running or not yet: their credentials exist up front, so a
+# service added later needs no change here (and the bulkhead tests can use e.g. cart's).
+SERVICE_NAMES = (
+    "identity",
+    "product",
+    "category",
+    "pricing",
+    "inventory",
+    "catalog",
+    "search",
+    "promotion",
+    "cart",
+    "order",
+    "payment",
+    "customer",
+    "notification",
+)
+
+
+@dataclass(frozen=True)
+class PlatformSecrets:
+    directory: Path
+    gateway_key_file: Path
+    gateway_public_key_file: Path
+    clients_file: Path
+    client_secrets: dict[str, str]
+    nats_passwords: dict[str, str]  # NATS user -> password
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.write_text(text)
+    os.chmod(path, 0o600)
+
+
+def _load_or_create_json(path: Path, names: list[str]) -> dict[str, str]:
+    existing: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    missing = [n for n in names if n not in existing]
+    if missing:
+        existing.update({n: secrets.token_urlsafe(32) for n in missing})
+        _write_private(path, json.dumps(existing, indent=2))
+    return existing
+
+
+def ensure_secrets(data_dir: Path) -> PlatformSecrets:
+    directory = data_dir / "secrets"
+    directory.mkdir(parents=True, exist_ok=True)
+    os.chmod(directory, 0o700)
+    key_file = directory / "gateway-ed25519.pem"
+    public_file = directory / "gateway-ed25519.pub.pem"
+    if not key_file.exists():
+        key = Ed25519PrivateKey.generate()
+        _write_private(
+            key_file, key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
+        )
+        public_file.write_text(
+            key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+        )
+    clients_file = directory / "service-clients.json"
+    client_secrets = _load_or_create_json(clients_file, list(SERVICE_NAMES))
+    nats_passwords = _load_or_create_json(
+        directory / "nats-users.json", [*SERVICE_NAMES, "gateway", "operator"]
+    )
+    return PlatformSecrets(
+        directory=directory,
+        gateway_key_file=key_file,
+        gateway_public_key_file=public_file,
+        clients_file=clients_file,
+        client_secrets=client_secrets,
+        nats_passwords=nats_passwords,
+    )
