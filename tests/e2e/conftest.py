@@ -85,7 +85,26 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     running.stop()
 
 
+def sign_in(gateway: str, username: str, password: str = "bazaar-demo") -> str:
+    reply = httpx.post(
+        f"{gateway}/identity/1/token",
+        data={"grant_type": "password", "username": username, "password": password},
+    )
+    assert reply.status_code == 200, reply.text
+    return str(reply.json()["access_token"])
+
+
 @pytest.fixture
 def gateway(platform: Platform) -> Iterator[httpx.Client]:
+    """A client of the public API, signed in as the demo merchandiser."""
+    token = sign_in(platform.gateway, "merch@bazaar.test")
+    with httpx.Client(
+        base_url=platform.gateway, timeout=10, headers={"Authorization": f"Bearer {token}"}
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def guest(platform: Platform) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=platform.gateway, timeout=10) as client:
         yield client

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import Platform, start_platform
+from .conftest import Platform, sign_in, start_platform
 
 pytestmark = pytest.mark.e2e
 
@@ -29,9 +29,9 @@ def wait_for(check: Callable[[], Any], *, timeout: float = 10.0, what: str) -> A
 
 
 def test_the_coffee_page_has_ten_products_with_price_and_stock_in_one_request(
-    gateway: httpx.Client,
+    guest: httpx.Client,
 ) -> None:
-    reply = gateway.get("/catalog/1/categories/coffee/products", params={"limit": 10})
+    reply = guest.get("/catalog/1/categories/coffee/products", params={"limit": 10})
     assert reply.status_code == 200
     page = reply.json()
     assert page["total"] >= 12
@@ -98,7 +98,8 @@ def test_stopping_and_starting_again_keeps_the_data_and_does_not_reseed(
     data_dir = tmp_path / "data"
     first = start_platform(data_dir)
     sku = f"KEEP-{uuid.uuid4().hex[:6]}"
-    with httpx.Client(base_url=first.gateway, timeout=10) as client:
+    merch = {"Authorization": f"Bearer {sign_in(first.gateway, 'merch@bazaar.test')}"}
+    with httpx.Client(base_url=first.gateway, timeout=10, headers=merch) as client:
         assert (
             client.post("/product/1/products", json={"sku": sku, "name": "Kept"}).status_code == 201
         )
@@ -106,7 +107,8 @@ def test_stopping_and_starting_again_keeps_the_data_and_does_not_reseed(
     second: Platform = start_platform(data_dir)
     try:
         assert "already seeded" in second.output.read_text()
-        with httpx.Client(base_url=second.gateway, timeout=10) as client:
+        merch = {"Authorization": f"Bearer {sign_in(second.gateway, 'merch@bazaar.test')}"}
+        with httpx.Client(base_url=second.gateway, timeout=10, headers=merch) as client:
             assert client.get(f"/product/1/products/{sku}").json()["name"] == "Kept"
             assert client.get("/catalog/1/categories/coffee/products").json()["total"] == 14
     finally:

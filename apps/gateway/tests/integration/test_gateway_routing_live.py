@@ -3,61 +3,39 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
-import aiohttp
 import pytest
-from aiohttp import web
 
 from bazaar_chassis import ServiceSettings
-from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.testing import eventually, serving
-from bazaar_gateway.app import build_app
-from bazaar_gateway.settings import GatewaySettings
 from bazaar_product.service import build_app as build_product
 
-
-@pytest.fixture
-async def gateway(nats_server: NatsServer) -> AsyncIterator[str]:
-    runner = web.AppRunner(build_app(GatewaySettings(nats_url=nats_server.url)))
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    yield f"http://127.0.0.1:{port}"
-    await runner.cleanup()
+from .conftest import Platform
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-async def routable(http: aiohttp.ClientSession, gateway: str, service: str) -> bool:
-    async with http.get(f"{gateway}/gateway/1/services") as reply:
-        return service in [s["name"] for s in (await reply.json())["items"]]
+async def product_instances(platform: Platform, token: str) -> set[str]:
+    _, body = await platform.call("GET", "/gateway/1/services", token=token)
+    return {i["id"] for s in body["items"] if s["name"] == "product" for i in s["instances"]}
 
 
 async def test_a_request_reaches_the_service_by_path_major_query_version_or_default(
-    gateway: str, http: aiohttp.ClientSession, service_settings: ServiceSettings
+    platform: Platform, service_settings: ServiceSettings
 ) -> None:
+    admin = await platform.token("admin@bazaar.test")
     async with serving(build_product, service_settings):
-        await eventually(lambda: routable(http, gateway, "product"), timeout=5)
+        await platform.routes_to("product")
         sku = f"G-{uuid.uuid4().hex[:6]}"
-        async with http.post(
-            f"{gateway}/product/1/products", json={"sku": sku, "name": "Via gateway"}
-        ) as created:
-            assert created.status == 201
-            assert created.headers["Bazaar-Served-By"] == "product/1.0.0"
+        status, created = await platform.call(
+            "POST", "/product/1/products", token=admin, json={"sku": sku, "name": "Via gateway"}
+        )
+        assert (status, created["sku"]) == (201, sku)
         for path in (
             f"/product/1/products/{sku}",
             f"/product/products/{sku}?version=1",
             f"/product/products/{sku}",
         ):
-            async with http.get(gateway + path) as reply:
-                assert reply.status == 200, path
-                assert (await reply.json())["sku"] == sku
+            status, body = await platform.call("GET", path, token=admin)
+            assert (status, body["sku"]) == (200, sku), path
 
 
 @pytest.mark.parametrize(
@@ -69,52 +47,39 @@ async def test_a_request_reaches_the_service_by_path_major_query_version_or_defa
     ],
 )
 async def test_unroutable_requests_get_a_problem_from_the_gateway(
-    gateway: str,
-    http: aiohttp.ClientSession,
-    service_settings: ServiceSettings,
-    path: str,
-    status: int,
-    fragment: str,
+    platform: Platform, service_settings: ServiceSettings, path: str, status: int, fragment: str
 ) -> None:
     async with serving(build_product, service_settings):
-        await eventually(lambda: routable(http, gateway, "product"), timeout=5)
-        async with http.get(gateway + path) as reply:
-            assert reply.status == status
-            assert reply.content_type == "application/problem+json"
-            assert fragment in (await reply.json())["detail"]
+        await platform.routes_to("product")
+        got, problem = await platform.call("GET", path)
+        assert got == status
+        assert fragment in problem["detail"]
 
 
 async def test_a_new_instance_takes_traffic_without_a_gateway_restart_and_a_crashed_one_stops(
-    gateway: str, http: aiohttp.ClientSession, service_settings: ServiceSettings
+    platform: Platform, service_settings: ServiceSettings
 ) -> None:
-    async def instances() -> list[str]:
-        async with http.get(f"{gateway}/gateway/1/services") as reply:
-            items = (await reply.json())["items"]
-        return [i["id"] for s in items if s["name"] == "product" for i in s["instances"]]
-
-    first_settings = service_settings.model_copy(update={"instance_id": "first"})
-    second_settings = service_settings.model_copy(update={"instance_id": "second"})
-    async with (
-        serving(build_product, first_settings),
-        serving(build_product, second_settings) as second,
-    ):
+    admin = await platform.token("admin@bazaar.test")
+    first = service_settings.model_copy(update={"instance_id": "first"})
+    second = service_settings.model_copy(update={"instance_id": "second"})
+    async with serving(build_product, first), serving(build_product, second) as crashing:
         await eventually(
-            lambda: _has(instances, {"first", "second"}),
+            lambda: _equals(product_instances(platform, admin), {"first", "second"}),
             timeout=2.5,
             message="a new instance was not routable within 2 s",
         )
-        await second.crash()
-        # The crashed instance is still listed until its heartbeat lapses, yet no request fails:
-        # a refused connection is retried once on another instance.
+        await crashing.crash()
+        # Still listed until its heartbeat lapses, yet no request fails: a refused
+        # connection is retried once on another instance.
         for _ in range(10):
-            async with http.get(f"{gateway}/product/1/products") as reply:
-                assert reply.status == 200
+            status, _ = await platform.call("GET", "/product/1/products", token=admin)
+            assert status == 200
         await eventually(
-            lambda: _has(instances, {"first"}),
+            lambda: _equals(product_instances(platform, admin), {"first"}),
             timeout=10,
             message="the crashed instance was never dropped",
         )
 
 
-async def _has(read: object, expected: set[str]) -> bool:
-    return set(await read()) == expected  # type: ignore[operator]
+async def _equals(value: object, expected: object) -> bool:
+    return bool(await value == expected)  # type: ignore[misc]

@@ -29,7 +29,7 @@ def configure_logging(*, service: str, version: str, level: str = "info") -> Non
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
         logger_factory=structlog.PrintLoggerFactory(sys.stdout),
-        cache_logger_on_first_use=True,
+        cache_logger_on_first_use=False,  # keeps structlog.testing.capture_logs usable
     )
     logging.basicConfig(level=max(numeric_level, logging.WARNING), stream=sys.stdout, force=True)
 

@@ -14,6 +14,8 @@ from fastapi import FastAPI
 from bazaar_chassis.runner import bind_socket
 from bazaar_chassis.settings import ServiceSettings
 
+STOP_TIMEOUT_SECONDS = 15.0
+
 
 class ServedApp:
     """A running instance: its URL, its app, and a way to kill it without a clean shutdown."""
@@ -63,6 +65,14 @@ async def serving(
     finally:
         if not task.done():
             server.should_exit = True
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            done, _ = await asyncio.wait({task}, timeout=STOP_TIMEOUT_SECONDS)
+            if not done:
+                stuck = [t for t in asyncio.all_tasks() if not t.done()]
+                for candidate in stuck:
+                    candidate.print_stack(limit=6)
+                server.force_exit = True
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+                raise AssertionError(f"{served.url} did not stop within {STOP_TIMEOUT_SECONDS}s")
         sock.close()
