@@ -54,13 +54,15 @@ class Platform:
         return code
 
 
-def start_platform(data_dir: Path, *, port: int | None = None) -> Platform:
+def start_platform(
+    data_dir: Path, *, port: int | None = None, extra_args: tuple[str, ...] = ()
+) -> Platform:
     port = port or free_port()
     output = data_dir.parent / f"bazaar-up-{port}.log"
     env = {**os.environ, "BAZAAR_GATEWAY_PORT": str(port), "NO_COLOR": "1", "COLUMNS": "200"}
     handle = open(output, "w")  # noqa: SIM115 - the child writes to it until it exits
     process = subprocess.Popen(
-        [BAZAAR, "up", "--data-dir", str(data_dir)],
+        [BAZAAR, "up", "--data-dir", str(data_dir), *extra_args],
         stdout=handle,
         stderr=subprocess.STDOUT,
         text=True,

@@ -42,11 +42,26 @@ def up(
         int, typer.Option(envvar="BAZAAR_GATEWAY_PORT", help="the gateway's public port")
     ] = 8000,
     seed: Annotated[bool, typer.Option(help="load the demo catalog on first start")] = True,
+    postgres: Annotated[
+        str | None,
+        typer.Option(
+            envvar="BAZAAR_POSTGRES_ADMIN_URL",
+            help="a PostgreSQL admin URL: each service gets its own database and role there "
+            "instead of a SQLite file",
+        ),
+    ] = None,
 ) -> None:
     """Start NATS, every service and the gateway; seed the demo catalog on first start."""
     console.print(f"[bold]Bazaar[/] — data dir {data_dir.resolve()}")
     try:
-        run_up(data_dir=data_dir, gateway_port=port, seed=seed, console=console)
+        run_up(
+            data_dir=data_dir,
+            gateway_port=port,
+            seed=seed,
+            console=console,
+            postgres_admin_url=postgres,
+        )
+
     except DataDirBusy as exc:
         raise _fail(
             f"another `bazaar up` ({exc}) is using {data_dir.resolve()}; stop it with "

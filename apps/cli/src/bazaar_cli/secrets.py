@@ -50,6 +50,7 @@ class PlatformSecrets:
     clients_file: Path
     client_secrets: dict[str, str]
     nats_passwords: dict[str, str]  # NATS user -> password
+    postgres_passwords: dict[str, str]  # service -> its database role's password
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -85,6 +86,9 @@ def ensure_secrets(data_dir: Path) -> PlatformSecrets:
     nats_passwords = _load_or_create_json(
         directory / "nats-users.json", [*SERVICE_NAMES, "gateway", "operator"]
     )
+    postgres_passwords = _load_or_create_json(
+        directory / "postgres-roles.json", list(SERVICE_NAMES)
+    )
     return PlatformSecrets(
         directory=directory,
         gateway_key_file=key_file,
@@ -92,4 +96,5 @@ def ensure_secrets(data_dir: Path) -> PlatformSecrets:
         clients_file=clients_file,
         client_secrets=client_secrets,
         nats_passwords=nats_passwords,
+        postgres_passwords=postgres_passwords,
     )

@@ -41,10 +41,18 @@ class Child:
 
 
 class Supervisor:
-    def __init__(self, *, data_dir: Path, gateway_port: int, mode: str = "development") -> None:
+    def __init__(
+        self,
+        *,
+        data_dir: Path,
+        gateway_port: int,
+        mode: str = "development",
+        database_urls: dict[str, str] | None = None,
+    ) -> None:
         self.data_dir = data_dir.resolve()
         self.gateway_port = gateway_port
         self.mode = mode
+        self.database_urls = database_urls or {}  # service -> URL; default: SQLite files
         self.logs = self.data_dir / "logs"
         self.secrets: PlatformSecrets = ensure_secrets(self.data_dir)
         self.nats = NatsServer(
@@ -87,6 +95,8 @@ class Supervisor:
             env["BAZAAR_CLIENT_SECRET"] = secrets.client_secrets[component.name]
         if component.name == "identity":
             env["BAZAAR_IDENTITY_SERVICE_CLIENTS_FILE"] = str(secrets.clients_file)
+        if component.name in self.database_urls:
+            env["BAZAAR_DATABASE_URL"] = self.database_urls[component.name]
         return env
 
     def _spawn(self, component: Component, port: int) -> subprocess.Popen[bytes]:

@@ -10,12 +10,15 @@ import time
 from pathlib import Path
 
 import aiohttp
+import asyncpg
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from bazaar_chassis.nats_server import port_is_open
 from bazaar_cli import readiness, seeding
 from bazaar_cli.platform import GATEWAY, SERVICES
+from bazaar_cli.postgres_provisioning import provision
+from bazaar_cli.secrets import ensure_secrets
 from bazaar_cli.state import DataDirLock, ProcessState, RunState
 from bazaar_cli.supervisor import Supervisor
 
@@ -140,13 +143,40 @@ async def _run(supervisor: Supervisor, console: Console, *, seed: bool) -> None:
     await _supervise(supervisor, console, stop)
 
 
-def run_up(*, data_dir: Path, gateway_port: int, seed: bool, console: Console) -> None:
+def _postgres_databases(admin_url: str, data_dir: Path, console: Console) -> dict[str, str]:
+    """Provision one database and role per service on the given server (idempotent)."""
+    passwords = ensure_secrets(data_dir.resolve()).postgres_passwords
+    try:
+        databases = asyncio.run(
+            provision(admin_url, [c.name for c in SERVICES], passwords=passwords)
+        )
+    except (OSError, asyncpg.PostgresError) as exc:
+        raise StartFailed(f"cannot provision PostgreSQL at the given admin URL: {exc}") from exc
+    console.print(f"  [green]✓[/] postgres   {len(databases)} databases, one role each")
+    return {d.service: d.url for d in databases}
+
+
+def run_up(
+    *,
+    data_dir: Path,
+    gateway_port: int,
+    seed: bool,
+    console: Console,
+    postgres_admin_url: str | None = None,
+) -> None:
     """Start everything, wait until ready, seed once, then supervise until asked to stop."""
     lock = DataDirLock(data_dir)
     lock.acquire()
     try:
         check_port_free(gateway_port)
-        supervisor = Supervisor(data_dir=data_dir, gateway_port=gateway_port)
+        databases = (
+            _postgres_databases(postgres_admin_url, data_dir, console)
+            if postgres_admin_url
+            else None
+        )
+        supervisor = Supervisor(
+            data_dir=data_dir, gateway_port=gateway_port, database_urls=databases
+        )
         try:
             asyncio.run(_run(supervisor, console, seed=seed))
         finally:

@@ -1,0 +1,53 @@
+"""The same platform on PostgreSQL: `bazaar up --postgres <admin URL>` gives every service its
+own database and role on the server, and nothing else changes (configuration, not code)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+
+from .conftest import sign_in, start_platform
+
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
+
+
+def test_the_platform_runs_on_postgresql_with_one_database_per_service(
+    tmp_path: Path, postgres_server_url: str
+) -> None:
+    platform = start_platform(tmp_path / "data", extra_args=("--postgres", postgres_server_url))
+    try:
+        token = sign_in(platform.gateway, "merch@bazaar.test")
+        with httpx.Client(
+            base_url=platform.gateway, timeout=10, headers={"Authorization": f"Bearer {token}"}
+        ) as client:
+            page = client.get("/catalog/1/categories/coffee/products").json()
+            assert page["total"] == 14
+            assert (
+                client.put(
+                    "/pricing/1/prices/COF-002", json={"amount": 2222, "currency": "USD"}
+                ).status_code
+                == 200
+            )
+            deadline = time.monotonic() + 10
+            while client.get("/catalog/1/products/COF-002").json()["price"]["amount"] != 2222:
+                assert time.monotonic() < deadline, "the price change did not reach the catalog"
+                time.sleep(0.05)
+    finally:
+        assert platform.stop() == 0
+
+    async def databases() -> set[str]:
+        connection = await asyncpg.connect(dsn=postgres_server_url)
+        try:
+            rows = await connection.fetch("SELECT datname FROM pg_database")
+        finally:
+            await connection.close()
+        return {r["datname"] for r in rows}
+
+    import asyncio
+
+    names = asyncio.run(databases())
+    assert {"bazaar_product", "bazaar_pricing", "bazaar_catalog", "bazaar_identity"} <= names
