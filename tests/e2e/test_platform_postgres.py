@@ -3,6 +3,7 @@ own database and role on the server, and nothing else changes (configuration, no
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -46,8 +47,6 @@ def test_the_platform_runs_on_postgresql_with_one_database_per_service(
         finally:
             await connection.close()
         return {r["datname"] for r in rows}
-
-    import asyncio
 
     names = asyncio.run(databases())
     assert {"bazaar_product", "bazaar_pricing", "bazaar_catalog", "bazaar_identity"} <= names
