@@ -322,3 +322,17 @@ async def test_a_body_over_the_size_limit_is_refused_with_413(platform: Platform
     )
     assert status == 413
     assert problem["status"] == 413
+
+
+async def test_after_a_key_rotation_old_and_new_tokens_are_both_accepted_at_once(
+    platform: Platform,
+) -> None:
+    admin = await platform.token("admin@bazaar.test")
+    before = await platform.token("merch@bazaar.test")
+    status, rotated = await platform.call("POST", "/identity/1/keys/rotate", token=admin)
+    assert status == 200
+    after = await platform.token("merch@bazaar.test")
+    assert jwt.get_unverified_header(after)["kid"] == rotated["kid"]
+    assert jwt.get_unverified_header(before)["kid"] != rotated["kid"]
+    for token in (before, after):
+        assert (await platform.call("GET", "/product/1/products/A", token=token))[0] == 200
