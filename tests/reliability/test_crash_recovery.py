@@ -74,7 +74,7 @@ async def stream_payloads(nats_url: str) -> list[str]:
         payloads = []
         for sequence in range(info.state.first_seq, info.state.last_seq + 1):
             message = await js.get_msg("PRODUCT", sequence)
-            payloads.append(message.data.decode())
+            payloads.append((message.data or b"").decode())
         return payloads
     finally:
         await client.close()
