@@ -21,6 +21,14 @@ from bazaar_chassis.tracing import extract_context
 UNOBSERVED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
+def _major_prefix(path: str, service: str) -> str:
+    """`/pricing/2` for `/pricing/2/prices/A`; "" for platform paths."""
+    parts = path.split("/", 3)
+    if len(parts) >= 3 and parts[1] == service and parts[2].isdigit():
+        return f"/{service}/{parts[2]}"
+    return ""
+
+
 class ObservabilityMiddleware:
     def __init__(
         self, app: ASGIApp, *, service: str, version: str, metrics: ServiceMetrics, tracer: Tracer
@@ -32,7 +40,17 @@ class ObservabilityMiddleware:
         self._metrics = metrics
         self._tracer = tracer
 
+    def _route_template(self, scope: Scope) -> str:
+        """The matched route's path template, with its API prefix (`/pricing/2/prices/{sku}`):
+        a label that groups requests without exploding into one series per SKU."""
+        route = getattr(scope.get("route"), "path", None)
+        if route is None:
+            return "unmatched"
+        prefix = _major_prefix(scope["path"], self._service)
+        return route if route.startswith(prefix) else prefix + route
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+
         if scope["type"] != "http" or scope["path"] in UNOBSERVED_PATHS:
             await self.app(scope, receive, send)
             return
@@ -60,7 +78,7 @@ class ObservabilityMiddleware:
                 try:
                     await self.app(scope, receive, send_with_headers)
                 finally:
-                    route = getattr(scope.get("route"), "path", "unmatched")
+                    route = self._route_template(scope)
                     span.update_name(f"{method} {route}")
                     span.set_attribute("http.route", route)
                     span.set_attribute("http.response.status_code", status)

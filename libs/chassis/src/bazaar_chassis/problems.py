@@ -110,7 +110,14 @@ async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    _log.exception("unhandled error", path=request.url.path, method=request.method)
+    # This handler runs outside the observability middleware: name the request explicitly.
+    _log.exception(
+        "unhandled error",
+        path=request.url.path,
+        method=request.method,
+        request_id=request.scope.get("bazaar.request_id"),
+    )
+
     return problem_response(
         status=500,
         title="Internal error",

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 import orjson
 import structlog
 from nats.js.api import KeyValueConfig, StorageType
-from nats.js.errors import BucketNotFoundError, KeyNotFoundError, NotFoundError
+from nats.js.errors import BucketNotFoundError, KeyNotFoundError, NoKeysError, NotFoundError
 from nats.js.kv import KeyValue
 
 from bazaar_chassis.bus import Bus
@@ -81,7 +81,7 @@ async def live_instances(bus: Bus) -> list[Instance]:
     bucket = await services_bucket(bus)
     try:
         keys = await bucket.keys()
-    except NotFoundError:
+    except (NotFoundError, NoKeysError):
         return []
     instances = []
     for key in keys:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
-from opentelemetry.trace import Tracer
+from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bazaar_chassis.bus import Bus
@@ -34,7 +34,7 @@ from bazaar_chassis.outbox import OutboxRelay
 from bazaar_chassis.problems import install_problem_handlers
 from bazaar_chassis.registry import Instance, Registration
 from bazaar_chassis.settings import ServiceSettings
-from bazaar_chassis.tracing import build_tracer
+from bazaar_chassis.tracing import build_tracer_provider
 from bazaar_chassis.unit_of_work import UnitOfWorkFactory
 
 BackgroundJob = Callable[["Runtime"], Awaitable[None]]
@@ -72,7 +72,7 @@ class Runtime:
     unit_of_work: UnitOfWorkFactory
     consumer: EventConsumer
     metrics: ServiceMetrics
-    tracer: Tracer
+    tracer_provider: TracerProvider
     http: ServiceClient
     registration: Registration | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -134,7 +134,7 @@ def _build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> 
         unit_of_work=units,
         consumer=consumer,
         metrics=metrics,
-        tracer=build_tracer(service=definition.name, version=definition.version),
+        tracer_provider=build_tracer_provider(service=definition.name, version=definition.version),
         http=ServiceClient(
             base_url=settings.gateway_url,
             client_id=definition.name,
@@ -277,6 +277,6 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings | None =
         service=definition.name,
         version=definition.version,
         metrics=runtime.metrics,
-        tracer=runtime.tracer,
+        tracer=runtime.tracer_provider.get_tracer("bazaar", definition.version),
     )
     return app

@@ -12,22 +12,21 @@ from collections.abc import Mapping
 from opentelemetry import context as otel_context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
-from opentelemetry.trace import Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 _PROPAGATOR = TraceContextTextMapPropagator()
 
 
-def build_tracer(
+def build_tracer_provider(
     *, service: str, version: str, processors: list[SpanProcessor] | None = None
-) -> Tracer:
-    """A tracer whose spans name this service and version; exporters are passed as processors."""
+) -> TracerProvider:
+    """A provider whose spans name this service and version; exporters are added as processors."""
     provider = TracerProvider(
         resource=Resource.create({"service.name": service, "service.version": version})
     )
     for processor in processors or []:
         provider.add_span_processor(processor)
-    return provider.get_tracer("bazaar", version)
+    return provider
 
 
 def extract_context(carrier: Mapping[str, str]) -> otel_context.Context:

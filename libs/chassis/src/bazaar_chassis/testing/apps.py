@@ -23,7 +23,9 @@ async def running_app(
     """
     headers = identity_headers(caller) if caller is not None else {}
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
+        # Like a real client: a crash is a 500 reply, not an exception in the test.
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+
         async with httpx.AsyncClient(
             transport=transport, base_url=base_url, headers=headers
         ) as client:
