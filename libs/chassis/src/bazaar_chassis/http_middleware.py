@@ -44,8 +44,9 @@ class ObservabilityMiddleware:
         """The matched route's path template, with its API prefix (`/pricing/2/prices/{sku}`):
         a label that groups requests without exploding into one series per SKU."""
         route = getattr(scope.get("route"), "path", None)
-        if route is None:
+        if not isinstance(route, str):
             return "unmatched"
+
         prefix = _major_prefix(scope["path"], self._service)
         return route if route.startswith(prefix) else prefix + route
 

@@ -28,6 +28,8 @@ async def test_two_instances_incrementing_concurrently_lose_no_update(database_u
             current = await connection.scalar(
                 select(counters.c.n).where(counters.c.key == "k").with_for_update()
             )
+            assert current is not None
+
             await connection.execute(
                 counters.update().where(counters.c.key == "k").values(n=current + 1)
             )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from bazaar_chassis import ServiceSettings
+from bazaar_chassis import ServiceSettings, create_app
 from bazaar_chassis.bus import Bus
 from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.registry import live_instances
 from bazaar_chassis.testing import eventually, serving
 
-from .conftest import NOTES, SINK, create_app
+from .conftest import NOTES, SINK
 
 
 async def test_an_instance_registers_what_it_serves_and_deregisters_when_it_stops(
