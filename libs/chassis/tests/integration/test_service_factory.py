@@ -9,7 +9,7 @@ import pytest
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from bazaar_chassis.testing import running_app
+from bazaar_chassis.testing import assert_problem, running_app
 
 from .conftest import AppFactory
 
@@ -59,8 +59,7 @@ async def test_an_unexpected_error_is_a_500_problem_without_internals(
 ) -> None:
     async with running_app(notes_app()) as client:
         reply = await client.put("/notes/1/notes/a", json={"text": "explode"})
-    assert reply.status_code == 500
-    assert reply.headers["content-type"] == "application/problem+json"
+    assert_problem(reply, 500)
     assert "secret internal detail" not in reply.text
     assert "Traceback" not in reply.text
     assert reply.json()["instance"].startswith("urn:request:")

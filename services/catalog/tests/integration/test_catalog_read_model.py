@@ -19,7 +19,7 @@ from bazaar_catalog.service import build_app
 from bazaar_chassis import Event, ServiceSettings
 from bazaar_chassis.envelope import producer_subjects, stream_name
 from bazaar_chassis.nats_server import NatsServer
-from bazaar_chassis.testing import eventually, running_app
+from bazaar_chassis.testing import assert_problem, eventually, running_app
 
 
 class Producers:
@@ -204,6 +204,4 @@ async def test_bad_requests_get_a_problem_with_a_useful_detail(
     catalog: httpx.AsyncClient, path: str, status: int, fragment: str
 ) -> None:
     reply = await catalog.get(path)
-    assert reply.status_code == status
-    assert reply.headers["content-type"] == "application/problem+json"
-    assert fragment in reply.json()["detail"]
+    assert_problem(reply, status, fragment)

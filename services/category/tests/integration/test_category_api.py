@@ -15,7 +15,7 @@ import pytest
 
 from bazaar_category.service import build_app
 from bazaar_chassis import ServiceSettings
-from bazaar_chassis.testing import EventProbe, running_app
+from bazaar_chassis.testing import EventProbe, assert_problem, running_app
 
 BASE = "/category/1/categories"
 
@@ -234,11 +234,7 @@ async def test_bad_input_gets_a_problem_whose_detail_names_it(
         reply = await tree.request(method, path, content=body, headers=headers)
     else:
         reply = await tree.request(method, path, json=body)
-    assert reply.status_code == status
-    assert reply.headers["content-type"] == "application/problem+json"
-    problem = reply.json()
-    assert problem["status"] == status
-    assert detail_fragment in problem["detail"]
+    assert_problem(reply, status, detail_fragment)
 
 
 async def test_a_refused_write_changes_nothing_and_publishes_nothing(

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bazaar_chassis.testing import assert_problem
 from bazaar_identity.settings import IdentitySettings
 
 Login = Callable[..., Awaitable[httpx.Response]]
@@ -72,9 +73,7 @@ async def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(
     unknown_user = await login(client, "nobody@bazaar.test")
     not_an_email = await login(client, "admin")
     for reply in (wrong_password, unknown_user, not_an_email):
-        assert reply.status_code == 401
-        assert reply.headers["content-type"] == "application/problem+json"
-        problem = reply.json()
+        problem = assert_problem(reply, 401)
         assert (problem["detail"], problem["error"]) == ("wrong email or password", "invalid_grant")
     assert "access_token" not in wrong_password.text
 

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from bazaar_chassis import ServiceSettings
-from bazaar_chassis.testing import EventProbe, eventually, running_app
+from bazaar_chassis.testing import EventProbe, assert_problem, eventually, running_app
 from bazaar_inventory.service import build_app
 
 V1 = "/inventory/1"
@@ -111,9 +111,7 @@ async def test_a_reservation_holds_units_until_it_is_released(
     assert (event.data["reserved"], event.data["available"]) == (0, 10)
 
     twice = await client.delete(f"{V1}/reservations/{reservation['id']}")
-    assert twice.status_code == 409
-    assert twice.headers["content-type"] == "application/problem+json"
-    assert "already released" in twice.json()["detail"]
+    assert_problem(twice, 409, "already released")
 
 
 async def test_fifty_concurrent_reservations_of_twenty_units_never_oversell(

@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 
 from bazaar_chassis import ServiceSettings
-from bazaar_chassis.testing import EventProbe, eventually, running_app
+from bazaar_chassis.testing import EventProbe, assert_problem, eventually, running_app
 from bazaar_pricing import events, store
 from bazaar_pricing.service import build_app
 
@@ -111,9 +111,7 @@ async def test_a_stale_version_is_refused_and_changes_nothing(client: httpx.Asyn
     sku = a_sku()
     assert (await put(client, sku, 1299, version=0)).json()["version"] == 1
     stale = await put(client, sku, 999, version=0)
-    assert stale.status_code == 409
-    assert stale.headers["content-type"] == "application/problem+json"
-    assert "at version 1" in stale.json()["detail"]
+    assert_problem(stale, 409, "at version 1")
     read = (await client.get(f"{PRICES}/{sku}")).json()
     assert (read["amount"], read["version"]) == (1299, 1)
     assert (await put(client, sku, 999, version=1)).json()["version"] == 2
@@ -225,17 +223,11 @@ async def test_bad_input_gets_a_problem_naming_what_is_wrong(
     detail_fragment: str,
 ) -> None:
     reply = await client.request(method, path, json=body)
-    assert reply.status_code == status
-    assert reply.headers["content-type"] == "application/problem+json"
-    problem = reply.json()
-    assert problem["status"] == status
-    assert detail_fragment in problem["detail"]
+    assert_problem(reply, status, detail_fragment)
 
 
 async def test_malformed_json_is_a_400_problem(client: httpx.AsyncClient) -> None:
     reply = await client.put(
         f"{PRICES}/A1", content=b'{"amount": ', headers={"content-type": "application/json"}
     )
-    assert reply.status_code == 400
-    assert reply.headers["content-type"] == "application/problem+json"
-    assert "not valid JSON" in reply.json()["detail"]
+    assert_problem(reply, 400, "not valid JSON")

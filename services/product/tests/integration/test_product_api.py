@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from bazaar_chassis import ServiceSettings
-from bazaar_chassis.testing import EventProbe, running_app
+from bazaar_chassis.testing import EventProbe, assert_problem, running_app
 from bazaar_product.service import build_app
 
 
@@ -49,9 +49,7 @@ async def test_a_duplicate_sku_is_a_conflict(client: httpx.AsyncClient) -> None:
     sku = a_sku()
     await create(client, sku)
     again = await create(client, sku)
-    assert again.status_code == 409
-    assert again.headers["content-type"] == "application/problem+json"
-    assert sku in again.json()["detail"]
+    assert_problem(again, 409, sku)
 
 
 async def test_a_stale_patch_is_refused_and_changes_nothing(client: httpx.AsyncClient) -> None:
@@ -108,11 +106,7 @@ async def test_bad_input_gets_a_problem_with_a_useful_detail(
     detail_fragment: str,
 ) -> None:
     reply = await client.request(method, path, json=body)
-    assert reply.status_code == status
-    assert reply.headers["content-type"] == "application/problem+json"
-    problem = reply.json()
-    assert problem["status"] == status
-    assert detail_fragment in problem["detail"]
+    assert_problem(reply, status, detail_fragment)
 
 
 async def test_malformed_json_is_a_400_problem(client: httpx.AsyncClient) -> None:

@@ -7,6 +7,7 @@ every test in the workspace the fixtures; the helpers here are importable for cu
 from bazaar_chassis.testing.apps import running_app
 from bazaar_chassis.testing.identity import ADMIN, identity_headers
 from bazaar_chassis.testing.probe import EventProbe
+from bazaar_chassis.testing.problems import assert_problem
 from bazaar_chassis.testing.servers import ServedApp, serving
 from bazaar_chassis.testing.waiting import eventually
 
@@ -14,6 +15,7 @@ __all__ = [
     "ADMIN",
     "EventProbe",
     "ServedApp",
+    "assert_problem",
     "eventually",
     "identity_headers",
     "running_app",
