@@ -4,16 +4,20 @@ P1 and P2 compare several ways to serve one page. Running candidate A for all ro
 would let a colleague's test run (or a CPU frequency change) land on one candidate only; instead
 every round runs each candidate once, in the same order, after one short unrecorded warm-up each
 (connection pools, caches, lazy imports), and each candidate's figure is its median over rounds.
+Between runs we wait until the watched processes are idle again: when wrk stops, a server may
+still be finishing what it accepted (the fan-out assembler keeps assembling pages for a second or
+more), and that tail must not land in the next candidate's measurement.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.cpu import CPU_COUNT
+from bench.cpu import CPU_COUNT, CpuSnapshot, CpuUsage
 from bench.plots import Panel, candidate_figure
 from bench.results import Table, fmt, fmt_spread
 from bench.stats import Spread, median
@@ -28,6 +32,23 @@ class Target:
 
     url: str
     headers: dict[str, str] = field(default_factory=dict)
+
+
+SETTLE_IDLE_CORES = 0.15  # the watched processes together use less than this...
+SETTLE_WINDOW_S = 0.25  # ...over a window this long
+SETTLE_MAX_S = 15.0
+
+
+def settle(watched: Mapping[str, Sequence[int]]) -> float:
+    """Wait until the watched processes are idle; returns how long that took."""
+    started = time.monotonic()
+    while time.monotonic() - started < SETTLE_MAX_S:
+        before = CpuSnapshot.take(watched)
+        time.sleep(SETTLE_WINDOW_S)
+        usage = CpuUsage.between(before, CpuSnapshot.take(watched))
+        if sum(usage.groups.values()) < SETTLE_IDLE_CORES:
+            break
+    return time.monotonic() - started
 
 
 def alternate_rounds(
@@ -50,11 +71,12 @@ def alternate_rounds(
         for name, target in targets.items():
             progress(f"    warm-up {name}")
             run_wrk(target.url, load=warm, headers=target.headers)
+            settle(watched())
     records: Records = {name: [] for name in targets}
     for round_number in range(1, rounds + 1):
         for name, target in targets.items():
             run = run_wrk(target.url, load=load, headers=target.headers, watched=watched())
-            figures = run.figures()
+            figures = {**run.figures(), "settle_s": settle(watched())}
             records[name].append(figures)
             progress(
                 f"    round {round_number}/{rounds} {name}: "

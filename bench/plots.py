@@ -30,6 +30,15 @@ class Panel:
     log: bool = False
 
 
+def _label(value: float) -> str:
+    """1,274 / 87.7 / 0.25: readable at a glance, never in exponent notation."""
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2g}" if abs(value) < 1 else f"{value:.2f}"
+
+
 def candidate_figure(path: Path, title: str, panels: Sequence[Panel]) -> None:
     """Write a row of bar panels to `path` (PNG)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -47,7 +56,7 @@ def candidate_figure(path: Path, title: str, panels: Sequence[Panel]) -> None:
             axis.bar(index, middle, color=colour, alpha=0.75, width=0.65)
             axis.scatter([index] * len(rounds), rounds, color="black", s=10, zorder=3)
             axis.annotate(
-                f"{middle:,.3g}",
+                _label(middle),
                 (index, middle),
                 ha="center",
                 va="bottom",
