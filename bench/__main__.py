@@ -125,6 +125,15 @@ def _summary(results: list[ScenarioResult]) -> None:
             print(f"   goal {goal.label} {goal.op} {goal.threshold:g}: {goal.value:.2f} {verdict}")
 
 
+def _is_short(args: argparse.Namespace) -> bool:
+    """Fewer or shorter rounds than the defaults: the report says the numbers are indicative."""
+    defaults = _arguments([])
+    return any(
+        getattr(args, name) < getattr(defaults, name)
+        for name in ("rounds", "duration", "writes", "events", "starts")
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = _arguments(argv)
@@ -142,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(workdir, ignore_errors=True)
     _summary(results)
     if not args.no_write:
-        report.write(args.docs, results, command=report.command_line(argv))
+        report.write(args.docs, results, command=report.command_line(argv), short=_is_short(args))
         say(f"» wrote {args.docs / 'benchmarks.md'} and benchmarks.json")
     return 0
 

@@ -59,11 +59,12 @@ def command_line(argv: list[str]) -> str:
     return "./scripts/bench " + shlex.join(argv) if argv else "./scripts/bench"
 
 
-def stamp(result: ScenarioResult, *, command: str) -> dict[str, Any]:
+def stamp(result: ScenarioResult, *, command: str, short: bool = False) -> dict[str, Any]:
     """The scenario's JSON object, with when, how and where it was measured."""
     return {
         **result.as_dict(),
         "command": command,
+        "short_run": short,
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(),
         "python_executable": sys.executable,
@@ -127,6 +128,15 @@ def _scenario_section(data: dict[str, Any]) -> list[str]:
         f"({machine_info['cpu_model']}, {machine_info['memory_gib']} GiB), Python "
         f"{machine_info['python']}, {machine_info['wrk']}.",
         "",
+        *(
+            [
+                "**Short development run (fewer or shorter rounds than the defaults): indicative "
+                "only. Rerun `./scripts/bench` with the defaults for numbers to quote.**",
+                "",
+            ]
+            if data.get("short_run")
+            else []
+        ),
         "Settings: "
         + ", ".join(f"{key} = {value}" for key, value in data["settings"].items())
         + ".",
@@ -193,8 +203,8 @@ def render_markdown(scenarios: dict[str, Any]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write(docs: Path, results: list[ScenarioResult], *, command: str) -> None:
+def write(docs: Path, results: list[ScenarioResult], *, command: str, short: bool = False) -> None:
     """Merge `results` into docs/benchmarks.json and regenerate docs/benchmarks.md."""
-    fresh = {result.id: stamp(result, command=command) for result in results}
+    fresh = {result.id: stamp(result, command=command, short=short) for result in results}
     scenarios = merge_json(docs / "benchmarks.json", fresh)
     (docs / "benchmarks.md").write_text(render_markdown(scenarios))
