@@ -1,0 +1,50 @@
+"""What every scenario gets from the command line: how long, how hard, where to write."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.profiling import profiled
+from bench.wrk import LoadSettings
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class Context:
+    load: LoadSettings
+    rounds: int
+    warmup_s: int
+    writes: int  # P3: price writes per configuration
+    writers: int  # P3: concurrent writers in the "many" configuration
+    events: int  # P4: events through the pipeline per round
+    starts: int  # P6: fresh starts of `bazaar up`
+    workdir: Path  # scratch space: data dirs, logs, databases
+    docs: Path  # docs/ of the repository
+    profile: tuple[str, ...] = ()  # process names to profile with py-spy (--profile)
+
+    def plot(self, name: str) -> tuple[Path, str]:
+        """(file to write, path relative to docs/ for the markdown) of a plot."""
+        return self.docs / "benchmarks" / f"{name}.png", f"benchmarks/{name}.png"
+
+    def profiling(
+        self, label: str, pids: Mapping[str, Sequence[int]]
+    ) -> AbstractContextManager[None]:
+        """py-spy on the processes named with --profile while the block runs (else nothing)."""
+        return profiled(
+            label,
+            pids,
+            names=[name for name in self.profile if name in pids],
+            directory=self.workdir / "profiles",
+            say=say,
+        )
+
+    @staticmethod
+    def progress(message: str) -> None:
+        say(message)

@@ -1,0 +1,87 @@
+"""P2 — what the gateway costs: the category page direct to the catalog vs through the gateway.
+
+Direct: wrk talks to the catalog instance's own port with an identity assertion minted with the
+gateway's key (what the gateway would have attached). Through the gateway: a customer's Bearer
+token, so the full path runs — authentication (JWT, cached per token), rate limiting (switched
+off for benchmarks, so only its bypass), authorization against the compiled policy, assertion
+signing (cached per caller), proxying over the keep-alive pool, metrics. Goal: throughput
+through the gateway >= 0.5 x direct.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+
+from bench.context import Context
+from bench.load import Target, alternate_rounds, cpu_facts, spread, throughput_plot
+from bench.load import throughput_table as table_of
+from bench.platform import CUSTOMER, Api, Platform
+from bench.results import Goal, ScenarioResult, fmt_ratio
+from bench.stats import ratio
+
+ID = "P2"
+TITLE = "gateway overhead on the category page"
+PAGE = "/catalog/1/categories/coffee/products?limit=10"
+DIRECT, GATEWAY = "direct to catalog", "through gateway (customer)"
+
+
+async def _customer_token(platform: Platform) -> str:
+    async with aiohttp.ClientSession() as session:
+        return await Api(session, platform.gateway).sign_in(CUSTOMER)
+
+
+def run(context: Context, platform: Platform) -> ScenarioResult:
+    context.progress(f"P2 {TITLE}")
+    token = asyncio.run(_customer_token(platform))
+    targets = {
+        DIRECT: Target(
+            platform.url_of("catalog") + PAGE, {"Bazaar-Identity": platform.assertion()}
+        ),
+        GATEWAY: Target(platform.gateway + PAGE, {"Authorization": f"Bearer {token}"}),
+    }
+    with context.profiling("p2", platform.pids()):
+        records = alternate_rounds(
+            targets,
+            load=context.load,
+            rounds=context.rounds,
+            warmup_s=context.warmup_s,
+            watched=platform.pids,
+            progress=context.progress,
+        )
+    rps = {name: spread(records, name, "requests_per_s").median for name in records}
+    p50 = {name: spread(records, name, "p50_ms").median for name in records}
+    p99 = {name: spread(records, name, "p99_ms").median for name in records}
+    ratios = {
+        "gateway/direct throughput": ratio(rps[GATEWAY], rps[DIRECT]),
+        "added p50 ms": p50[GATEWAY] - p50[DIRECT],
+        "added p99 ms": p99[GATEWAY] - p99[DIRECT],
+    }
+    gateway_cores = spread(records, GATEWAY, "cores.gateway").median
+    per_request_us = ratio(gateway_cores, rps[GATEWAY]) * 1e6
+    file, relative = context.plot("p2_gateway_overhead")
+    throughput_plot(file, "P2 gateway overhead (category page)", records)
+    return ScenarioResult(
+        id=ID,
+        title=TITLE,
+        settings={
+            "rounds": context.rounds,
+            "duration per round": f"{context.load.duration_s:g} s",
+            "wrk": f"-t{context.load.threads} -c{context.load.connections}",
+            "page": PAGE,
+        },
+        table=table_of(records),
+        rounds=records,
+        ratios={**ratios, "gateway CPU per request us": per_request_us},
+        goals=[Goal("gateway/direct throughput", ">=", 0.5, ratios["gateway/direct throughput"])],
+        facts=[
+            f"Throughput ratio gateway/direct {fmt_ratio(ratios['gateway/direct throughput'])}; "
+            f"the gateway adds {ratios['added p50 ms']:.1f} ms at p50 and "
+            f"{ratios['added p99 ms']:.1f} ms at p99 (differences of medians).",
+            f"The gateway process spends {per_request_us:,.0f} µs of CPU per request "
+            "(its CPU seconds / requests).",
+            *cpu_facts(records),
+        ],
+        plots=[relative],
+    )
