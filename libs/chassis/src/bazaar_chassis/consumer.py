@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 import structlog
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from bazaar_chassis import inbox
@@ -34,6 +35,8 @@ OutcomeObserver = Callable[[str], None]
 
 DLQ_STREAM = "DLQ"
 FETCH_BATCH = 100
+LONG_POLL_SECONDS = 5.0
+FOLLOW_UP_SECONDS = 0.05
 RETRY_SECONDS = 1.0
 STOP_TIMEOUT_SECONDS = 5.0
 
@@ -109,18 +112,75 @@ class EventConsumer:
                 self.bound.add(producer)
                 _log.info("consumer bound", stream=stream, durable=self._service)
                 while True:
-                    try:
-                        messages = await subscription.fetch(FETCH_BATCH, timeout=2)
-                    except (NatsTimeoutError, TimeoutError):
-                        continue
-                    await self._apply(messages)
+                    messages = await self._next_batch(subscription)
+                    if messages:
+                        await self._apply(messages)
             except Exception as exc:  # stream not there yet, bus down, ...: retry
                 raise_if_cancelled()
                 self.bound.discard(producer)
                 _log.debug("consumer not bound yet", stream=stream, error=str(exc))
                 await asyncio.sleep(RETRY_SECONDS)
 
+    @staticmethod
+    async def _next_batch(subscription: JetStreamContext.PullSubscription) -> list[Msg]:
+        """Wait for the next event, then take whatever else is already there.
+
+        nats-py's `fetch(n)` for n > 1 lingers until n messages came or its timeout passed, so a
+        lone event would wait up to the whole timeout; `fetch(1)` returns on the first message,
+        and the follow-up no-wait `fetch` returns at once with what is queued.
+        """
+        try:
+            first = await subscription.fetch(1, timeout=LONG_POLL_SECONDS)
+        except (NatsTimeoutError, TimeoutError):
+            return []
+        try:
+            rest = await subscription.fetch(FETCH_BATCH - 1, timeout=FOLLOW_UP_SECONDS)
+        except (NatsTimeoutError, TimeoutError):
+            rest = []
+        return first + rest
+
     async def _apply(self, messages: list[Msg]) -> None:
+        """Apply a batch in one transaction; if anything in it fails, redo it one by one so
+        that only the failing events are retried."""
+        events: list[tuple[Msg, Event]] = []
+        malformed: list[tuple[Msg, str]] = []
+        for message in messages:
+            try:
+                events.append((message, Event.from_json(message.data)))
+            except MalformedEvent as exc:
+                malformed.append((message, f"malformed: {exc}"))
+        try:
+            outcomes = await self._apply_batch(events)
+        except Exception as exc:
+            raise_if_cancelled()
+            _log.info("batch failed, applying its events one by one", error=repr(exc))
+            await self._apply_one_by_one([m for m, _ in events])
+        else:
+            for outcome in outcomes:
+                self._observe(outcome)
+            for message, _ in events:
+                await message.ack()
+        for message, error in malformed:
+            await self._retry_or_dead_letter(message, error)
+
+    async def _apply_batch(self, events: list[tuple[Msg, Event]]) -> list[str]:
+        """The fast path: one inbox claim for the whole batch, no savepoints."""
+        wanted = [e for _, e in events if e.name in self._handlers]
+        outcomes = []
+        async with self._units() as uow:
+            fresh = await inbox.claim_many(
+                uow.connection, consumer=self._service, event_ids=[e.id for e in wanted]
+            )
+            for event in wanted:
+                if event.id in fresh:
+                    fresh.discard(event.id)  # the same event twice in one batch: apply once
+                    await self._handlers[event.name](event, uow)
+                    outcomes.append("processed")
+                else:
+                    outcomes.append("duplicate")
+        return outcomes
+
+    async def _apply_one_by_one(self, messages: list[Msg]) -> None:
         applied: list[Msg] = []
         failed: list[tuple[Msg, str]] = []
         try:
@@ -132,6 +192,7 @@ class EventConsumer:
                     else:
                         failed.append((message, error))
         except Exception as exc:  # the commit itself failed: nothing was applied
+            raise_if_cancelled()
             _log.warning("consumer batch commit failed", error=str(exc))
             failed = [(m, f"commit failed: {exc}") for m in messages]
             applied = []

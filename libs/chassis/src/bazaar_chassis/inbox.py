@@ -36,6 +36,22 @@ async def claim(connection: AsyncConnection, *, consumer: str, event_id: str) ->
     return bool(result.rowcount)
 
 
+async def claim_many(
+    connection: AsyncConnection, *, consumer: str, event_ids: list[str]
+) -> set[str]:
+    """Mark a batch of events as processed; returns the ids that were not processed before."""
+    if not event_ids:
+        return set()
+    now = datetime.now(UTC)
+    statement = (
+        dialect_insert(connection, inbox_table)
+        .values([{"consumer": consumer, "event_id": e, "processed_at": now} for e in event_ids])
+        .on_conflict_do_nothing()
+        .returning(inbox_table.c.event_id)
+    )
+    return set((await connection.execute(statement)).scalars())
+
+
 async def forget_older_than(connection: AsyncConnection, *, now: datetime | None = None) -> int:
     """Drop entries past the retention period (longer than any redelivery or replay window)."""
     cutoff = (now or datetime.now(UTC)) - RETENTION

@@ -2,8 +2,10 @@
 
 A crash between commit and publish therefore loses nothing: the relay publishes every row it
 finds, with `Nats-Msg-Id` = event id so that JetStream drops a re-publish inside its duplicate
-window, and deletes the row once the stream has acknowledged it. The relay is woken right after
-each commit; the slow poll only covers rows written by other instances or left before a crash.
+window, and deletes acknowledged rows in bulk once the burst is over (a crash before that only
+causes a re-publish, which JetStream drops). The relay is woken right after each commit; the
+slow poll only covers rows written by other instances or left before a crash.
+
 """
 
 from __future__ import annotations
@@ -43,11 +45,15 @@ outbox_table = Table(
     Column("subject", String(200), nullable=False),
     Column("payload", LargeBinary, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Positions must never be reused (the relay remembers how far it published), and SQLite
+    # reuses rowids of deleted rows unless told otherwise.
+    sqlite_autoincrement=True,
 )
 
 _log = structlog.get_logger("bazaar.outbox")
 
 PUBLISH_ACK_TIMEOUT_SECONDS = 5.0
+FORGET_EVERY = 2_000  # published rows kept before a bulk delete during a long burst
 
 
 async def stage_events(connection: AsyncConnection, events: list[Event]) -> None:
@@ -80,6 +86,10 @@ class OutboxRelay:
         self._poll_seconds = poll_seconds
         self._batch_size = batch_size
         self._wake = asyncio.Event()
+        # Rows the stream has acknowledged but that are not deleted yet: they are deleted in
+        # bulk, off the publish path, so a burst of writes is not queued behind DELETEs. A set,
+        # not a high-water mark: on PostgreSQL a lower position may commit after a higher one.
+        self._published: set[int] = set()
         self.published_total = 0
 
     def wake(self) -> None:
@@ -96,15 +106,18 @@ class OutboxRelay:
             self._wake.clear()
             try:
                 while self._bus.ready and await self._publish_batch() == self._batch_size:
-                    pass
+                    if len(self._published) >= FORGET_EVERY:
+                        await self._forget_published()
+                await self._forget_published()
             except Exception as exc:  # bus or database hiccup: the rows stay, retry next round
                 raise_if_cancelled()
                 _log.warning("outbox relay round failed", error=str(exc))
 
     async def backlog(self) -> int:
+        """Events committed here that this instance has not yet seen acknowledged."""
         async with self._database.snapshot() as connection:
             count = await connection.scalar(select(func.count()).select_from(outbox_table))
-        return int(count or 0)
+        return max(0, int(count or 0) - len(self._published))
 
     async def _publish_batch(self) -> int:
         async with self._database.snapshot() as connection:
@@ -117,9 +130,10 @@ class OutboxRelay:
                         outbox_table.c.payload,
                     )
                     .order_by(outbox_table.c.position)
-                    .limit(self._batch_size)
+                    .limit(self._batch_size + len(self._published))
                 )
             ).all()
+        rows = [row for row in rows if row.position not in self._published][: self._batch_size]
         if not rows:
             return 0
         js = self._bus.js
@@ -131,23 +145,26 @@ class OutboxRelay:
         _done, pending = await asyncio.wait(acks, timeout=PUBLISH_ACK_TIMEOUT_SECONDS)
         for future in pending:
             future.cancel()
-        results = [
-            TimeoutError("no ack from JetStream") if f in pending else f.exception() or f.result()
-            for f in acks
-        ]
-        published = [
-            row.position
-            for row, result in zip(rows, results, strict=True)
-            if not isinstance(result, BaseException)
-        ]
-        failures = [r for r in results if isinstance(r, BaseException)]
-        if published:
-            async with self._database.transaction() as connection:
+        acknowledged = 0
+        for row, future in zip(rows, acks, strict=True):
+            if future in pending or future.exception() is not None:
+                error = "no ack from JetStream" if future in pending else future.exception()
+                _log.warning("outbox publish failed; will retry", error=str(error))
+                continue
+            self._published.add(row.position)
+            acknowledged += 1
+        self.published_total += acknowledged
+        return acknowledged if acknowledged == len(rows) else 0
+
+    async def _forget_published(self) -> None:
+        """Delete rows the stream has acknowledged (JetStream de-duplicates a re-publish)."""
+        if not self._published:
+            return
+        positions = sorted(self._published)
+        async with self._database.transaction() as connection:
+            for start in range(0, len(positions), 900):  # SQLite's bound-parameter limit
+                chunk = positions[start : start + 900]
                 await connection.execute(
-                    delete(outbox_table).where(outbox_table.c.position.in_(published))
+                    delete(outbox_table).where(outbox_table.c.position.in_(chunk))
                 )
-            self.published_total += len(published)
-        if failures:
-            _log.warning("outbox publish failed", failed=len(failures), error=str(failures[0]))
-            return 0
-        return len(rows)
+        self._published.difference_update(positions)

@@ -27,6 +27,8 @@ def upgrade() -> None:
         sa.Column("subject", sa.String(200), nullable=False),
         sa.Column("payload", sa.LargeBinary, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        # The relay remembers how far it published: positions must never be reused.
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "inbox",
