@@ -22,6 +22,14 @@ class Money:
 
 
 @dataclass(frozen=True, slots=True)
+class Category:
+    key: str
+    name: str
+    parent: str | None
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
 class CatalogItem:
     sku: str
     name: str

@@ -18,14 +18,14 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    and_,
+    bindparam,
     func,
     select,
 )
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bazaar_catalog.domain import LISTED_STATUSES, CatalogItem, Money
+from bazaar_catalog.domain import LISTED_STATUSES, CatalogItem, Category, Money
 from bazaar_catalog.events import CategoryFacts, PlacementFacts, PriceFacts, ProductFacts
 from bazaar_chassis import UtcDateTime
 from bazaar_chassis.database import dialect_insert
@@ -188,37 +188,75 @@ def _to_item(row: Row[Any]) -> CatalogItem:
     )
 
 
-async def category(connection: AsyncConnection, key: str) -> Row[Any] | None:
-    return (await connection.execute(select(categories).where(categories.c.key == key))).first()
+async def category(connection: AsyncConnection, key: str) -> Category | None:
+    row = (await connection.execute(select(categories).where(categories.c.key == key))).first()
+    return Category(row.key, row.name, row.parent, row.position) if row else None
 
 
-async def all_categories(connection: AsyncConnection) -> list[Row[Any]]:
+async def all_categories(connection: AsyncConnection) -> list[Category]:
     query = select(categories).order_by(
         categories.c.parent, categories.c.position, categories.c.key
     )
-    return list((await connection.execute(query)).all())
+    return [Category(r.key, r.name, r.parent, r.position) for r in await connection.execute(query)]
+
+
+def _listed_items_of_category() -> Any:
+    """Built once: the page of a category, its category row and the total, in one query.
+
+    Listed items are left-joined to the category, so a category with no (visible) products still
+    yields its row; the window count is taken before LIMIT, so it is the total.
+    """
+    listed = (
+        select(items, placements.c.category_key, placements.c.position.label("placement"))
+        .select_from(placements.join(items, items.c.sku == placements.c.sku))
+        .where(placements.c.assigned.is_(True), items.c.status.in_(LISTED_STATUSES))
+        .subquery("listed")
+    )
+    return (
+        select(
+            categories.c.key,
+            categories.c.name.label("category_name"),
+            categories.c.parent,
+            categories.c.position,
+            listed,
+            func.count(listed.c.sku).over().label("total"),
+        )
+        .select_from(categories.outerjoin(listed, listed.c.category_key == categories.c.key))
+        .where(categories.c.key == bindparam("key"))
+        .order_by(listed.c.placement, listed.c.sku)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
+_CATEGORY_PAGE = _listed_items_of_category()
 
 
 async def category_page(
     connection: AsyncConnection, key: str, *, limit: int, offset: int
-) -> tuple[int, list[CatalogItem]]:
-    """The listed products of one category, in merchandising order, and how many there are."""
-    joined = placements.join(items, items.c.sku == placements.c.sku)
-    listed = and_(
-        placements.c.category_key == key,
-        placements.c.assigned.is_(True),
-        items.c.status.in_(LISTED_STATUSES),
-    )
-    total = await connection.scalar(select(func.count()).select_from(joined).where(listed))
-    rows = await connection.execute(
-        select(items)
-        .select_from(joined)
-        .where(listed)
-        .order_by(placements.c.position, placements.c.sku)
-        .limit(limit)
-        .offset(offset)
-    )
-    return int(total or 0), [_to_item(row) for row in rows]
+) -> tuple[Category | None, int, list[CatalogItem]]:
+    """The category, how many products it lists, and one page of them in merchandising order."""
+    rows = (
+        await connection.execute(_CATEGORY_PAGE, {"key": key, "limit": limit, "offset": offset})
+    ).all()
+    if not rows:  # no such category, or a page past the end: ask plainly
+        found = await category(connection, key)
+        if found is None:
+            return None, 0, []
+        total = await connection.scalar(
+            select(func.count())
+            .select_from(placements.join(items, items.c.sku == placements.c.sku))
+            .where(
+                placements.c.category_key == key,
+                placements.c.assigned.is_(True),
+                items.c.status.in_(LISTED_STATUSES),
+            )
+        )
+        return found, int(total or 0), []
+    head = rows[0]
+    page = [_to_item(row) for row in rows if row.sku is not None]
+    found = Category(head.key, head.category_name, head.parent, head.position)
+    return found, int(head.total), page
 
 
 async def item(connection: AsyncConnection, sku: str) -> tuple[CatalogItem | None, str | None]:

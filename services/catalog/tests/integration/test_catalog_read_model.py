@@ -205,3 +205,28 @@ async def test_bad_requests_get_a_problem_with_a_useful_detail(
 ) -> None:
     reply = await catalog.get(path)
     assert_problem(reply, status, fragment)
+
+
+async def test_an_empty_category_and_a_page_past_the_end_still_name_the_category_and_total(
+    catalog: httpx.AsyncClient, producers: Producers
+) -> None:
+    empty, full = f"empty-{uuid.uuid4().hex[:6]}", f"full-{uuid.uuid4().hex[:6]}"
+    await producers.category(empty, "Nothing yet")
+    await producers.category(full, "Two things")
+    for sku in ("E1", "E2"):
+        await producers.product(sku)
+        await producers.place(full, sku, 0)
+
+    async def both_built() -> bool:
+        replies = [await catalog.get(f"/catalog/1/categories/{k}/products") for k in (empty, full)]
+        return all(r.status_code == 200 for r in replies) and replies[1].json()["total"] == 2
+
+    await eventually(both_built)
+    nothing = await page_of(catalog, empty)
+    assert (nothing["category"]["name"], nothing["total"], nothing["items"]) == (
+        "Nothing yet",
+        0,
+        [],
+    )
+    past = await page_of(catalog, full, offset=5)
+    assert (past["category"]["name"], past["total"], past["items"]) == ("Two things", 2, [])

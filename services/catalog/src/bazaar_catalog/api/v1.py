@@ -3,13 +3,19 @@ synchronous inventory read for callers that need the system of record's answer r
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from bazaar_catalog import store
-from bazaar_catalog.domain import CatalogItem, CategoryNotFound, ItemNotListed, is_listed
+from bazaar_catalog.domain import (
+    CatalogItem,
+    Category,
+    CategoryNotFound,
+    ItemNotListed,
+    is_listed,
+)
 from bazaar_chassis import RuntimeDep, Unavailable
 
 router = APIRouter()
@@ -53,8 +59,13 @@ class CategoryOut(BaseModel):
     position: int
 
     @classmethod
-    def of(cls, row: Any) -> CategoryOut:
-        return cls(key=row.key, name=row.name, parent=row.parent, position=row.position)
+    def of(cls, category: Category) -> CategoryOut:
+        return cls(
+            key=category.key,
+            name=category.name,
+            parent=category.parent,
+            position=category.position,
+        )
 
 
 class CategoryList(BaseModel):
@@ -73,7 +84,7 @@ class CategoryPage(BaseModel):
 async def list_categories(runtime: RuntimeDep) -> CategoryList:
     async with runtime.database.snapshot() as connection:
         rows = await store.all_categories(connection)
-    return CategoryList(items=[CategoryOut.of(row) for row in rows])
+    return CategoryList(items=[CategoryOut.of(category) for category in rows])
 
 
 @router.get("/categories/{key}/products")
@@ -85,10 +96,9 @@ async def category_products(
 ) -> CategoryPage:
     """Everything a category page shows, from one query on the catalog's own copy."""
     async with runtime.database.snapshot() as connection:
-        row = await store.category(connection, key)
-        if row is None:
-            raise CategoryNotFound(key)
-        total, items = await store.category_page(connection, key, limit=limit, offset=offset)
+        row, total, items = await store.category_page(connection, key, limit=limit, offset=offset)
+    if row is None:
+        raise CategoryNotFound(key)
     return CategoryPage(
         category=CategoryOut.of(row),
         total=total,
