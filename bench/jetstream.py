@@ -18,16 +18,15 @@ from dataclasses import dataclass
 import nats
 from nats.aio.client import Client
 from nats.aio.msg import Msg
-from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
 
 from bazaar_chassis.bus import DUPLICATE_WINDOW_SECONDS
+from bazaar_chassis.pull import ContinuousPull
 
 STREAM = "BENCH"
 SUBJECT = "bench.events"
-CHASSIS_FETCH_BATCH = 100  # what bazaar_chassis.consumer fetches per pull...
-CHASSIS_FETCH_TIMEOUT_S = 2.0  # ...and how long it waits
+CHASSIS_FETCH_BATCH = 100  # what bazaar_chassis.consumer asks for per pull
 
 
 @asynccontextmanager
@@ -77,8 +76,8 @@ async def consuming(js: JetStreamContext, arrivals: Arrivals, *, style: str) -> 
     """Consume the BENCH stream while the block runs.
 
     `push`: a push consumer, delivered as soon as stored — the least JetStream can do.
-    `chassis-fetch`: a durable pull consumer fetched exactly as bazaar_chassis.consumer does
-    (batch 100, 2 s timeout) — to show what that fetch pattern alone costs.
+    `chassis-fetch`: a durable pull consumer read exactly as bazaar_chassis.consumer reads it
+    (`bazaar_chassis.pull.ContinuousPull`, batches of 100) — what that pattern alone costs.
     """
     if style == "push":
 
@@ -105,15 +104,14 @@ async def consuming(js: JetStreamContext, arrivals: Arrivals, *, style: str) -> 
             max_ack_pending=1000,
         ),
     )
-    pull = await js.pull_subscribe_bind(durable="bench-fetch", stream=STREAM)
+    client = js._nc  # nats-py offers no public way back from the JetStream context to its client
+    pull = ContinuousPull(client, stream=STREAM, durable="bench-fetch", batch=CHASSIS_FETCH_BATCH)
+
+    await pull.start()
 
     async def fetch_forever() -> None:
         while True:
-            try:
-                messages = await pull.fetch(CHASSIS_FETCH_BATCH, timeout=CHASSIS_FETCH_TIMEOUT_S)
-            except (NatsTimeoutError, TimeoutError):
-                continue
-            for message in messages:
+            for message in await pull.next_batch():
                 arrivals.arrived(message)
                 await message.ack()
 
@@ -124,7 +122,7 @@ async def consuming(js: JetStreamContext, arrivals: Arrivals, *, style: str) -> 
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        await pull.unsubscribe()
+        await pull.stop()
 
 
 async def publish_to_consume_ms(

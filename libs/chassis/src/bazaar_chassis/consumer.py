@@ -14,8 +14,6 @@ from collections.abc import Awaitable, Callable, Mapping
 
 import structlog
 from nats.aio.msg import Msg
-from nats.errors import TimeoutError as NatsTimeoutError
-from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from bazaar_chassis import inbox
@@ -27,6 +25,7 @@ from bazaar_chassis.envelope import (
     stream_name,
 )
 from bazaar_chassis.jobs import raise_if_cancelled
+from bazaar_chassis.pull import ContinuousPull
 from bazaar_chassis.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 Handler = Callable[[Event, UnitOfWork], Awaitable[None]]
@@ -35,8 +34,6 @@ OutcomeObserver = Callable[[str], None]
 
 DLQ_STREAM = "DLQ"
 FETCH_BATCH = 100
-LONG_POLL_SECONDS = 5.0
-FOLLOW_UP_SECONDS = 0.05
 RETRY_SECONDS = 1.0
 STOP_TIMEOUT_SECONDS = 5.0
 
@@ -104,40 +101,25 @@ class EventConsumer:
     async def _consume_forever(self, producer: str) -> None:
         stream = stream_name(producer)
         while True:
+            pull: ContinuousPull | None = None
             try:
                 await self._bus.js.add_consumer(stream, self._config(producer))
-                subscription = await self._bus.js.pull_subscribe_bind(
-                    durable=self._service, stream=stream
+                pull = ContinuousPull(
+                    self._bus.client, stream=stream, durable=self._service, batch=FETCH_BATCH
                 )
+                await pull.start()
                 self.bound.add(producer)
                 _log.info("consumer bound", stream=stream, durable=self._service)
                 while True:
-                    messages = await self._next_batch(subscription)
-                    if messages:
-                        await self._apply(messages)
+                    await self._apply(await pull.next_batch())
             except Exception as exc:  # stream not there yet, bus down, ...: retry
                 raise_if_cancelled()
                 self.bound.discard(producer)
                 _log.debug("consumer not bound yet", stream=stream, error=str(exc))
                 await asyncio.sleep(RETRY_SECONDS)
-
-    @staticmethod
-    async def _next_batch(subscription: JetStreamContext.PullSubscription) -> list[Msg]:
-        """Wait for the next event, then take whatever else is already there.
-
-        nats-py's `fetch(n)` for n > 1 lingers until n messages came or its timeout passed, so a
-        lone event would wait up to the whole timeout; `fetch(1)` returns on the first message,
-        and the follow-up no-wait `fetch` returns at once with what is queued.
-        """
-        try:
-            first = await subscription.fetch(1, timeout=LONG_POLL_SECONDS)
-        except (NatsTimeoutError, TimeoutError):
-            return []
-        try:
-            rest = await subscription.fetch(FETCH_BATCH - 1, timeout=FOLLOW_UP_SECONDS)
-        except (NatsTimeoutError, TimeoutError):
-            rest = []
-        return first + rest
+            finally:
+                if pull is not None:
+                    await pull.stop()
 
     async def _apply(self, messages: list[Msg]) -> None:
         """Apply a batch in one transaction; if anything in it fails, redo it one by one so
