@@ -28,9 +28,13 @@ def _quote(identifier: str) -> str:
 
 
 async def provision(
-    admin_url: str, services: list[str], *, passwords: dict[str, str] | None = None
+    admin_url: str,
+    services: list[str],
+    *,
+    passwords: dict[str, str] | None = None,
+    prefix: str = "bazaar",
 ) -> list[ServiceDatabase]:
-    """Create (or keep) `bazaar_<service>` role and database for each service."""
+    """Create (or keep) a `<prefix>_<service>` role and database for each service."""
     passwords = dict(passwords or {})
     admin = make_url(admin_url)
     connection = await asyncpg.connect(
@@ -39,7 +43,8 @@ async def provision(
     provisioned = []
     try:
         for service in services:
-            name = f"bazaar_{service}"
+            name = f"{prefix}_{service}"
+
             password = passwords.setdefault(service, secrets.token_urlsafe(24))
             exists = await connection.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", name)
             verb = "ALTER" if exists else "CREATE"
