@@ -71,6 +71,9 @@ async def stream_payloads(nats_url: str) -> list[str]:
             info = await js.stream_info("PRODUCT")
         except NotFoundError:
             return []
+        if info.state.messages == 0:  # created, nothing published yet
+            return []
+
         payloads = []
         for sequence in range(info.state.first_seq, info.state.last_seq + 1):
             message = await js.get_msg("PRODUCT", sequence)

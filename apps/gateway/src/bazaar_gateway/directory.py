@@ -8,7 +8,6 @@ Watchers do not survive a NATS server restart, so the watch is re-created on eve
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ import structlog
 from nats.js.kv import KV_DEL, KV_PURGE
 
 from bazaar_chassis.bus import Bus
+from bazaar_chassis.jobs import stop_task
 from bazaar_chassis.registry import Instance, services_bucket
 
 _log = structlog.get_logger("bazaar.gateway.directory")
@@ -87,10 +87,7 @@ class ServiceDirectory:
 
     async def on_connect(self, bus: Bus) -> None:
         """(Re)start the registry watch; called by the bus after every (re)connection."""
-        if self._watch_task is not None:
-            self._watch_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._watch_task
+        await stop_task(self._watch_task)
         bucket = await services_bucket(bus)
         watcher = await bucket.watchall()
         self._watch_task = asyncio.create_task(self._follow(watcher), name="registry-watch")
@@ -108,10 +105,7 @@ class ServiceDirectory:
                 _log.warning("ignoring a malformed registry entry", key=entry.key, error=str(exc))
 
     async def stop(self) -> None:
-        if self._watch_task is not None:
-            self._watch_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._watch_task
+        await stop_task(self._watch_task)
 
 
 def _version_key(version: str) -> tuple[int, ...]:

@@ -24,6 +24,7 @@ from pydantic import TypeAdapter
 
 from bazaar_chassis.bus import Bus
 from bazaar_chassis.errors import Conflict, Unavailable
+from bazaar_chassis.jobs import stop_task
 from bazaar_gateway.policy import PolicyIndex, Rule, parse_csv
 
 BUCKET = "gateway_policies"
@@ -66,8 +67,7 @@ class PolicyStore:
             await bucket.create(KEY, _encode(default_rules(), by="default"))
         entry = await bucket.get(KEY)
         self._apply(entry.value, entry.revision)
-        if self._watch is not None:
-            self._watch.cancel()
+        await stop_task(self._watch)
         watcher = await bucket.watch(KEY)
         self._watch = asyncio.create_task(self._follow(watcher), name="policy-watch")
 
@@ -110,10 +110,7 @@ class PolicyStore:
         return int(revision)
 
     async def stop(self) -> None:
-        if self._watch is not None:
-            self._watch.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._watch
+        await stop_task(self._watch)
 
 
 def _encode(rules: list[Rule], *, by: str) -> bytes:

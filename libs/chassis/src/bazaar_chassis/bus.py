@@ -20,7 +20,7 @@ from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError
 
 from bazaar_chassis.errors import Unavailable
-from bazaar_chassis.jobs import raise_if_cancelled
+from bazaar_chassis.jobs import raise_if_cancelled, stop_task
 
 OnConnect = Callable[["Bus"], Awaitable[None]]
 
@@ -170,12 +170,8 @@ class Bus:
         await self.js.update_stream(config)
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        if self._callbacks_running is not None:
-            self._callbacks_running.cancel()
+        await stop_task(self._task)
+        await stop_task(self._callbacks_running)
         if self._client is not None and not self._client.is_closed:
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(2):

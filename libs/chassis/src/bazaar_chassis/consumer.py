@@ -24,7 +24,7 @@ from bazaar_chassis.envelope import (
     MalformedEvent,
     stream_name,
 )
-from bazaar_chassis.jobs import raise_if_cancelled
+from bazaar_chassis.jobs import raise_if_cancelled, stop_task
 from bazaar_chassis.pull import ContinuousPull
 from bazaar_chassis.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -35,7 +35,7 @@ OutcomeObserver = Callable[[str], None]
 DLQ_STREAM = "DLQ"
 FETCH_BATCH = 100
 RETRY_SECONDS = 1.0
-STOP_TIMEOUT_SECONDS = 5.0
+
 
 _log = structlog.get_logger("bazaar.consumer")
 
@@ -79,10 +79,7 @@ class EventConsumer:
                 )
 
     async def stop(self) -> None:
-        for task in self._tasks.values():
-            task.cancel()
-        if self._tasks:
-            await asyncio.wait(self._tasks.values(), timeout=STOP_TIMEOUT_SECONDS)
+        await asyncio.gather(*(stop_task(task) for task in self._tasks.values()))
 
     def _config(self, producer: str) -> ConsumerConfig:
         subjects = sorted(

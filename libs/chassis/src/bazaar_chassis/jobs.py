@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import structlog
 
@@ -21,6 +22,21 @@ def raise_if_cancelled() -> None:
     task = asyncio.current_task()
     if task is not None and task.cancelling():
         raise asyncio.CancelledError
+
+
+async def stop_task(task: asyncio.Task[Any] | None, *, timeout: float = 5.0) -> None:
+    """Cancel `task` until it is really done (or `timeout` passes).
+
+    One cancel is not always enough: a library that swallows the CancelledError (3.11's
+    `wait_for` racing a result) leaves the task running into its next `await`; cancelling again
+    interrupts that one. Shutdown must never hang on a background task.
+    """
+    if task is None:
+        return
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not task.done() and asyncio.get_running_loop().time() < deadline:
+        task.cancel()
+        await asyncio.wait({task}, timeout=0.1)
 
 
 async def repeat(step: Callable[[], Awaitable[object]], *, every: float, name: str) -> None:

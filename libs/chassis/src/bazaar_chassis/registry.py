@@ -19,7 +19,7 @@ from nats.js.errors import BucketNotFoundError, KeyNotFoundError, NoKeysError, N
 from nats.js.kv import KeyValue
 
 from bazaar_chassis.bus import Bus
-from bazaar_chassis.jobs import raise_if_cancelled
+from bazaar_chassis.jobs import raise_if_cancelled, stop_task
 
 BUCKET = "services"
 STALE_AFTER_SECONDS = 6.0
@@ -124,10 +124,7 @@ class Registration:
             self._task.cancel()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_task(self._task)
         if self._bus.connected:
             with contextlib.suppress(Exception):
                 bucket = await services_bucket(self._bus)

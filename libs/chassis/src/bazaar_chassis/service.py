@@ -27,6 +27,7 @@ from bazaar_chassis.database import Database
 from bazaar_chassis.envelope import producer_subjects, stream_name
 from bazaar_chassis.http_middleware import ObservabilityMiddleware
 from bazaar_chassis.identity_middleware import GatewayIdentityMiddleware
+from bazaar_chassis.jobs import stop_task
 from bazaar_chassis.logs import configure_logging
 from bazaar_chassis.metrics import ServiceMetrics
 from bazaar_chassis.outbound import ServiceClient
@@ -39,8 +40,6 @@ from bazaar_chassis.unit_of_work import UnitOfWorkFactory
 
 BackgroundJob = Callable[["Runtime"], Awaitable[None]]
 StartupStep = Callable[["Runtime"], Awaitable[None]]
-
-SHUTDOWN_GRACE_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -196,10 +195,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         if runtime.registration is not None:
             await runtime.registration.stop()
-        for task in runtime.tasks:
-            task.cancel()
-        if runtime.tasks:  # a job that ignores cancellation must not hold the process hostage
-            await asyncio.wait(runtime.tasks, timeout=SHUTDOWN_GRACE_SECONDS)
+        await asyncio.gather(*(stop_task(task) for task in runtime.tasks))
         await runtime.consumer.stop()
         await runtime.http.close()
         await runtime.bus.close()
