@@ -11,6 +11,7 @@ if ! python3 -m uv --version >/dev/null 2>&1; then
     || python3 -m pip install --quiet --disable-pip-version-check uv
 fi
 
-sync_workspace() {
-  uv sync --all-packages --locked --quiet
+sync_workspace() {  # extra arguments: e.g. `--group bench`
+  uv sync --all-packages --locked --quiet "$@"
 }
+
