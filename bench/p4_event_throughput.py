@@ -21,8 +21,11 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, func, select
+from sqlalchemy.dialects import sqlite
 
 from bazaar_chassis import (
     Event,
@@ -32,7 +35,7 @@ from bazaar_chassis import (
     UnitOfWork,
     create_app,
 )
-from bazaar_chassis.database import dialect_insert
+from bazaar_chassis.consumer import Batched
 from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.testing import running_app
 from bench import jetstream
@@ -69,17 +72,26 @@ async def _create_tables(runtime: Runtime) -> None:
         await connection.run_sync(metadata.create_all)
 
 
-async def on_item_written(event: Event, uow: UnitOfWork) -> None:
-    """The consumer's effect: one upsert, kept only if newer (as the catalog does)."""
-    statement = dialect_insert(uow.connection, applied).values(
-        key=event.subject, value=event.data["value"], seq=event.sequence
+def _upsert_if_newer() -> Any:
+    """Built once, as the catalog builds its upserts: a row is kept only if newer."""
+    statement = sqlite.insert(applied).values(
+        key=bindparam("key"), value=bindparam("value"), seq=bindparam("seq")
     )
+    return statement.on_conflict_do_update(
+        index_elements=["key"],
+        set_={"value": statement.excluded.value, "seq": statement.excluded.seq},
+        where=applied.c.seq < statement.excluded.seq,
+    )
+
+
+UPSERT_IF_NEWER = _upsert_if_newer()
+
+
+async def on_items_written(events: Sequence[Event], uow: UnitOfWork) -> None:
+    """The consumer's effect, as the catalog applies facts: one conditional upsert per run."""
     await uow.connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=["key"],
-            set_={"value": statement.excluded.value, "seq": statement.excluded.seq},
-            where=applied.c.seq < statement.excluded.seq,
-        )
+        UPSERT_IF_NEWER,
+        [{"key": e.subject, "value": e.data["value"], "seq": e.sequence} for e in events],
     )
 
 
@@ -96,7 +108,7 @@ SINK = ServiceDefinition(
     version="1.0.0",
     description="P4 consumer",
     apis={},
-    handlers={"benchsrc.item_written": on_item_written},
+    handlers={"benchsrc.item_written": Batched(on_items_written)},
     on_startup=[_create_tables],
 )
 

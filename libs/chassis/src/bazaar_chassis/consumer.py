@@ -10,7 +10,9 @@ the dead-letter stream `DLQ` (`bazaar.dlq.<service>`) with the error attached, a
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import groupby
 
 import structlog
 from nats.aio.msg import Msg
@@ -28,7 +30,22 @@ from bazaar_chassis.jobs import raise_if_cancelled, stop_task
 from bazaar_chassis.pull import ContinuousPull
 from bazaar_chassis.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
-Handler = Callable[[Event, UnitOfWork], Awaitable[None]]
+EventHandler = Callable[[Event, UnitOfWork], Awaitable[None]]
+EventsHandler = Callable[[Sequence[Event], UnitOfWork], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Batched:
+    """Marks a handler that takes a run of consecutive events of its type at once.
+
+    One `executemany` for a run costs about what one statement costs (a statement is a round
+    trip to the database thread), so a consumer that can apply facts in bulk should.
+    """
+
+    handle: EventsHandler
+
+
+Handler = EventHandler | Batched
 OutcomeObserver = Callable[[str], None]
 """Told each event's outcome: processed, duplicate, failed or dead_lettered (for metrics)."""
 
@@ -150,14 +167,26 @@ class EventConsumer:
             fresh = await inbox.claim_many(
                 uow.connection, consumer=self._service, event_ids=[e.id for e in wanted]
             )
+            to_apply = []
             for event in wanted:
                 if event.id in fresh:
                     fresh.discard(event.id)  # the same event twice in one batch: apply once
-                    await self._handlers[event.name](event, uow)
+                    to_apply.append(event)
                     outcomes.append("processed")
                 else:
                     outcomes.append("duplicate")
+            for name, run in groupby(to_apply, key=lambda e: e.name):
+                await self._dispatch(name, list(run), uow)
         return outcomes
+
+    async def _dispatch(self, name: str, run: list[Event], uow: UnitOfWork) -> None:
+        """Hand a run of consecutive events of one type to its handler, in stream order."""
+        handler = self._handlers[name]
+        if isinstance(handler, Batched):
+            await handler.handle(run, uow)
+            return
+        for event in run:
+            await handler(event, uow)
 
     async def _apply_one_by_one(self, messages: list[Msg]) -> None:
         applied: list[Msg] = []
@@ -194,7 +223,7 @@ class EventConsumer:
             async with uow.connection.begin_nested():
                 fresh = await inbox.claim(uow.connection, consumer=self._service, event_id=event.id)
                 if fresh:
-                    await handler(event, uow)
+                    await self._dispatch(event.name, [event], uow)
         except Exception as exc:
             del uow.events[emitted_before:]
             _log.warning("event handler failed", type=event.type, id=event.id, error=repr(exc))

@@ -7,7 +7,8 @@ UPSERT, so competing consumer instances can apply facts in any order and still c
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -22,13 +23,12 @@ from sqlalchemy import (
     func,
     select,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bazaar_catalog.domain import LISTED_STATUSES, CatalogItem, Category, Money
-from bazaar_catalog.events import CategoryFacts, PlacementFacts, PriceFacts, ProductFacts
 from bazaar_chassis import UtcDateTime
-from bazaar_chassis.database import dialect_insert
 
 metadata = MetaData()
 
@@ -69,108 +69,57 @@ placements = Table(
 )
 
 
-async def _upsert_newer(
-    connection: AsyncConnection,
-    table: Table,
-    *,
-    keys: list[str],
-    seq_column: str,
-    values: dict[str, Any],
-    insert_defaults: dict[str, Any] | None = None,
+@dataclass(frozen=True)
+class Aspect:
+    """One kind of fact the catalog copies: the columns it sets and the sequence that orders it."""
+
+    table: Table
+    keys: tuple[str, ...]
+    seq_column: str
+    columns: tuple[str, ...]
+
+
+PRODUCT = Aspect(
+    items,
+    ("sku",),
+    "product_seq",
+    ("sku", "name", "description", "status", "product_seq", "updated_at"),
+)
+PRICE = Aspect(
+    items,
+    ("sku",),
+    "price_seq",
+    ("sku", "price_amount", "price_currency", "price_seq", "updated_at"),
+)
+STOCK = Aspect(items, ("sku",), "stock_seq", ("sku", "available", "stock_seq", "updated_at"))
+CATEGORY = Aspect(categories, ("key",), "seq", ("key", "name", "parent", "position", "seq"))
+PLACEMENT = Aspect(
+    placements,
+    ("category_key", "sku"),
+    "seq",
+    ("category_key", "sku", "position", "assigned", "seq"),
+)
+
+
+@cache
+def _upsert(dialect: str, aspect: Aspect) -> Any:
+    """Built once per dialect and aspect: insert the row, or update it only where the stored
+    sequence is older than the fact's (so a stale or late fact changes nothing)."""
+    insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+    statement = insert(aspect.table).values({c: bindparam(c) for c in aspect.columns})
+    return statement.on_conflict_do_update(
+        index_elements=list(aspect.keys),
+        set_={c: statement.excluded[c] for c in aspect.columns if c not in aspect.keys},
+        where=aspect.table.c[aspect.seq_column] < statement.excluded[aspect.seq_column],
+    )
+
+
+async def apply_newer(
+    connection: AsyncConnection, aspect: Aspect, rows: list[dict[str, Any]]
 ) -> None:
-    """Insert the row, or update it only where the stored sequence is older than the fact's."""
-    statement = dialect_insert(connection, table).values({**(insert_defaults or {}), **values})
-    await connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=keys,
-            set_={name: statement.excluded[name] for name in values if name not in keys},
-            where=table.c[seq_column] < statement.excluded[seq_column],
-        )
-    )
-
-
-async def apply_product(connection: AsyncConnection, facts: ProductFacts, *, seq: int) -> None:
-    await _upsert_newer(
-        connection,
-        items,
-        keys=["sku"],
-        seq_column="product_seq",
-        values={
-            "sku": facts.sku,
-            "name": facts.name,
-            "description": facts.description,
-            "status": facts.status,
-            "product_seq": seq,
-            "updated_at": datetime.now(UTC),
-        },
-    )
-
-
-async def apply_price(
-    connection: AsyncConnection, facts: PriceFacts, *, shown: Money | None, seq: int
-) -> None:
-    await _upsert_newer(
-        connection,
-        items,
-        keys=["sku"],
-        seq_column="price_seq",
-        values={
-            "sku": facts.sku,
-            "price_amount": shown.amount if shown else None,
-            "price_currency": shown.currency if shown else None,
-            "price_seq": seq,
-            "updated_at": datetime.now(UTC),
-        },
-    )
-
-
-async def apply_stock(connection: AsyncConnection, *, sku: str, available: int, seq: int) -> None:
-    await _upsert_newer(
-        connection,
-        items,
-        keys=["sku"],
-        seq_column="stock_seq",
-        values={
-            "sku": sku,
-            "available": available,
-            "stock_seq": seq,
-            "updated_at": datetime.now(UTC),
-        },
-    )
-
-
-async def apply_category(connection: AsyncConnection, facts: CategoryFacts, *, seq: int) -> None:
-    await _upsert_newer(
-        connection,
-        categories,
-        keys=["key"],
-        seq_column="seq",
-        values={
-            "key": facts.key,
-            "name": facts.name,
-            "parent": facts.parent,
-            "position": facts.position,
-            "seq": seq,
-        },
-    )
-
-
-async def apply_placement(
-    connection: AsyncConnection, facts: PlacementFacts, *, assigned: bool, seq: int
-) -> None:
-    await _upsert_newer(
-        connection,
-        placements,
-        keys=["category_key", "sku"],
-        seq_column="seq",
-        values={
-            "category_key": facts.category,
-            "sku": facts.sku,
-            "position": facts.position,
-            "assigned": assigned,
-            "seq": seq,
-        },
-    )
+    """Apply a run of facts of one aspect with one `executemany` (each row carries its `seq`)."""
+    if rows:
+        await connection.execute(_upsert(connection.dialect.name, aspect), rows)
 
 
 def _to_item(row: Row[Any]) -> CatalogItem:
