@@ -1,10 +1,14 @@
 """Durable JetStream consumers: one per (consuming service, producer stream), shared by every
 instance and version of the service, so each event is handled by exactly one of them.
 
-A fetched batch is applied in one transaction, each event in its own savepoint together with its
-inbox entry; messages are acked only after that commit. A failing event is `nak`ed with a growing
-delay; after `max_deliver` attempts (or at once, if it is not even a CloudEvent) it is copied to
-the dead-letter stream `DLQ` (`bazaar.dlq.<service>`) with the error attached, and terminated.
+Events are pulled continuously (`pull.ContinuousPull`) and whatever has arrived is applied as one
+batch in one transaction: one statement claims the batch's inbox rows (a redelivered event is
+skipped), handlers run in stream order (a `Batched` handler takes a run of its type at once), and
+messages are acked only after the commit. If the batch fails, it is applied again one event per
+savepoint, so only the failing events are retried: `nak`ed with a growing delay, and after
+`max_deliver` attempts (or at once, if it is not even a CloudEvent) copied to the dead-letter
+stream `DLQ` (`bazaar.dlq.<service>`) with the error attached, and terminated.
+
 """
 
 from __future__ import annotations
