@@ -37,6 +37,7 @@ CONTRACT_ROUTES = [
     ("POST", "/identity/1/token"),
     ("GET", "/identity/1/jwks"),
     ("POST", "/identity/1/users"),
+    ("GET", "/identity/1/users/me"),
     ("POST", "/product/1/products"),
     ("GET", "/product/1/products/SKU-1"),
     ("PATCH", "/product/1/products/SKU-1"),
@@ -336,3 +337,19 @@ async def test_after_a_key_rotation_old_and_new_tokens_are_both_accepted_at_once
     assert jwt.get_unverified_header(before)["kid"] != rotated["kid"]
     for token in (before, after):
         assert (await platform.call("GET", "/product/1/products/A", token=token))[0] == 200
+
+
+async def test_a_customer_may_read_their_own_account_but_not_another_customers(
+    platform: Platform,
+) -> None:
+    shopper = await platform.token("shopper@bazaar.test")
+    other = await platform.token("shopper2@bazaar.test")
+    status, me = await platform.call("GET", "/identity/1/users/me", token=shopper)
+    assert (status, me["email"]) == (200, "shopper@bazaar.test")
+    _, them = await platform.call("GET", "/identity/1/users/me", token=other)
+    assert (await platform.call("GET", f"/identity/1/users/{me['id']}", token=shopper))[0] == 200
+    status, problem = await platform.call("GET", f"/identity/1/users/{them['id']}", token=shopper)
+    assert status == 403  # allowed by the gateway's policy, refused by the owning service
+    assert "your own account" in problem["detail"]
+    admin = await platform.token("admin@bazaar.test")
+    assert (await platform.call("GET", f"/identity/1/users/{them['id']}", token=admin))[0] == 200

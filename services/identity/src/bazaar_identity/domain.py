@@ -76,6 +76,11 @@ class UserNotFound(NotFound):
         super().__init__(f"no user with id {user_id!r}")
 
 
+class NotYourAccount(Forbidden):
+    def __init__(self) -> None:
+        super().__init__("you may read only your own account")
+
+
 class InvalidClientId(InvalidInput):
     def __init__(self, client_id: str) -> None:
         super().__init__(

@@ -8,7 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bazaar_chassis.testing import EventProbe
+from bazaar_chassis import Caller
+from bazaar_chassis.testing import EventProbe, assert_problem, identity_headers
 
 Login = Callable[..., Awaitable[httpx.Response]]
 Verify = Callable[[httpx.AsyncClient, str], Awaitable[dict[str, Any]]]
@@ -180,3 +181,29 @@ async def test_bad_input_gets_a_problem_with_a_useful_detail_never_a_500(
     assert in_detail in problem["detail"], f"{case}: {problem['detail']}"
     if path.endswith("/token"):
         assert problem["error"] == "invalid_request"
+
+
+async def test_a_user_reads_only_their_own_account_and_an_admin_reads_any(
+    client: httpx.AsyncClient,
+) -> None:
+    created = await client.post(
+        USERS,
+        json={
+            "email": "owner@example.test",
+            "password": "long-enough-pass",
+            "name": "Owner",
+            "organization": "public",
+            "roles": ["customer"],
+        },
+    )
+    owner_id = created.json()["id"]
+    owner = Caller(subject=owner_id, kind="user", organization="public", roles=("customer",))
+    stranger = Caller(
+        subject="someone-else", kind="user", organization="public", roles=("customer",)
+    )
+    as_owner = identity_headers(owner)
+    as_stranger = identity_headers(stranger)
+    assert (await client.get(f"{USERS}/me", headers=as_owner)).json()["id"] == owner_id
+    assert (await client.get(f"{USERS}/{owner_id}", headers=as_owner)).status_code == 200
+    assert_problem(await client.get(f"{USERS}/{owner_id}", headers=as_stranger), 403, "own account")
+    assert (await client.get(f"{USERS}/{owner_id}")).status_code == 200  # the client is an admin

@@ -11,7 +11,7 @@ from datetime import datetime
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from bazaar_chassis import RuntimeDep
+from bazaar_chassis import CallerDep, RuntimeDep
 from bazaar_identity import accounts, domain, grants, service_clients, store
 from bazaar_identity.api.token_request import (
     openapi_request_body,
@@ -186,8 +186,18 @@ async def create_user(body: UserCreate, runtime: RuntimeDep, identity: IdentityD
     return UserOut.of(user)
 
 
+@router.get("/users/me")
+async def get_me(runtime: RuntimeDep, caller: CallerDep) -> UserOut:
+    """The signed-in user's own account."""
+    return await get_user(caller.subject, runtime, caller)
+
+
 @router.get("/users/{user_id}")
-async def get_user(user_id: str, runtime: RuntimeDep) -> UserOut:
+async def get_user(user_id: str, runtime: RuntimeDep, caller: CallerDep) -> UserOut:
+    """An account: its owner may read it, and administrators may read any (checked here, not
+    only at the gateway: the gateway cannot know whose account an id is)."""
+    if caller.subject != user_id and not caller.is_admin:
+        raise domain.NotYourAccount()
     async with runtime.database.snapshot() as connection:
         user = await store.get_user(connection, user_id)
     if user is None:
