@@ -154,7 +154,7 @@ class EventConsumer:
         except Exception as exc:
             raise_if_cancelled()
             _log.info("batch failed, applying its events one by one", error=repr(exc))
-            await self._apply_one_by_one([m for m, _ in events])
+            await self._apply_one_by_one(events)
         else:
             for outcome in outcomes:
                 self._observe(outcome)
@@ -192,13 +192,13 @@ class EventConsumer:
         for event in run:
             await handler(event, uow)
 
-    async def _apply_one_by_one(self, messages: list[Msg]) -> None:
+    async def _apply_one_by_one(self, events: list[tuple[Msg, Event]]) -> None:
         applied: list[Msg] = []
         failed: list[tuple[Msg, str]] = []
         try:
             async with self._units() as uow:
-                for message in messages:
-                    error = await self._apply_one(message, uow)
+                for message, event in events:
+                    error = await self._apply_one(event, uow)
                     if error is None:
                         applied.append(message)
                     else:
@@ -206,26 +206,25 @@ class EventConsumer:
         except Exception as exc:  # the commit itself failed: nothing was applied
             raise_if_cancelled()
             _log.warning("consumer batch commit failed", error=str(exc))
-            failed = [(m, f"commit failed: {exc}") for m in messages]
+            failed = [(m, f"commit failed: {exc}") for m, _ in events]
             applied = []
         for message in applied:
             await message.ack()
         for message, error in failed:
             await self._retry_or_dead_letter(message, error)
 
-    async def _apply_one(self, message: Msg, uow: UnitOfWork) -> str | None:
+    async def _apply_one(self, event: Event, uow: UnitOfWork) -> str | None:
         """Apply one event inside a savepoint; return an error description or None."""
-        try:
-            event = Event.from_json(message.data)
-        except MalformedEvent as exc:
-            return f"malformed: {exc}"
-        handler = self._handlers.get(event.name)
-        if handler is None:  # an event type we no longer need: nothing to do
+        if event.name not in self._handlers:  # an event type we no longer need: nothing to do
             return None
         emitted_before = len(uow.events)
         try:
             async with uow.connection.begin_nested():
-                fresh = await inbox.claim(uow.connection, consumer=self._service, event_id=event.id)
+                fresh = bool(
+                    await inbox.claim_many(
+                        uow.connection, consumer=self._service, event_ids=[event.id]
+                    )
+                )
                 if fresh:
                     await self._dispatch(event.name, [event], uow)
         except Exception as exc:

@@ -25,17 +25,6 @@ inbox_table = Table(
 RETENTION = timedelta(days=7)
 
 
-async def claim(connection: AsyncConnection, *, consumer: str, event_id: str) -> bool:
-    """Mark the event as processed by `consumer`; False if it already was (skip it then)."""
-    statement = (
-        dialect_insert(connection, inbox_table)
-        .values(consumer=consumer, event_id=event_id, processed_at=datetime.now(UTC))
-        .on_conflict_do_nothing()
-    )
-    result = await connection.execute(statement)
-    return bool(result.rowcount)
-
-
 async def claim_many(
     connection: AsyncConnection, *, consumer: str, event_ids: list[str]
 ) -> set[str]:

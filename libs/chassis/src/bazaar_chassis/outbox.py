@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import structlog
@@ -79,9 +80,16 @@ class OutboxRelay:
     """Moves outbox rows to JetStream, in order, in batches, as soon as they are committed."""
 
     def __init__(
-        self, *, database: Database, bus: Bus, poll_seconds: float = 1.0, batch_size: int = 500
+        self,
+        *,
+        database: Database,
+        bus: Bus,
+        poll_seconds: float = 1.0,
+        batch_size: int = 500,
+        on_published: Callable[[int], None] = lambda count: None,
     ) -> None:
         self._database = database
+        self._on_published = on_published  # told how many events each batch got into the stream
         self._bus = bus
         self._poll_seconds = poll_seconds
         self._batch_size = batch_size
@@ -154,6 +162,7 @@ class OutboxRelay:
             self._published.add(row.position)
             acknowledged += 1
         self.published_total += acknowledged
+        self._on_published(acknowledged)
         return acknowledged if acknowledged == len(rows) else 0
 
     async def _forget_published(self) -> None:

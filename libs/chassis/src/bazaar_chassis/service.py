@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from bazaar_chassis import inbox
 from bazaar_chassis.bus import Bus
 from bazaar_chassis.caller import AssertionVerifier, Caller, load_public_key
 from bazaar_chassis.consumer import EventConsumer, Handler
@@ -27,7 +28,7 @@ from bazaar_chassis.database import Database
 from bazaar_chassis.envelope import producer_subjects, stream_name
 from bazaar_chassis.http_middleware import ObservabilityMiddleware
 from bazaar_chassis.identity_middleware import GatewayIdentityMiddleware
-from bazaar_chassis.jobs import stop_task
+from bazaar_chassis.jobs import repeat, stop_task
 from bazaar_chassis.logs import configure_logging
 from bazaar_chassis.metrics import ServiceMetrics
 from bazaar_chassis.outbound import ServiceClient
@@ -38,7 +39,7 @@ from bazaar_chassis.settings import ServiceSettings
 from bazaar_chassis.tracing import build_tracer_provider
 from bazaar_chassis.unit_of_work import UnitOfWorkFactory
 
-BackgroundJob = Callable[["Runtime"], Awaitable[None]]
+BackgroundJob = Callable[["Runtime"], Coroutine[Any, Any, None]]
 StartupStep = Callable[["Runtime"], Awaitable[None]]
 
 
@@ -80,9 +81,9 @@ class Runtime:
     def source(self) -> str:
         return f"/{self.definition.name}/{self.definition.version}"
 
-    def spawn(self, job: Callable[[], Awaitable[None]], name: str) -> None:
+    def spawn(self, job: Coroutine[Any, Any, None], name: str) -> None:
         """Run `job` for the lifetime of the instance."""
-        self.tasks.append(asyncio.create_task(job(), name=name))  # type: ignore[arg-type]
+        self.tasks.append(asyncio.create_task(job, name=name))
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -108,14 +109,19 @@ def _build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> 
         user=settings.nats_user,
         password=settings.nats_password,
     )
-    relay = OutboxRelay(database=database, bus=bus, poll_seconds=settings.outbox_poll_seconds)
+    metrics = ServiceMetrics()
+    labels = (definition.name, definition.version)
+    relay = OutboxRelay(
+        database=database,
+        bus=bus,
+        poll_seconds=settings.outbox_poll_seconds,
+        on_published=lambda count: metrics.outbox_published.labels(*labels).inc(count),
+    )
     units = UnitOfWorkFactory(
         database=database,
         source=f"/{definition.name}/{definition.version}",
         after_commit=relay.wake,
     )
-    metrics = ServiceMetrics()
-    labels = (definition.name, definition.version)
     consumer = EventConsumer(
         service=definition.name,
         bus=bus,
@@ -159,6 +165,11 @@ def _instance(runtime: Runtime) -> Instance:
     )
 
 
+async def _forget_old_inbox_entries(runtime: Runtime) -> None:
+    async with runtime.database.transaction() as connection:
+        await inbox.forget_older_than(connection)
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     runtime: Runtime = app.state.runtime
@@ -180,9 +191,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime.bus.on_connect(runtime.consumer.on_connect)
     runtime.bus.on_ready(runtime.relay.wake)  # publish what waited while the bus was away
     await runtime.bus.start()
-    runtime.spawn(runtime.relay.run, "outbox-relay")
+    runtime.spawn(runtime.relay.run(), "outbox-relay")
+    if definition.handlers:
+        runtime.spawn(
+            repeat(lambda: _forget_old_inbox_entries(runtime), every=3600, name="inbox-retention"),
+            "inbox-retention",
+        )
     for job in definition.background:
-        runtime.spawn(lambda job=job: job(runtime), getattr(job, "__name__", "job"))  # type: ignore[misc]
+        runtime.spawn(job(runtime), getattr(job, "__name__", "job"))
     if runtime.settings.port:
         runtime.registration = registration = Registration(
             bus=runtime.bus,

@@ -4,9 +4,11 @@ never see "database is locked"; migrations apply once, on SQLite and on PostgreS
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, select, text
 
+from bazaar_chassis import inbox
 from bazaar_chassis.database import Database
 
 from .conftest import MIGRATIONS
@@ -51,4 +53,25 @@ async def test_migrations_apply_every_branch_once_even_when_run_twice(database_u
         )
     assert heads == ["chassis_0001", "testbed_0001"]
     assert await database.ping()
+    await database.close()
+
+
+async def test_inbox_entries_past_the_retention_period_are_forgotten(database_url: str) -> None:
+    database = Database(database_url)
+    await database.migrate([MIGRATIONS])
+    now = datetime.now(UTC)
+    async with database.transaction() as connection:
+        assert await inbox.claim_many(connection, consumer="c", event_ids=["old", "new"]) == {
+            "old",
+            "new",
+        }
+        await connection.execute(
+            inbox.inbox_table.update()
+            .where(inbox.inbox_table.c.event_id == "old")
+            .values(processed_at=now - inbox.RETENTION - timedelta(minutes=1))
+        )
+        assert await inbox.forget_older_than(connection, now=now) == 1
+        assert await inbox.claim_many(connection, consumer="c", event_ids=["old", "new"]) == {
+            "old",
+        }
     await database.close()

@@ -9,7 +9,7 @@ import pytest
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from bazaar_chassis.testing import assert_problem, running_app
+from bazaar_chassis.testing import assert_problem, eventually, running_app
 
 from .conftest import AppFactory
 
@@ -52,6 +52,20 @@ async def test_metrics_count_requests_by_route_template_status_and_version(
     assert 'version="1.0.0"' in line
     assert line.endswith(" 2.0")
     assert 'status="422"' in text
+
+
+async def test_metrics_count_the_events_the_outbox_got_into_the_stream(
+    notes_app: AppFactory,
+) -> None:
+    async with running_app(notes_app()) as client:
+        for key in ("a", "b"):
+            await client.put(f"/notes/1/notes/{key}", json={"text": "x"})
+
+        async def published_counted() -> bool:
+            metrics = (await client.get("/metrics")).text
+            return 'bazaar_outbox_published_total{service="notes",version="1.0.0"} 2.0' in metrics
+
+        await eventually(published_counted, message="the outbox counter never reached 2")
 
 
 async def test_an_unexpected_error_is_a_500_problem_without_internals(
