@@ -84,6 +84,7 @@ async def test_every_change_bumps_the_version_that_becomes_the_event_sequence(
     assert (last.data["on_hand"], last.data["available"]) == (25, 22)
 
 
+@pytest.mark.each_database
 async def test_v1_and_v2_read_and_write_the_same_stock(
     client: httpx.AsyncClient, event_probe: EventProbe
 ) -> None:
@@ -111,6 +112,7 @@ async def test_v1_and_v2_read_and_write_the_same_stock(
     assert [level["location"] for level in event.data["locations"]] == ["berlin-1", "default"]
 
 
+@pytest.mark.each_database
 async def test_a_v1_reservation_is_held_where_the_most_is_available(
     client: httpx.AsyncClient,
 ) -> None:
@@ -129,6 +131,7 @@ async def test_a_v1_reservation_is_held_where_the_most_is_available(
     assert "at most 5 available in one location (6 in total)" in too_big.json()["detail"]
 
 
+@pytest.mark.each_database
 async def test_a_version_in_the_body_makes_the_write_conditional(
     client: httpx.AsyncClient,
 ) -> None:
@@ -143,6 +146,7 @@ async def test_a_version_in_the_body_makes_the_write_conditional(
     assert (await client.get(f"{V1}/stock/{sku}")).json()["on_hand"] == 6
 
 
+@pytest.mark.each_database
 async def test_several_skus_are_read_in_one_call_leaving_out_unknown_ones(
     client: httpx.AsyncClient,
 ) -> None:

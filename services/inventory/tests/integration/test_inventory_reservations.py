@@ -21,6 +21,8 @@ from bazaar_chassis import ServiceSettings
 from bazaar_chassis.testing import EventProbe, assert_problem, eventually, running_app
 from bazaar_inventory.service import build_app
 
+pytestmark = pytest.mark.each_database
+
 V1 = "/inventory/1"
 
 

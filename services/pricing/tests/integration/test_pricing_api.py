@@ -88,6 +88,7 @@ async def test_a_put_price_is_readable_and_announced_with_the_new_version(
     events.PriceChanged.model_validate(event.data)
 
 
+@pytest.mark.each_database
 async def test_two_currencies_coexist_and_each_change_is_a_new_version(
     client: httpx.AsyncClient, event_probe: EventProbe
 ) -> None:
@@ -107,6 +108,7 @@ async def test_two_currencies_coexist_and_each_change_is_a_new_version(
     ]
 
 
+@pytest.mark.each_database
 async def test_a_stale_version_is_refused_and_changes_nothing(client: httpx.AsyncClient) -> None:
     sku = a_sku()
     assert (await put(client, sku, 1299, version=0)).json()["version"] == 1
@@ -117,6 +119,7 @@ async def test_a_stale_version_is_refused_and_changes_nothing(client: httpx.Asyn
     assert (await put(client, sku, 999, version=1)).json()["version"] == 2
 
 
+@pytest.mark.each_database
 async def test_putting_the_same_amount_again_keeps_the_version(client: httpx.AsyncClient) -> None:
     sku = a_sku()
     first = await put(client, sku, 1299)
@@ -138,6 +141,7 @@ async def test_without_a_currency_a_sku_priced_in_several_others_asks_for_one(
     assert "currency" in ambiguous.json()["detail"]
 
 
+@pytest.mark.each_database
 async def test_a_batch_read_returns_the_priced_skus_in_request_order(
     client: httpx.AsyncClient,
 ) -> None:
@@ -153,6 +157,7 @@ async def test_a_batch_read_returns_the_priced_skus_in_request_order(
     ]
 
 
+@pytest.mark.each_database
 async def test_a_v1_write_keeps_rows_written_by_v2_and_announces_them(
     app: FastAPI, client: httpx.AsyncClient, event_probe: EventProbe
 ) -> None:

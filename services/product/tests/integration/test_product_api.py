@@ -29,6 +29,7 @@ async def create(client: httpx.AsyncClient, sku: str, **fields: object) -> httpx
     )
 
 
+@pytest.mark.each_database
 async def test_a_created_product_is_readable_and_announced(
     client: httpx.AsyncClient, event_probe: EventProbe
 ) -> None:
@@ -45,6 +46,7 @@ async def test_a_created_product_is_readable_and_announced(
     assert event.source == "/product/1.0.0"
 
 
+@pytest.mark.each_database
 async def test_a_duplicate_sku_is_a_conflict(client: httpx.AsyncClient) -> None:
     sku = a_sku()
     await create(client, sku)
@@ -52,6 +54,7 @@ async def test_a_duplicate_sku_is_a_conflict(client: httpx.AsyncClient) -> None:
     assert_problem(again, 409, sku)
 
 
+@pytest.mark.each_database
 async def test_a_stale_patch_is_refused_and_changes_nothing(client: httpx.AsyncClient) -> None:
     sku = a_sku()
     await create(client, sku)
