@@ -19,7 +19,7 @@ from nats.js import JetStreamContext
 from bazaar_catalog.service import build_app
 from bazaar_chassis import Event, ServiceSettings
 from bazaar_chassis.envelope import producer_subjects, stream_name
-from bazaar_chassis.nats_server import NatsServer
+from bazaar_chassis.nats_server import NatsServer, free_port
 from bazaar_chassis.testing import assert_problem, eventually, running_app
 
 
@@ -263,3 +263,23 @@ async def test_the_category_list_puts_the_roots_first_then_children_by_parent_an
 
     listed = await eventually(all_four, message="the catalog did not get the four categories")
     assert listed == [drinks, brewing, coffee, tea]
+
+
+async def test_a_forced_inventory_sync_with_inventory_unreachable_is_a_503_and_the_copy_serves(
+    service_settings: ServiceSettings, producers: Producers
+) -> None:
+    nowhere = f"http://127.0.0.1:{free_port()}"  # no gateway, hence no inventory, answers here
+    settings = service_settings.model_copy(update={"gateway_url": nowhere})
+    sku = f"S-{uuid.uuid4().hex[:6]}"
+    await producers.product(sku)
+    await producers.stock(sku, 4, seq=1)
+    async with running_app(build_app(settings)) as catalog:
+
+        async def listed() -> dict[str, Any] | None:
+            reply = await catalog.get(f"/catalog/1/products/{sku}")
+            return reply.json() if reply.status_code == 200 else None
+
+        copy = await eventually(listed)
+        forced = await catalog.get(f"/catalog/1/products/{sku}?forceInventorySync=true")
+    assert_problem(forced, 503, "omit forceInventorySync")
+    assert (copy["available"], copy["inventory_synced"]) == (4, False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from importlib.metadata import version
 
 import httpx
 import pytest
@@ -69,7 +70,7 @@ async def test_a_put_price_is_readable_and_announced_with_the_new_version(
     assert (event.type, event.sequence, event.source) == (
         "pricing.price_changed.v1",
         1,
-        "/pricing/1.0.0",
+        f"/pricing/{version('bazaar-pricing')}",
     )
     assert event.data == {
         "sku": sku,

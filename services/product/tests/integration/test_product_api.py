@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from importlib.metadata import version
 
 import httpx
 import pytest
@@ -43,7 +44,7 @@ async def test_a_created_product_is_readable_and_announced(
     event = await event_probe.expect("product.created", subject=sku)
     assert event.sequence == 1
     assert event.data["name"] == "Ethiopia Yirgacheffe"
-    assert event.source == "/product/1.0.0"
+    assert event.source == f"/product/{version('bazaar-product')}"
 
 
 @pytest.mark.each_database
