@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from bazaar_chassis.testing import assert_problem, eventually_sync
+from bazaar_cli.demo_data import PRODUCTS
 
 from .conftest import Platform, seeded_in, sign_in, start_platform
 
@@ -40,6 +41,21 @@ def test_the_first_coffee_page_after_ready_is_complete_with_the_seeded_price_and
         for p in coffees[: page["limit"]]
     ]
     assert first_coffee_page.headers["Bazaar-Served-By"].startswith("catalog/")
+
+
+def test_ready_is_said_only_after_the_catalog_shows_every_seeded_product(
+    platform: Platform,
+) -> None:
+    said = platform.output.read_text()
+    steps = [
+        "seeded the demo catalog",
+        "waiting for the catalog to apply the seed",
+        f"shows all {len(PRODUCTS)} seeded products",
+        "Bazaar is ready",
+        "Press Ctrl-C to stop.",
+    ]
+    assert all(step in said for step in steps), said
+    assert [said.index(step) for step in steps] == sorted(said.index(step) for step in steps), said
 
 
 def test_a_price_change_and_a_stock_change_reach_the_catalog(gateway: httpx.Client) -> None:
