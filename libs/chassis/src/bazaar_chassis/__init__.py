@@ -1,12 +1,13 @@
 """bazaar_chassis: the infrastructure every Bazaar service shares, and nothing more.
 
 Business logic never lives here. A service builds a `ServiceDefinition` and calls `create_app`;
-it raises the error types of `errors`, writes through `Runtime.unit_of_work()` and reads through
-`Runtime.database.snapshot()`.
+its use cases write through `Units` and read through `Reads` (its own store on a transaction or a
+snapshot), raise the error types of `errors` and check SKUs, money and ids with `rules`.
+README.md says what each piece is for. Services import only the names below.
 
-The names below are imported on first use (PEP 562), so a process that needs only a piece —
-the gateway wants the bus and the caller, the CLI the nats-server launcher — does not pay for
-FastAPI and SQLAlchemy at start-up.
+The names are imported on first use (PEP 562), so a process that needs only a piece — the
+gateway wants the bus and the caller, the CLI the nats-server launcher — does not pay for FastAPI
+and SQLAlchemy at start-up.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bazaar_chassis.caller import GUEST, Caller
-    from bazaar_chassis.columns import UtcDateTime
+    from bazaar_chassis.columns import UtcDateTime, from_row, row_values
+    from bazaar_chassis.consumer import Batched, Handler
+    from bazaar_chassis.database import dialect_insert
     from bazaar_chassis.envelope import Event
     from bazaar_chassis.errors import (
+        ConfigurationError,
         Conflict,
         DomainError,
         Forbidden,
@@ -28,21 +32,44 @@ if TYPE_CHECKING:
         Unauthorized,
         Unavailable,
     )
+    from bazaar_chassis.jobs import repeat
+    from bazaar_chassis.rules import (
+        MAX_SKUS_PER_QUERY,
+        Clock,
+        InvalidSku,
+        InvalidSkuList,
+        Money,
+        check_sku,
+        new_id,
+        parse_skus,
+        utc_now,
+    )
+    from bazaar_chassis.runner import serve
     from bazaar_chassis.service import (
+        BackgroundJob,
         CallerDep,
+        ReadsDep,
         Runtime,
         RuntimeDep,
         ServiceDefinition,
+        StartupStep,
+        UnitsDep,
         create_app,
     )
-    from bazaar_chassis.settings import ServiceSettings
-    from bazaar_chassis.unit_of_work import UnitOfWork
+    from bazaar_chassis.settings import DEMO_SECRET, ServiceSettings
+    from bazaar_chassis.unit_of_work import Reads, UnitOfWork, Units, Work
 
 _HOMES = {
-    "GUEST": "caller",
     "Caller": "caller",
+    "GUEST": "caller",
     "UtcDateTime": "columns",
+    "from_row": "columns",
+    "row_values": "columns",
+    "Batched": "consumer",
+    "Handler": "consumer",
+    "dialect_insert": "database",
     "Event": "envelope",
+    "ConfigurationError": "errors",
     "Conflict": "errors",
     "DomainError": "errors",
     "Forbidden": "errors",
@@ -51,13 +78,32 @@ _HOMES = {
     "StaleVersion": "errors",
     "Unauthorized": "errors",
     "Unavailable": "errors",
+    "repeat": "jobs",
+    "Clock": "rules",
+    "InvalidSku": "rules",
+    "InvalidSkuList": "rules",
+    "MAX_SKUS_PER_QUERY": "rules",
+    "Money": "rules",
+    "check_sku": "rules",
+    "new_id": "rules",
+    "parse_skus": "rules",
+    "utc_now": "rules",
+    "serve": "runner",
+    "BackgroundJob": "service",
     "CallerDep": "service",
+    "ReadsDep": "service",
     "Runtime": "service",
     "RuntimeDep": "service",
     "ServiceDefinition": "service",
+    "StartupStep": "service",
+    "UnitsDep": "service",
     "create_app": "service",
+    "DEMO_SECRET": "settings",
     "ServiceSettings": "settings",
+    "Reads": "unit_of_work",
     "UnitOfWork": "unit_of_work",
+    "Units": "unit_of_work",
+    "Work": "unit_of_work",
 }
 
 
@@ -69,23 +115,48 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "DEMO_SECRET",
     "GUEST",
+    "MAX_SKUS_PER_QUERY",
+    "BackgroundJob",
+    "Batched",
     "Caller",
     "CallerDep",
+    "Clock",
+    "ConfigurationError",
     "Conflict",
     "DomainError",
     "Event",
     "Forbidden",
+    "Handler",
     "InvalidInput",
+    "InvalidSku",
+    "InvalidSkuList",
+    "Money",
     "NotFound",
+    "Reads",
+    "ReadsDep",
     "Runtime",
     "RuntimeDep",
     "ServiceDefinition",
     "ServiceSettings",
     "StaleVersion",
+    "StartupStep",
     "Unauthorized",
     "Unavailable",
     "UnitOfWork",
+    "Units",
+    "UnitsDep",
     "UtcDateTime",
+    "Work",
+    "check_sku",
     "create_app",
+    "dialect_insert",
+    "from_row",
+    "new_id",
+    "parse_skus",
+    "repeat",
+    "row_values",
+    "serve",
+    "utc_now",
 ]
