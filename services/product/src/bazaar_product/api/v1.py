@@ -1,16 +1,18 @@
-"""Product API v1: create, read, list, revise (optimistic concurrency) and recall products."""
+"""Product API v1: create, read, list, revise (optimistic concurrency) and recall products.
+
+Each route parses, calls one use case and answers; the rules live in `use_cases` and `domain`.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from bazaar_chassis import InvalidInput, RuntimeDep
-from bazaar_chassis.envelope import new_event_id
-from bazaar_product import domain, events, store
+from bazaar_chassis import ReadsDep, UnitsDep
+from bazaar_product import use_cases
 from bazaar_product.domain import Product, ProductStatus
 
 router = APIRouter()
@@ -53,17 +55,7 @@ class ProductOut(BaseModel):
 
     @classmethod
     def of(cls, product: Product) -> ProductOut:
-        return cls(
-            id=product.id,
-            sku=product.sku,
-            name=product.name,
-            description=product.description,
-            attributes=product.attributes,
-            status=product.status,
-            version=product.version,
-            created_at=product.created_at,
-            updated_at=product.updated_at,
-        )
+        return cls.model_validate(product, from_attributes=True)
 
 
 class ProductPage(BaseModel):
@@ -72,88 +64,48 @@ class ProductPage(BaseModel):
 
 
 @router.post("/products", status_code=201)
-async def create_product(body: ProductCreate, runtime: RuntimeDep) -> ProductOut:
-    product = domain.new_product(
-        id=new_event_id(),
+async def create_product(body: ProductCreate, units: UnitsDep) -> ProductOut:
+    product = await use_cases.create_product(
+        units=units,
         sku=body.sku,
         name=body.name,
         description=body.description,
         attributes=dict(body.attributes),
         status=body.status,
-        now=datetime.now(UTC),
     )
-    async with runtime.unit_of_work() as uow:
-        if await store.exists(uow.connection, product.sku):
-            raise domain.DuplicateSku(product.sku)
-        await store.insert(uow.connection, product)
-        uow.emit(
-            events.PRODUCT_CREATED,
-            subject=product.sku,
-            sequence=product.version,
-            data=events.product_state(product),
-        )
     return ProductOut.of(product)
 
 
 @router.get("/products")
 async def list_products(
-    runtime: RuntimeDep,
+    reads: ReadsDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> ProductPage:
-    async with runtime.database.snapshot() as connection:
-        total, products = await store.page(connection, limit=limit, offset=offset)
+    total, products = await use_cases.list_products(reads=reads, limit=limit, offset=offset)
     return ProductPage(total=total, items=[ProductOut.of(p) for p in products])
 
 
 @router.get("/products/{sku}")
-async def get_product(sku: str, runtime: RuntimeDep) -> ProductOut:
-    async with runtime.database.snapshot() as connection:
-        product = await store.get(connection, sku)
-    if product is None:
-        raise domain.ProductNotFound(sku)
-    return ProductOut.of(product)
+async def get_product(sku: str, reads: ReadsDep) -> ProductOut:
+    return ProductOut.of(await use_cases.get_product(reads=reads, sku=sku))
 
 
 @router.patch("/products/{sku}")
-async def revise_product(sku: str, body: ProductPatch, runtime: RuntimeDep) -> ProductOut:
-    if body.status == ProductStatus.RECALLED:
-        raise InvalidInput("recall a product with POST /products/{sku}/recall and a reason")
-    async with runtime.unit_of_work() as uow:
-        current = await store.get(uow.connection, sku)
-        if current is None:
-            raise domain.ProductNotFound(sku)
-        revised = domain.revise(
-            current,
-            expected_version=body.version,
-            now=datetime.now(UTC),
-            name=body.name,
-            description=body.description,
-            attributes=dict(body.attributes) if body.attributes is not None else None,
-            status=body.status,
-        )
-        await store.replace_version(uow.connection, revised)
-        uow.emit(
-            events.PRODUCT_UPDATED,
-            subject=sku,
-            sequence=revised.version,
-            data=events.product_state(revised),
-        )
+async def revise_product(sku: str, body: ProductPatch, units: UnitsDep) -> ProductOut:
+    revised = await use_cases.revise_product(
+        units=units,
+        sku=sku,
+        expected_version=body.version,
+        name=body.name,
+        description=body.description,
+        attributes=dict(body.attributes) if body.attributes is not None else None,
+        status=body.status,
+    )
     return ProductOut.of(revised)
 
 
 @router.post("/products/{sku}/recall")
-async def recall_product(sku: str, body: RecallRequest, runtime: RuntimeDep) -> ProductOut:
-    async with runtime.unit_of_work() as uow:
-        current = await store.get(uow.connection, sku)
-        if current is None:
-            raise domain.ProductNotFound(sku)
-        recalled = domain.recall(current, now=datetime.now(UTC))
-        await store.replace_version(uow.connection, recalled)
-        uow.emit(
-            events.PRODUCT_RECALLED,
-            subject=sku,
-            sequence=recalled.version,
-            data=events.recalled(recalled, body.reason),
-        )
+async def recall_product(sku: str, body: RecallRequest, units: UnitsDep) -> ProductOut:
+    recalled = await use_cases.recall_product(units=units, sku=sku, reason=body.reason)
     return ProductOut.of(recalled)
