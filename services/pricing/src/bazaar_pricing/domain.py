@@ -7,7 +7,7 @@ it: versioning rows separately would let the two majors interleave into a list n
 
 The *base price* in a currency is the row that applies to everybody, always, from one unit up:
 min_quantity 1, no customer group, no validity window. API v1 reads and writes only base prices;
-`select_price` is the full rule (tiers, groups, windows) that v2 and the cart use.
+the other rows are kept and announced as they are, for v2 and the cart.
 """
 
 from __future__ import annotations
@@ -19,10 +19,8 @@ from datetime import UTC, datetime
 
 from bazaar_chassis import InvalidInput, NotFound, StaleVersion
 
-SKU_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 CUSTOMER_GROUP_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 MAX_AMOUNT = 10**11  # minor units: a billion dollars, and far inside a 64-bit integer
-MAX_BATCH_SKUS = 100
 DEFAULT_CURRENCY = "USD"
 
 # Active ISO 4217 currencies grouped by minor-unit exponent (ISO 4217 amendment 179 and later).
@@ -50,14 +48,6 @@ ACTIVE_CURRENCIES: frozenset[str] = frozenset(MINOR_UNITS)
 
 
 # --- errors: each detail names the offending value, because a client shows it to a person ---
-
-
-class InvalidSku(InvalidInput):
-    def __init__(self, sku: str) -> None:
-        super().__init__(
-            f"SKU {sku!r} is invalid: use 1-64 letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit"
-        )
 
 
 class UnknownCurrency(InvalidInput):
@@ -99,18 +89,7 @@ class CurrencyRequired(InvalidInput):
         )
 
 
-class TooManySkus(InvalidInput):
-    def __init__(self, count: int) -> None:
-        super().__init__(f"skus lists {count} SKUs; ask for at most {MAX_BATCH_SKUS} at a time")
-
-
 # --- validation of single values ---
-
-
-def check_sku(sku: str) -> str:
-    if not SKU_PATTERN.match(sku):
-        raise InvalidSku(sku)
-    return sku
 
 
 def check_currency(currency: str) -> str:
@@ -125,16 +104,6 @@ def check_amount(amount: int) -> int:
     if not 0 <= amount <= MAX_AMOUNT:
         raise AmountOutOfRange(amount)
     return amount
-
-
-def parse_skus(raw: str) -> list[str]:
-    """`A, B,A,C` → ["A", "B", "C"]: comma-separated, trimmed, de-duplicated, in request order."""
-    skus = list(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
-    if not skus:
-        raise InvalidInput("skus is empty: give one or more comma-separated SKUs")
-    if len(skus) > MAX_BATCH_SKUS:
-        raise TooManySkus(len(skus))
-    return [check_sku(sku) for sku in skus]
 
 
 # --- entities ---
@@ -158,15 +127,6 @@ class PriceRow:
             and self.customer_group is None
             and self.valid_from is None
             and self.valid_until is None
-        )
-
-    def applies(self, *, quantity: int, customer_group: str | None, now: datetime) -> bool:
-        """True when this row may price `quantity` units for that customer at `now`."""
-        return (
-            self.min_quantity <= quantity
-            and (self.customer_group is None or self.customer_group == customer_group)
-            and (self.valid_from is None or self.valid_from <= now)
-            and (self.valid_until is None or now < self.valid_until)
         )
 
     @property
@@ -299,49 +259,3 @@ def require_base_price(prices: PriceList, currency: str | None) -> PriceRow:
     if not available:
         raise PriceNotFound(prices.sku)
     raise CurrencyRequired(prices.sku, available)
-
-
-def select_price(
-    rows: Iterable[PriceRow],
-    *,
-    currency: str,
-    quantity: int,
-    customer_group: str | None,
-    now: datetime,
-) -> PriceRow | None:
-    """The price that applies to `quantity` units bought by `customer_group` at `now`.
-
-    Applicable rows: same currency, min_quantity <= quantity, no group or the buyer's group,
-    valid_from <= now < valid_until (a missing bound is open). Among them the best is, in order:
-    1. the highest min_quantity (the deepest tier reached);
-    2. group-specific over generic;
-    3. a row with a validity window over one without (a sale overrides the regular price);
-    4. the latest valid_from (the newest campaign);
-    5. the lowest amount (only so that the choice never depends on storage order).
-    None when no row applies.
-    """
-    check_currency(currency)
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-        raise InvalidInput(f"quantity {quantity!r} must be an integer of at least 1")
-    if now.tzinfo is None:
-        raise ValueError("select_price needs a timezone-aware `now`")
-    applicable = [
-        r
-        for r in rows
-        if r.currency == currency
-        and r.applies(quantity=quantity, customer_group=customer_group, now=now)
-    ]
-    if not applicable:
-        return None
-
-    def preference(row: PriceRow) -> tuple[int, bool, bool, datetime, int]:
-        windowed = row.valid_from is not None or row.valid_until is not None
-        return (
-            row.min_quantity,
-            row.customer_group is not None,
-            windowed,
-            row.valid_from or _DAWN,
-            -row.amount,
-        )
-
-    return max(applicable, key=preference)
