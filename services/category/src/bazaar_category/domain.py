@@ -16,10 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bazaar_chassis import Conflict, InvalidInput, NotFound, StaleVersion
+from bazaar_chassis import Conflict, InvalidInput, NotFound, StaleVersion, check_sku
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-SKU_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MAX_NAME_LENGTH = 200
 # Positions are stored as 32-bit integers on PostgreSQL; a cap well inside that range turns an
 # absurd position into a 422 instead of a database overflow (a 500).
@@ -30,14 +29,6 @@ class InvalidCategoryKey(InvalidInput):
     def __init__(self, key: str, *, role: str = "category key") -> None:
         super().__init__(
             f"{role} {key!r} is invalid: use 1-64 lowercase letters, digits or '-', "
-            "starting with a letter or digit"
-        )
-
-
-class InvalidSku(InvalidInput):
-    def __init__(self, sku: str) -> None:
-        super().__init__(
-            f"SKU {sku!r} is invalid: use 1-64 letters, digits, '.', '_' or '-', "
             "starting with a letter or digit"
         )
 
@@ -89,12 +80,6 @@ def check_key(key: str, *, role: str = "category key") -> str:
     if not KEY_PATTERN.match(key):
         raise InvalidCategoryKey(key, role=role)
     return key
-
-
-def check_sku(sku: str) -> str:
-    if not SKU_PATTERN.match(sku):
-        raise InvalidSku(sku)
-    return sku
 
 
 def check_name(name: str) -> str:

@@ -13,7 +13,6 @@ from bazaar_category.domain import (
     InvalidCategoryKey,
     InvalidName,
     InvalidPosition,
-    InvalidSku,
     Membership,
     NotAssigned,
     UnknownParent,
@@ -24,7 +23,7 @@ from bazaar_category.domain import (
     revise_category,
     unassign,
 )
-from bazaar_chassis import StaleVersion
+from bazaar_chassis import InvalidSku, StaleVersion
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 LATER = NOW + timedelta(minutes=5)
