@@ -16,7 +16,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bazaar_chassis.caller import GUEST, Caller
+    from bazaar_chassis.caller import Caller
     from bazaar_chassis.columns import UtcDateTime, from_row, row_values
     from bazaar_chassis.consumer import Batched, Handler
     from bazaar_chassis.database import dialect_insert
@@ -61,7 +61,6 @@ if TYPE_CHECKING:
 
 _HOMES = {
     "Caller": "caller",
-    "GUEST": "caller",
     "UtcDateTime": "columns",
     "from_row": "columns",
     "row_values": "columns",
@@ -116,7 +115,6 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "DEMO_SECRET",
-    "GUEST",
     "MAX_SKUS_PER_QUERY",
     "BackgroundJob",
     "Batched",

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bazaar_chassis import Runtime, UnitOfWork
-from bazaar_chassis import new_id
+from bazaar_chassis import Runtime, UnitOfWork, new_id
 from bazaar_identity import domain, events, store
 from bazaar_identity.context import IdentityContext
 from bazaar_identity.domain import DuplicateEmail, Registration, UnknownOrganization, User

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from bazaar_chassis import Runtime
-from bazaar_chassis import new_id
+from bazaar_chassis import Runtime, new_id
 from bazaar_identity import accounts, domain, store
 from bazaar_identity.context import IdentityContext
 from bazaar_identity.domain import DuplicateEmail, Organization

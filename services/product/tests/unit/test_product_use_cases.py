@@ -125,4 +125,3 @@ async def test_listing_pages_in_sku_order_with_the_total() -> None:
     total, page = await use_cases.list_products(reads=units.reads, limit=2, offset=1)
     assert total == 3
     assert [p.sku for p in page] == ["B", "C"]
-
