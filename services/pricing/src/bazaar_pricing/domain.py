@@ -7,7 +7,7 @@ it: versioning rows separately would let the two majors interleave into a list n
 
 The *base price* in a currency is the row that applies to everybody, always, from one unit up:
 min_quantity 1, no customer group, no validity window. API v1 reads and writes only base prices;
-the other rows are kept and announced as they are, for v2 and the cart.
+`select_price` is the full rule (tiers, groups, windows) that v2 and the cart use.
 """
 
 from __future__ import annotations
@@ -127,6 +127,15 @@ class PriceRow:
             and self.customer_group is None
             and self.valid_from is None
             and self.valid_until is None
+        )
+
+    def applies(self, *, quantity: int, customer_group: str | None, now: datetime) -> bool:
+        """True when this row may price `quantity` units for that customer at `now`."""
+        return (
+            self.min_quantity <= quantity
+            and (self.customer_group is None or self.customer_group == customer_group)
+            and (self.valid_from is None or self.valid_from <= now)
+            and (self.valid_until is None or now < self.valid_until)
         )
 
     @property
@@ -259,3 +268,49 @@ def require_base_price(prices: PriceList, currency: str | None) -> PriceRow:
     if not available:
         raise PriceNotFound(prices.sku)
     raise CurrencyRequired(prices.sku, available)
+
+
+def select_price(
+    rows: Iterable[PriceRow],
+    *,
+    currency: str,
+    quantity: int,
+    customer_group: str | None,
+    now: datetime,
+) -> PriceRow | None:
+    """The price that applies to `quantity` units bought by `customer_group` at `now`.
+
+    Applicable rows: same currency, min_quantity <= quantity, no group or the buyer's group,
+    valid_from <= now < valid_until (a missing bound is open). Among them the best is, in order:
+    1. the highest min_quantity (the deepest tier reached);
+    2. group-specific over generic;
+    3. a row with a validity window over one without (a sale overrides the regular price);
+    4. the latest valid_from (the newest campaign);
+    5. the lowest amount (only so that the choice never depends on storage order).
+    None when no row applies.
+    """
+    check_currency(currency)
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+        raise InvalidInput(f"quantity {quantity!r} must be an integer of at least 1")
+    if now.tzinfo is None:
+        raise ValueError("select_price needs a timezone-aware `now`")
+    applicable = [
+        r
+        for r in rows
+        if r.currency == currency
+        and r.applies(quantity=quantity, customer_group=customer_group, now=now)
+    ]
+    if not applicable:
+        return None
+
+    def preference(row: PriceRow) -> tuple[int, bool, bool, datetime, int]:
+        windowed = row.valid_from is not None or row.valid_until is not None
+        return (
+            row.min_quantity,
+            row.customer_group is not None,
+            windowed,
+            row.valid_from or _DAWN,
+            -row.amount,
+        )
+
+    return max(applicable, key=preference)

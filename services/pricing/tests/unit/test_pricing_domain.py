@@ -1,4 +1,4 @@
-"""Pricing rules without I/O: money checks and the v1 base-price rules."""
+"""Pricing rules without I/O: money checks, the v1 base-price rules and `select_price`."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from bazaar_pricing.domain import (
     check_currency,
     price_row,
     require_base_price,
+    select_price,
     set_base_price,
 )
 
@@ -38,6 +39,12 @@ LATER = NOW + timedelta(hours=1)
 
 def a_list(*rows: PriceRow, version: int = 1) -> PriceList:
     return PriceList(sku="COF-1", version=version, updated_at=NOW, rows=rows)
+
+
+def best(rows: list[PriceRow], *, quantity: int = 1, group: str | None = None) -> int | None:
+    """The amount `select_price` picks for a USD buyer at NOW, or None."""
+    row = select_price(rows, currency="USD", quantity=quantity, customer_group=group, now=NOW)
+    return None if row is None else row.amount
 
 
 # --- currencies, amounts, SKUs ---
@@ -179,3 +186,89 @@ def test_a_missing_price_names_the_sku_and_the_currencies_it_has() -> None:
         require_base_price(PriceList(sku="NEW"), None)
     with pytest.raises(UnknownCurrency):
         require_base_price(PriceList(sku="NEW"), "usd")
+
+
+# --- select_price: the rule v2 and the cart use ---
+
+
+def test_the_deepest_tier_reached_wins() -> None:
+    rows = [
+        price_row(currency="USD", amount=1000),
+        price_row(currency="USD", amount=900, min_quantity=10),
+        price_row(currency="USD", amount=800, min_quantity=100),
+    ]
+    assert [best(rows, quantity=q) for q in (1, 9, 10, 99, 100, 5000)] == [
+        1000,
+        1000,
+        900,
+        900,
+        800,
+        800,
+    ]
+
+
+def test_a_group_price_beats_the_generic_one_only_for_that_group() -> None:
+    rows = [
+        price_row(currency="USD", amount=1000),
+        price_row(currency="USD", amount=850, customer_group="wholesale"),
+    ]
+    assert best(rows, group="wholesale") == 850
+    assert best(rows, group="retail") == 1000
+    assert best(rows, group=None) == 1000
+
+
+def test_a_deeper_generic_tier_beats_a_shallower_group_price() -> None:
+    rows = [
+        price_row(currency="USD", amount=900, min_quantity=10),
+        price_row(currency="USD", amount=950, customer_group="wholesale"),
+    ]
+    assert best(rows, quantity=10, group="wholesale") == 900
+    assert best(rows, quantity=9, group="wholesale") == 950
+
+
+def test_a_validity_window_is_half_open_and_overrides_the_regular_price() -> None:
+    regular = price_row(currency="USD", amount=1000)
+    sale = price_row(currency="USD", amount=700, valid_from=NOW, valid_until=LATER)
+    rows = [regular, sale]
+    at = {
+        moment: select_price(rows, currency="USD", quantity=1, customer_group=None, now=moment)
+        for moment in (NOW - timedelta(seconds=1), NOW, LATER - timedelta(seconds=1), LATER)
+    }
+    assert [row.amount if row else None for row in at.values()] == [1000, 700, 700, 1000]
+
+
+def test_the_newest_campaign_wins_among_overlapping_windows() -> None:
+    rows = [
+        price_row(currency="USD", amount=700, valid_from=NOW - timedelta(days=7)),
+        price_row(currency="USD", amount=750, valid_from=NOW - timedelta(days=1)),
+    ]
+    assert best(rows) == 750
+
+
+def test_equally_ranked_rows_pick_the_lowest_amount_whatever_their_order() -> None:
+    a = price_row(currency="USD", amount=500, valid_until=LATER)
+    b = price_row(currency="USD", amount=400, valid_until=LATER + timedelta(days=1))
+    assert best([a, b]) == best([b, a]) == 400
+
+
+def test_only_rows_in_the_requested_currency_apply() -> None:
+    rows = [price_row(currency="EUR", amount=900), price_row(currency="USD", amount=1000)]
+    assert best(rows) == 1000
+    assert select_price(rows, currency="GBP", quantity=1, customer_group=None, now=NOW) is None
+
+
+def test_no_applicable_row_means_no_price() -> None:
+    rows = [
+        price_row(currency="USD", amount=900, min_quantity=10),
+        price_row(currency="USD", amount=800, customer_group="staff"),
+        price_row(currency="USD", amount=700, valid_until=NOW),
+    ]
+    assert best(rows, quantity=5) is None
+
+
+def test_select_price_refuses_a_nonsense_question() -> None:
+    rows = [price_row(currency="USD", amount=1)]
+    with pytest.raises(UnknownCurrency):
+        select_price(rows, currency="usd", quantity=1, customer_group=None, now=NOW)
+    with pytest.raises(InvalidInput, match="quantity 0"):
+        select_price(rows, currency="USD", quantity=0, customer_group=None, now=NOW)
