@@ -13,7 +13,7 @@ from typing import Protocol, TypeVar
 
 from bazaar_category import domain, events
 from bazaar_category.domain import Category, Membership
-from bazaar_chassis import Clock, Reads, Units, Work, check_sku, new_id, utc_now
+from bazaar_chassis import Clock, Reads, Units, Work, check_sku, utc_now
 
 # A write that lost a race reads the winner's row and decides again; two more tries are plenty.
 ATTEMPTS = 3
@@ -81,30 +81,21 @@ async def put_category(
         if parent is not None and (current is None or parent != current.parent):
             await store.lock_tree()
             parents = await store.parent_chain(parent)
+        category = domain.put_category(
+            current,
+            key=key,
+            name=name,
+            parent=parent,
+            position=position,
+            parents=parents,
+            now=now,
+            expected_version=expected_version,
+        )
+        if category is current:
+            return current, False
         if current is None:
-            category = domain.new_category(
-                id=new_id(),
-                key=key,
-                name=name,
-                parent=parent,
-                position=position,
-                parents=parents,
-                now=now,
-                expected_version=expected_version,
-            )
             await store.insert_category(category)
         else:
-            category = domain.revise_category(
-                current,
-                name=name,
-                parent=parent,
-                position=position,
-                parents=parents,
-                now=now,
-                expected_version=expected_version,
-            )
-            if category is current:
-                return current, False
             await store.replace_category(category)
         work.emit(
             events.CATEGORY_CREATED if current is None else events.CATEGORY_UPDATED,
