@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bazaar_chassis.caller import Caller
-    from bazaar_chassis.columns import UtcDateTime, from_row, row_values
+    from bazaar_chassis.columns import UtcDateTime, from_row, row_values, sku_versions_table
     from bazaar_chassis.consumer import Batched, Handler
     from bazaar_chassis.database import dialect_insert
     from bazaar_chassis.envelope import Event
@@ -64,6 +64,7 @@ _HOMES = {
     "UtcDateTime": "columns",
     "from_row": "columns",
     "row_values": "columns",
+    "sku_versions_table": "columns",
     "Batched": "consumer",
     "Handler": "consumer",
     "dialect_insert": "database",
@@ -156,5 +157,6 @@ __all__ = [
     "repeat",
     "row_values",
     "serve",
+    "sku_versions_table",
     "utc_now",
 ]

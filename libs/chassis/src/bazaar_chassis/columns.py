@@ -12,7 +12,7 @@ from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table
 from sqlalchemy.engine import Dialect, Row
 from sqlalchemy.types import TypeDecorator
 
@@ -35,6 +35,18 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def sku_versions_table(name: str, metadata: MetaData) -> Table:
+    """One row per SKU: its `version` (the optimistic-concurrency token and the `sequence` of its
+    events), bumped by every change to anything the service keeps about the SKU."""
+    return Table(
+        name,
+        metadata,
+        Column("sku", String(64), primary_key=True),
+        Column("version", Integer, nullable=False),
+        Column("updated_at", UtcDateTime, nullable=False),
+    )
 
 
 def row_values(entity: Any, *, rename: Mapping[str, str] | None = None) -> dict[str, Any]:

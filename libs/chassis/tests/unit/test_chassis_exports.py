@@ -54,6 +54,7 @@ PUBLIC_API = [
     "repeat",
     "row_values",
     "serve",
+    "sku_versions_table",
     "utc_now",
 ]
 

@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bazaar_chassis import UtcDateTime, dialect_insert, from_row, row_values
+from bazaar_chassis import UtcDateTime, dialect_insert, from_row, row_values, sku_versions_table
 from bazaar_inventory.domain import (
     LocationStock,
     Reservation,
@@ -44,13 +44,7 @@ from bazaar_inventory.domain import (
 
 metadata = MetaData()
 
-sku_versions = Table(
-    "sku_versions",
-    metadata,
-    Column("sku", String(64), primary_key=True),
-    Column("version", Integer, nullable=False),
-    Column("updated_at", UtcDateTime, nullable=False),
-)
+sku_versions = sku_versions_table("sku_versions", metadata)
 
 stock = Table(
     "stock",
@@ -253,23 +247,19 @@ class InventoryStore:
         return _to_reservation(row) if row else None
 
     async def settle_reservation(
-        self,
-        reservation_id: str,
-        *,
-        status: ReservationStatus,
-        now: datetime,
-        only_if_due: bool = False,
+        self, reservation_id: str, *, status: ReservationStatus, now: datetime
     ) -> bool:
         """Move an ACTIVE reservation to `status`; False if someone else settled it first.
 
         The `status = 'active'` condition makes release and expiry race-free between requests and
         between instances: exactly one settle wins, and only the winner gives the stock back.
+        A reservation expires only once its time is up (`expires_at <= now`).
         """
         condition = [
             reservations.c.id == reservation_id,
             reservations.c.status == ReservationStatus.ACTIVE.value,
         ]
-        if only_if_due:
+        if status == ReservationStatus.EXPIRED:
             condition.append(reservations.c.expires_at <= now)
         result = await self.connection.execute(
             reservations.update().where(*condition).values(status=status.value, updated_at=now)

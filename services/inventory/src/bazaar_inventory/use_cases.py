@@ -31,12 +31,7 @@ class Stock(Protocol):
     async def insert_reservation(self, reservation: Reservation) -> None: ...
     async def get_reservation(self, reservation_id: str) -> Reservation | None: ...
     async def settle_reservation(
-        self,
-        reservation_id: str,
-        *,
-        status: ReservationStatus,
-        now: datetime,
-        only_if_due: bool = False,
+        self, reservation_id: str, *, status: ReservationStatus, now: datetime
     ) -> bool: ...
     async def due_reservations(self, *, now: datetime, limit: int) -> list[str]: ...
 
@@ -189,7 +184,6 @@ async def expire(*, units: Units[Stock], reservation_id: str, now: datetime) -> 
                 reservation_id,
                 status=ReservationStatus.EXPIRED,
                 now=now,
-                only_if_due=True,
             )
             if not settled:
                 raise _AlreadySettled

@@ -87,15 +87,11 @@ class FakeInventoryStore:
         return self.reservations.get(reservation_id)
 
     async def settle_reservation(
-        self,
-        reservation_id: str,
-        *,
-        status: ReservationStatus,
-        now: datetime,
-        only_if_due: bool = False,
+        self, reservation_id: str, *, status: ReservationStatus, now: datetime
     ) -> bool:
         found = self.reservations[reservation_id]
-        if found.status != ReservationStatus.ACTIVE or (only_if_due and found.expires_at > now):
+        early = status == ReservationStatus.EXPIRED and found.expires_at > now
+        if found.status != ReservationStatus.ACTIVE or early:
             return False
         self.reservations[reservation_id] = replace(found, status=status, updated_at=now)
         return True

@@ -27,7 +27,14 @@ from sqlalchemy import (
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bazaar_chassis import StaleVersion, UtcDateTime, dialect_insert, from_row, row_values
+from bazaar_chassis import (
+    StaleVersion,
+    UtcDateTime,
+    dialect_insert,
+    from_row,
+    row_values,
+    sku_versions_table,
+)
 from bazaar_pricing.domain import PriceList, PriceRow
 
 # Spelled as literal SQL, not bound parameters: SQLite matches an upsert's conflict target to a
@@ -39,13 +46,7 @@ BASE_ROW = text(BASE_ROW_SQL)
 
 metadata = MetaData()
 
-sku_prices = Table(
-    "sku_prices",
-    metadata,
-    Column("sku", String(64), primary_key=True),
-    Column("version", Integer, nullable=False),
-    Column("updated_at", UtcDateTime, nullable=False),
-)
+sku_prices = sku_versions_table("sku_prices", metadata)
 
 prices = Table(
     "prices",
