@@ -1,11 +1,13 @@
 """Category API v1: the category tree (PUT/GET categories) and product placement in it.
 
 Thin on purpose: each route parses the request, calls one use case (`use_cases`) and answers.
-A write that changes nothing answers 200 without a new event.
+A write that changes nothing answers 200 without a new event. A category is answered as the
+`Category` entity itself (its fields are the API's); other answers have their own models.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -34,33 +36,21 @@ class Placement(BaseModel):
     position: int = Field(default=0, ge=0, le=MAX_POSITION, description="order in the category")
 
 
-class CategoryOut(BaseModel):
-    id: str
-    key: str
-    name: str
-    parent: str | None
-    position: int
-    version: int
-    created_at: datetime
-    updated_at: datetime
-
-    @classmethod
-    def of(cls, category: Category) -> CategoryOut:
-        return cls.model_validate(category, from_attributes=True)
-
-
 class ProductPlacement(BaseModel):
     sku: str
     position: int
 
 
-class CategoryDetail(CategoryOut):
+@dataclass(frozen=True, slots=True)
+class CategoryDetail(Category):
+    """A category with its children's keys and its products in display order."""
+
     children: list[str]
     products: list[ProductPlacement]
 
 
 class CategoryList(BaseModel):
-    items: list[CategoryOut]
+    items: list[Category]
 
 
 class MembershipOut(BaseModel):
@@ -82,7 +72,7 @@ _CREATED: dict[int | str, dict[str, Any]] = {201: {"description": "created"}}
 @router.put("/categories/{key}", responses=_CREATED)
 async def put_category(
     key: str, body: CategoryPut, units: UnitsDep, response: Response
-) -> CategoryOut:
+) -> Category:
     """Create the category (201) or replace its name, parent and position (200)."""
     category, created = await use_cases.put_category(
         units=units,
@@ -94,14 +84,14 @@ async def put_category(
     )
     if created:
         response.status_code = 201
-    return CategoryOut.of(category)
+    return category
 
 
 @router.get("/categories")
 async def list_categories(reads: ReadsDep) -> CategoryList:
     """Every category, roots first, then grouped by parent in sibling order."""
     found = await use_cases.list_categories(reads=reads)
-    return CategoryList(items=[CategoryOut.of(c) for c in found])
+    return CategoryList(items=found)
 
 
 @router.get("/categories/{key}")
@@ -109,7 +99,7 @@ async def get_category(key: str, reads: ReadsDep) -> CategoryDetail:
     """One category with its children's keys and its products in display order."""
     detail = await use_cases.category_detail(reads=reads, key=key)
     return CategoryDetail(
-        **CategoryOut.of(detail.category).model_dump(),
+        **asdict(detail.category),
         children=detail.children,
         products=[
             ProductPlacement.model_validate(m, from_attributes=True) for m in detail.products

@@ -1,12 +1,13 @@
 """Product API v1: create, read, list, revise (optimistic concurrency) and recall products.
 
 Each route parses, calls one use case and answers; the rules live in `use_cases` and `domain`.
+A product is answered as the `Product` entity itself: its fields are the API's, so there is no
+second list of them to keep in step.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
@@ -42,30 +43,14 @@ class RecallRequest(BaseModel):
     reason: str = Field(min_length=1, max_length=1000)
 
 
-class ProductOut(BaseModel):
-    id: str
-    sku: str
-    name: str
-    description: str
-    attributes: dict[str, Any]
-    status: ProductStatus
-    version: int
-    created_at: datetime
-    updated_at: datetime
-
-    @classmethod
-    def of(cls, product: Product) -> ProductOut:
-        return cls.model_validate(product, from_attributes=True)
-
-
 class ProductPage(BaseModel):
     total: int
-    items: list[ProductOut]
+    items: list[Product]
 
 
 @router.post("/products", status_code=201)
-async def create_product(body: ProductCreate, units: UnitsDep) -> ProductOut:
-    product = await use_cases.create_product(
+async def create_product(body: ProductCreate, units: UnitsDep) -> Product:
+    return await use_cases.create_product(
         units=units,
         sku=body.sku,
         name=body.name,
@@ -73,7 +58,6 @@ async def create_product(body: ProductCreate, units: UnitsDep) -> ProductOut:
         attributes=dict(body.attributes),
         status=body.status,
     )
-    return ProductOut.of(product)
 
 
 @router.get("/products")
@@ -83,17 +67,17 @@ async def list_products(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> ProductPage:
     total, products = await use_cases.list_products(reads=reads, limit=limit, offset=offset)
-    return ProductPage(total=total, items=[ProductOut.of(p) for p in products])
+    return ProductPage(total=total, items=products)
 
 
 @router.get("/products/{sku}")
-async def get_product(sku: str, reads: ReadsDep) -> ProductOut:
-    return ProductOut.of(await use_cases.get_product(reads=reads, sku=sku))
+async def get_product(sku: str, reads: ReadsDep) -> Product:
+    return await use_cases.get_product(reads=reads, sku=sku)
 
 
 @router.patch("/products/{sku}")
-async def revise_product(sku: str, body: ProductPatch, units: UnitsDep) -> ProductOut:
-    revised = await use_cases.revise_product(
+async def revise_product(sku: str, body: ProductPatch, units: UnitsDep) -> Product:
+    return await use_cases.revise_product(
         units=units,
         sku=sku,
         expected_version=body.version,
@@ -102,10 +86,8 @@ async def revise_product(sku: str, body: ProductPatch, units: UnitsDep) -> Produ
         attributes=dict(body.attributes) if body.attributes is not None else None,
         status=body.status,
     )
-    return ProductOut.of(revised)
 
 
 @router.post("/products/{sku}/recall")
-async def recall_product(sku: str, body: RecallRequest, units: UnitsDep) -> ProductOut:
-    recalled = await use_cases.recall_product(units=units, sku=sku, reason=body.reason)
-    return ProductOut.of(recalled)
+async def recall_product(sku: str, body: RecallRequest, units: UnitsDep) -> Product:
+    return await use_cases.recall_product(units=units, sku=sku, reason=body.reason)
