@@ -7,7 +7,7 @@ README.md says what each piece is for. Services import only the names below.
 
 The names are imported on first use (PEP 562), so a process that needs only a piece — the
 gateway wants the bus and the caller, the CLI the nats-server launcher — does not pay for FastAPI
-and SQLAlchemy at start-up.
+and SQLAlchemy at start-up; the `TYPE_CHECKING` imports give the type checker the same names.
 """
 
 from __future__ import annotations
@@ -16,48 +16,50 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bazaar_chassis.caller import Caller
-    from bazaar_chassis.columns import UtcDateTime, from_row, row_values, sku_versions_table
-    from bazaar_chassis.consumer import Batched, Handler
-    from bazaar_chassis.database import dialect_insert
-    from bazaar_chassis.envelope import Event
-    from bazaar_chassis.errors import (
-        ConfigurationError,
-        Conflict,
-        DomainError,
-        Forbidden,
-        InvalidInput,
-        NotFound,
-        StaleVersion,
-        Unauthorized,
-        Unavailable,
-    )
-    from bazaar_chassis.jobs import repeat
-    from bazaar_chassis.rules import (
-        MAX_SKUS_PER_QUERY,
-        Clock,
-        InvalidSku,
-        InvalidSkuList,
-        Money,
-        check_sku,
-        new_id,
-        parse_skus,
-        utc_now,
-    )
-    from bazaar_chassis.runner import serve
-    from bazaar_chassis.service import (
-        BackgroundJob,
-        CallerDep,
-        ReadsDep,
-        Runtime,
-        RuntimeDep,
-        ServiceDefinition,
-        StartupStep,
-        UnitsDep,
-        create_app,
-    )
-    from bazaar_chassis.settings import DEMO_SECRET, ServiceSettings
-    from bazaar_chassis.unit_of_work import Reads, UnitOfWork, Units, Work
+    from bazaar_chassis.caller import Caller as Caller
+    from bazaar_chassis.columns import UtcDateTime as UtcDateTime
+    from bazaar_chassis.columns import from_row as from_row
+    from bazaar_chassis.columns import row_values as row_values
+    from bazaar_chassis.columns import sku_versions_table as sku_versions_table
+    from bazaar_chassis.consumer import Batched as Batched
+    from bazaar_chassis.consumer import Handler as Handler
+    from bazaar_chassis.database import dialect_insert as dialect_insert
+    from bazaar_chassis.envelope import Event as Event
+    from bazaar_chassis.errors import ConfigurationError as ConfigurationError
+    from bazaar_chassis.errors import Conflict as Conflict
+    from bazaar_chassis.errors import DomainError as DomainError
+    from bazaar_chassis.errors import Forbidden as Forbidden
+    from bazaar_chassis.errors import InvalidInput as InvalidInput
+    from bazaar_chassis.errors import NotFound as NotFound
+    from bazaar_chassis.errors import StaleVersion as StaleVersion
+    from bazaar_chassis.errors import Unauthorized as Unauthorized
+    from bazaar_chassis.errors import Unavailable as Unavailable
+    from bazaar_chassis.jobs import repeat as repeat
+    from bazaar_chassis.rules import MAX_SKUS_PER_QUERY as MAX_SKUS_PER_QUERY
+    from bazaar_chassis.rules import Clock as Clock
+    from bazaar_chassis.rules import InvalidSku as InvalidSku
+    from bazaar_chassis.rules import InvalidSkuList as InvalidSkuList
+    from bazaar_chassis.rules import Money as Money
+    from bazaar_chassis.rules import check_sku as check_sku
+    from bazaar_chassis.rules import new_id as new_id
+    from bazaar_chassis.rules import parse_skus as parse_skus
+    from bazaar_chassis.rules import utc_now as utc_now
+    from bazaar_chassis.runner import serve as serve
+    from bazaar_chassis.service import BackgroundJob as BackgroundJob
+    from bazaar_chassis.service import CallerDep as CallerDep
+    from bazaar_chassis.service import ReadsDep as ReadsDep
+    from bazaar_chassis.service import Runtime as Runtime
+    from bazaar_chassis.service import RuntimeDep as RuntimeDep
+    from bazaar_chassis.service import ServiceDefinition as ServiceDefinition
+    from bazaar_chassis.service import StartupStep as StartupStep
+    from bazaar_chassis.service import UnitsDep as UnitsDep
+    from bazaar_chassis.service import create_app as create_app
+    from bazaar_chassis.settings import DEMO_SECRET as DEMO_SECRET
+    from bazaar_chassis.settings import ServiceSettings as ServiceSettings
+    from bazaar_chassis.unit_of_work import Reads as Reads
+    from bazaar_chassis.unit_of_work import UnitOfWork as UnitOfWork
+    from bazaar_chassis.unit_of_work import Units as Units
+    from bazaar_chassis.unit_of_work import Work as Work
 
 _HOMES = {
     "Caller": "caller",
@@ -114,49 +116,4 @@ def __getattr__(name: str) -> Any:
     return getattr(importlib.import_module(f"bazaar_chassis.{home}"), name)
 
 
-__all__ = [
-    "DEMO_SECRET",
-    "MAX_SKUS_PER_QUERY",
-    "BackgroundJob",
-    "Batched",
-    "Caller",
-    "CallerDep",
-    "Clock",
-    "ConfigurationError",
-    "Conflict",
-    "DomainError",
-    "Event",
-    "Forbidden",
-    "Handler",
-    "InvalidInput",
-    "InvalidSku",
-    "InvalidSkuList",
-    "Money",
-    "NotFound",
-    "Reads",
-    "ReadsDep",
-    "Runtime",
-    "RuntimeDep",
-    "ServiceDefinition",
-    "ServiceSettings",
-    "StaleVersion",
-    "StartupStep",
-    "Unauthorized",
-    "Unavailable",
-    "UnitOfWork",
-    "Units",
-    "UnitsDep",
-    "UtcDateTime",
-    "Work",
-    "check_sku",
-    "create_app",
-    "dialect_insert",
-    "from_row",
-    "new_id",
-    "parse_skus",
-    "repeat",
-    "row_values",
-    "serve",
-    "sku_versions_table",
-    "utc_now",
-]
+__all__ = sorted(_HOMES)  # pinned by tests/unit/test_chassis_exports.py
