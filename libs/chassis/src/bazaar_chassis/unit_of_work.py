@@ -1,7 +1,7 @@
 """One business transaction: state changes and the events they cause, committed together.
 
     async with runtime.unit_of_work() as uow:
-        version = await store.set_price(uow.connection, ...)
+        await uow.connection.execute(...)
         uow.emit("pricing.price_changed.v1", subject=sku, sequence=version, data={...})
 
 The events go to the outbox in the same transaction; the relay is woken after the commit.
