@@ -193,3 +193,9 @@ async def test_a_list_of_skus_leaves_out_the_never_stocked() -> None:
     assert [s.sku for s in found] == ["COF-1"]
     with pytest.raises(SkuNotStocked):
         await use_cases.stock_of(reads=units.reads, sku="NEVER")
+
+
+async def test_a_list_of_skus_is_checked_sku_by_sku_as_pricing_checks_it() -> None:
+    units = await stocked(10)
+    with pytest.raises(InvalidSku, match="'bad sku'"):
+        await use_cases.stock_of_many(reads=units.reads, skus="COF-1, bad sku")
