@@ -82,10 +82,6 @@ class Upstreams:
         if self._session is not None:
             await self._session.close()
 
-    def in_flight(self, instance: Instance) -> int:
-        slots = self._slots.get(instance.key)
-        return 0 if slots is None else self._max_in_flight - slots._value
-
     async def send(
         self,
         instance: Instance,

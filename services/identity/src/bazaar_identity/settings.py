@@ -11,8 +11,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bazaar_chassis import ServiceSettings
-from bazaar_chassis.errors import ConfigurationError
+from bazaar_chassis import ConfigurationError, ServiceSettings
 
 DEMO_KEY_PASSPHRASE = "bazaar-demo-key-passphrase"  # noqa: S105 - refused in production mode
 

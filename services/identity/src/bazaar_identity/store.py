@@ -24,8 +24,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bazaar_chassis import UtcDateTime
-from bazaar_chassis.database import dialect_insert
+from bazaar_chassis import UtcDateTime, dialect_insert
 from bazaar_identity.domain import (
     DuplicateClient,
     DuplicateEmail,
