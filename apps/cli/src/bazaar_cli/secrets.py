@@ -2,7 +2,8 @@
 
 - the gateway's Ed25519 key pair (it signs identity assertions; services get the public half);
 - one OAuth2 client secret per service (identity gets them all as its clients file);
-- one NATS password per service, the gateway and the operator (see `nats_permissions.py`).
+- one NATS password per service, the gateway and the operator (see `nats_permissions.py`);
+- the gateway's operations token (readiness details and metrics for probes).
 
 Random, never the demo values, and kept across restarts so that tokens and data stay valid.
 """
@@ -51,11 +52,18 @@ class PlatformSecrets:
     client_secrets: dict[str, str]
     nats_passwords: dict[str, str]  # NATS user -> password
     postgres_passwords: dict[str, str]  # service -> its database role's password
+    operations_token: str
 
 
 def _write_private(path: Path, text: str) -> None:
     path.write_text(text)
     os.chmod(path, 0o600)
+
+
+def _load_or_create_token(path: Path) -> str:
+    if not path.exists():
+        _write_private(path, secrets.token_urlsafe(32) + "\n")
+    return path.read_text().strip()
 
 
 def _load_or_create_json(path: Path, names: list[str]) -> dict[str, str]:
@@ -97,4 +105,5 @@ def ensure_secrets(data_dir: Path) -> PlatformSecrets:
         client_secrets=client_secrets,
         nats_passwords=nats_passwords,
         postgres_passwords=postgres_passwords,
+        operations_token=_load_or_create_token(directory / "gateway-operations-token"),
     )

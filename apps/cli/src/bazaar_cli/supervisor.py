@@ -91,6 +91,7 @@ class Supervisor:
         )
         if component.is_gateway:
             env["BAZAAR_GATEWAY_KEY_FILE"] = str(secrets.gateway_key_file)
+            env["BAZAAR_OPERATIONS_TOKEN"] = secrets.operations_token
         else:
             env["BAZAAR_CLIENT_SECRET"] = secrets.client_secrets[component.name]
         if component.name == "identity":

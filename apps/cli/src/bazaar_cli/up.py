@@ -59,7 +59,9 @@ async def _wait_ready(supervisor: Supervisor, console: Console) -> None:
                             f"see {child.log}"
                         )
                     if child.component.is_gateway:
-                        ok = await readiness.gateway_routes(session, child.url, names)
+                        ok = await readiness.gateway_routes(
+                            session, child.url, names, token=supervisor.secrets.operations_token
+                        )
                     else:
                         ok = await readiness.service_ready(session, child.url)
                     if ok:

@@ -1,7 +1,8 @@
 """The catch-all handler: every public request to a service goes through `forward`.
 
-Its steps: address the request, find the live major, admit the caller, send with one retry on
-another instance if the first could not be reached, answer (and count it).
+Its steps: address the request (400 for an ambiguous path), admit the caller on that path, then
+find the live major (404/503, with the topology for operators only), send the raw path that was
+authorized with one retry on another instance if the first could not be reached, answer.
 """
 
 from __future__ import annotations
@@ -9,12 +10,14 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
 
 from aiohttp import web
 from multidict import CIMultiDict
 
 from bazaar_chassis.caller import IDENTITY_HEADER, Caller
+from bazaar_gateway.canonical import AmbiguousPath
+from bazaar_gateway.directory import ServiceView
+from bazaar_gateway.operators import is_operator
 from bazaar_gateway.problems import problem
 from bazaar_gateway.proxy import (
     UpstreamBusy,
@@ -24,7 +27,8 @@ from bazaar_gateway.proxy import (
     forwardable,
     to_response,
 )
-from bazaar_gateway.routing import Address, BadVersion, parse
+from bazaar_gateway.redirects import drop_internal_locations
+from bazaar_gateway.routing import Address, BadVersion, parse, query_without_version
 from bazaar_gateway.state import GATEWAY, Gateway
 
 # Never forwarded from the client: the identity assertion is the gateway's to make, and the
@@ -46,7 +50,8 @@ class Route:
 
     address: Address
     major: int
-    path: str  # what was authorized, and what the service receives
+    path: str  # what was authorized (decoded)
+    path_qs: str  # what the service receives: the same path, raw, and the client's raw query
     deprecated: bool
     status: int = 503
     version: str = "none"
@@ -58,8 +63,14 @@ class Route:
 
 
 def _address(request: web.Request) -> Address:
+    """The address of the request, or Refused: 400 for an ambiguous path or a bad version."""
+    raw_path = request.rel_url.raw_path
     try:
-        address = parse(request.path, request.query)
+        if "#" in request.raw_path:
+            raise AmbiguousPath("a request target carries no fragment ('#')")
+        address = parse(raw_path, request.query)
+    except AmbiguousPath as exc:
+        raise Refused(problem(400, "Ambiguous path", str(exc), slug="ambiguous-path")) from exc
     except BadVersion as exc:
         raise Refused(problem(400, "Bad version", str(exc), slug="bad-version")) from exc
     if address is None:
@@ -69,35 +80,65 @@ def _address(request: web.Request) -> Address:
     return address
 
 
-def _route(gateway: Gateway, address: Address) -> Route:
-    view = gateway.directory.view(address.service)
-    if view is None:
-        known = address.service in gateway.directory.known
-        raise Refused(
-            problem(
-                503 if known else 404,
-                "Service unavailable" if known else "Not found",
-                f"no live instance of {address.service!r}"
-                if known
-                else f"no service named {address.service!r}",
-                slug="no-instance" if known else "unknown-service",
-            )
-        )
-    major = address.major or view.default_major
-    if major not in view.majors:
+def _not_routable(
+    gateway: Gateway, address: Address, view: ServiceView | None, major: int, *, operator: bool
+) -> Refused:
+    """Why an admitted request has nowhere to go; the topology only for operators."""
+    if view is not None:  # the service is live, the major is not
         live = ", ".join(str(m) for m in view.majors)
-        raise Refused(
+        detail = f"{address.service} has no live major {major}; live majors: {live}"
+        return Refused(
             problem(
                 404,
                 "Unknown version",
-                f"{address.service} has no live major {major}; live majors: {live}",
+                detail if operator else "nothing answers this path",
                 slug="unknown-version",
             )
         )
-    return Route(
+    if address.service in gateway.directory.known:
+        detail = f"no live instance of {address.service!r}"
+        return Refused(
+            problem(
+                503,
+                "Service unavailable",
+                detail if operator else "this path cannot be served now; retry shortly",
+                slug="no-instance",
+                headers={"Retry-After": "1"},
+            )
+        )
+    detail = f"no service named {address.service!r}"
+    return Refused(
+        problem(
+            404,
+            "Not found",
+            detail if operator else "nothing answers this path",
+            slug="unknown-service",
+        )
+    )
+
+
+async def _admitted_route(request: web.Request, gateway: Gateway) -> tuple[Caller, Route]:
+    """Authorize the path first, then tell whether it exists (so guests learn no topology)."""
+    address = _address(request)
+    view = gateway.directory.view(address.service)
+    major = address.major
+    if major is None:
+        major = view.default_major if view is not None else 1
+    caller = await gateway.admission.admit(
+        authorization=request.headers.get("Authorization"),
+        remote=request.remote,
+        method=request.method,
+        path=address.upstream_path(major),
+    )
+    if view is None or major not in view.majors:
+        raise _not_routable(gateway, address, view, major, operator=is_operator(gateway, caller))
+    query = query_without_version(request.rel_url.raw_query_string)
+    path_qs = address.raw_upstream_path(major) + ("?" + query if query else "")
+    return caller, Route(
         address=address,
         major=major,
         path=address.upstream_path(major),
+        path_qs=path_qs,
         deprecated=major in view.deprecated_majors,
     )
 
@@ -118,26 +159,14 @@ def _upstream_headers(
     return headers
 
 
-def _path_qs(route: Route) -> str:
-    if route.address.query:
-        return route.path + "?" + urlencode(list(route.address.query.items()))
-    return route.path
-
-
 async def forward(request: web.Request) -> web.StreamResponse:
     started = time.perf_counter()
     gateway = request.app[GATEWAY]
     try:
-        route = _route(gateway, _address(request))
+        caller, route = await _admitted_route(request, gateway)
     except Refused as refused:
         return refused.response
     try:
-        caller = await gateway.admission.admit(
-            authorization=request.headers.get("Authorization"),
-            remote=request.remote,
-            method=request.method,
-            path=route.path,
-        )
         body = await request.read()
         headers = _upstream_headers(request, gateway=gateway, caller=caller, route=route)
         return await _answer(gateway, request.method, route, headers, body)
@@ -153,7 +182,7 @@ async def _answer(
     """The service's reply, or the gateway's problem when no instance answered in time."""
     try:
         reply = await _send_with_one_retry(
-            gateway, method, route.service, route.major, _path_qs(route), headers, body
+            gateway, method, route.service, route.major, route.path_qs, headers, body
         )
     except UpstreamBusy:
         return problem(
@@ -179,6 +208,7 @@ async def _answer(
             slug="upstream-timeout",
         )
     route.status = reply.status
+    drop_internal_locations(reply.headers, gateway.directory)
     route.version = reply.headers.get("bazaar-served-by", "/unknown").rsplit("/", 1)[-1]
     return to_response(reply, route.extra_headers)
 

@@ -1,6 +1,7 @@
 """The gateway's own routes: health, readiness, metrics, the service list and the policy.
 
-They are admitted by the same policy as every forwarded request (admin only, by default).
+They are admitted by the same policy as every forwarded request (admin only, by default);
+`/healthz` and the bare status of `/readyz` answer anyone, and reveal no topology.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bazaar_chassis.caller import Caller
 from bazaar_chassis.errors import InvalidInput
+from bazaar_gateway.operators import has_operations_token, may_see_topology
 from bazaar_gateway.policy import Rule
 from bazaar_gateway.state import GATEWAY
 
@@ -40,12 +42,16 @@ async def healthz(_request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
+    """`ready` or `degraded` for anyone; what it routes to only for operators and probes."""
     gateway = request.app[GATEWAY]
     bus_ok = gateway.bus.connected
     ready = bus_ok and gateway.policies.loaded
+    status = {"status": "ready" if ready else "degraded"}
+    if not await may_see_topology(request):
+        return json_response(status)
     return json_response(
         {
-            "status": "ready" if ready else "degraded",
+            **status,
             "bus": bus_ok,
             "policy_version": gateway.policies.revision,
             "services": [v.name for v in gateway.directory.services()],
@@ -107,6 +113,9 @@ async def put_policies(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
+    """Operators (by the policy) and scrapers holding the operations token only."""
+    if not has_operations_token(request):
+        await admitted(request)
     body = generate_latest(request.app[GATEWAY].metrics.registry)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
