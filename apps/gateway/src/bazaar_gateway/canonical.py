@@ -24,6 +24,11 @@ class AmbiguousPath(ValueError):
 
 def decoded_path(raw_path: str) -> str:
     """The decoded form of `raw_path`, which decodes to the same segments for every reader."""
+    _check_characters(raw_path)
+    return "/" + "/".join(_decoded_segment(raw) for raw in raw_path[1:].split("/"))
+
+
+def _check_characters(raw_path: str) -> None:
     if not _RAW_PATH.fullmatch(raw_path):
         raise AmbiguousPath(
             "the path must start with '/' and hold only URL path characters: percent-encode "
@@ -36,19 +41,17 @@ def decoded_path(raw_path: str) -> str:
             f"the path holds {found.group(0)!r}: an encoded '/', '?', '#', '%' or '\\' is "
             "refused, since servers disagree on what it means"
         )
-    segments = []
-    for raw in raw_path[1:].split("/"):
-        if not raw:
-            raise AmbiguousPath("the path has an empty segment ('//' or a trailing '/')")
-        try:
-            segment = unquote_to_bytes(raw).decode("utf-8")
-        except UnicodeDecodeError:
-            raise AmbiguousPath(f"segment {raw!r} is not percent-encoded UTF-8") from None
-        if segment in (".", ".."):
-            raise AmbiguousPath(
-                f"segment {raw!r} is a dot segment; send the path it should resolve to"
-            )
-        if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in segment):
-            raise AmbiguousPath(f"segment {raw!r} holds a control or format character")
-        segments.append(segment)
-    return "/" + "/".join(segments)
+
+
+def _decoded_segment(raw: str) -> str:
+    if not raw:
+        raise AmbiguousPath("the path has an empty segment ('//' or a trailing '/')")
+    try:
+        segment = unquote_to_bytes(raw).decode("utf-8")
+    except UnicodeDecodeError:
+        raise AmbiguousPath(f"segment {raw!r} is not percent-encoded UTF-8") from None
+    if segment in (".", ".."):
+        raise AmbiguousPath(f"segment {raw!r} is a dot segment; send the path it should resolve to")
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in segment):
+        raise AmbiguousPath(f"segment {raw!r} holds a control or format character")
+    return segment

@@ -52,6 +52,20 @@ def _major(segment: str) -> int | None:
     return None
 
 
+def _version_query(values: list[str], *, path_major: int | None) -> int:
+    """The major `?version=` names; it must agree with the path's major if both name one."""
+    if len(set(values)) > 1:
+        raise BadVersion(f"?version= is given more than once: {sorted(set(values))}")
+    requested = values[0]
+    if not _ASCII_DIGITS.fullmatch(requested) or int(requested) < 1:
+        raise BadVersion(f"version must be a positive integer major, got {requested!r}")
+    if path_major is not None and path_major != int(requested):
+        raise BadVersion(
+            f"the path names major {path_major} and ?version= names {requested}: send one"
+        )
+    return int(requested)
+
+
 def parse(path: str, query: MultiMapping[str]) -> Address | None:
     """The address of a service route (`path` raw, as received), or None if it names no service.
 
@@ -74,17 +88,7 @@ def parse(path: str, query: MultiMapping[str]) -> Address | None:
         raw_rest = "/" + "/".join(raw_parts[2:]) if len(raw_parts) >= 3 else ""
     remaining_query = MultiDict(query)
     if "version" in remaining_query:
-        values = set(remaining_query.popall("version"))
-        if len(values) > 1:
-            raise BadVersion(f"?version= is given more than once: {sorted(values)}")
-        requested = values.pop()
-        if not _ASCII_DIGITS.fullmatch(requested) or int(requested) < 1:
-            raise BadVersion(f"version must be a positive integer major, got {requested!r}")
-        if major is not None and major != int(requested):
-            raise BadVersion(
-                f"the path names major {major} and ?version= names {requested}: send one"
-            )
-        major = int(requested)
+        major = _version_query(remaining_query.popall("version"), path_major=major)
     return Address(
         service=service, major=major, rest=rest, query=remaining_query, raw_rest=raw_rest
     )
