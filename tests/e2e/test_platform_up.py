@@ -74,7 +74,7 @@ def test_force_inventory_sync_reads_inventory_through_the_gateway(gateway: httpx
         ("post", "/product/1/products", "{not json", 400),
         ("patch", "/product/1/products/COF-001", {"version": 999, "name": "x"}, 409),
         ("get", "/catalog/1/categories/no-such-category/products", None, 404),
-        ("get", "/nowhere/1/at-all", None, 404),
+        ("get", "/nowhere/1/at-all", None, 403),  # authorized before looked up: no topology
         ("get", "/pricing/9/prices/COF-001", None, 404),
     ],
 )
