@@ -17,7 +17,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse
 
 from bazaar_chassis import CallerDep, ServiceDefinition, ServiceSettings, create_app
-from bazaar_chassis.testing import serving
+from bazaar_chassis.testing import eventually, serving
 
 from .conftest import OPERATIONS_TOKEN, Platform
 
@@ -80,6 +80,13 @@ def _unchunk(body: bytes) -> bytes:
 async def echo(platform: Platform, service_settings: ServiceSettings) -> Any:
     async with serving(echo_service, service_settings) as served:
         await platform.routes_to("echo")
+        admin = await platform.token("admin@bazaar.test")
+
+        async def tokens_verify() -> bool:  # the gateway has identity's keys (503 before)
+            status, _ = await platform.call("GET", "/gateway/1/services", token=admin)
+            return status == 200
+
+        await eventually(tokens_verify, message="the gateway never verified a token")
         yield served
 
 
