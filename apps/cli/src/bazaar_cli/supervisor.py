@@ -40,6 +40,17 @@ class Child:
         return self.process.poll() is None
 
 
+def _identity_secrets(secrets: PlatformSecrets) -> dict[str, str]:
+    env = {
+        "BAZAAR_IDENTITY_SERVICE_CLIENTS_FILE": str(secrets.clients_file),
+        "BAZAAR_IDENTITY_KEY_PASSPHRASE": secrets.identity_key_passphrase,
+        "BAZAAR_IDENTITY_BOOTSTRAP_TOKEN": secrets.bootstrap_token,
+    }
+    if secrets.identity_previous_key_passphrase:
+        env["BAZAAR_IDENTITY_PREVIOUS_KEY_PASSPHRASE"] = secrets.identity_previous_key_passphrase
+    return env
+
+
 class Supervisor:
     def __init__(
         self,
@@ -91,10 +102,11 @@ class Supervisor:
         )
         if component.is_gateway:
             env["BAZAAR_GATEWAY_KEY_FILE"] = str(secrets.gateway_key_file)
+            env["BAZAAR_OPERATIONS_TOKEN"] = secrets.operations_token
         else:
             env["BAZAAR_CLIENT_SECRET"] = secrets.client_secrets[component.name]
         if component.name == "identity":
-            env["BAZAAR_IDENTITY_SERVICE_CLIENTS_FILE"] = str(secrets.clients_file)
+            env.update(_identity_secrets(secrets))
         if component.name in self.database_urls:
             env["BAZAAR_DATABASE_URL"] = self.database_urls[component.name]
         return env

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
 
 from bazaar_chassis.registry import Instance
 
@@ -101,7 +102,7 @@ class Upstreams:
         try:
             async with self._session.request(
                 method,
-                instance.url + path_qs,
+                URL(instance.url + path_qs, encoded=True),  # as given: no re-quoting, no dots
                 headers=headers,
                 data=body or None,
                 allow_redirects=False,

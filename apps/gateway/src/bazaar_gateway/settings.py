@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import model_validator
+from pydantic import SecretStr, model_validator
 
 from bazaar_chassis.settings import PlatformSettings
 
@@ -22,6 +22,8 @@ class GatewaySettings(PlatformSettings):
     identity_issuer: str = "bazaar-identity"
     rate_limit_per_second: float = 200.0  # per client; 0 turns rate limiting off
     rate_limit_burst: int = 400
+    # A bearer token for probes and scrapers: readiness details and metrics without a user.
+    operations_token: SecretStr | None = None
 
     @model_validator(mode="after")
     def _needs_a_key(self) -> GatewaySettings:

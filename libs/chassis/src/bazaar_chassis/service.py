@@ -284,6 +284,7 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings | None =
         version=definition.version,
         description=definition.description,
         lifespan=_lifespan,
+        redirect_slashes=False,  # a redirect would name the internal port (issue 8)
     )
     app.state.runtime = runtime
     install_problem_handlers(app)
