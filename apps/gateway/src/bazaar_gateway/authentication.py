@@ -91,6 +91,8 @@ class Authenticator:
             organization=claims["org"],
             roles=tuple(str(r) for r in claims["roles"]),
             email=claims.get("email"),
+            token_id=str(claims["jti"]) if claims.get("jti") else None,
+            token_expires=int(claims["exp"]),
         )
         if len(self._verified) >= _CACHE_LIMIT:
             self._verified.clear()

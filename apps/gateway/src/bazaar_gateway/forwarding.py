@@ -70,10 +70,11 @@ async def forward(request: web.Request) -> web.StreamResponse:
     request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
     headers["x-request-id"] = request_id
     headers["x-forwarded-for"] = request.remote or ""
-    headers[IDENTITY_HEADER] = gateway.signer.assertion(caller)
-    path_qs = upstream_path
-    if address.query:
-        path_qs += "?" + urlencode(list(address.query.items()))
+    query = urlencode(list(address.query.items())) if address.query else ""
+    headers[IDENTITY_HEADER] = gateway.signer.assertion(
+        caller, audience=address.service, method=request.method, path=upstream_path, query=query
+    )
+    path_qs = upstream_path + ("?" + query if query else "")
     extra = {"x-request-id": request_id}
     if major in view.deprecated_majors:
         extra["Deprecation"] = "true"
