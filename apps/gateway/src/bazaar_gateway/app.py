@@ -29,6 +29,7 @@ from bazaar_gateway.policy_store import PolicyStore
 from bazaar_gateway.problems import problem
 from bazaar_gateway.proxy import Upstreams
 from bazaar_gateway.rate_limit import RateLimiter
+from bazaar_gateway.revocation import IdentityRevocations
 from bazaar_gateway.settings import GatewaySettings
 from bazaar_gateway.signing import load_private_key
 
@@ -225,7 +226,9 @@ def build_gateway(settings: GatewaySettings) -> Gateway:
     )
     signer = AssertionSigner(load_private_key(settings.gateway_key_pem()))
     authenticator = Authenticator(
-        fetch_jwks=IdentityJwks(directory, upstreams, signer), issuer=settings.identity_issuer
+        fetch_jwks=IdentityJwks(directory, upstreams, signer),
+        issuer=settings.identity_issuer,
+        fetch_revocations=IdentityRevocations(directory, upstreams, signer, SELF),
     )
     return Gateway(
         settings=settings,
@@ -268,6 +271,7 @@ def build_app(settings: GatewaySettings) -> web.Application:
     gateway.bus.on_connect(gateway.directory.on_connect)
     gateway.bus.on_connect(gateway.policies.on_connect)
     gateway.bus.on_connect(follow_key_rotation)
+    gateway.bus.on_connect(gateway.admission.authenticator.follow_revocations)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await gateway.upstreams.start()

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bazaar_chassis import Runtime, UnitOfWork
+from bazaar_chassis import Caller, Runtime, UnitOfWork
 from bazaar_chassis.envelope import new_event_id
 from bazaar_identity import domain, events, store
+from bazaar_identity.authority import require_admin
 from bazaar_identity.context import IdentityContext
 from bazaar_identity.domain import DuplicateEmail, Registration, UnknownOrganization, User
 
@@ -42,12 +43,16 @@ async def register_user(
     runtime: Runtime,
     identity: IdentityContext,
     *,
+    by: Caller,
     email: str,
     password: str,
     name: str,
     organization: str,
     roles: Iterable[str],
 ) -> User:
+    """Register a user on behalf of `by`, who must be a platform admin (checked here, whatever
+    route or policy led here)."""
+    require_admin(by, "create users")
     registration = domain.register(
         email=email, password=password, name=name, organization=organization, roles=roles
     )
