@@ -45,6 +45,10 @@ async def password_grant(
         raise InvalidGrant
     async with runtime.unit_of_work() as uow:
         await throttle.clear(uow.connection, throttle.account_key(user.email))
+        if address:  # the address's count is of failures only
+            await throttle.refund(
+                uow.connection, throttle.address_key(address), throttle.ADDRESS_POLICY
+            )
     chosen, roles = domain.choose_organization(user.memberships, organization)
     grant = Grant(
         subject=user.id,

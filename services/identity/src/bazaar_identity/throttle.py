@@ -4,8 +4,9 @@ Each password attempt is charged to its account (the email) and to the client's 
 the password is hashed. After `free_failures` charged attempts in a row, the key is blocked for
 `first_delay` seconds, doubling with each further attempt up to `max_delay`; an attempt on a
 blocked key is refused with 429 and Retry-After, and costs no argon2 hash. A correct password
-clears its account's count (not the address's: one good login must not launder a guessing
-address). Counts are forgotten after `forgive_after` quiet seconds. The state is a table in
+clears its account's count and takes back its own charge on the address (so the address counts
+failures only, and one good login cannot launder a guessing address). Counts are forgotten
+after `forgive_after` quiet seconds. The state is a table in
 identity's own database, so it survives restarts and is shared by every identity instance.
 """
 
@@ -69,13 +70,17 @@ def account_key(email: str) -> str:
     return f"account:{email}"
 
 
+def address_key(address: str) -> str:
+    return f"address:{address}"
+
+
 def keys(*, email: str | None, address: str | None) -> list[tuple[str, ThrottlePolicy]]:
     """The keys one password attempt is charged to, with their policies."""
     found = []
     if email:
         found.append((account_key(email), ACCOUNT_POLICY))
     if address:
-        found.append((f"address:{address}", ADDRESS_POLICY))
+        found.append((address_key(address), ADDRESS_POLICY))
     return found
 
 
@@ -120,6 +125,23 @@ async def charge(
 
 async def clear(connection: AsyncConnection, key: str) -> None:
     await connection.execute(login_throttle.delete().where(login_throttle.c.key == key))
+
+
+async def refund(connection: AsyncConnection, key: str, policy: ThrottlePolicy) -> None:
+    """Take back the charge of an attempt that succeeded, so an address's count is of failures
+    only (many people behind one address sign in without slowing each other down); a block
+    lifts only if that brings the count below the free attempts."""
+    row = login_throttle.c
+    await connection.execute(
+        update(login_throttle)
+        .where(row.key == key, row.failures > 0)
+        .values(failures=row.failures - 1)
+    )
+    await connection.execute(
+        update(login_throttle)
+        .where(row.key == key, row.failures < policy.free_failures)
+        .values(blocked_until=None)
+    )
 
 
 async def forget_quiet(connection: AsyncConnection, *, now: datetime) -> int:
