@@ -80,7 +80,7 @@ async def test_a_captured_guest_assertion_replayed_anywhere_is_refused(
     captured = body["assertion"]
     identity = await identity_url(platform)
 
-    attempts = {
+    attempts: dict[str, tuple[str, str, dict[str, Any]]] = {
         "identity, another path and method": (
             "POST",
             f"{identity}/identity/1/users",

@@ -87,8 +87,7 @@ async def test_a_flood_of_bad_tokens_is_rate_limited_before_any_is_verified(
     )
     await limited.routes_to("identity")
     statuses = [
-        (await limited.call("GET", ME, token=f"bad.{uuid.uuid4().hex}.token"))[0]
-        for _ in range(10)
+        (await limited.call("GET", ME, token=f"bad.{uuid.uuid4().hex}.token"))[0] for _ in range(10)
     ]
     assert statuses[:5] == [401] * 5
     assert statuses[5:] == [429] * 5

@@ -8,7 +8,7 @@ clock is identity's own, moved by the test instead of waited for.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
@@ -31,7 +31,7 @@ class CountingHasher(PasswordHasher):
 
     verifications = 0
 
-    def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
         self.verifications += 1
         return super().verify(hash, password)
 
