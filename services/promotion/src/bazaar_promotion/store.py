@@ -68,7 +68,10 @@ codes = Table(
 )
 
 # One row per (code, order): `redeemed`, `refused` or `released`. Its key makes a second
-# order.placed for the same order (a redelivery, a re-publish) change nothing.
+# order.placed for the same order (a redelivery, a re-publish) change nothing. The row with code
+# ORDER_MARK says whether the order was `placed` or `cancelled`; both events write it first, so
+# the two serialise on it whatever order they arrive in.
+ORDER_MARK = ""
 redemptions = Table(
     "redemptions",
     metadata,
@@ -179,6 +182,34 @@ class PromotionStore:
             )
         )
         return result.rowcount == 1
+
+    async def note_placed(self, order_id: str, *, now: datetime) -> bool:
+        """Mark `order_id` placed; False if it was cancelled already (then it takes no use)."""
+        statement = dialect_insert(self.connection, redemptions).values(
+            code=ORDER_MARK, order_id=order_id, status="placed", reason=None, updated_at=now
+        )
+        await self.connection.execute(
+            statement.on_conflict_do_nothing(
+                index_elements=[redemptions.c.code, redemptions.c.order_id]
+            )
+        )
+        status = await self.connection.scalar(
+            select(redemptions.c.status).where(
+                redemptions.c.code == ORDER_MARK, redemptions.c.order_id == order_id
+            )
+        )
+        return status != "cancelled"
+
+    async def note_cancelled(self, order_id: str, *, now: datetime) -> None:
+        statement = dialect_insert(self.connection, redemptions).values(
+            code=ORDER_MARK, order_id=order_id, status="cancelled", reason=None, updated_at=now
+        )
+        await self.connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=[redemptions.c.code, redemptions.c.order_id],
+                set_={"status": "cancelled", "updated_at": now},
+            )
+        )
 
     async def take_use(self, code: str, *, now: datetime) -> Code | None:
         """One more use of `code` if `domain.refusal` would allow it, in ONE conditional UPDATE.

@@ -28,6 +28,8 @@ class Promotions(Protocol):
     async def replace_promotion(self, promotion: Promotion) -> None: ...
     async def get_code(self, code: str) -> Code | None: ...
     async def insert_code(self, code: Code) -> bool: ...
+    async def note_placed(self, order_id: str, *, now: datetime) -> bool: ...
+    async def note_cancelled(self, order_id: str, *, now: datetime) -> None: ...
     async def claim(self, *, code: str, order_id: str, now: datetime) -> bool: ...
     async def take_use(self, code: str, *, now: datetime) -> Code | None: ...
     async def settle(
@@ -172,14 +174,16 @@ async def redeem_codes(
     *, units: Units[Promotions], order_id: str, codes: Sequence[str], at: datetime
 ) -> list[Outcome]:
     """Count each code once for `order_id` (a code already decided for it is skipped), as of
-    `at`, the time the order was placed. Announces each use and each refusal."""
+    `at`, the time the order was placed. Announces each use and each refusal. An order whose
+    cancellation arrived first takes no use."""
     outcomes: list[Outcome] = []
     names = dict.fromkeys(domain.normalize_code(c)[:MAX_CODE_LENGTH] for c in codes if c.strip())
     async with units() as work:
+        still_open = await work.store.note_placed(order_id, now=at)
         for name in names:
             if not await work.store.claim(code=name, order_id=order_id, now=at):
                 continue
-            taken = await work.store.take_use(name, now=at)
+            taken = await work.store.take_use(name, now=at) if still_open else None
             if taken is not None:
                 await work.store.settle(
                     code=name, order_id=order_id, status="redeemed", reason=None, now=at
@@ -195,7 +199,11 @@ async def redeem_codes(
                 _announce_code(work, taken)
                 outcomes.append(Outcome(code=name, redeemed=True))
                 continue
-            reason = await _why_not(work.store, name, at) or "code could not be redeemed"
+            reason = (
+                await _why_not(work.store, name, at) or "code could not be redeemed"
+                if still_open
+                else "the order was cancelled"
+            )
             await work.store.settle(
                 code=name, order_id=order_id, status="refused", reason=reason, now=at
             )
@@ -219,9 +227,12 @@ async def _why_not(store: Promotions, name: str, at: datetime) -> str | None:
 async def release_codes(
     *, units: Units[Promotions], order_id: str, clock: Clock = utc_now
 ) -> list[Code]:
-    """Give back the uses a cancelled order took (once, however often it is cancelled)."""
+    """Give back the uses a cancelled order took (once, however often it is cancelled); if the
+    order's placement has not been applied yet, it will take none."""
+    now = clock()
     async with units() as work:
-        changed = await work.store.release(order_id, now=clock())
+        await work.store.note_cancelled(order_id, now=now)
+        changed = await work.store.release(order_id, now=now)
         for code in changed:
             _announce_code(work, code)
     return changed

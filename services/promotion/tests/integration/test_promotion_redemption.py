@@ -222,3 +222,16 @@ async def test_an_order_without_codes_changes_nothing_and_extra_fields_are_ignor
     assert event_probe.matching("promotion.code_redeemed", subject="o-plain") == []
     assert event_probe.matching("promotion.code_refused", subject="o-plain") == []
     assert await uses(client, code) == 1
+
+
+async def test_a_cancellation_that_overtakes_its_placement_leaves_the_code_unused(
+    client: httpx.AsyncClient, orders: OrderService, event_probe: EventProbe
+) -> None:
+    code = await a_code(client, limit=1)
+    await orders.publish(orders.cancelled("o-late"))
+    await orders.publish(orders.placed("o-late", [code]))
+    refused = await event_probe.expect("promotion.code_refused", subject="o-late")
+    assert refused.data["reason"] == "the order was cancelled"
+    assert await uses(client, code) == 0
+    await orders.publish(orders.placed("o-next", [code]))
+    await event_probe.expect("promotion.code_redeemed", subject="o-next")

@@ -25,6 +25,7 @@ class FakePromotionStore:
         self.promotions: dict[str, Promotion] = {}
         self.codes: dict[str, Code] = {}
         self.redemptions: dict[tuple[str, str], str] = {}
+        self.cancelled: set[str] = set()
 
     async def get_promotion(self, promotion_id: str) -> Promotion | None:
         return self.promotions.get(promotion_id)
@@ -48,6 +49,12 @@ class FakePromotionStore:
             return False
         self.codes[code.code] = code
         return True
+
+    async def note_placed(self, order_id: str, *, now: datetime) -> bool:
+        return order_id not in self.cancelled
+
+    async def note_cancelled(self, order_id: str, *, now: datetime) -> None:
+        self.cancelled.add(order_id)
 
     async def claim(self, *, code: str, order_id: str, now: datetime) -> bool:
         if (code, order_id) in self.redemptions:
@@ -241,3 +248,14 @@ async def test_an_ended_promotion_refuses_its_codes() -> None:
     units.store.promotions[promotion.id] = replace(promotion, active=False)
     [outcome] = await use_cases.redeem_codes(units=units, order_id="o1", codes=["SAVE10"], at=NOW)
     assert outcome.reason == "code is no longer active"
+
+
+async def test_an_order_cancelled_before_its_placement_is_applied_takes_no_use() -> None:
+    units = FakeUnits(FakePromotionStore())
+    await promotion_with_code(units, limit=1)
+    assert await use_cases.release_codes(units=units, order_id="o1") == []
+    [outcome] = await use_cases.redeem_codes(units=units, order_id="o1", codes=["SAVE10"], at=NOW)
+    assert (outcome.redeemed, outcome.reason) == (False, "the order was cancelled")
+    assert units.store.codes["SAVE10"].uses == 0
+    [other] = await use_cases.redeem_codes(units=units, order_id="o2", codes=["SAVE10"], at=NOW)
+    assert other.redeemed
