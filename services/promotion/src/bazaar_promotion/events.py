@@ -108,7 +108,7 @@ class OrderPlaced(_Tolerant):
     """order.placed: the codes the order used."""
 
     order_id: str
-    codes: list[str] = []
+    codes: list[str] | None = None
     placed_at: datetime | None = None
 
 
