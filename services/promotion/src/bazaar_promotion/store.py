@@ -171,28 +171,31 @@ class PromotionStore:
 
     # --- redemptions --------------------------------------------------------------------------
 
+    async def _add_redemption(
+        self, *, code: str, order_id: str, status: str, now: datetime, overwrite: bool = False
+    ) -> bool:
+        """Insert the (code, order) row; an existing one is kept, or with `overwrite` given
+        `status`. True if the row is new or overwritten."""
+        statement = dialect_insert(self.connection, redemptions).values(
+            code=code, order_id=order_id, status=status, reason=None, updated_at=now
+        )
+        key = [redemptions.c.code, redemptions.c.order_id]
+        statement = (
+            statement.on_conflict_do_update(
+                index_elements=key, set_={"status": status, "updated_at": now}
+            )
+            if overwrite
+            else statement.on_conflict_do_nothing(index_elements=key)
+        )
+        return (await self.connection.execute(statement)).rowcount == 1
+
     async def claim(self, *, code: str, order_id: str, now: datetime) -> bool:
         """Start the one redemption of `code` by `order_id`; False if this order already had it."""
-        statement = dialect_insert(self.connection, redemptions).values(
-            code=code, order_id=order_id, status="claimed", reason=None, updated_at=now
-        )
-        result = await self.connection.execute(
-            statement.on_conflict_do_nothing(
-                index_elements=[redemptions.c.code, redemptions.c.order_id]
-            )
-        )
-        return result.rowcount == 1
+        return await self._add_redemption(code=code, order_id=order_id, status="claimed", now=now)
 
     async def note_placed(self, order_id: str, *, now: datetime) -> bool:
         """Mark `order_id` placed; False if it was cancelled already (then it takes no use)."""
-        statement = dialect_insert(self.connection, redemptions).values(
-            code=ORDER_MARK, order_id=order_id, status="placed", reason=None, updated_at=now
-        )
-        await self.connection.execute(
-            statement.on_conflict_do_nothing(
-                index_elements=[redemptions.c.code, redemptions.c.order_id]
-            )
-        )
+        await self._add_redemption(code=ORDER_MARK, order_id=order_id, status="placed", now=now)
         status = await self.connection.scalar(
             select(redemptions.c.status).where(
                 redemptions.c.code == ORDER_MARK, redemptions.c.order_id == order_id
@@ -201,14 +204,8 @@ class PromotionStore:
         return status != "cancelled"
 
     async def note_cancelled(self, order_id: str, *, now: datetime) -> None:
-        statement = dialect_insert(self.connection, redemptions).values(
-            code=ORDER_MARK, order_id=order_id, status="cancelled", reason=None, updated_at=now
-        )
-        await self.connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=[redemptions.c.code, redemptions.c.order_id],
-                set_={"status": "cancelled", "updated_at": now},
-            )
+        await self._add_redemption(
+            code=ORDER_MARK, order_id=order_id, status="cancelled", now=now, overwrite=True
         )
 
     async def take_use(self, code: str, *, now: datetime) -> Code | None:

@@ -95,15 +95,20 @@ async def revise_promotion(
     """Change some terms (409 if `expected_version` is stale); ending one is `active: false`."""
     domain.check_may_manage(caller, "change promotions")
     async with units() as work:
-        current = await work.store.get_promotion(promotion_id)
-        if current is None:
-            raise domain.PromotionNotFound(promotion_id)
+        current = await _existing(work.store, promotion_id)
         revised = domain.revise(
             current, expected_version=expected_version, changes=changes, now=clock()
         )
         await work.store.replace_promotion(revised)
         _announce_promotion(work, revised)
     return revised
+
+
+async def _existing(store: Promotions, promotion_id: str) -> Promotion:
+    promotion = await store.get_promotion(promotion_id)
+    if promotion is None:
+        raise domain.PromotionNotFound(promotion_id)
+    return promotion
 
 
 def _announce_promotion(work: Work[Promotions], promotion: Promotion) -> None:
@@ -132,9 +137,7 @@ async def add_code(
     """A code that unlocks the promotion; its window defaults to the promotion's."""
     domain.check_may_manage(caller, "add discount codes")
     async with units() as work:
-        promotion = await work.store.get_promotion(promotion_id)
-        if promotion is None:
-            raise domain.PromotionNotFound(promotion_id)
+        promotion = await _existing(work.store, promotion_id)
         added = domain.new_code(
             code=code,
             promotion=promotion,
