@@ -1,9 +1,10 @@
 """The demo catalog `bazaar up` seeds on first start: 4 categories, 36 products with prices and
-stock. Plain data, so tests and benchmarks can use the same catalog."""
+stock, and a promotion with a discount code. Plain data, so tests and benchmarks can use it too."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,3 +112,24 @@ def _products() -> list[DemoProduct]:
 
 
 PRODUCTS: list[DemoProduct] = _products()
+
+
+@dataclass(frozen=True, slots=True)
+class DemoPromotion:
+    terms: dict[str, Any]  # the body of POST /promotion/1/promotions
+    code: str  # unlocks it: POST /promotion/1/promotions/{id}/codes
+    usage_limit: int
+
+
+PROMOTIONS: list[DemoPromotion] = [
+    DemoPromotion(
+        terms={
+            "name": "Welcome: 10% off your order",
+            "kind": "percentage",
+            "value": 10,
+            "requires_code": True,
+        },
+        code="WELCOME10",
+        usage_limit=1000,
+    ),
+]

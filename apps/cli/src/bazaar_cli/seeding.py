@@ -8,7 +8,7 @@ from typing import Any
 
 import aiohttp
 
-from bazaar_cli.demo_data import CATEGORIES, PRODUCTS
+from bazaar_cli.demo_data import CATEGORIES, PRODUCTS, PROMOTIONS, DemoPromotion
 
 CONCURRENCY = 8
 DEMO_ADMIN = {"username": "admin@bazaar.test", "password": "bazaar-demo"}  # development mode only
@@ -42,8 +42,32 @@ async def admin_token(session: aiohttp.ClientSession, gateway_url: str) -> str:
     return str(body["access_token"])
 
 
+async def _seed_promotion(
+    session: aiohttp.ClientSession, gateway_url: str, promotion: DemoPromotion
+) -> int:
+    """The promotion and its code, once: a seed interrupted after them finds the code and skips.
+    Returns the request count."""
+    async with session.get(f"{gateway_url}/promotion/1/codes/{promotion.code}") as response:
+        if response.status == 200:
+            return 1
+    async with session.post(f"{gateway_url}/promotion/1/promotions", json=promotion.terms) as reply:
+        if reply.status != 201:
+            raise SeedFailed(
+                f"POST /promotion/1/promotions -> {reply.status}: {await reply.text()}"
+            )
+        promotion_id = (await reply.json())["id"]
+    await _call(
+        session,
+        "POST",
+        f"{gateway_url}/promotion/1/promotions/{promotion_id}/codes",
+        {"code": promotion.code, "usage_limit": promotion.usage_limit},
+    )
+    return 3
+
+
 async def seed(gateway_url: str, *, on_step: Callable[[], None] = lambda: None) -> int:
-    """Create categories, products, prices, stock and placements; returns the request count."""
+    """Create categories, products, prices, stock, placements and the demo promotions; returns
+    the request count."""
     limit = asyncio.Semaphore(CONCURRENCY)
     count = 0
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
@@ -99,11 +123,14 @@ async def seed(gateway_url: str, *, on_step: Callable[[], None] = lambda: None) 
                 for position, p in enumerate(PRODUCTS)
             ]
         )
+        for promotion in PROMOTIONS:
+            count += await _seed_promotion(session, gateway_url, promotion)
+            on_step()
     return count
 
 
 def seed_request_count() -> int:
-    return len(CATEGORIES) + 4 * len(PRODUCTS)
+    return len(CATEGORIES) + 4 * len(PRODUCTS) + len(PROMOTIONS)
 
 
 def seeded_pages() -> dict[str, set[tuple[str, int, int]]]:

@@ -1,0 +1,1 @@
+"""HTTP APIs of the promotion service, one module per major version."""

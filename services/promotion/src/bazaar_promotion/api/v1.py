@@ -1,0 +1,122 @@
+"""Promotion API v1: promotions and their discount codes.
+
+Each route parses, calls one use case and answers with the entity; who may write is checked in
+the use cases (the gateway's policy checks it too). Shoppers and guests read what is on offer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import AwareDatetime, BaseModel, Field
+
+from bazaar_chassis import CallerDep, Money, ReadsDep, UnitsDep
+from bazaar_promotion import use_cases
+from bazaar_promotion.domain import Code, Kind, Promotion, Stacking, Terms
+
+router = APIRouter()
+
+
+class MoneyIn(BaseModel):
+    amount: int = Field(description="integer minor units: 500 is 5.00 USD")
+    currency: str = Field(min_length=1, max_length=8, examples=["USD"])
+
+
+class TermsIn(BaseModel):
+    """The terms of a promotion; `domain.checked` says which fit which kind."""
+
+    value: float | MoneyIn | None = Field(
+        default=None, description="percent (0-100] for percentage/threshold, or Money"
+    )
+    predicate: dict[str, list[str]] | None = Field(
+        default=None, description="{skus: [...]} or {categories: [...]}; null = the whole cart"
+    )
+    threshold: MoneyIn | None = None
+    buy: int | None = None
+    get: int | None = None
+    priority: int = Field(default=100, ge=0, le=1_000_000, description="lower applies first")
+    stacking: Stacking = Stacking.STACKABLE
+    requires_code: bool = False
+    valid_from: AwareDatetime | None = Field(default=None, description="default: now")
+    valid_until: AwareDatetime | None = Field(default=None, description="default: no end")
+    active: bool = True
+
+
+class PromotionCreate(TermsIn):
+    name: str = Field(min_length=1, max_length=200, examples=["10% off coffee"])
+    kind: Kind
+
+
+class PromotionPatch(TermsIn):
+    version: int = Field(ge=1, description="the version you last read; a stale one gets 409")
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: Kind | None = None
+
+
+class CodeCreate(BaseModel):
+    code: str = Field(min_length=1, max_length=64, examples=["WELCOME10"])
+    usage_limit: int | None = Field(description="at least 1; null for no limit")
+    valid_from: AwareDatetime | None = Field(default=None, description="default: the promotion's")
+    valid_until: AwareDatetime | None = Field(default=None, description="default: the promotion's")
+
+
+class PromotionList(BaseModel):
+    items: list[Promotion]
+
+
+def _domain_values(given: dict[str, Any]) -> dict[str, Any]:
+    """The parsed fields with Money as the domain's `Money`."""
+    for key in ("value", "threshold"):
+        if isinstance(given.get(key), dict):
+            given[key] = Money(**given[key])
+    return given
+
+
+@router.post("/promotions", status_code=201)
+async def create_promotion(body: PromotionCreate, units: UnitsDep, caller: CallerDep) -> Promotion:
+    terms = Terms(**_domain_values(body.model_dump()))
+    return await use_cases.create_promotion(units=units, caller=caller, terms=terms)
+
+
+@router.get("/promotions")
+async def list_promotions(reads: ReadsDep, caller: CallerDep) -> PromotionList:
+    """Staff and services see every promotion; shoppers and guests those on offer now."""
+    return PromotionList(items=await use_cases.list_promotions(reads=reads, caller=caller))
+
+
+@router.get("/promotions/{promotion_id}")
+async def get_promotion(promotion_id: str, reads: ReadsDep, caller: CallerDep) -> Promotion:
+    return await use_cases.get_promotion(reads=reads, caller=caller, promotion_id=promotion_id)
+
+
+@router.patch("/promotions/{promotion_id}")
+async def revise_promotion(
+    promotion_id: str, body: PromotionPatch, units: UnitsDep, caller: CallerDep
+) -> Promotion:
+    changes = _domain_values(body.model_dump(exclude_unset=True, exclude={"version"}))
+    return await use_cases.revise_promotion(
+        units=units,
+        caller=caller,
+        promotion_id=promotion_id,
+        expected_version=body.version,
+        changes=changes,
+    )
+
+
+@router.post("/promotions/{promotion_id}/codes", status_code=201)
+async def add_code(promotion_id: str, body: CodeCreate, units: UnitsDep, caller: CallerDep) -> Code:
+    return await use_cases.add_code(
+        units=units,
+        caller=caller,
+        promotion_id=promotion_id,
+        code=body.code,
+        usage_limit=body.usage_limit,
+        valid_from=body.valid_from,
+        valid_until=body.valid_until,
+    )
+
+
+@router.get("/codes/{code}")
+async def get_code(code: str, reads: ReadsDep, caller: CallerDep) -> Code:
+    return await use_cases.get_code(reads=reads, caller=caller, code=code)
