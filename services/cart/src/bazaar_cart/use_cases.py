@@ -15,7 +15,18 @@ from bazaar_cart import domain, events, offers
 from bazaar_cart.domain import Cart, ProductSnapshot
 from bazaar_cart.events import CodeFacts, PromotionFacts
 from bazaar_cart.offers import PricedCart
-from bazaar_chassis import Caller, Clock, Forbidden, Reads, Units, Work, check_sku, new_id, utc_now
+from bazaar_chassis import (
+    Caller,
+    Clock,
+    Conflict,
+    Forbidden,
+    Reads,
+    Units,
+    Work,
+    check_sku,
+    new_id,
+    utc_now,
+)
 
 StockLookup = Callable[[str], Awaitable[int]]
 """How many units of a SKU inventory says are available right now."""
@@ -56,10 +67,9 @@ async def create_cart(
     async with units() as work:
         if not await work.store.insert(cart):
             existing = await work.store.active_of(caller.subject)
-            if existing is None:  # it was closed between the two statements: try once more
-                await work.store.insert(cart)
-            else:
-                cart = existing
+            if existing is None:  # closed between the two statements, by an order or a merge
+                raise Conflict("your active cart changed just now; ask again")
+            cart = existing
         return await _priced(work.store, cart, now), token
 
 

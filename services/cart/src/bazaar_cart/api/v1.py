@@ -107,7 +107,9 @@ async def create_cart(units: UnitsDep, caller: CallerDep) -> CartCreated:
 
 
 @router.get("/carts/{cart_id}")
-async def get_cart(cart_id: str, reads: ReadsDep, caller: CallerDep, token: CartToken) -> CartOut:
+async def get_cart(
+    cart_id: str, reads: ReadsDep, caller: CallerDep, token: CartToken = None
+) -> CartOut:
     priced = await use_cases.get_cart(reads=reads, cart_id=cart_id, caller=caller, token=token)
     return CartOut.of(priced)
 
@@ -119,7 +121,7 @@ async def add_item(
     units: UnitsDep,
     runtime: RuntimeDep,
     caller: CallerDep,
-    token: CartToken,
+    token: CartToken = None,
 ) -> CartOut:
     """Add a line (or more of one); 409 with `available` when inventory cannot supply it."""
     priced = await use_cases.add_item(
@@ -144,7 +146,7 @@ async def change_item(
     units: UnitsDep,
     runtime: RuntimeDep,
     caller: CallerDep,
-    token: CartToken,
+    token: CartToken = None,
 ) -> CartOut:
     priced = await use_cases.change_item(
         units=units,
@@ -165,7 +167,7 @@ async def remove_item(
     sku: str,
     units: UnitsDep,
     caller: CallerDep,
-    token: CartToken,
+    token: CartToken = None,
     version: VersionQuery = None,
 ) -> CartOut:
     priced = await use_cases.remove_item(
@@ -176,7 +178,7 @@ async def remove_item(
 
 @router.post("/carts/{cart_id}/discount-codes", status_code=201)
 async def apply_code(
-    cart_id: str, body: CodeAdd, units: UnitsDep, caller: CallerDep, token: CartToken
+    cart_id: str, body: CodeAdd, units: UnitsDep, caller: CallerDep, token: CartToken = None
 ) -> CartOut:
     priced = await use_cases.apply_code(
         units=units,
@@ -195,7 +197,7 @@ async def remove_code(
     code: str,
     units: UnitsDep,
     caller: CallerDep,
-    token: CartToken,
+    token: CartToken = None,
     version: VersionQuery = None,
 ) -> CartOut:
     priced = await use_cases.remove_code(
@@ -210,7 +212,9 @@ async def remove_code(
 
 
 @router.post("/carts/{cart_id}/merge")
-async def merge_cart(cart_id: str, units: UnitsDep, caller: CallerDep, token: CartToken) -> CartOut:
+async def merge_cart(
+    cart_id: str, units: UnitsDep, caller: CallerDep, token: CartToken = None
+) -> CartOut:
     """Signed in with a guest cart's token: its lines join your active cart, which is answered."""
     priced = await use_cases.merge_guest_cart(
         units=units, guest_cart_id=cart_id, caller=caller, token=token
