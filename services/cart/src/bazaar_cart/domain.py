@@ -58,6 +58,15 @@ class Cart:
         return self.token_hash is not None
 
 
+@dataclass(frozen=True, slots=True)
+class Access:
+    """Who asks for which cart: the caller the gateway vouched for, and a guest cart's token."""
+
+    cart_id: str
+    caller: Caller
+    token: str | None = None
+
+
 class CartNotFound(NotFound):
     def __init__(self, cart_id: str) -> None:
         super().__init__(f"no cart {cart_id!r} that you may use")

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bazaar_cart import domain, events, offers
-from bazaar_cart.domain import Cart, ProductSnapshot
+from bazaar_cart.domain import Access, Cart, ProductSnapshot
 from bazaar_cart.events import CodeFacts, PromotionFacts
 from bazaar_cart.offers import PricedCart
 from bazaar_chassis import (
@@ -73,40 +73,43 @@ async def create_cart(
         return await _priced(work.store, cart, now), token
 
 
-async def _readable(store: Carts, cart_id: str, caller: Caller, token: str | None) -> Cart:
-    cart = await store.get(cart_id)
-    if cart is None or not domain.may_read(cart, caller, token):
-        raise domain.CartNotFound(cart_id)
+async def _readable(store: Carts, access: Access, *, lock: bool = False) -> Cart:
+    cart = await store.get(access.cart_id, lock=lock)
+    if cart is None or not domain.may_read(cart, access.caller, access.token):
+        raise domain.CartNotFound(access.cart_id)
     return cart
 
 
-async def _usable(
-    store: Carts, cart_id: str, caller: Caller, token: str | None, expected_version: int | None
-) -> Cart:
-    """The cart, locked for this unit of work, if `caller` may change it at this version."""
-    cart = await store.get(cart_id, lock=True)
-    if cart is None or not domain.may_read(cart, caller, token):
-        raise domain.CartNotFound(cart_id)
-    if not domain.may_use(cart, caller, token):
-        raise Forbidden(f"you may read cart {cart_id} but not change it")
-    domain.expect_version(cart, expected_version)
-    return cart
+Edit = Callable[[Cart, Carts, datetime], Awaitable[Cart]]
+"""A change to a cart the caller may use: the cart after it (the same object: nothing to save)."""
 
 
-async def get_cart(
-    *, reads: Reads[Carts], cart_id: str, caller: Caller, token: str | None, clock: Clock = utc_now
+async def _edit(
+    *, units: Units[Carts], access: Access, expected_version: int | None, edit: Edit, clock: Clock
 ) -> PricedCart:
+    """Apply `edit` to the cart, locked for one unit of work, if `access` may change it."""
+    now = clock()
+    async with units() as work:
+        cart = await _readable(work.store, access, lock=True)
+        if not domain.may_use(cart, access.caller, access.token):
+            raise Forbidden(f"you may read cart {access.cart_id} but not change it")
+        domain.expect_version(cart, expected_version)
+        changed = await edit(cart, work.store, now)
+        if changed is not cart:
+            await work.store.save(changed)
+        return await _priced(work.store, changed, now)
+
+
+async def get_cart(*, reads: Reads[Carts], access: Access, clock: Clock = utc_now) -> PricedCart:
     async with reads() as store:
-        cart = await _readable(store, cart_id, caller, token)
+        cart = await _readable(store, access)
         return await _priced(store, cart, clock())
 
 
 async def add_item(
     *,
     units: Units[Carts],
-    cart_id: str,
-    caller: Caller,
-    token: str | None,
+    access: Access,
     sku: str,
     quantity: int,
     expected_version: int | None,
@@ -123,22 +126,22 @@ async def add_item(
     domain.check_quantity(quantity)
     snapshot = await products(sku)
     available = await stock(sku)
-    async with units() as work:
-        cart = await _usable(work.store, cart_id, caller, token, expected_version)
+
+    async def add(cart: Cart, _: Carts, now: datetime) -> Cart:
         needed = domain.quantity_after_adding(cart, sku, quantity)
         if needed > available:
             raise domain.OutOfStock(sku, requested=needed, available=available)
-        changed = domain.put_line(cart, snapshot.line(needed), now=clock())
-        await work.store.save(changed)
-        return await _priced(work.store, changed, clock())
+        return domain.put_line(cart, snapshot.line(needed), now=now)
+
+    return await _edit(
+        units=units, access=access, expected_version=expected_version, edit=add, clock=clock
+    )
 
 
 async def change_item(
     *,
     units: Units[Carts],
-    cart_id: str,
-    caller: Caller,
-    token: str | None,
+    access: Access,
     sku: str,
     quantity: int,
     expected_version: int | None,
@@ -148,96 +151,89 @@ async def change_item(
     """Set a line's quantity (inventory must supply it); the line keeps its snapshot and price."""
     domain.check_quantity(quantity)
     available = await stock(sku)
-    async with units() as work:
-        cart = await _usable(work.store, cart_id, caller, token, expected_version)
+
+    async def change(cart: Cart, _: Carts, now: datetime) -> Cart:
         line = domain.line_of(cart, sku)
         if line is None:
             raise domain.LineNotFound(sku)
         if quantity > available:
             raise domain.OutOfStock(sku, requested=quantity, available=available)
-        changed = domain.put_line(cart, domain.replace_quantity(line, quantity), now=clock())
-        await work.store.save(changed)
-        return await _priced(work.store, changed, clock())
+        return domain.put_line(cart, domain.replace_quantity(line, quantity), now=now)
+
+    return await _edit(
+        units=units, access=access, expected_version=expected_version, edit=change, clock=clock
+    )
 
 
 async def remove_item(
     *,
     units: Units[Carts],
-    cart_id: str,
-    caller: Caller,
-    token: str | None,
+    access: Access,
     sku: str,
     expected_version: int | None,
     clock: Clock = utc_now,
 ) -> PricedCart:
-    async with units() as work:
-        cart = await _usable(work.store, cart_id, caller, token, expected_version)
-        changed = domain.remove_line(cart, sku, now=clock())
-        await work.store.save(changed)
-        return await _priced(work.store, changed, clock())
+    async def remove(cart: Cart, _: Carts, now: datetime) -> Cart:
+        return domain.remove_line(cart, sku, now=now)
+
+    return await _edit(
+        units=units, access=access, expected_version=expected_version, edit=remove, clock=clock
+    )
 
 
 async def apply_code(
     *,
     units: Units[Carts],
-    cart_id: str,
-    caller: Caller,
-    token: str | None,
+    access: Access,
     code: str,
     expected_version: int | None,
     clock: Clock = utc_now,
 ) -> PricedCart:
     """Add a discount code the cart knows from promotion's events, if it can be used now."""
-    now = clock()
-    async with units() as work:
-        cart = await _usable(work.store, cart_id, caller, token, expected_version)
-        known = {c.code: c for c in await work.store.codes()}
-        found = known.get(code)
+
+    async def apply(cart: Cart, store: Carts, now: datetime) -> Cart:
+        found = next((c for c in await store.codes() if c.code == code), None)
         if found is None:
             raise domain.UnknownCode(code)
-        promotions = {p.id: p for p in await work.store.promotions()}
-        refusal = offers.code_refusal(found, promotions.get(found.promotion_id), now=now)
+        promotion = next((p for p in await store.promotions() if p.id == found.promotion_id), None)
+        refusal = offers.code_refusal(found, promotion, now=now)
         if refusal is not None:
             raise domain.CodeRefused(code, refusal)
-        changed = domain.add_code(cart, code, now=now)
-        if changed is not cart:
-            await work.store.save(changed)
-        return await _priced(work.store, changed, now)
+        return domain.add_code(cart, code, now=now)
+
+    return await _edit(
+        units=units, access=access, expected_version=expected_version, edit=apply, clock=clock
+    )
 
 
 async def remove_code(
     *,
     units: Units[Carts],
-    cart_id: str,
-    caller: Caller,
-    token: str | None,
+    access: Access,
     code: str,
     expected_version: int | None,
     clock: Clock = utc_now,
 ) -> PricedCart:
-    async with units() as work:
-        cart = await _usable(work.store, cart_id, caller, token, expected_version)
-        changed = domain.remove_code(cart, code, now=clock())
-        await work.store.save(changed)
-        return await _priced(work.store, changed, clock())
+    async def remove(cart: Cart, _: Carts, now: datetime) -> Cart:
+        return domain.remove_code(cart, code, now=now)
+
+    return await _edit(
+        units=units, access=access, expected_version=expected_version, edit=remove, clock=clock
+    )
 
 
 async def merge_guest_cart(
-    *,
-    units: Units[Carts],
-    guest_cart_id: str,
-    caller: Caller,
-    token: str | None,
-    clock: Clock = utc_now,
+    *, units: Units[Carts], access: Access, clock: Clock = utc_now
 ) -> PricedCart:
     """At sign-in: the guest cart's lines join the user's active cart (made if needed)."""
+    caller = access.caller
     if caller.kind != "user":
         raise Forbidden("sign in to merge a guest cart into your own")
     now = clock()
     async with units() as work:
-        guest = await work.store.get(guest_cart_id, lock=True)
-        if guest is None or not domain.holds_token(guest, token):
-            raise domain.CartNotFound(guest_cart_id)
+        guest = await work.store.get(access.cart_id, lock=True)
+        if guest is None or not domain.holds_token(guest, access.token):
+            raise domain.CartNotFound(access.cart_id)
         own = await work.store.active_of(caller.subject, lock=True)
         if own is None:
             own = domain.new_cart(id=new_id(), caller=caller, token=None, now=now)

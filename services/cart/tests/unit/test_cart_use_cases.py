@@ -9,6 +9,7 @@ import pytest
 
 from bazaar_cart import use_cases
 from bazaar_cart.domain import (
+    Access,
     Cart,
     CartClosed,
     CartNotFound,
@@ -117,9 +118,7 @@ async def add(
 ) -> PricedCart:
     return await use_cases.add_item(
         units=units,
-        cart_id=cart_id,
-        caller=caller,
-        token=token,
+        access=Access(cart_id, caller, token),
         sku=sku,
         quantity=quantity,
         expected_version=version,
@@ -203,9 +202,7 @@ async def test_a_product_without_a_price_cannot_be_added(units: FakeUnits[FakeCa
     with pytest.raises(NotForSale, match="no price"):
         await use_cases.add_item(
             units=units,
-            cart_id=cart_id,
-            caller=ANN,
-            token=None,
+            access=Access(cart_id, ANN, None),
             sku="TEA-1",
             quantity=1,
             expected_version=None,
@@ -228,9 +225,7 @@ async def test_changing_and_removing_lines(units: FakeUnits[FakeCartStore]) -> N
     await add(units, cart_id, "MUG-1", 1)
     changed = await use_cases.change_item(
         units=units,
-        cart_id=cart_id,
-        caller=ANN,
-        token=None,
+        access=Access(cart_id, ANN, None),
         sku="MUG-1",
         quantity=3,
         expected_version=None,
@@ -244,9 +239,7 @@ async def test_changing_and_removing_lines(units: FakeUnits[FakeCartStore]) -> N
     with pytest.raises(OutOfStock):
         await use_cases.change_item(
             units=units,
-            cart_id=cart_id,
-            caller=ANN,
-            token=None,
+            access=Access(cart_id, ANN, None),
             sku="TEA-1",
             quantity=6,
             expected_version=None,
@@ -255,9 +248,7 @@ async def test_changing_and_removing_lines(units: FakeUnits[FakeCartStore]) -> N
         )
     removed = await use_cases.remove_item(
         units=units,
-        cart_id=cart_id,
-        caller=ANN,
-        token=None,
+        access=Access(cart_id, ANN, None),
         sku="TEA-1",
         expected_version=None,
         clock=lambda: NOW,
@@ -271,12 +262,10 @@ async def test_another_user_and_other_services_see_no_cart_but_the_order_service
     cart_id, _ = await new_cart(units)
     for stranger in (BOB, CATALOG, GUEST):
         with pytest.raises(CartNotFound):
-            await use_cases.get_cart(
-                reads=units.reads, cart_id=cart_id, caller=stranger, token=None
-            )
+            await use_cases.get_cart(reads=units.reads, access=Access(cart_id, stranger))
         with pytest.raises(CartNotFound):
             await add(units, cart_id, "TEA-1", 1, caller=stranger)
-    read = await use_cases.get_cart(reads=units.reads, cart_id=cart_id, caller=ORDER, token=None)
+    read = await use_cases.get_cart(reads=units.reads, access=Access(cart_id, ORDER))
     assert read.cart.owner == "user-ann"
     with pytest.raises(Forbidden):
         await add(units, cart_id, "TEA-1", 1, caller=ORDER)
@@ -318,9 +307,7 @@ def code(**facts: object) -> CodeFacts:
 async def apply(units: FakeUnits[FakeCartStore], cart_id: str, value: str) -> PricedCart:
     return await use_cases.apply_code(
         units=units,
-        cart_id=cart_id,
-        caller=ANN,
-        token=None,
+        access=Access(cart_id, ANN, None),
         code=value,
         expected_version=None,
         clock=lambda: NOW,
@@ -374,7 +361,7 @@ async def test_a_code_that_stops_being_usable_shows_a_message_and_no_discount(
     await add(units, cart_id, "MUG-1", 1)
     await apply(units, cart_id, "SAVE10")
     units.store.code_facts = [code(uses=3)]
-    priced = await use_cases.get_cart(reads=units.reads, cart_id=cart_id, caller=ANN, token=None)
+    priced = await use_cases.get_cart(reads=units.reads, access=Access(cart_id, ANN))
     assert priced.discounts == []
     assert priced.total.amount == 1200
     assert priced.messages == ["discount code SAVE10 has been used up (3 of 3 uses)"]
@@ -389,7 +376,7 @@ async def test_merging_a_guest_cart_sums_quantities_into_the_users_cart(
     own_id, _ = await new_cart(units)
     await add(units, own_id, "TEA-1", 1)
     merged = await use_cases.merge_guest_cart(
-        units=units, guest_cart_id=guest_id, caller=ANN, token=token, clock=lambda: NOW
+        units=units, access=Access(guest_id, ANN, token), clock=lambda: NOW
     )
     assert merged.cart.id == own_id
     assert [(line.sku, line.quantity) for line in merged.cart.lines] == [("TEA-1", 3), ("MUG-1", 1)]
@@ -407,16 +394,10 @@ async def test_merging_needs_a_signed_in_user_and_the_guest_token(
 ) -> None:
     guest_id, token = await new_cart(units, GUEST)
     with pytest.raises(Forbidden):
-        await use_cases.merge_guest_cart(
-            units=units, guest_cart_id=guest_id, caller=GUEST, token=token
-        )
+        await use_cases.merge_guest_cart(units=units, access=Access(guest_id, GUEST, token))
     with pytest.raises(CartNotFound):
-        await use_cases.merge_guest_cart(
-            units=units, guest_cart_id=guest_id, caller=ANN, token="wrong"
-        )
-    merged = await use_cases.merge_guest_cart(
-        units=units, guest_cart_id=guest_id, caller=BOB, token=token
-    )
+        await use_cases.merge_guest_cart(units=units, access=Access(guest_id, ANN, "wrong"))
+    merged = await use_cases.merge_guest_cart(units=units, access=Access(guest_id, BOB, token))
     assert merged.cart.owner == "user-bob"  # Bob had no cart: one is made for him
 
 

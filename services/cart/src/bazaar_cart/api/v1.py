@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Depends, Header, Query
 from pydantic import BaseModel, Field
 
 from bazaar_cart import lookups, use_cases
 from bazaar_cart.discounts import AppliedDiscount
-from bazaar_cart.domain import MAX_QUANTITY, Line
+from bazaar_cart.domain import MAX_QUANTITY, Access, Line
 from bazaar_cart.offers import PricedCart
 from bazaar_chassis import CallerDep, Money, ReadsDep, RuntimeDep, UnitsDep
 
@@ -100,6 +100,13 @@ class CodeAdd(BaseModel):
 VersionQuery = Annotated[int | None, Query(ge=1, description="the version you last read")]
 
 
+def cart_access(cart_id: str, caller: CallerDep, token: CartToken = None) -> Access:
+    return Access(cart_id=cart_id, caller=caller, token=token)
+
+
+AccessDep = Annotated[Access, Depends(cart_access)]
+
+
 @router.post("/carts", status_code=201)
 async def create_cart(units: UnitsDep, caller: CallerDep) -> CartCreated:
     priced, token = await use_cases.create_cart(units=units, caller=caller)
@@ -107,28 +114,18 @@ async def create_cart(units: UnitsDep, caller: CallerDep) -> CartCreated:
 
 
 @router.get("/carts/{cart_id}")
-async def get_cart(
-    cart_id: str, reads: ReadsDep, caller: CallerDep, token: CartToken = None
-) -> CartOut:
-    priced = await use_cases.get_cart(reads=reads, cart_id=cart_id, caller=caller, token=token)
-    return CartOut.of(priced)
+async def get_cart(access: AccessDep, reads: ReadsDep) -> CartOut:
+    return CartOut.of(await use_cases.get_cart(reads=reads, access=access))
 
 
 @router.post("/carts/{cart_id}/items", status_code=201)
 async def add_item(
-    cart_id: str,
-    body: ItemAdd,
-    units: UnitsDep,
-    runtime: RuntimeDep,
-    caller: CallerDep,
-    token: CartToken = None,
+    body: ItemAdd, access: AccessDep, units: UnitsDep, runtime: RuntimeDep
 ) -> CartOut:
     """Add a line (or more of one); 409 with `available` when inventory cannot supply it."""
     priced = await use_cases.add_item(
         units=units,
-        cart_id=cart_id,
-        caller=caller,
-        token=token,
+        access=access,
         sku=body.sku,
         quantity=body.quantity,
         expected_version=body.version,
@@ -140,19 +137,11 @@ async def add_item(
 
 @router.patch("/carts/{cart_id}/items/{sku}")
 async def change_item(
-    cart_id: str,
-    sku: str,
-    body: ItemChange,
-    units: UnitsDep,
-    runtime: RuntimeDep,
-    caller: CallerDep,
-    token: CartToken = None,
+    sku: str, body: ItemChange, access: AccessDep, units: UnitsDep, runtime: RuntimeDep
 ) -> CartOut:
     priced = await use_cases.change_item(
         units=units,
-        cart_id=cart_id,
-        caller=caller,
-        token=token,
+        access=access,
         sku=sku,
         quantity=body.quantity,
         expected_version=body.version,
@@ -163,60 +152,33 @@ async def change_item(
 
 @router.delete("/carts/{cart_id}/items/{sku}")
 async def remove_item(
-    cart_id: str,
-    sku: str,
-    units: UnitsDep,
-    caller: CallerDep,
-    token: CartToken = None,
-    version: VersionQuery = None,
+    sku: str, access: AccessDep, units: UnitsDep, version: VersionQuery = None
 ) -> CartOut:
     priced = await use_cases.remove_item(
-        units=units, cart_id=cart_id, caller=caller, token=token, sku=sku, expected_version=version
+        units=units, access=access, sku=sku, expected_version=version
     )
     return CartOut.of(priced)
 
 
 @router.post("/carts/{cart_id}/discount-codes", status_code=201)
-async def apply_code(
-    cart_id: str, body: CodeAdd, units: UnitsDep, caller: CallerDep, token: CartToken = None
-) -> CartOut:
+async def apply_code(body: CodeAdd, access: AccessDep, units: UnitsDep) -> CartOut:
     priced = await use_cases.apply_code(
-        units=units,
-        cart_id=cart_id,
-        caller=caller,
-        token=token,
-        code=body.code,
-        expected_version=body.version,
+        units=units, access=access, code=body.code, expected_version=body.version
     )
     return CartOut.of(priced)
 
 
 @router.delete("/carts/{cart_id}/discount-codes/{code}")
 async def remove_code(
-    cart_id: str,
-    code: str,
-    units: UnitsDep,
-    caller: CallerDep,
-    token: CartToken = None,
-    version: VersionQuery = None,
+    code: str, access: AccessDep, units: UnitsDep, version: VersionQuery = None
 ) -> CartOut:
     priced = await use_cases.remove_code(
-        units=units,
-        cart_id=cart_id,
-        caller=caller,
-        token=token,
-        code=code,
-        expected_version=version,
+        units=units, access=access, code=code, expected_version=version
     )
     return CartOut.of(priced)
 
 
 @router.post("/carts/{cart_id}/merge")
-async def merge_cart(
-    cart_id: str, units: UnitsDep, caller: CallerDep, token: CartToken = None
-) -> CartOut:
+async def merge_cart(access: AccessDep, units: UnitsDep) -> CartOut:
     """Signed in with a guest cart's token: its lines join your active cart, which is answered."""
-    priced = await use_cases.merge_guest_cart(
-        units=units, guest_cart_id=cart_id, caller=caller, token=token
-    )
-    return CartOut.of(priced)
+    return CartOut.of(await use_cases.merge_guest_cart(units=units, access=access))
