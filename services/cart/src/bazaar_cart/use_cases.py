@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
 from bazaar_cart import domain, events, offers
 from bazaar_cart.domain import Access, Cart, ProductSnapshot
@@ -165,19 +165,23 @@ async def change_item(
     )
 
 
-async def remove_item(
+async def remove(
     *,
     units: Units[Carts],
     access: Access,
-    sku: str,
+    kind: Literal["line", "code"],
+    key: str,
     expected_version: int | None,
     clock: Clock = utc_now,
 ) -> PricedCart:
-    async def remove(cart: Cart, _: Carts, now: datetime) -> Cart:
-        return domain.remove_line(cart, sku, now=now)
+    """Take a line (`key`: its SKU) or a discount code (`key`: the code) out of the cart."""
+    drop = domain.remove_line if kind == "line" else domain.remove_code
+
+    async def edit(cart: Cart, _: Carts, now: datetime) -> Cart:
+        return drop(cart, key, now=now)
 
     return await _edit(
-        units=units, access=access, expected_version=expected_version, edit=remove, clock=clock
+        units=units, access=access, expected_version=expected_version, edit=edit, clock=clock
     )
 
 
@@ -203,22 +207,6 @@ async def apply_code(
 
     return await _edit(
         units=units, access=access, expected_version=expected_version, edit=apply, clock=clock
-    )
-
-
-async def remove_code(
-    *,
-    units: Units[Carts],
-    access: Access,
-    code: str,
-    expected_version: int | None,
-    clock: Clock = utc_now,
-) -> PricedCart:
-    async def remove(cart: Cart, _: Carts, now: datetime) -> Cart:
-        return domain.remove_code(cart, code, now=now)
-
-    return await _edit(
-        units=units, access=access, expected_version=expected_version, edit=remove, clock=clock
     )
 
 

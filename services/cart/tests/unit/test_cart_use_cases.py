@@ -246,10 +246,11 @@ async def test_changing_and_removing_lines(units: FakeUnits[FakeCartStore]) -> N
             stock=stock,
             clock=lambda: NOW,
         )
-    removed = await use_cases.remove_item(
+    removed = await use_cases.remove(
         units=units,
         access=Access(cart_id, ANN, None),
-        sku="TEA-1",
+        kind="line",
+        key="TEA-1",
         expected_version=None,
         clock=lambda: NOW,
     )

@@ -154,8 +154,8 @@ async def change_item(
 async def remove_item(
     sku: str, access: AccessDep, units: UnitsDep, version: VersionQuery = None
 ) -> CartOut:
-    priced = await use_cases.remove_item(
-        units=units, access=access, sku=sku, expected_version=version
+    priced = await use_cases.remove(
+        units=units, access=access, kind="line", key=sku, expected_version=version
     )
     return CartOut.of(priced)
 
@@ -172,8 +172,8 @@ async def apply_code(body: CodeAdd, access: AccessDep, units: UnitsDep) -> CartO
 async def remove_code(
     code: str, access: AccessDep, units: UnitsDep, version: VersionQuery = None
 ) -> CartOut:
-    priced = await use_cases.remove_code(
-        units=units, access=access, code=code, expected_version=version
+    priced = await use_cases.remove(
+        units=units, access=access, kind="code", key=code, expected_version=version
     )
     return CartOut.of(priced)
 
