@@ -176,6 +176,13 @@ def quantity_after_adding(cart: Cart, sku: str, quantity: int) -> int:
     return check_quantity(quantity) + (existing.quantity if existing else 0)
 
 
+def supplied(sku: str, needed: int, available: int) -> int:
+    """`needed`, if inventory's `available` covers it (409 with the available quantity if not)."""
+    if needed > available:
+        raise OutOfStock(sku, requested=needed, available=available)
+    return needed
+
+
 def put_line(cart: Cart, line: Line, *, now: datetime) -> Cart:
     """Set the line for `line.sku` (replacing the old one in its place, or appending it)."""
     check_sku(line.sku)

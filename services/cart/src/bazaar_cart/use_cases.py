@@ -129,9 +129,9 @@ async def add_item(
 
     async def add(cart: Cart, _: Carts, now: datetime) -> Cart:
         needed = domain.quantity_after_adding(cart, sku, quantity)
-        if needed > available:
-            raise domain.OutOfStock(sku, requested=needed, available=available)
-        return domain.put_line(cart, snapshot.line(needed), now=now)
+        return domain.put_line(
+            cart, snapshot.line(domain.supplied(sku, needed, available)), now=now
+        )
 
     return await _edit(
         units=units, access=access, expected_version=expected_version, edit=add, clock=clock
@@ -156,9 +156,8 @@ async def change_item(
         line = domain.line_of(cart, sku)
         if line is None:
             raise domain.LineNotFound(sku)
-        if quantity > available:
-            raise domain.OutOfStock(sku, requested=quantity, available=available)
-        return domain.put_line(cart, domain.replace_quantity(line, quantity), now=now)
+        changed = domain.replace_quantity(line, domain.supplied(sku, quantity, available))
+        return domain.put_line(cart, changed, now=now)
 
     return await _edit(
         units=units, access=access, expected_version=expected_version, edit=change, clock=clock

@@ -108,10 +108,16 @@ async def shopfront(
         front = Shopfront(f"http://127.0.0.1:{runner.addresses[0][1]}", http)
         await front.routes_to("identity")
         admin = await front.token("admin@bazaar.test")
-        status, client = await front.call(
-            "POST", "/identity/1/clients", token=admin, json={"client_id": "cart"}
-        )
-        assert status == 201, client
+
+        async def register_cart() -> dict[str, Any] | None:
+            """The cart's OAuth2 client (503 until the gateway has identity's signing keys)."""
+            status, client = await front.call(
+                "POST", "/identity/1/clients", token=admin, json={"client_id": "cart"}
+            )
+            assert status in (201, 503), client
+            return client if status == 201 else None
+
+        client = await eventually(register_cart, timeout=15, message="no client for the cart")
         cart = settings("cart", gateway_url=front.url, client_secret=client["client_secret"])
         await stack.enter_async_context(serving(build_inventory, settings("inventory")))
         await stack.enter_async_context(serving(build_catalog, settings("catalog")))
