@@ -161,3 +161,16 @@ async def test_an_order_placed_from_the_cart_closes_it_and_announces_cart_ordere
     await event_probe.expect("cart.ordered", subject=fresh["id"])  # later events were applied
     assert len(event_probe.matching("cart.ordered", subject=cart_id)) == 1
     assert (await client.get(f"/cart/1/carts/{cart_id}")).json()["version"] == body["version"]
+
+
+async def test_the_cart_is_ready_once_it_consumes_the_promotion_and_order_streams(
+    shop: Shop, producers: Producers
+) -> None:
+    client, _ = shop
+
+    async def ready() -> dict[str, Any] | None:
+        body: dict[str, Any] = (await client.get("/readyz")).json()
+        return body if body["status"] == "ready" else None
+
+    body = await eventually(ready, message="the cart never bound its consumers")
+    assert body["checks"]["consumers"] == ["order", "promotion"]
