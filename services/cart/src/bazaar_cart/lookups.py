@@ -17,12 +17,18 @@ def _unavailable(what: str, status: int, sku: str) -> Unavailable:
     return Unavailable(f"{what} answered {status} for {sku}; try again shortly")
 
 
+def _problem(body: Any, slug: str) -> bool:
+    """Whether `body` is the owning service's problem `slug` (not, say, the gateway's 404 for a
+    service that has no instance registered)."""
+    return isinstance(body, dict) and str(body.get("type", "")).endswith("/" + slug)
+
+
 def stock_lookup(runtime: Runtime) -> StockLookup:
     """Inventory's available quantity of a SKU (0 for a SKU inventory has never stocked)."""
 
     async def available(sku: str) -> int:
         reply = await runtime.http.get(f"/inventory/1/stock/{sku}")
-        if reply.status == 404:
+        if reply.status == 404 and _problem(reply.body, "sku-not-stocked"):
             return 0
         if reply.status != 200 or not isinstance(reply.body, dict):
             raise _unavailable("inventory", reply.status, sku)
@@ -37,7 +43,7 @@ def product_lookup(runtime: Runtime) -> ProductLookup:
     async def snapshot(sku: str) -> ProductSnapshot:
         reply = await runtime.http.get(f"/catalog/1/products/{sku}")
         body: Any = reply.body
-        if reply.status == 404 and isinstance(body, dict):
+        if reply.status == 404 and _problem(body, "item-not-listed"):
             status = body.get("product_status")
             if status:
                 raise NotForSale(sku, f"the product is {status}")

@@ -224,7 +224,10 @@ async def merge_guest_cart(
         own = await work.store.active_of(caller.subject, lock=True)
         if own is None:
             own = domain.new_cart(id=new_id(), caller=caller, token=None, now=now)
-            await work.store.insert(own)
+            if not await work.store.insert(own):  # made meanwhile by a concurrent request
+                own = await work.store.active_of(caller.subject, lock=True)
+                if own is None:
+                    raise Conflict("your active cart changed just now; merge again")
         into, closed = domain.fold_in(own, guest, now=now)
         await work.store.save(into)
         await work.store.save(closed)

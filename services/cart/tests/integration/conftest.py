@@ -37,6 +37,11 @@ def as_(caller: Caller, token: str | None = None) -> dict[str, str]:
     return headers
 
 
+def problem(status: int, slug: str, detail: str, **extra: str) -> web.Response:
+    body = {"type": f"https://bazaar.dev/problems/{slug}", "status": status, "detail": detail}
+    return web.json_response({**body, **extra}, status=status)
+
+
 @dataclass
 class Upstream:
     """What the cart calls through the gateway: identity's token, inventory, the catalog."""
@@ -44,6 +49,7 @@ class Upstream:
     stock: dict[str, int] = field(default_factory=dict)
     products: dict[str, dict[str, Any]] = field(default_factory=dict)
     withdrawn: dict[str, str] = field(default_factory=dict)  # sku -> product status
+    unregistered: str = "NO-CATALOG-1"  # a SKU whose lookup meets the gateway's 404
     calls: list[tuple[str, str | None]] = field(default_factory=list)  # (path, Authorization)
 
     def product(
@@ -71,7 +77,7 @@ class Upstream:
             self.calls.append((request.path, request.headers.get("Authorization")))
             sku = request.match_info["sku"]
             if sku not in self.stock:
-                return web.json_response({"detail": "no stock"}, status=404)
+                return problem(404, "sku-not-stocked", f"{sku} is not stocked")
             return web.json_response({"sku": sku, "available": self.stock[sku]})
 
         async def product(request: web.Request) -> web.Response:
@@ -79,12 +85,11 @@ class Upstream:
             sku = request.match_info["sku"]
             if sku in self.withdrawn:
                 status = self.withdrawn[sku]
-                return web.json_response(
-                    {"status": 404, "detail": f"it is {status}", "product_status": status},
-                    status=404,
-                )
+                return problem(404, "item-not-listed", f"it is {status}", product_status=status)
+            if sku == self.unregistered:  # the gateway's own 404: no catalog instance
+                return problem(404, "unknown-service", "no service named 'catalog'")
             if sku not in self.products:
-                return web.json_response({"status": 404, "detail": "unknown SKU"}, status=404)
+                return problem(404, "item-not-listed", "unknown SKU")
             return web.json_response(self.products[sku])
 
         app = web.Application()

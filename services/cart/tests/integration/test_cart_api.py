@@ -83,6 +83,9 @@ async def test_more_than_inventory_can_supply_is_a_409_with_the_available_quanti
     upstream.stock["TEA-1"] = 1  # sold elsewhere meanwhile: inventory's answer counts, not ours
     patched = await client.patch(f"{path}/TEA-1", json={"quantity": 2})
     assert assert_problem(patched, 409, "TEA-1")["available"] == 1
+    del upstream.stock["MUG-1"]  # inventory never stocked it: none available
+    unstocked = await client.post(path, json={"sku": "MUG-1", "quantity": 1})
+    assert assert_problem(unstocked, 409, "MUG-1")["available"] == 0
 
 
 async def test_lines_can_be_changed_and_removed_and_a_stale_version_is_refused(shop: Shop) -> None:
@@ -181,6 +184,7 @@ async def test_the_guest_cart_merges_into_the_signed_in_users_cart(shop: Shop) -
     [
         ({"sku": "NOPE-1", "quantity": 1}, 422, "NOPE-1"),
         ({"sku": "GONE-1", "quantity": 1}, 409, "recalled"),
+        ({"sku": "NO-CATALOG-1", "quantity": 1}, 503, "catalog answered 404"),
         ({"sku": "TEA-1", "quantity": 0}, 422, "quantity"),
         ({"sku": "TEA-1", "quantity": 1000}, 422, "quantity"),
         ({"sku": "bad sku!", "quantity": 1}, 422, "SKU"),
