@@ -24,5 +24,6 @@ SERVICES: tuple[Component, ...] = (
     Component("inventory", "bazaar_inventory"),
     Component("catalog", "bazaar_catalog"),
     Component("promotion", "bazaar_promotion"),
+    Component("cart", "bazaar_cart"),
 )
 GATEWAY = Component("gateway", "bazaar_gateway", is_gateway=True)

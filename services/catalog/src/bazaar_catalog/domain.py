@@ -30,6 +30,7 @@ class CatalogItem:
     description: str
     price: Money | None
     available: int
+    categories: tuple[str, ...] = ()  # keys of the categories it is placed in (single reads only)
 
     @property
     def in_stock(self) -> bool:
@@ -44,7 +45,11 @@ class CategoryNotFound(NotFound):
 class ItemNotListed(NotFound):
     def __init__(self, sku: str, status: str | None) -> None:
         reason = f"it is {status}" if status and status not in LISTED_STATUSES else "unknown SKU"
-        super().__init__(f"product {sku!r} is not in the catalog ({reason})")
+        # `status` lets a caller tell a withdrawn product (recalled...) from an unknown SKU
+        super().__init__(
+            f"product {sku!r} is not in the catalog ({reason})",
+            extra={"product_status": status} if status else None,
+        )
 
 
 def is_listed(status: str | None) -> bool:

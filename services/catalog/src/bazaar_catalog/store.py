@@ -7,7 +7,7 @@ UPSERT, so competing consumer instances can apply facts in any order and still c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -214,7 +214,12 @@ async def item(connection: AsyncConnection, sku: str) -> tuple[CatalogItem | Non
     row = (await connection.execute(select(items).where(items.c.sku == sku))).first()
     if row is None or row.name is None:
         return None, None
-    return _to_item(row), row.status
+    placed = await connection.scalars(
+        select(placements.c.category_key)
+        .where(placements.c.sku == sku, placements.c.assigned.is_(True))
+        .order_by(placements.c.category_key)
+    )
+    return replace(_to_item(row), categories=tuple(placed)), row.status
 
 
 class CatalogStore:

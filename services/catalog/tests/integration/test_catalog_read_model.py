@@ -173,6 +173,30 @@ async def test_recalled_discontinued_and_unassigned_products_disappear_from_the_
     recalled = await catalog.get("/catalog/1/products/T1")
     assert recalled.status_code == 404
     assert "recalled" in recalled.json()["detail"]
+    assert (
+        recalled.json()["product_status"] == "recalled"
+    )  # a caller can tell withdrawn from unknown
+
+
+async def test_a_single_item_names_the_categories_it_is_placed_in(
+    catalog: httpx.AsyncClient, producers: Producers
+) -> None:
+    sku, tea, gifts = f"G-{uuid.uuid4().hex[:6]}", f"tea-{uuid.uuid4().hex[:6]}", "gifts"
+    await producers.product(sku)
+    await producers.place(tea, sku, 0)
+    await producers.place(gifts, sku, 1)
+    placed = categories_of(catalog, sku)
+    await eventually(lambda: _equals(placed, sorted([tea, gifts])), message="not in both")
+    await producers.unplace(gifts, sku, seq=2)
+    await eventually(lambda: _equals(placed, [tea]), message="still in gifts")
+
+
+def categories_of(catalog: httpx.AsyncClient, sku: str) -> Any:
+    async def read() -> list[str] | None:
+        reply = await catalog.get(f"/catalog/1/products/{sku}")
+        return list(reply.json()["categories"]) if reply.status_code == 200 else None
+
+    return read
 
 
 async def _equals(read: Any, expected: object) -> bool:

@@ -29,6 +29,7 @@ class ItemOut(BaseModel):
 
 class ItemDetail(ItemOut):
     description: str
+    categories: list[str]  # keys of the categories the product is placed in
     inventory_synced: bool
 
 
@@ -92,5 +93,6 @@ async def product(
     return ItemDetail(
         **ItemOut.of(item).model_dump(),
         description=item.description,
+        categories=list(item.categories),
         inventory_synced=stock is not None,  # reached only when inventory answered
     )

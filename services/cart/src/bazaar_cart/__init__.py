@@ -1,0 +1,1 @@
+"""Bazaar cart service: shopping carts, their lines, discount codes and totals."""

@@ -1,0 +1,1 @@
+"""The cart's HTTP APIs, one module per major."""
