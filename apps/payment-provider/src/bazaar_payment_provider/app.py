@@ -217,3 +217,16 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(asyncio.CancelledError):
         await task
     app[STORE].close()
+
+
+@contextlib.asynccontextmanager
+async def running(settings: ProviderSettings) -> AsyncIterator[str]:
+    """Serve the provider on `settings.host:port` inside this process (tests); yields its URL."""
+    runner = web.AppRunner(build_app(settings), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port)
+    await site.start()
+    try:
+        yield f"http://{settings.host}:{settings.port}"
+    finally:
+        await runner.cleanup()

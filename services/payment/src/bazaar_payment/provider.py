@@ -47,6 +47,9 @@ class InvalidSignature(Exception):
 
 class PaymentProvider(Protocol):
     async def tokenize(self, card_number: str) -> CardToken: ...
+    async def close(self) -> None:
+        """Release connections (at shutdown)."""
+        ...
 
     async def authorize(self, *, key: str, amount: Money, method_ref: str, order_id: str) -> str:
         """Ask for an authorization (no capture); returns the provider's payment intent id."""

@@ -29,18 +29,24 @@ class ProviderWorker:
 
     def job(self) -> BackgroundJob:
         async def provider_worker(runtime: Runtime) -> None:
-            while True:
-                try:
-                    while await use_cases.send_due(units=runtime.units, provider=self.provider):
-                        pass
-                except Exception as exc:
-                    task = asyncio.current_task()
-                    if task is not None and task.cancelling():
-                        raise
-                    _log.warning("provider worker round failed", error=repr(exc))
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self._poll):
-                        await self._wake.wait()
-                self._wake.clear()
+            try:
+                await self._run(runtime)
+            finally:
+                await self.provider.close()
 
         return provider_worker
+
+    async def _run(self, runtime: Runtime) -> None:
+        while True:
+            try:
+                while await use_cases.send_due(units=runtime.units, provider=self.provider):
+                    pass
+            except Exception as exc:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise
+                _log.warning("provider worker round failed", error=repr(exc))
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._poll):
+                    await self._wake.wait()
+            self._wake.clear()

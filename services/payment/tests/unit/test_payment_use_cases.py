@@ -119,6 +119,9 @@ class FakeProvider:
         self.calls: list[tuple[str, str]] = []
         self.unavailable = unavailable
 
+    async def close(self) -> None:
+        pass
+
     async def tokenize(self, card_number: str) -> CardToken:
         return CardToken(ref=f"pm_{card_number[-4:]}", brand="visa", last4=card_number[-4:])
 
