@@ -2,7 +2,8 @@
 
 - the gateway's Ed25519 key pair (it signs identity assertions; services get the public half);
 - one OAuth2 client secret per service (identity gets them all as its clients file);
-- one NATS password per service, the gateway and the operator (see `nats_permissions.py`).
+- one NATS password per service, the gateway and the operator (see `nats_permissions.py`);
+- the test payment provider's API key and webhook secret (payment holds both).
 
 Random, never the demo values, and kept across restarts so that tokens and data stay valid.
 """
@@ -51,6 +52,7 @@ class PlatformSecrets:
     client_secrets: dict[str, str]
     nats_passwords: dict[str, str]  # NATS user -> password
     postgres_passwords: dict[str, str]  # service -> its database role's password
+    payment_provider: dict[str, str]  # api_key and webhook_secret, shared by payment and provider
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -97,4 +99,7 @@ def ensure_secrets(data_dir: Path) -> PlatformSecrets:
         client_secrets=client_secrets,
         nats_passwords=nats_passwords,
         postgres_passwords=postgres_passwords,
+        payment_provider=_load_or_create_json(
+            directory / "payment-provider.json", ["api_key", "webhook_secret"]
+        ),
     )
