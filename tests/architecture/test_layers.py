@@ -46,7 +46,7 @@ SHAPED = [
 
 
 def _module(name: str) -> str:
-    """The top-level package of a workspace member (apps/payment-provider: bazaar_payment_provider)."""
+    """A workspace member's top-level package (apps/payment-provider: bazaar_payment_provider)."""
     return "bazaar_" + name.replace("-", "_")
 
 
