@@ -25,7 +25,7 @@ from bazaar_payment.domain import (
 )
 from bazaar_payment.provider import Notice, PaymentProvider, ProviderRejected, ProviderUnavailable
 
-LEASE = timedelta(seconds=30)  # a claimed call not recorded by then is sent again (same key)
+LEASE = timedelta(seconds=10)  # a claimed call not recorded by then is sent again (same key)
 MAX_BACKOFF_SECONDS = 30.0
 
 
@@ -274,13 +274,15 @@ async def _settle(*, work: Work[Payments], notice: Notice, clock: Clock) -> str:
 async def send_due(
     *,
     units: Units[Payments],
+    reads: Reads[Payments],
     provider: PaymentProvider,
     clock: Clock = utc_now,
     limit: int = 20,
 ) -> int:
-    """Send the ledger's due calls to the provider, each with its idempotency key."""
-    async with units() as work:
-        due = await work.store.due(now=clock(), limit=limit)
+    """Send the ledger's due calls to the provider, each with its idempotency key (looking is a
+    read: the worker takes the write lock only for what it claims)."""
+    async with reads() as store:
+        due = await store.due(now=clock(), limit=limit)
     sent = 0
     for transaction in due:
         async with units() as work:

@@ -39,7 +39,9 @@ class ProviderWorker:
     async def _run(self, runtime: Runtime) -> None:
         while True:
             try:
-                while await use_cases.send_due(units=runtime.units, provider=self.provider):
+                while await use_cases.send_due(
+                    units=runtime.units, reads=runtime.reads, provider=self.provider
+                ):
                     pass
             except Exception as exc:
                 task = asyncio.current_task()

@@ -243,7 +243,10 @@ async def test_a_cancellation_before_the_authorization_left_withdraws_it() -> No
     await fact(units, "placed")
     await fact(units, "stock")
     await fact(units, "cancelled")
-    assert await use_cases.send_due(units=units, provider=provider, clock=Clock()) == 0
+    assert (
+        await use_cases.send_due(units=units, reads=units.reads, provider=provider, clock=Clock())
+        == 0
+    )
     assert provider.calls == []
     assert units.store.intents["o-1"].state is State.CANCELLED
     assert units.store.transactions[("o-1", Kind.AUTHORIZE)].status is Status.FAILED
@@ -254,12 +257,15 @@ async def test_a_transient_failure_is_retried_with_the_same_key_and_charges_once
     units.store.methods["m-1"] = PaymentMethod("m-1", "visa", "4242", "pm_1", NOW)
     await fact(units, "placed")
     await fact(units, "stock")
-    await use_cases.send_due(units=units, provider=provider, clock=clock)
+    await use_cases.send_due(units=units, reads=units.reads, provider=provider, clock=clock)
     failed = units.store.transactions[("o-1", Kind.AUTHORIZE)]
     assert (failed.status, failed.attempts) == (Status.PENDING, 1)
-    assert await use_cases.send_due(units=units, provider=provider, clock=clock) == 0  # backing off
+    assert (
+        await use_cases.send_due(units=units, reads=units.reads, provider=provider, clock=clock)
+        == 0
+    )  # backing off
     clock.now += timedelta(seconds=1)
-    await use_cases.send_due(units=units, provider=provider, clock=clock)
+    await use_cases.send_due(units=units, reads=units.reads, provider=provider, clock=clock)
     assert provider.calls == [("authorize", "o-1:authorize")] * 2
     assert units.store.transactions[("o-1", Kind.AUTHORIZE)].status is Status.SENT
 
