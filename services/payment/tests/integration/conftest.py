@@ -30,6 +30,7 @@ from bazaar_chassis.nats_server import NatsServer, free_port
 from bazaar_chassis.testing import (
     ADMIN,
     EventProbe,
+    ServedApp,
     eventually,
     identity_headers,
     serving,
@@ -57,6 +58,7 @@ class Checkout:
     probe: EventProbe
     settings: ServiceSettings  # of the running instance: another may start with the same
     payment_settings: PaymentSettings
+    instance: ServedApp  # the instance `payment` talks to, and the forwarded webhooks reach
     webhooks: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
 
     async def publish(self, type: str, order_id: str, data: dict[str, Any]) -> None:
@@ -178,7 +180,14 @@ async def checkout(
         ):
             holder.append(
                 Checkout(
-                    js, payment, session, provider_url, event_probe, settings, payment_settings
+                    js,
+                    payment,
+                    session,
+                    provider_url,
+                    event_probe,
+                    settings,
+                    payment_settings,
+                    served,
                 )
             )
             await eventually(lambda: _ready(payment), message="payment not ready")
