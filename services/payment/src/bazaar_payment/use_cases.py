@@ -355,11 +355,8 @@ async def _send(
         failed = Notice(intent.order_id, transaction.kind, False, ref, reason=fail)
         await settle(units=units, notice=failed, clock=clock)
         return
-    async with units() as work:
+    async with units() as work:  # the intent learns its provider ref from the webhook
         await work.store.mark_sent(transaction.id, provider_ref=ref, now=clock())
-        current = await work.store.intent(intent.order_id)
-        if current is not None and current.provider_ref is None and ref:
-            await work.store.save_intent(domain.moved(current, now=clock(), provider_ref=ref))
 
 
 def _local(transaction: Transaction, ref: str) -> Notice:
