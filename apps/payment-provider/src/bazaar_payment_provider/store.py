@@ -50,6 +50,7 @@ class ProviderStore:
         self.db = sqlite3.connect(path, isolation_level=None)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")  # WAL: a commit survives a process crash
         self.db.executescript(SCHEMA)
 
     def close(self) -> None:

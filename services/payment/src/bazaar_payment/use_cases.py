@@ -1,18 +1,16 @@
-"""What the payment service does: record facts about an order's payment, call the provider for
-the transactions the state machine asks for, and settle them from its webhooks.
+"""What the payment service does: record facts about an order's payment, ask for the provider
+calls the state machine wants (as `pending` ledger rows), and settle them from its webhooks.
 
-Provider calls never happen inside a transaction: a fact adds a `pending` ledger row, and
-`send_due` (the worker) claims it, calls the provider with the row's idempotency key, and records
-what came back. A crash anywhere leaves a row that is sent again with the same key.
+`sending.py` makes the calls, never inside a transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
-from bazaar_chassis import Caller, Clock, Money, Reads, Units, Work, new_id, utc_now
+from bazaar_chassis import Caller, Clock, Reads, Units, Work, new_id, utc_now
 from bazaar_payment import domain, events
 from bazaar_payment.domain import (
     Fact,
@@ -24,9 +22,6 @@ from bazaar_payment.domain import (
     Transaction,
 )
 from bazaar_payment.provider import Notice, PaymentProvider, ProviderRejected, ProviderUnavailable
-
-LEASE = timedelta(seconds=10)  # a claimed call not recorded by then is sent again (same key)
-MAX_BACKOFF_SECONDS = 30.0
 
 
 class Payments(Protocol):
@@ -243,10 +238,11 @@ def _transaction(intent: Intent, kind: Kind, *, now: datetime) -> Transaction:
 async def settle(*, units: Units[Payments], notice: Notice, clock: Clock = utc_now) -> str:
     """Apply a verified webhook; a duplicate, late or unknown one changes nothing."""
     async with units() as work:
-        return await _settle(work=work, notice=notice, clock=clock)
+        return await settle_in(work=work, notice=notice, clock=clock)
 
 
-async def _settle(*, work: Work[Payments], notice: Notice, clock: Clock) -> str:
+async def settle_in(*, work: Work[Payments], notice: Notice, clock: Clock) -> str:
+    """`settle` inside a unit of work the caller holds."""
     now = clock()
     transaction = await work.store.transaction(notice.order_id, notice.kind)
     intent = await work.store.intent(notice.order_id)
@@ -269,98 +265,6 @@ async def _settle(*, work: Work[Payments], notice: Notice, clock: Clock) -> str:
         reason = (notice.reason or "declined by the card issuer") if fact is Fact.DECLINED else None
         await _advance(work=work, intent=intent, fact=fact, reason=reason, clock=clock)
     return "applied"
-
-
-async def send_due(
-    *,
-    units: Units[Payments],
-    reads: Reads[Payments],
-    provider: PaymentProvider,
-    clock: Clock = utc_now,
-    limit: int = 20,
-) -> int:
-    """Send the ledger's due calls to the provider, each with its idempotency key (looking is a
-    read: the worker takes the write lock only for what it claims)."""
-    async with reads() as store:
-        due = await store.due(now=clock(), limit=limit)
-    sent = 0
-    for transaction in due:
-        async with units() as work:
-            now = clock()
-            if not await work.store.claim(transaction.id, now=now, until=now + LEASE):
-                continue  # another instance has it
-            intent = await work.store.intent(transaction.order_id)
-            method = await _method_of(work.store, intent, transaction)
-        assert intent is not None
-        await _send(
-            units=units,
-            provider=provider,
-            transaction=transaction,
-            intent=intent,
-            method=method,
-            clock=clock,
-        )
-        sent += 1
-    return sent
-
-
-async def _method_of(
-    store: Payments, intent: Intent | None, transaction: Transaction
-) -> PaymentMethod | None:
-    if intent is None or transaction.kind is not Kind.AUTHORIZE or not intent.payment_method_id:
-        return None
-    return await store.method(intent.payment_method_id)
-
-
-async def _send(
-    *,
-    units: Units[Payments],
-    provider: PaymentProvider,
-    transaction: Transaction,
-    intent: Intent,
-    method: PaymentMethod | None,
-    clock: Clock,
-) -> None:
-    key, amount = transaction.idempotency_key, Money(transaction.amount, transaction.currency)
-    ref = intent.provider_ref or ""
-    fail = None
-    try:
-        if transaction.amount == 0:  # nothing to move: settled here, no provider involved
-            await settle(units=units, notice=_local(transaction, ref), clock=clock)
-            return
-        if transaction.kind is Kind.AUTHORIZE:
-            if method is None:
-                fail = "unknown payment method"
-            else:
-                ref = await provider.authorize(
-                    key=key, amount=amount, method_ref=method.provider_ref, order_id=intent.order_id
-                )
-        elif transaction.kind is Kind.CAPTURE:
-            await provider.capture(key=key, intent_ref=ref)
-        elif transaction.kind is Kind.VOID:
-            await provider.void(key=key, intent_ref=ref)
-        else:
-            await provider.refund(key=key, intent_ref=ref, amount=amount)
-    except ProviderUnavailable as exc:
-        now = clock()
-        backoff = min(MAX_BACKOFF_SECONDS, 0.2 * 2**transaction.attempts)
-        async with units() as work:
-            await work.store.retry_later(
-                transaction, at=now + timedelta(seconds=backoff), reason=str(exc), now=now
-            )
-        return
-    except ProviderRejected as exc:
-        fail = str(exc)
-    if fail is not None:
-        failed = Notice(intent.order_id, transaction.kind, False, ref, reason=fail)
-        await settle(units=units, notice=failed, clock=clock)
-        return
-    async with units() as work:  # the intent learns its provider ref from the webhook
-        await work.store.mark_sent(transaction.id, provider_ref=ref, now=clock())
-
-
-def _local(transaction: Transaction, ref: str) -> Notice:
-    return Notice(transaction.order_id, transaction.kind, True, ref or "none")
 
 
 # --- reads ----------------------------------------------------------------------------------

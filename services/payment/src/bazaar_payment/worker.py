@@ -12,7 +12,7 @@ import contextlib
 import structlog
 
 from bazaar_chassis import BackgroundJob, Runtime
-from bazaar_payment import use_cases
+from bazaar_payment import sending
 from bazaar_payment.provider import PaymentProvider
 
 _log = structlog.get_logger("bazaar.payment.worker")
@@ -39,7 +39,7 @@ class ProviderWorker:
     async def _run(self, runtime: Runtime) -> None:
         while True:
             try:
-                while await use_cases.send_due(
+                while await sending.send_due(
                     units=runtime.units, reads=runtime.reads, provider=self.provider
                 ):
                     pass

@@ -11,7 +11,7 @@ import pytest
 
 from bazaar_chassis import Caller, Forbidden, InvalidInput, Money, StaleVersion
 from bazaar_chassis.testing import FakeUnits
-from bazaar_payment import events, use_cases
+from bazaar_payment import events, sending, use_cases
 from bazaar_payment.domain import Intent, Kind, PaymentMethod, State, Status, Transaction
 from bazaar_payment.provider import CardToken, Notice, ProviderUnavailable
 
@@ -244,7 +244,7 @@ async def test_a_cancellation_before_the_authorization_left_withdraws_it() -> No
     await fact(units, "stock")
     await fact(units, "cancelled")
     assert (
-        await use_cases.send_due(units=units, reads=units.reads, provider=provider, clock=Clock())
+        await sending.send_due(units=units, reads=units.reads, provider=provider, clock=Clock())
         == 0
     )
     assert provider.calls == []
@@ -257,15 +257,14 @@ async def test_a_transient_failure_is_retried_with_the_same_key_and_charges_once
     units.store.methods["m-1"] = PaymentMethod("m-1", "visa", "4242", "pm_1", NOW)
     await fact(units, "placed")
     await fact(units, "stock")
-    await use_cases.send_due(units=units, reads=units.reads, provider=provider, clock=clock)
+    await sending.send_due(units=units, reads=units.reads, provider=provider, clock=clock)
     failed = units.store.transactions[("o-1", Kind.AUTHORIZE)]
     assert (failed.status, failed.attempts) == (Status.PENDING, 1)
     assert (
-        await use_cases.send_due(units=units, reads=units.reads, provider=provider, clock=clock)
-        == 0
+        await sending.send_due(units=units, reads=units.reads, provider=provider, clock=clock) == 0
     )  # backing off
     clock.now += timedelta(seconds=1)
-    await use_cases.send_due(units=units, reads=units.reads, provider=provider, clock=clock)
+    await sending.send_due(units=units, reads=units.reads, provider=provider, clock=clock)
     assert provider.calls == [("authorize", "o-1:authorize")] * 2
     assert units.store.transactions[("o-1", Kind.AUTHORIZE)].status is Status.SENT
 
