@@ -45,6 +45,11 @@ SHAPED = [
 ]
 
 
+def _module(name: str) -> str:
+    """A workspace member's top-level package (apps/payment-provider: bazaar_payment_provider)."""
+    return "bazaar_" + name.replace("-", "_")
+
+
 def _package(service: str) -> Path:
     return ROOT / "services" / service / "src" / f"bazaar_{service}"
 
@@ -97,7 +102,7 @@ def test_use_cases_reach_storage_only_through_the_store_they_are_handed(service:
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_no_service_imports_another(service: str) -> None:
-    others = {f"bazaar_{other}" for other in SERVICES + APPS if other != service}
+    others = {_module(other) for other in SERVICES + APPS if other != service}
     assert _offending(_sources(ROOT / "services" / service), others) == []
 
 
@@ -109,7 +114,7 @@ def test_apps_never_import_a_service(app: str) -> None:
 
 @pytest.mark.parametrize("lib", LIBS)
 def test_libraries_import_no_service_and_no_app(lib: str) -> None:
-    above = {f"bazaar_{name}" for name in SERVICES + APPS}
+    above = {_module(name) for name in SERVICES + APPS}
     assert _offending(_sources(ROOT / "libs" / lib), above) == []
 
 

@@ -14,6 +14,7 @@ class Component:
     name: str
     module: str  # run as `python -m <module>`
     is_gateway: bool = False
+    on_bus: bool = True  # False: not a Bazaar service (no NATS, no database, not routed)
 
 
 SERVICES: tuple[Component, ...] = (
@@ -25,5 +26,9 @@ SERVICES: tuple[Component, ...] = (
     Component("catalog", "bazaar_catalog"),
     Component("promotion", "bazaar_promotion"),
     Component("cart", "bazaar_cart"),
+    # the test card processor payment calls (an outside system, so started before payment)
+    Component("payment-provider", "bazaar_payment_provider", on_bus=False),
+    Component("payment", "bazaar_payment"),
 )
+BUS_SERVICES = tuple(c for c in SERVICES if c.on_bus)
 GATEWAY = Component("gateway", "bazaar_gateway", is_gateway=True)

@@ -5,6 +5,7 @@
 - one NATS password per service, the gateway and the operator (see `nats_permissions.py`);
 - identity's signing-key passphrase, the gateway's operations token (readiness details and
   metrics for probes) and identity's one-time bootstrap token (the first admin, production).
+- the test payment provider's API key and webhook secret (payment holds both).
 
 Random, never the demo values, and kept across restarts so that tokens and data stay valid.
 """
@@ -63,6 +64,7 @@ class PlatformSecrets:
     identity_previous_key_passphrase: str | None
     operations_token: str
     bootstrap_token: str
+    payment_provider: dict[str, str]  # api_key and webhook_secret, shared by payment and provider
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -126,4 +128,7 @@ def ensure_secrets(data_dir: Path) -> PlatformSecrets:
         ),
         operations_token=_load_or_create_token(directory / "gateway-operations-token"),
         bootstrap_token=_load_or_create_token(directory / "identity-bootstrap-token"),
+        payment_provider=_load_or_create_json(
+            directory / "payment-provider.json", ["api_key", "webhook_secret"]
+        ),
     )

@@ -89,8 +89,6 @@ class Supervisor:
             {
                 "BAZAAR_DATA_DIR": str(self.data_dir),
                 "BAZAAR_NATS_URL": self.nats.url,
-                "BAZAAR_NATS_USER": nats_user,
-                "BAZAAR_NATS_PASSWORD": secrets.nats_passwords[nats_user],
                 "BAZAAR_PORT": str(port),
                 "BAZAAR_GATEWAY_PORT": str(self.gateway_port),
                 "BAZAAR_GATEWAY_URL": self.gateway_url,
@@ -100,15 +98,35 @@ class Supervisor:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        if component.on_bus:  # an outside system (the test payment provider) gets no bus
+            env["BAZAAR_NATS_USER"] = nats_user
+            env["BAZAAR_NATS_PASSWORD"] = secrets.nats_passwords[nats_user]
         if component.is_gateway:
             env["BAZAAR_GATEWAY_KEY_FILE"] = str(secrets.gateway_key_file)
             env["BAZAAR_OPERATIONS_TOKEN"] = secrets.operations_token
-        else:
+        elif component.on_bus:
             env["BAZAAR_CLIENT_SECRET"] = secrets.client_secrets[component.name]
+        if component.name in ("payment", "payment-provider"):
+            env.update(self._payment_provider_environment())
         if component.name == "identity":
             env.update(_identity_secrets(secrets))
         if component.name in self.database_urls:
             env["BAZAAR_DATABASE_URL"] = self.database_urls[component.name]
+        return env
+
+    def _payment_provider_environment(self) -> dict[str, str]:
+        """Both sides of the provider: its secrets, its URL, and the gateway's webhook route."""
+        shared = self.secrets.payment_provider
+        env = {
+            "BAZAAR_PAYMENT_PROVIDER_API_KEY": shared["api_key"],
+            "BAZAAR_PAYMENT_PROVIDER_WEBHOOK_SECRET": shared["webhook_secret"],
+            "BAZAAR_PAYMENT_PROVIDER_WEBHOOK_URL": (
+                f"{self.gateway_url}/payment/1/webhooks/test-provider"
+            ),
+        }
+        provider = next((c for c in self.children if c.component.name == "payment-provider"), None)
+        if provider is not None:
+            env["BAZAAR_PAYMENT_PROVIDER_URL"] = provider.url
         return env
 
     def _spawn(self, component: Component, port: int) -> subprocess.Popen[bytes]:

@@ -17,7 +17,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from bazaar_chassis.nats_server import port_is_open
 from bazaar_cli import readiness, seeding
-from bazaar_cli.platform import GATEWAY, SERVICES
+from bazaar_cli.platform import BUS_SERVICES, GATEWAY, SERVICES
 from bazaar_cli.postgres_provisioning import provision
 from bazaar_cli.secrets import ensure_secrets
 from bazaar_cli.state import DataDirLock, ProcessState, RunState, make_private
@@ -44,7 +44,7 @@ def check_port_free(port: int) -> None:
 
 
 async def _wait_ready(supervisor: Supervisor, console: Console) -> None:
-    names = {c.name for c in SERVICES}
+    names = {c.name for c in BUS_SERVICES}
     started = time.monotonic()
     with Progress(
         SpinnerColumn(),
@@ -195,7 +195,7 @@ def _postgres_databases(admin_url: str, data_dir: Path, console: Console) -> dic
     passwords = ensure_secrets(data_dir.resolve()).postgres_passwords
     try:
         databases = asyncio.run(
-            provision(admin_url, [c.name for c in SERVICES], passwords=passwords)
+            provision(admin_url, [c.name for c in BUS_SERVICES], passwords=passwords)
         )
     except (OSError, asyncpg.PostgresError) as exc:
         raise StartFailed(f"cannot provision PostgreSQL at the given admin URL: {exc}") from exc
