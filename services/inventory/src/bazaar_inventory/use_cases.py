@@ -130,29 +130,30 @@ async def reserve(
     now = clock()
     expires_at = domain.reservation_expiry(now, ttl_seconds)
     async with units() as work:
-        await work.store.bump_version(sku, now=now)  # 404 if never stocked
-        location = await work.store.reserve_best_location(sku=sku, quantity=quantity)
-        if location is None:
-            current = await work.store.summary(sku)
-            assert current is not None
-            raise domain.out_of_stock(current, quantity)  # rolls the version bump back
-        reservation = _new_reservation(
-            sku=sku,
-            location=location,
-            quantity=quantity,
-            reference=reference,
-            expires_at=expires_at,
-            now=now,
+        reservation = await _hold(
+            work, sku=sku, quantity=quantity, reference=reference, expires_at=expires_at, now=now
         )
-        await work.store.insert_reservation(reservation)
         await _announce(work, sku)
     return reservation
 
 
-def _new_reservation(
-    *, sku: str, location: str, quantity: int, reference: str, expires_at: datetime, now: datetime
+async def _hold(
+    work: Work[Stock],
+    *,
+    sku: str,
+    quantity: int,
+    reference: str,
+    expires_at: datetime,
+    now: datetime,
 ) -> Reservation:
-    return Reservation(
+    """Hold units in one conditional UPDATE (SkuNotStocked, or OutOfStock rolling back the bump)."""
+    await work.store.bump_version(sku, now=now)  # 404 if never stocked
+    location = await work.store.reserve_best_location(sku=sku, quantity=quantity)
+    if location is None:
+        current = await work.store.summary(sku)
+        assert current is not None
+        raise domain.out_of_stock(current, quantity)
+    reservation = Reservation(
         id=new_id(),
         sku=sku,
         location=location,
@@ -163,6 +164,8 @@ def _new_reservation(
         created_at=now,
         updated_at=now,
     )
+    await work.store.insert_reservation(reservation)
+    return reservation
 
 
 async def reservation(*, reads: Reads[Stock], reservation_id: str) -> Reservation:
@@ -328,24 +331,13 @@ async def _hold_line(
     now: datetime,
 ) -> Reservation:
     try:
-        await work.store.bump_version(sku, now=now)
+        return await _hold(
+            work, sku=sku, quantity=quantity, reference=order_id, expires_at=expires_at, now=now
+        )
     except domain.SkuNotStocked:
         raise _Refused(Refusal(sku=sku, requested=quantity, available=0)) from None
-    location = await work.store.reserve_best_location(sku=sku, quantity=quantity)
-    if location is None:
-        current = await work.store.summary(sku)
-        available = current.available if current else 0
-        raise _Refused(Refusal(sku=sku, requested=quantity, available=available))
-    reservation = _new_reservation(
-        sku=sku,
-        location=location,
-        quantity=quantity,
-        reference=order_id,
-        expires_at=expires_at,
-        now=now,
-    )
-    await work.store.insert_reservation(reservation)
-    return reservation
+    except domain.OutOfStock as short:
+        raise _Refused(Refusal(sku=sku, requested=quantity, available=short.available)) from None
 
 
 async def settle_order(

@@ -20,9 +20,8 @@ import pytest
 from nats.js import JetStreamContext
 
 from bazaar_chassis import Event, ServiceSettings
-from bazaar_chassis.envelope import producer_subjects, stream_name
 from bazaar_chassis.nats_server import NatsServer
-from bazaar_chassis.testing import EventProbe, eventually, running_app
+from bazaar_chassis.testing import EventProbe, add_streams, eventually, publish, running_app
 from bazaar_inventory.service import build_app
 
 V1 = "/inventory/1"
@@ -35,16 +34,8 @@ class Orders:
         self.js = js
 
     async def publish(self, name: str, order_id: str, data: dict[str, Any]) -> None:
-        event = Event(
-            type=f"order.{name}.v1",
-            subject=order_id,
-            sequence=1,
-            data={"order_id": order_id, **data},
-            source="/order/test",
-        )
-        await self.js.publish(
-            event.nats_subject, event.to_json(), headers={"Nats-Msg-Id": event.id}
-        )
+        data = {"order_id": order_id, **data}
+        await publish(self.js, f"order.{name}.v1", subject=order_id, data=data)
 
     async def placed(self, order_id: str, *lines: tuple[str, int]) -> None:
         await self.publish(
@@ -56,7 +47,7 @@ class Orders:
 async def orders(nats_server: NatsServer) -> AsyncIterator[Orders]:
     client = await nats.connect(nats_server.url)
     js = client.jetstream()
-    await js.add_stream(name=stream_name("order"), subjects=[producer_subjects("order")])
+    await add_streams(js, "order")
     yield Orders(js)
     await client.close()
 

@@ -12,15 +12,17 @@ import httpx
 import nats
 import pytest
 from fastapi import FastAPI, HTTPException
+from nats.js import JetStreamContext
 
-from bazaar_chassis import Caller, Event, ServiceSettings
-from bazaar_chassis.envelope import producer_subjects, stream_name
+from bazaar_chassis import Caller, ServiceSettings
 from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.testing import (
     EventProbe,
+    add_streams,
     assert_problem,
     eventually,
     identity_headers,
+    publish,
     running_app,
     serving,
 )
@@ -85,22 +87,13 @@ class StandIns:
 
 
 class Facts:
-    """Publishes what inventory and payment would, on their own streams."""
+    """Publishes what inventory, promotion and payment would, on their own streams."""
 
-    def __init__(self, js: Any) -> None:
+    def __init__(self, js: JetStreamContext) -> None:
         self.js = js
 
     async def publish(self, type: str, order_id: str, data: dict[str, Any]) -> None:
-        event = Event(
-            type=type,
-            subject=order_id,
-            sequence=1,
-            data={"order_id": order_id, **data},
-            source="/t",
-        )
-        await self.js.publish(
-            event.nats_subject, event.to_json(), headers={"Nats-Msg-Id": event.id}
-        )
+        await publish(self.js, type, subject=order_id, data={"order_id": order_id, **data})
 
 
 @pytest.fixture
@@ -115,8 +108,7 @@ async def stand_ins(service_settings: ServiceSettings) -> AsyncIterator[StandIns
 async def facts(nats_server: NatsServer) -> AsyncIterator[Facts]:
     client = await nats.connect(nats_server.url)
     js = client.jetstream()
-    for producer in ("inventory", "payment", "promotion"):
-        await js.add_stream(name=stream_name(producer), subjects=[producer_subjects(producer)])
+    await add_streams(js, "inventory", "payment", "promotion")
     yield Facts(js)
     await client.close()
 

@@ -9,6 +9,7 @@ from bazaar_chassis.testing.fakes import FakeUnits, FakeWork
 from bazaar_chassis.testing.identity import ADMIN, identity_headers
 from bazaar_chassis.testing.probe import EventProbe
 from bazaar_chassis.testing.problems import assert_problem
+from bazaar_chassis.testing.producing import add_streams, publish
 from bazaar_chassis.testing.servers import ServedApp, serving
 from bazaar_chassis.testing.waiting import eventually
 
@@ -18,9 +19,11 @@ __all__ = [
     "FakeUnits",
     "FakeWork",
     "ServedApp",
+    "add_streams",
     "assert_problem",
     "eventually",
     "identity_headers",
+    "publish",
     "running_app",
     "serving",
 ]
