@@ -124,6 +124,16 @@ async def order(settings: ServiceSettings) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
+@pytest.fixture
+async def order_on_both(
+    settings: ServiceSettings, database_url: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The order service on SQLite, then on PostgreSQL (row locks while facts move an order)."""
+    on_database = settings.model_copy(update={"database_url": database_url})
+    async with running_app(build_app(on_database), caller=ANN) as client:
+        yield client
+
+
 async def place(
     client: httpx.AsyncClient, cart_id: str = "cart-1", *, key: str = "key-1", as_: Caller = ANN
 ) -> httpx.Response:
@@ -251,8 +261,9 @@ async def status_of(order: httpx.AsyncClient, order_id: str) -> dict[str, Any]:
 
 
 async def test_reserved_stock_and_a_captured_payment_confirm_the_order_once(
-    order: httpx.AsyncClient, stand_ins: StandIns, facts: Facts, event_probe: EventProbe
+    order_on_both: httpx.AsyncClient, stand_ins: StandIns, facts: Facts, event_probe: EventProbe
 ) -> None:
+    order = order_on_both
     stand_ins.add_cart("cart-1", "ann")
     order_id = (await place(order)).json()["id"]
     await facts.publish("inventory.stock_reserved.v1", order_id, {"lines": [], "expires_at": "x"})
@@ -324,8 +335,9 @@ async def test_each_failure_cancels_the_open_order_with_a_reason(
 
 
 async def test_the_owner_cancels_a_paid_order_and_its_refund_is_recorded(
-    order: httpx.AsyncClient, stand_ins: StandIns, facts: Facts, event_probe: EventProbe
+    order_on_both: httpx.AsyncClient, stand_ins: StandIns, facts: Facts, event_probe: EventProbe
 ) -> None:
+    order = order_on_both
     stand_ins.add_cart("cart-1", "ann")
     order_id = (await place(order)).json()["id"]
     await facts.publish("payment.captured.v1", order_id, {"amount": usd(2000)})
