@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from importlib.metadata import version
 
 import httpx
 import pytest
@@ -44,7 +45,7 @@ async def test_stock_set_through_v1_is_readable_and_announced_with_its_version(
     event = await event_probe.expect("inventory.stock_changed", subject=sku)
     assert event.type == "inventory.stock_changed.v1"
     assert event.nats_subject == "bazaar.inventory.stock_changed"
-    assert event.source == "/inventory/1.0.0"
+    assert event.source == f"/inventory/{version('bazaar-inventory')}"
     assert event.sequence == 1
     assert event.data == {
         "sku": sku,
