@@ -29,6 +29,7 @@ SERVICES: tuple[Component, ...] = (
     # the test card processor payment calls (an outside system, so started before payment)
     Component("payment-provider", "bazaar_payment_provider", on_bus=False),
     Component("payment", "bazaar_payment"),
+    Component("order", "bazaar_order"),
 )
 BUS_SERVICES = tuple(c for c in SERVICES if c.on_bus)
 GATEWAY = Component("gateway", "bazaar_gateway", is_gateway=True)

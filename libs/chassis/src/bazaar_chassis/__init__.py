@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from bazaar_chassis.unit_of_work import UnitOfWork as UnitOfWork
     from bazaar_chassis.unit_of_work import Units as Units
     from bazaar_chassis.unit_of_work import Work as Work
+    from bazaar_chassis.unit_of_work import units_within as units_within
 
 _HOMES = {
     "Caller": "caller",
@@ -106,6 +107,7 @@ _HOMES = {
     "UnitOfWork": "unit_of_work",
     "Units": "unit_of_work",
     "Work": "unit_of_work",
+    "units_within": "unit_of_work",
 }
 
 

@@ -21,6 +21,7 @@ from itertools import groupby
 import structlog
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 
 from bazaar_chassis import inbox
 from bazaar_chassis.bus import Bus
@@ -84,6 +85,9 @@ class EventConsumer:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._observe = observe
         self.bound: set[str] = set()
+        # Producers that have not created their stream yet (not started, or not deployed): there
+        # is nothing to miss until they do, and the durable binds within a second when they do.
+        self.awaiting: set[str] = set()
 
     @property
     def producers(self) -> list[str]:
@@ -121,7 +125,12 @@ class EventConsumer:
         while True:
             pull: ContinuousPull | None = None
             try:
-                await self._bus.js.add_consumer(stream, self._config(producer))
+                try:
+                    await self._bus.js.add_consumer(stream, self._config(producer))
+                except NotFoundError:
+                    self.awaiting.add(producer)
+                    raise
+                self.awaiting.discard(producer)
                 pull = ContinuousPull(
                     self._bus.client, stream=stream, durable=self._service, batch=FETCH_BATCH
                 )

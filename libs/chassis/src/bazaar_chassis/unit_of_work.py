@@ -115,6 +115,23 @@ def units_of(factory: UnitOfWorkFactory, store: Callable[[AsyncConnection], S]) 
     return open_unit
 
 
+def units_within(uow: UnitOfWork, store: Callable[[AsyncConnection], S]) -> Units[S]:
+    """`Units` for an event handler's use case: each unit is a savepoint of the handler's
+    transaction, so a use case that raises leaves nothing behind (its events included)."""
+
+    @asynccontextmanager
+    async def open_savepoint() -> AsyncIterator[Work[S]]:
+        emitted = len(uow.events)
+        try:
+            async with uow.connection.begin_nested():
+                yield _StoreWork(store(uow.connection), uow)
+        except BaseException:
+            del uow.events[emitted:]
+            raise
+
+    return open_savepoint
+
+
 def reads_of(database: Database, store: Callable[[AsyncConnection], S]) -> Reads[S]:
     """`Reads` that give a query `store(connection)` on a snapshot of `database`."""
 

@@ -55,6 +55,7 @@ PUBLIC_API = [
     "row_values",
     "serve",
     "sku_versions_table",
+    "units_within",
     "utc_now",
 ]
 

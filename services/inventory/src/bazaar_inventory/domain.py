@@ -4,8 +4,13 @@ Stock is counted per SKU per location: `on_hand` units are physically there, `re
 are promised to a checkout, and `available = on_hand - reserved` may be promised next. A
 reservation holds units at one location until it is released or its TTL runs out.
 
-    active ──► released    (the holder let go: DELETE /reservations/{id})
+    active ──► released    (the holder let go: DELETE /reservations/{id}, or order.cancelled)
+       ├─────► committed   (order.confirmed: the units leave the shelf, on_hand -= quantity)
        └─────► expired     (nobody let go before expires_at: the expiry job did)
+
+An order's reservations (reference = the order id) are made all or none; the order's *hold*
+records what became of them (reserved, failed, committed, released, expired), once per order, so
+a repeated or late order event changes nothing.
 
 The rule that keeps checkouts honest (no overselling under concurrency) is enforced by the store
 as a single conditional UPDATE; this module states the bounds and words the refusals.
@@ -18,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bazaar_chassis import Conflict, InvalidInput, NotFound, StaleVersion
+from bazaar_chassis import Conflict, InvalidInput, NotFound, StaleVersion, check_sku
 
 LOCATION_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 DEFAULT_LOCATION = "default"  # the one location API v1 knows about
@@ -30,6 +35,17 @@ DEFAULT_TTL_SECONDS = 900
 
 class ReservationStatus(StrEnum):
     ACTIVE = "active"
+    RELEASED = "released"
+    EXPIRED = "expired"
+    COMMITTED = "committed"
+
+
+class HoldStatus(StrEnum):
+    """What became of an order's reservations; every status but `reserved` is final."""
+
+    RESERVED = "reserved"
+    FAILED = "failed"
+    COMMITTED = "committed"
     RELEASED = "released"
     EXPIRED = "expired"
 
@@ -157,6 +173,15 @@ class Reservation:
     updated_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why an order could not be reserved: the first line stock could not supply."""
+
+    sku: str
+    requested: int
+    available: int
+
+
 # --- rules --------------------------------------------------------------------------------------
 
 
@@ -219,3 +244,15 @@ def out_of_stock(summary: StockSummary, requested: int) -> OutOfStock:
         available=summary.available,
         best_location_available=summary.best_location_available,
     )
+
+
+def order_quantities(lines: list[tuple[str, int]]) -> list[tuple[str, int]] | Refusal:
+    """An order's (sku, quantity) lines summed per SKU, in SKU order (the order locks are taken
+    in); a Refusal (nothing available) for the first line no stock could ever supply."""
+    wanted: dict[str, int] = {}
+    for sku, quantity in lines:
+        try:
+            wanted[check_sku(sku)] = wanted.get(sku, 0) + check_reservation_quantity(quantity)
+        except InvalidInput:
+            return Refusal(sku=sku, requested=quantity, available=0)
+    return sorted(wanted.items())

@@ -1,20 +1,30 @@
-"""The events the inventory service publishes: its contract with every consumer.
+"""The events the inventory service publishes (its contract with every consumer), and its
+tolerant readers of the order events it reacts to.
 
 `inventory.stock_changed.v1` carries the SKU's whole stock after the change (event-carried state
 transfer): totals and every location. `subject` is the SKU and `sequence` its version, which is
 bumped by every change to any of its stock rows or reservations, so a consumer keeps the event
 with the highest sequence and drops older or replayed ones.
+
+The checkout facts (`inventory.stock_reserved`, `reservation_failed`, `reservation_expired`) have
+the order id as `subject`; `sequence` is the order's hold version (1 reserved or failed, 2
+expired). See the checkout design (ADR 6).
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
-from bazaar_inventory.domain import StockSummary
+from bazaar_inventory.domain import Refusal, Reservation, StockSummary
 
 STOCK_CHANGED = "inventory.stock_changed.v1"
+STOCK_RESERVED = "inventory.stock_reserved.v1"
+RESERVATION_FAILED = "inventory.reservation_failed.v1"
+RESERVATION_EXPIRED = "inventory.reservation_expired.v1"
 
 
 class LocationLevel(BaseModel):
@@ -36,8 +46,79 @@ class StockChanged(BaseModel):
     locations: list[LocationLevel]
 
 
-SCHEMAS: dict[str, type[BaseModel]] = {STOCK_CHANGED: StockChanged}
+class ReservedLine(BaseModel):
+    sku: str
+    quantity: int
+    location: str
+
+
+class StockReserved(BaseModel):
+    """Payload of inventory.stock_reserved.v1: every line of the order is held until expires_at."""
+
+    order_id: str
+    lines: list[ReservedLine]
+    expires_at: datetime
+
+
+class ReservationFailed(BaseModel):
+    """Payload of inventory.reservation_failed.v1: the first line stock could not supply."""
+
+    order_id: str
+    sku: str
+    requested: int
+    available: int
+
+
+class ReservationExpired(BaseModel):
+    """Payload of inventory.reservation_expired.v1: the order's hold lapsed unsettled."""
+
+    order_id: str
+
+
+SCHEMAS: dict[str, type[BaseModel]] = {
+    STOCK_CHANGED: StockChanged,
+    STOCK_RESERVED: StockReserved,
+    RESERVATION_FAILED: ReservationFailed,
+    RESERVATION_EXPIRED: ReservationExpired,
+}
 
 
 def stock_changed(summary: StockSummary) -> dict[str, Any]:
     return StockChanged.model_validate(summary, from_attributes=True).model_dump()
+
+
+def stock_reserved(
+    order_id: str, reservations: list[Reservation], expires_at: datetime
+) -> dict[str, Any]:
+    lines = [ReservedLine.model_validate(r, from_attributes=True) for r in reservations]
+    payload = StockReserved(order_id=order_id, lines=lines, expires_at=expires_at)
+    return payload.model_dump(mode="json")
+
+
+def reservation_failed(order_id: str, refusal: Refusal) -> dict[str, Any]:
+    return ReservationFailed(order_id=order_id, **asdict(refusal)).model_dump()
+
+
+# --- what inventory reads of the order events (extra fields ignored) ---------------------------
+
+
+class _Tolerant(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class OrderLineFacts(_Tolerant):
+    sku: str
+    quantity: int
+
+
+class OrderPlacedFacts(_Tolerant):
+    """order.placed: what to reserve, and for whom."""
+
+    order_id: str
+    lines: list[OrderLineFacts]
+
+
+class OrderSettledFacts(_Tolerant):
+    """order.confirmed / order.cancelled: which order's reservations to commit or release."""
+
+    order_id: str

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from bazaar_chassis import ServiceDefinition, ServiceSettings, create_app
 from bazaar_inventory import events
 from bazaar_inventory.api import v1, v2
+from bazaar_inventory.consumers import HANDLERS
 from bazaar_inventory.expiry import expire_reservations
 from bazaar_inventory.store import InventoryStore
 
@@ -23,6 +24,7 @@ DEFINITION = ServiceDefinition(
     apis={1: v1.router, 2: v2.router},
     migrations=Path(__file__).parent / "migrations" / "versions",
     publishes=sorted(events.SCHEMAS),
+    handlers=HANDLERS,
     background=[expire_reservations],
     store=InventoryStore,
 )

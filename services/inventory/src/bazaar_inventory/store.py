@@ -10,6 +10,9 @@ Two rules make concurrent writers safe on both databases:
 2. Stock only changes through conditional statements that check the rule in their own WHERE
    clause (`reserve_best_location`, `set_on_hand`, `settle_reservation`); never read-then-write.
    The row lock of rule 1 is an optimisation for consistent events, not what prevents overselling.
+
+An order's hold (`order_holds`, one row per order id) is written last in a unit of work, so the
+lock order stays sku_versions, reservations, stock, order_holds for every writer.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bazaar_chassis import UtcDateTime, dialect_insert, from_row, row_values, sku_versions_table
 from bazaar_inventory.domain import (
+    HoldStatus,
     LocationStock,
     Reservation,
     ReservationStatus,
@@ -73,6 +77,17 @@ reservations = Table(
     CheckConstraint("quantity > 0", name="ck_reservations_quantity_positive"),
     Index("ix_reservations_status_expires_at", "status", "expires_at"),
     Index("ix_reservations_sku", "sku"),
+    Index("ix_reservations_reference", "reference"),
+)
+
+
+order_holds = Table(
+    "order_holds",
+    metadata,
+    Column("order_id", String(200), primary_key=True),
+    Column("status", String(20), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
 )
 
 
@@ -278,3 +293,74 @@ class InventoryStore:
             .limit(limit)
         )
         return [row.id for row in rows]
+
+    async def order_reservations(self, order_id: str) -> list[Reservation]:
+        """The active reservations held for an order (reference = its id), in SKU order."""
+        rows = await self.connection.execute(
+            select(reservations)
+            .where(
+                reservations.c.reference == order_id,
+                reservations.c.status == ReservationStatus.ACTIVE.value,
+            )
+            .order_by(reservations.c.sku, reservations.c.id)
+        )
+        return [_to_reservation(row) for row in rows]
+
+    async def take_reserved(self, *, sku: str, location: str, quantity: int) -> None:
+        """Reserved units leave the shelf (a committed order): on_hand and reserved both shrink."""
+        result = await self.connection.execute(
+            stock.update()
+            .where(stock.c.sku == sku, stock.c.location == location, stock.c.reserved >= quantity)
+            .values(on_hand=stock.c.on_hand - quantity, reserved=stock.c.reserved - quantity)
+        )
+        if result.rowcount != 1:
+            raise RuntimeError(f"stock of {sku} at {location} holds fewer than {quantity} reserved")
+
+    # --- order holds ------------------------------------------------------------------------------
+
+    async def order_hold(self, order_id: str) -> HoldStatus | None:
+        found = await self.connection.scalar(
+            select(order_holds.c.status).where(order_holds.c.order_id == order_id)
+        )
+        return None if found is None else HoldStatus(found)
+
+    async def open_order_hold(self, order_id: str, *, status: HoldStatus, now: datetime) -> bool:
+        """Record the first outcome of an order (reserved or failed); False if it has one."""
+        statement = dialect_insert(self.connection, order_holds).values(
+            order_id=order_id, status=status.value, version=1, updated_at=now
+        )
+        statement = statement.on_conflict_do_nothing(index_elements=[order_holds.c.order_id])
+        created = await self.connection.scalar(statement.returning(order_holds.c.order_id))
+        return created is not None
+
+    async def close_order_hold(
+        self, order_id: str, *, status: HoldStatus, now: datetime
+    ) -> int | None:
+        """Settle a `reserved` hold as `status`, or record `status` for an order never seen (a
+        late order.placed then does nothing); the new version, or None if it was settled already.
+        """
+        statement = dialect_insert(self.connection, order_holds).values(
+            order_id=order_id, status=status.value, version=1, updated_at=now
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=[order_holds.c.order_id],
+            set_={"status": status.value, "version": order_holds.c.version + 1, "updated_at": now},
+            where=order_holds.c.status == HoldStatus.RESERVED.value,
+        )
+        version = await self.connection.scalar(statement.returning(order_holds.c.version))
+        return None if version is None else int(version)
+
+    async def lapse_order_hold(self, order_id: str, *, now: datetime) -> int | None:
+        """Mark a `reserved` hold expired; its new version, or None if there is no such hold."""
+        version = await self.connection.scalar(
+            order_holds.update()
+            .where(
+                order_holds.c.order_id == order_id,
+                order_holds.c.status == HoldStatus.RESERVED.value,
+            )
+            .values(
+                status=HoldStatus.EXPIRED.value, version=order_holds.c.version + 1, updated_at=now
+            )
+            .returning(order_holds.c.version)
+        )
+        return None if version is None else int(version)

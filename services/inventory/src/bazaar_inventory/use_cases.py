@@ -12,9 +12,25 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
-from bazaar_chassis import Clock, Reads, Units, Work, check_sku, new_id, parse_skus, utc_now
+from bazaar_chassis import (
+    Clock,
+    Reads,
+    Unavailable,
+    Units,
+    Work,
+    check_sku,
+    new_id,
+    parse_skus,
+    utc_now,
+)
 from bazaar_inventory import domain, events
-from bazaar_inventory.domain import Reservation, ReservationStatus, StockSummary
+from bazaar_inventory.domain import (
+    HoldStatus,
+    Refusal,
+    Reservation,
+    ReservationStatus,
+    StockSummary,
+)
 
 
 class Stock(Protocol):
@@ -34,6 +50,16 @@ class Stock(Protocol):
         self, reservation_id: str, *, status: ReservationStatus, now: datetime
     ) -> bool: ...
     async def due_reservations(self, *, now: datetime, limit: int) -> list[str]: ...
+    async def order_reservations(self, order_id: str) -> list[Reservation]: ...
+    async def take_reserved(self, *, sku: str, location: str, quantity: int) -> None: ...
+    async def order_hold(self, order_id: str) -> HoldStatus | None: ...
+    async def open_order_hold(
+        self, order_id: str, *, status: HoldStatus, now: datetime
+    ) -> bool: ...
+    async def close_order_hold(
+        self, order_id: str, *, status: HoldStatus, now: datetime
+    ) -> int | None: ...
+    async def lapse_order_hold(self, order_id: str, *, now: datetime) -> int | None: ...
 
 
 class _AlreadySettled(Exception):
@@ -104,25 +130,41 @@ async def reserve(
     now = clock()
     expires_at = domain.reservation_expiry(now, ttl_seconds)
     async with units() as work:
-        await work.store.bump_version(sku, now=now)  # 404 if never stocked
-        location = await work.store.reserve_best_location(sku=sku, quantity=quantity)
-        if location is None:
-            current = await work.store.summary(sku)
-            assert current is not None
-            raise domain.out_of_stock(current, quantity)  # rolls the version bump back
-        reservation = Reservation(
-            id=new_id(),
-            sku=sku,
-            location=location,
-            quantity=quantity,
-            reference=reference,
-            status=ReservationStatus.ACTIVE,
-            expires_at=expires_at,
-            created_at=now,
-            updated_at=now,
+        reservation = await _hold(
+            work, sku=sku, quantity=quantity, reference=reference, expires_at=expires_at, now=now
         )
-        await work.store.insert_reservation(reservation)
         await _announce(work, sku)
+    return reservation
+
+
+async def _hold(
+    work: Work[Stock],
+    *,
+    sku: str,
+    quantity: int,
+    reference: str,
+    expires_at: datetime,
+    now: datetime,
+) -> Reservation:
+    """Hold units in one conditional UPDATE (SkuNotStocked, or OutOfStock rolling back the bump)."""
+    await work.store.bump_version(sku, now=now)  # 404 if never stocked
+    location = await work.store.reserve_best_location(sku=sku, quantity=quantity)
+    if location is None:
+        current = await work.store.summary(sku)
+        assert current is not None
+        raise domain.out_of_stock(current, quantity)
+    reservation = Reservation(
+        id=new_id(),
+        sku=sku,
+        location=location,
+        quantity=quantity,
+        reference=reference,
+        status=ReservationStatus.ACTIVE,
+        expires_at=expires_at,
+        created_at=now,
+        updated_at=now,
+    )
+    await work.store.insert_reservation(reservation)
     return reservation
 
 
@@ -191,6 +233,144 @@ async def expire(*, units: Units[Stock], reservation_id: str, now: datetime) -> 
                 sku=found.sku, location=found.location, quantity=found.quantity
             )
             await _announce(work, found.sku)
+            hold_version = await work.store.lapse_order_hold(found.reference, now=now)
+            if hold_version is not None:  # it was held for an order: tell the order it lapsed
+                work.emit(
+                    events.RESERVATION_EXPIRED,
+                    subject=found.reference,
+                    sequence=hold_version,
+                    data={"order_id": found.reference},
+                )
     except _AlreadySettled:
         return False
     return True
+
+
+# --- reactions to the checkout (ADR 6): an order's lines are held all or none -------------------
+
+
+class _Refused(Exception):
+    """Raised inside a unit of work to roll back an order's partial holds."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal)
+        self.refusal = refusal
+
+
+class _AlreadyDecided(Exception):
+    """Raised inside a unit of work when another delivery recorded the order's outcome first."""
+
+
+class OrderBeingReserved(Unavailable):
+    """An order was settled while a concurrent delivery was still reserving it: retry later."""
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"order {order_id} was reserved while it was being settled; retrying")
+
+
+async def reserve_order(
+    *,
+    units: Units[Stock],
+    order_id: str,
+    lines: list[tuple[str, int]],
+    ttl_seconds: int = domain.DEFAULT_TTL_SECONDS,
+    clock: Clock = utc_now,
+) -> HoldStatus | None:
+    """React to order.placed: hold every line for the order, or none of them.
+
+    One unit of work of conditional updates (never read-then-write); it announces
+    `inventory.stock_reserved`, or, if a line cannot be supplied, rolls back and announces
+    `inventory.reservation_failed` instead. None if the order already has an outcome.
+    """
+    now = clock()
+    expires_at = domain.reservation_expiry(now, ttl_seconds)
+    try:
+        wanted = domain.order_quantities(lines)
+        if isinstance(wanted, Refusal):
+            raise _Refused(wanted)
+        async with units() as work:
+            if await work.store.order_hold(order_id) is not None:
+                return None
+            held = [
+                await _hold_line(work, order_id, sku, quantity, expires_at=expires_at, now=now)
+                for sku, quantity in wanted
+            ]
+            if not await work.store.open_order_hold(order_id, status=HoldStatus.RESERVED, now=now):
+                raise _AlreadyDecided
+            for sku, _ in wanted:
+                await _announce(work, sku)
+            work.emit(
+                events.STOCK_RESERVED,
+                subject=order_id,
+                sequence=1,
+                data=events.stock_reserved(order_id, held, expires_at),
+            )
+        return HoldStatus.RESERVED
+    except _AlreadyDecided:
+        return None
+    except _Refused as refused:
+        async with units() as work:
+            if not await work.store.open_order_hold(order_id, status=HoldStatus.FAILED, now=now):
+                return None
+            work.emit(
+                events.RESERVATION_FAILED,
+                subject=order_id,
+                sequence=1,
+                data=events.reservation_failed(order_id, refused.refusal),
+            )
+        return HoldStatus.FAILED
+
+
+async def _hold_line(
+    work: Work[Stock],
+    order_id: str,
+    sku: str,
+    quantity: int,
+    *,
+    expires_at: datetime,
+    now: datetime,
+) -> Reservation:
+    try:
+        return await _hold(
+            work, sku=sku, quantity=quantity, reference=order_id, expires_at=expires_at, now=now
+        )
+    except domain.SkuNotStocked:
+        raise _Refused(Refusal(sku=sku, requested=quantity, available=0)) from None
+    except domain.OutOfStock as short:
+        raise _Refused(Refusal(sku=sku, requested=quantity, available=short.available)) from None
+
+
+async def settle_order(
+    *, units: Units[Stock], order_id: str, outcome: HoldStatus, clock: Clock = utc_now
+) -> int:
+    """React to order.confirmed (`committed`: the units leave the shelf) or order.cancelled
+    (`released`: they become available again). Returns how many reservations it settled.
+
+    A settle that arrives before the order.placed it follows records the outcome, so the late
+    order.placed reserves nothing.
+    """
+    if outcome not in (HoldStatus.COMMITTED, HoldStatus.RELEASED):
+        raise ValueError(f"an order is settled as committed or released, not {outcome}")
+    committing = outcome == HoldStatus.COMMITTED
+    status = ReservationStatus.COMMITTED if committing else ReservationStatus.RELEASED
+    now = clock()
+    settled = 0
+    async with units() as work:
+        held = await work.store.order_reservations(order_id)
+        skus = sorted({r.sku for r in held})
+        for sku in skus:  # lock order: versions first (store.py, rule 1)
+            await work.store.bump_version(sku, now=now)
+        for r in held:
+            if not await work.store.settle_reservation(r.id, status=status, now=now):
+                continue  # expired meanwhile: the expiry gave its units back
+            if committing:
+                await work.store.take_reserved(sku=r.sku, location=r.location, quantity=r.quantity)
+            else:
+                await work.store.unreserve(sku=r.sku, location=r.location, quantity=r.quantity)
+            settled += 1
+        closed = await work.store.close_order_hold(order_id, status=outcome, now=now)
+        if closed is not None and await work.store.order_reservations(order_id):
+            raise OrderBeingReserved(order_id)  # reserved concurrently: retry and settle those
+        for sku in skus:
+            await _announce(work, sku)
+    return settled

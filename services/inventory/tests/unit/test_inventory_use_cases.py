@@ -11,6 +11,7 @@ from bazaar_chassis import InvalidSku, StaleVersion
 from bazaar_chassis.testing import FakeUnits
 from bazaar_inventory import use_cases
 from bazaar_inventory.domain import (
+    HoldStatus,
     LocationStock,
     OutOfStock,
     Reservation,
@@ -31,6 +32,7 @@ class FakeInventoryStore:
         self.versions: dict[str, int] = {}
         self.levels: dict[tuple[str, str], LocationStock] = {}
         self.reservations: dict[str, Reservation] = {}
+        self.holds: dict[str, tuple[HoldStatus, int]] = {}
 
     async def bump_version(
         self, sku: str, *, now: datetime, expected: int | None = None, create: bool = False
@@ -103,6 +105,46 @@ class FakeInventoryStore:
             if r.status == ReservationStatus.ACTIVE and r.expires_at <= now
         ]
         return [r.id for r in sorted(due, key=lambda r: r.expires_at)][:limit]
+
+    async def order_reservations(self, order_id: str) -> list[Reservation]:
+        held = [
+            r
+            for r in self.reservations.values()
+            if r.reference == order_id and r.status == ReservationStatus.ACTIVE
+        ]
+        return sorted(held, key=lambda r: (r.sku, r.id))
+
+    async def take_reserved(self, *, sku: str, location: str, quantity: int) -> None:
+        level = self.levels[sku, location]
+        self.levels[sku, location] = LocationStock(
+            location, level.on_hand - quantity, level.reserved - quantity
+        )
+
+    async def order_hold(self, order_id: str) -> HoldStatus | None:
+        found = self.holds.get(order_id)
+        return found[0] if found else None
+
+    async def open_order_hold(self, order_id: str, *, status: HoldStatus, now: datetime) -> bool:
+        if order_id in self.holds:
+            return False
+        self.holds[order_id] = (status, 1)
+        return True
+
+    async def close_order_hold(
+        self, order_id: str, *, status: HoldStatus, now: datetime
+    ) -> int | None:
+        current, version = self.holds.get(order_id, (None, 0))
+        if current not in (None, HoldStatus.RESERVED):
+            return None
+        self.holds[order_id] = (status, version + 1)
+        return version + 1
+
+    async def lapse_order_hold(self, order_id: str, *, now: datetime) -> int | None:
+        current, version = self.holds.get(order_id, (None, 0))
+        if current != HoldStatus.RESERVED:
+            return None
+        self.holds[order_id] = (HoldStatus.EXPIRED, version + 1)
+        return version + 1
 
 
 async def stocked(quantity: int = 10, sku: str = "COF-1") -> FakeUnits[FakeInventoryStore]:
@@ -199,3 +241,122 @@ async def test_a_list_of_skus_is_checked_sku_by_sku_as_pricing_checks_it() -> No
     units = await stocked(10)
     with pytest.raises(InvalidSku, match="'bad sku'"):
         await use_cases.stock_of_many(reads=units.reads, skus="COF-1, bad sku")
+# --- reactions to the checkout: an order's lines are held all or none --------------------------
+
+
+async def two_skus(coffee: int = 10, tea: int = 5) -> FakeUnits[FakeInventoryStore]:
+    units = await stocked(coffee, "COF-1")
+    await use_cases.set_stock(
+        units=units, sku="TEA-1", location="default", quantity=tea, expected_version=None
+    )
+    units.published.clear()
+    return units
+
+
+async def place(
+    units: FakeUnits[FakeInventoryStore], order_id: str, lines: list[tuple[str, int]]
+) -> HoldStatus | None:
+    return await use_cases.reserve_order(
+        units=units, order_id=order_id, lines=lines, ttl_seconds=60, clock=lambda: NOW
+    )
+
+
+async def available(units: FakeUnits[FakeInventoryStore], sku: str) -> int:
+    return (await use_cases.stock_of(reads=units.reads, sku=sku)).available
+
+
+async def test_a_placed_order_holds_every_line_and_says_where() -> None:
+    units = await two_skus()
+    assert await place(units, "o-1", [("TEA-1", 2), ("COF-1", 3), ("COF-1", 1)]) is not None
+    assert (await available(units, "COF-1"), await available(units, "TEA-1")) == (6, 3)
+    *changed, reserved = units.published
+    assert [(e.type, e.subject) for e in changed] == [
+        ("inventory.stock_changed.v1", "COF-1"),
+        ("inventory.stock_changed.v1", "TEA-1"),
+    ]
+    assert (reserved.type, reserved.subject) == ("inventory.stock_reserved.v1", "o-1")
+    assert reserved.data["lines"] == [
+        {"sku": "COF-1", "quantity": 4, "location": "default"},
+        {"sku": "TEA-1", "quantity": 2, "location": "default"},
+    ]
+    assert reserved.data["expires_at"] == "2026-03-01T12:01:00Z"
+
+
+@pytest.mark.parametrize(
+    ("lines", "refused"),
+    [
+        ([("COF-1", 2), ("TEA-1", 6)], {"sku": "TEA-1", "requested": 6, "available": 5}),
+        ([("COF-1", 2), ("NEVER", 1)], {"sku": "NEVER", "requested": 1, "available": 0}),
+        ([("COF-1", 0)], {"sku": "COF-1", "requested": 0, "available": 0}),
+        ([("bad sku", 1)], {"sku": "bad sku", "requested": 1, "available": 0}),
+    ],
+)
+async def test_an_order_that_cannot_be_supplied_holds_nothing_and_says_which_line(
+    lines: list[tuple[str, int]], refused: dict[str, object]
+) -> None:
+    units = await two_skus()
+    assert await place(units, "o-1", lines) == HoldStatus.FAILED
+    assert (await available(units, "COF-1"), await available(units, "TEA-1")) == (10, 5)
+    [failed] = units.published
+    assert (failed.type, failed.subject) == ("inventory.reservation_failed.v1", "o-1")
+    assert failed.data == {"order_id": "o-1", **refused}
+    assert await place(units, "o-1", [("COF-1", 1)]) is None  # its outcome is final
+
+
+async def test_a_repeated_order_placed_holds_nothing_more() -> None:
+    units = await two_skus()
+    await place(units, "o-1", [("COF-1", 3)])
+    published = len(units.published)
+    assert await place(units, "o-1", [("COF-1", 3)]) is None
+    assert (await available(units, "COF-1"), len(units.published)) == (7, published)
+
+
+async def test_a_confirmed_order_takes_its_units_off_the_shelf_once() -> None:
+    units = await two_skus()
+    await place(units, "o-1", [("COF-1", 3), ("TEA-1", 1)])
+    settle = use_cases.settle_order
+    assert await settle(units=units, order_id="o-1", outcome=HoldStatus.COMMITTED) == 2
+    assert await settle(units=units, order_id="o-1", outcome=HoldStatus.COMMITTED) == 0
+    coffee = await use_cases.stock_of(reads=units.reads, sku="COF-1")
+    assert (coffee.on_hand, coffee.reserved, coffee.available) == (7, 0, 7)
+    assert units.store.holds["o-1"] == (HoldStatus.COMMITTED, 2)
+
+
+async def test_a_cancelled_order_gives_its_units_back() -> None:
+    units = await two_skus()
+    await place(units, "o-1", [("COF-1", 3)])
+    await use_cases.settle_order(units=units, order_id="o-1", outcome=HoldStatus.RELEASED)
+    coffee = await use_cases.stock_of(reads=units.reads, sku="COF-1")
+    assert (coffee.on_hand, coffee.available) == (10, 10)
+    assert units.published[-1].data["available"] == 10
+
+
+async def test_a_cancellation_that_overtakes_its_order_keeps_the_late_order_from_reserving() -> (
+    None
+):
+    units = await two_skus()
+    settled = await use_cases.settle_order(units=units, order_id="o-1", outcome=HoldStatus.RELEASED)
+    assert (settled, units.published) == (0, [])
+    assert await place(units, "o-1", [("COF-1", 3)]) is None
+    assert await available(units, "COF-1") == 10
+
+
+async def test_an_orders_lapsed_hold_is_announced_once_and_its_units_come_back() -> None:
+    units = await two_skus()
+    await place(units, "o-1", [("COF-1", 3), ("TEA-1", 1)])
+    due = NOW + timedelta(seconds=60)
+    assert await use_cases.expire_due(units=units, reads=units.reads, now=due, limit=10) == 2
+    expired = [e for e in units.published if e.type == "inventory.reservation_expired.v1"]
+    assert [(e.subject, e.sequence, e.data) for e in expired] == [("o-1", 2, {"order_id": "o-1"})]
+    assert (await available(units, "COF-1"), await available(units, "TEA-1")) == (10, 5)
+    late = await use_cases.settle_order(units=units, order_id="o-1", outcome=HoldStatus.COMMITTED)
+    assert late == 0
+
+
+async def test_a_reservation_made_through_the_api_lapses_without_an_order_event() -> None:
+    units = await stocked(10)
+    await reserve(units, 2)
+    await use_cases.expire_due(
+        units=units, reads=units.reads, now=NOW + timedelta(seconds=60), limit=10
+    )
+    assert "inventory.reservation_expired.v1" not in {e.type for e in units.published}

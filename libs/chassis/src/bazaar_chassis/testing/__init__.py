@@ -9,6 +9,7 @@ from bazaar_chassis.testing.fakes import FakeUnits, FakeWork
 from bazaar_chassis.testing.identity import ADMIN, identity_headers
 from bazaar_chassis.testing.probe import EventProbe
 from bazaar_chassis.testing.problems import assert_problem
+from bazaar_chassis.testing.producing import add_streams, publish
 from bazaar_chassis.testing.servers import ServedApp, serving
 from bazaar_chassis.testing.waiting import eventually, eventually_sync
 
@@ -18,10 +19,12 @@ __all__ = [
     "FakeUnits",
     "FakeWork",
     "ServedApp",
+    "add_streams",
     "assert_problem",
     "eventually",
     "eventually_sync",
     "identity_headers",
+    "publish",
     "running_app",
     "serving",
 ]

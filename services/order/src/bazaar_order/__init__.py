@@ -1,0 +1,1 @@
+"""Bazaar order service: orders made from carts, completed by choreography."""

@@ -1,0 +1,1 @@
+"""HTTP API of the order service, one module per major version."""
