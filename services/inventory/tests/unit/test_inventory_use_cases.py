@@ -241,6 +241,8 @@ async def test_a_list_of_skus_is_checked_sku_by_sku_as_pricing_checks_it() -> No
     units = await stocked(10)
     with pytest.raises(InvalidSku, match="'bad sku'"):
         await use_cases.stock_of_many(reads=units.reads, skus="COF-1, bad sku")
+
+
 # --- reactions to the checkout: an order's lines are held all or none --------------------------
 
 

@@ -51,7 +51,7 @@ class _Cart(_Tolerant):
 
     id: str
     owner: str | None = None
-    status: str = "active"
+    state: str = "active"  # the cart's own word for it: active, ordered, merged
     lines: list[_Line] = []
     subtotal: _Money
     discounts: list[_Discount] = []
@@ -62,7 +62,7 @@ class _Cart(_Tolerant):
         return Cart(
             id=self.id,
             owner=self.owner or "",
-            status=self.status,
+            status=self.state,
             lines=tuple(line.line() for line in self.lines),
             subtotal=self.subtotal.money(),
             discounts=tuple(

@@ -54,7 +54,7 @@ class StandIns:
         self.carts[cart_id] = {
             "id": cart_id,
             "owner": owner,
-            "status": status,
+            "state": status,
             "lines": [
                 {
                     "sku": "COF-1",
