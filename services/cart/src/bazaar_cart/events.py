@@ -66,8 +66,8 @@ class PromotionFacts(_Tolerant):
     value: float | MoneyFacts | None = None
     predicate: PredicateFacts | None = None
     threshold: MoneyFacts | None = None
-    buy: int = 0
-    get: int = 0
+    buy: int | None = None  # promotion sends null unless the kind is buy_x_get_y
+    get: int | None = None
     priority: int = 100
     stacking: str = "stackable"
     requires_code: bool = False
