@@ -12,6 +12,7 @@ import aiohttp
 import nats
 import pytest
 from aiohttp import web
+from pydantic import SecretStr
 
 from bazaar_cart.service import build_app as build_cart
 from bazaar_catalog.service import build_app as build_catalog
@@ -23,9 +24,11 @@ from bazaar_chassis.testing.identity import gateway_private_key_pem
 from bazaar_gateway.app import build_app as build_gateway
 from bazaar_gateway.settings import GatewaySettings
 from bazaar_identity.service import build_app as build_identity
+from bazaar_identity.settings import DEMO_KEY_PASSPHRASE
 from bazaar_inventory.service import build_app as build_inventory
 
 PASSWORD = "bazaar-demo"
+OPERATIONS_TOKEN = "cart-test-operations-token"
 
 
 class Shopfront:
@@ -58,7 +61,8 @@ class Shopfront:
 
     async def routes_to(self, *services: str) -> None:
         async def all_there() -> bool:
-            async with self.http.get(self.url + "/readyz") as reply:
+            operator = {"Authorization": f"Bearer {OPERATIONS_TOKEN}"}  # details are operators'
+            async with self.http.get(self.url + "/readyz", headers=operator) as reply:
                 body = await reply.json()
             return set(services) <= set(body["services"]) and body["policy_version"] > 0
 
@@ -87,8 +91,10 @@ def product(sku: str, status: str, sequence: int) -> Event:
 
 @pytest.fixture
 async def shopfront(
-    nats_server: NatsServer, service_settings: ServiceSettings
+    nats_server: NatsServer, service_settings: ServiceSettings, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[Shopfront]:
+    monkeypatch.setenv("BAZAAR_IDENTITY_KEY_PASSPHRASE", DEMO_KEY_PASSPHRASE)
+
     def settings(name: str, **extra: Any) -> ServiceSettings:
         return service_settings.model_copy(
             update={"instance_id": name, "data_dir": service_settings.data_dir / name, **extra}
@@ -99,7 +105,11 @@ async def shopfront(
         await stack.enter_async_context(serving(build_identity, settings("identity")))
         runner = web.AppRunner(
             build_gateway(
-                GatewaySettings(nats_url=nats_server.url, gateway_key=gateway_private_key_pem())
+                GatewaySettings(
+                    nats_url=nats_server.url,
+                    gateway_key=gateway_private_key_pem(),
+                    operations_token=SecretStr(OPERATIONS_TOKEN),
+                )
             )
         )
         await runner.setup()

@@ -35,6 +35,7 @@ from bazaar_chassis.testing import (
     identity_headers,
     serving,
 )
+from bazaar_chassis.testing.identity import GatewaySigning
 from bazaar_payment.service import build_app
 from bazaar_payment.settings import PaymentSettings
 from bazaar_payment_provider.app import ProviderSettings, running
@@ -174,7 +175,9 @@ async def checkout(
         )
         async with (
             serving(lambda s: build_app(s, payment_settings), settings) as served,
-            httpx.AsyncClient(base_url=served.url) as payment,
+            httpx.AsyncClient(
+                base_url=served.url, event_hooks={"request": [GatewaySigning(None)]}
+            ) as payment,
             aiohttp.ClientSession(headers={"Authorization": f"Bearer {API_KEY}"}) as session,
             playing_the_gateway(gateway_port, holder),
         ):
