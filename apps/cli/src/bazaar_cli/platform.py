@@ -14,14 +14,21 @@ class Component:
     name: str
     module: str  # run as `python -m <module>`
     is_gateway: bool = False
+    # What its ServiceDefinition declares on the bus (a test keeps the two equal): the operator
+    # provisions a stream for each producer, and a service may bind durables only on the
+    # streams it consumes.
+    publishes: bool = False
+    consumes: tuple[str, ...] = ()
 
 
 SERVICES: tuple[Component, ...] = (
-    Component("identity", "bazaar_identity"),
-    Component("product", "bazaar_product"),
-    Component("category", "bazaar_category"),
-    Component("pricing", "bazaar_pricing"),
-    Component("inventory", "bazaar_inventory"),
-    Component("catalog", "bazaar_catalog"),
+    Component("identity", "bazaar_identity", publishes=True),
+    Component("product", "bazaar_product", publishes=True),
+    Component("category", "bazaar_category", publishes=True),
+    Component("pricing", "bazaar_pricing", publishes=True),
+    Component("inventory", "bazaar_inventory", publishes=True),
+    Component(
+        "catalog", "bazaar_catalog", consumes=("category", "inventory", "pricing", "product")
+    ),
 )
 GATEWAY = Component("gateway", "bazaar_gateway", is_gateway=True)
