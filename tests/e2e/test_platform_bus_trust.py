@@ -21,22 +21,15 @@ from nats.js.api import StreamConfig
 
 from bazaar_chassis.bus import inbox_prefix
 from bazaar_chassis.nats_server import free_port
+from bazaar_chassis.provisioning import layout
 from bazaar_chassis.registry import Instance
+from bazaar_cli.bus_provisioning import platform_producers
 
 from .conftest import Platform, sign_in
 
 pytestmark = pytest.mark.e2e
 
-PLATFORM_STREAMS = [
-    "CATEGORY",
-    "DLQ",
-    "IDENTITY",
-    "INVENTORY",
-    "KV_gateway_policies",
-    "KV_services",
-    "PRICING",
-    "PRODUCT",
-]
+PLATFORM_STREAMS = sorted(str(c.name) for c in layout(platform_producers()))
 
 
 @contextlib.asynccontextmanager

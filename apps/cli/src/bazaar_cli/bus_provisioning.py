@@ -7,7 +7,7 @@ restarting that server); `bazaar provision` runs it against a production server.
 
 from __future__ import annotations
 
-from bazaar_chassis.provisioning import provision_blocking
+from bazaar_chassis.provisioning import provision_server, run_blocking
 from bazaar_cli.platform import SERVICES
 
 
@@ -23,6 +23,6 @@ def platform_consumption() -> dict[str, tuple[str, ...]]:
 
 def provision_bus(url: str, *, user: str, password: str | None, replicas: int = 1) -> list[str]:
     """Create or update every stream and bucket of the platform; returns their names."""
-    return provision_blocking(
-        url, platform_producers(), user=user, password=password, replicas=replicas
+    return run_blocking(
+        provision_server(url, platform_producers(), user=user, password=password, replicas=replicas)
     )

@@ -13,21 +13,13 @@ import pytest
 from typer.testing import CliRunner
 
 from bazaar_chassis.nats_server import NatsServer
-from bazaar_cli.bus_provisioning import platform_consumption
+from bazaar_chassis.provisioning import layout
+from bazaar_cli.bus_provisioning import platform_consumption, platform_producers
 from bazaar_cli.main import app
 from bazaar_cli.nats_permissions import gateway_permissions, server_config, service_permissions
 from bazaar_cli.platform import SERVICES, Component
 
-PLATFORM_STREAMS = [
-    "CATEGORY",
-    "DLQ",
-    "IDENTITY",
-    "INVENTORY",
-    "KV_gateway_policies",
-    "KV_services",
-    "PRICING",
-    "PRODUCT",
-]
+PLATFORM_STREAMS = sorted(str(c.name) for c in layout(platform_producers()))
 
 
 @pytest.mark.parametrize("component", SERVICES, ids=lambda c: c.name)

@@ -9,8 +9,9 @@ services then only look their stream up (`Bus.require_stream`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import nats
 from nats.js import JetStreamContext
@@ -26,6 +27,8 @@ POLICY_BUCKET = "gateway_policies"  # the gateway's live policy (bazaar_gateway.
 DUPLICATE_WINDOW_SECONDS = 3600.0  # an outbox retried within this window is deduplicated
 REGISTRY_MAX_AGE_SECONDS = 60.0  # an entry nobody re-puts is gone after this
 REGISTRY_MAX_ENTRY_BYTES = 16 * 1024
+
+T = TypeVar("T")
 
 
 class StreamMissing(Exception):
@@ -155,16 +158,8 @@ async def provision_server(
         await client.close()
 
 
-def provision_blocking(
-    url: str,
-    producers: Iterable[str],
-    *,
-    user: str | None = None,
-    password: str | None = None,
-    replicas: int = 1,
-) -> list[str]:
-    """For synchronous callers (the supervisor, test fixtures): runs on a thread of its own, so
-    it works whether or not an event loop is running in this one."""
-    work = provision_server(url, list(producers), user=user, password=password, replicas=replicas)
+def run_blocking(work: Coroutine[Any, Any, T]) -> T:
+    """Run `work` for a synchronous caller (the supervisor, test fixtures) on a thread of its
+    own, so it works whether or not an event loop is running in this one."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, work).result()

@@ -4,6 +4,7 @@ forgery and is dead-lettered, never applied (issue 8, item 3)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 
 import nats
@@ -12,19 +13,14 @@ from nats.aio.client import Client
 from nats.js.api import RawStreamMsg
 from sqlalchemy import select
 
-from bazaar_chassis import Event, ServiceDefinition, ServiceSettings, create_app
+from bazaar_chassis import Event, ServiceSettings, create_app
 from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.testing import eventually, running_app
 
-from .conftest import MIGRATIONS, applied, on_note_written
+from .conftest import SINK, applied, on_note_written
 
-SINK_OF_TWO = ServiceDefinition(
-    name="sink",
-    version="1.0.0",
-    description="consumes notes and bursts",
-    apis={},
-    migrations=MIGRATIONS,
-    handlers={"notes.note_written": on_note_written, "burster.counted": on_note_written},
+SINK_OF_TWO = dataclasses.replace(
+    SINK, handlers={"notes.note_written": on_note_written, "burster.counted": on_note_written}
 )
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from bazaar_chassis.nats_server import NatsServer
-from bazaar_chassis.provisioning import provision_blocking
+from bazaar_chassis.provisioning import provision_server, run_blocking
 from bazaar_chassis.settings import ServiceSettings
 from bazaar_chassis.testing.identity import gateway_public_key_pem
 from bazaar_chassis.testing.postgres import PostgresUnavailable, fresh_database, postgres_server
@@ -37,7 +37,7 @@ def nats_server(tmp_path: Path, bus_producers: tuple[str, ...]) -> Iterator[Nats
     """Provisioned like the operator does it: services may not create streams or buckets."""
     server = NatsServer(store_dir=tmp_path / "nats")
     server.start()
-    provision_blocking(server.url, bus_producers)
+    run_blocking(provision_server(server.url, bus_producers))
     yield server
     server.stop()
 
