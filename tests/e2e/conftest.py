@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,8 @@ import psutil
 import pytest
 
 from bazaar_chassis.nats_server import free_port
+from bazaar_chassis.testing import eventually_sync
+from bazaar_cli.demo_data import PRODUCTS, DemoProduct
 
 START_TIMEOUT_SECONDS = 120.0
 BAZAAR = str(Path(sys.executable).parent / "bazaar")
@@ -69,15 +70,23 @@ def start_platform(
         env=env,
     )
     platform = Platform(process, data_dir, f"http://127.0.0.1:{port}", output)
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while "Press Ctrl-C to stop." not in output.read_text():
+
+    def said_ready() -> bool:
         if process.poll() is not None:
-            raise AssertionError(f"bazaar up exited early:\n{output.read_text()}")
-        if time.monotonic() > deadline:
-            platform.stop()
-            raise AssertionError(f"bazaar up not ready in time:\n{output.read_text()}")
-        time.sleep(0.1)
+            raise RuntimeError(f"bazaar up exited early:\n{output.read_text()}")
+        return "Press Ctrl-C to stop." in output.read_text()
+
+    try:
+        eventually_sync(said_ready, timeout=START_TIMEOUT_SECONDS, interval=0.1)
+    except AssertionError:
+        platform.stop()
+        raise AssertionError(f"bazaar up not ready in time:\n{output.read_text()}") from None
     return platform
+
+
+def seeded_in(category: str) -> list[DemoProduct]:
+    """The demo products `bazaar up` seeds into `category`, in their placement order."""
+    return [p for p in PRODUCTS if p.category == category]
 
 
 @pytest.fixture(scope="module")

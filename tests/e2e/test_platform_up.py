@@ -3,49 +3,63 @@ gateway, then stopped and started again on the same data."""
 
 from __future__ import annotations
 
-import time
+import signal
+import sqlite3
 import uuid
-from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from .conftest import Platform, sign_in, start_platform
+from bazaar_chassis.testing import assert_problem, eventually_sync
+from bazaar_cli.demo_data import PRODUCTS
+
+from .conftest import Platform, seeded_in, sign_in, start_platform
 
 pytestmark = pytest.mark.e2e
 
 
-def wait_for(check: Callable[[], Any], *, timeout: float = 10.0, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} within {timeout}s")
-        time.sleep(0.05)
+@pytest.fixture(scope="module", autouse=True)
+def first_coffee_page(platform: Platform) -> httpx.Response:
+    """The README's first command, asked once, right after `bazaar up` said it was ready."""
+    return httpx.get(f"{platform.gateway}/catalog/1/categories/coffee/products", timeout=10)
 
 
-def test_the_coffee_page_has_ten_products_with_price_and_stock_in_one_request(
-    guest: httpx.Client,
+def test_the_first_coffee_page_after_ready_is_complete_with_the_seeded_price_and_stock(
+    first_coffee_page: httpx.Response,
 ) -> None:
-    reply = guest.get("/catalog/1/categories/coffee/products", params={"limit": 10})
-    assert reply.status_code == 200
-    page = reply.json()
-    assert page["total"] >= 12
-    assert len(page["items"]) == 10
-    for item in page["items"]:
-        assert item["name"]
-        assert item["price"]["currency"] == "USD"
-        assert item["price"]["amount"] > 0
-        assert isinstance(item["available"], int)
-    assert reply.headers["Bazaar-Served-By"].startswith("catalog/")
+    assert first_coffee_page.status_code == 200
+    page = first_coffee_page.json()
+    coffees = seeded_in("coffee")
+    assert page["total"] == len(coffees)
+    assert [
+        (item["sku"], item["name"], item["price"], item["available"]) for item in page["items"]
+    ] == [
+        (p.sku, p.name, {"amount": p.price, "currency": "USD"}, p.stock)
+        for p in coffees[: page["limit"]]
+    ]
+    assert first_coffee_page.headers["Bazaar-Served-By"].startswith("catalog/")
+
+
+def test_ready_is_said_only_after_the_catalog_shows_every_seeded_product(
+    platform: Platform,
+) -> None:
+    said = platform.output.read_text()
+    steps = [
+        "seeded the demo catalog",
+        "waiting for the catalog to apply the seed",
+        f"shows all {len(PRODUCTS)} seeded products",
+        "Bazaar is ready",
+        "Press Ctrl-C to stop.",
+    ]
+    assert all(step in said for step in steps), said
+    assert [said.index(step) for step in steps] == sorted(said.index(step) for step in steps), said
 
 
 def test_a_price_change_and_a_stock_change_reach_the_catalog(gateway: httpx.Client) -> None:
-    sku = "COF-004"
+    sku = seeded_in("brewing")[0].sku
     price = gateway.put(f"/pricing/1/prices/{sku}", json={"amount": 4321, "currency": "USD"})
     stock = gateway.put(f"/inventory/1/stock/{sku}", json={"quantity": 77})
     assert (price.status_code, stock.status_code) == (200, 200)
@@ -54,15 +68,64 @@ def test_a_price_change_and_a_stock_change_reach_the_catalog(gateway: httpx.Clie
         item = gateway.get(f"/catalog/1/products/{sku}").json()
         return bool(item["price"]["amount"] == 4321 and item["available"] == 77)
 
-    wait_for(catalog_shows_both, timeout=10, what="the catalog did not show the changes")
+    eventually_sync(catalog_shows_both, message="the catalog did not show the changes")
 
 
-def test_force_inventory_sync_reads_inventory_through_the_gateway(gateway: httpx.Client) -> None:
-    reply = gateway.get("/catalog/1/products/TEA-001", params={"forceInventorySync": "true"})
-    assert reply.status_code == 200
-    assert reply.json()["inventory_synced"] is True
-    truth = gateway.get("/inventory/1/stock/TEA-001").json()["available"]
-    assert reply.json()["available"] == truth
+def catalog_item(gateway: httpx.Client, sku: str, **params: str) -> dict[str, Any]:
+    reply = gateway.get(f"/catalog/1/products/{sku}", params=params)
+    assert reply.status_code == 200, reply.text
+    body: dict[str, Any] = reply.json()
+    return body
+
+
+def test_force_inventory_sync_answers_what_inventory_holds_not_the_catalogs_copy(
+    platform: Platform, gateway: httpx.Client
+) -> None:
+    sku = seeded_in("tea")[0].sku
+    before = gateway.get(f"/inventory/1/stock/{sku}").json()["available"]
+    eventually_sync(
+        lambda: catalog_item(gateway, sku)["available"] == before,
+        message="the catalog never showed the seeded stock",
+    )
+    # Behind the catalog's back: straight into inventory's database, so no event is published
+    # and the catalog's copy can never learn of it; only a synchronous read can.
+    with sqlite3.connect(platform.data_dir / "inventory.db", timeout=15) as database:
+        database.execute("UPDATE stock SET on_hand = on_hand + 1000 WHERE sku = ?", (sku,))
+    assert gateway.get(f"/inventory/1/stock/{sku}").json()["available"] == before + 1000
+
+    copy = catalog_item(gateway, sku)
+    synced = catalog_item(gateway, sku, forceInventorySync="true")
+    assert (copy["available"], copy["inventory_synced"]) == (before, False)
+    assert (synced["available"], synced["inventory_synced"]) == (before + 1000, True)
+
+
+@pytest.fixture
+def inventory_paused(platform: Platform, gateway: httpx.Client) -> Iterator[None]:
+    """Inventory stops answering (SIGSTOP: alive, so not restarted, but silent) until the test
+    ends; then it resumes and the test waits until it answers again."""
+    (process,) = [p for p in platform.children() if "bazaar_inventory" in " ".join(p.cmdline())]
+    process.send_signal(signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        process.send_signal(signal.SIGCONT)
+        sku = seeded_in("tea")[0].sku
+        eventually_sync(
+            lambda: gateway.get(f"/inventory/1/stock/{sku}").status_code == 200,
+            timeout=30,
+            message="inventory did not answer again after SIGCONT",
+        )
+
+
+@pytest.mark.usefixtures("inventory_paused")
+def test_with_inventory_down_a_forced_sync_is_a_503_and_the_catalogs_copy_still_serves(
+    gateway: httpx.Client,
+) -> None:
+    sku = seeded_in("tea")[1].sku
+    forced = gateway.get(f"/catalog/1/products/{sku}", params={"forceInventorySync": "true"})
+    assert_problem(forced, 503, "omit forceInventorySync")
+    copy = catalog_item(gateway, sku)
+    assert (copy["sku"], copy["inventory_synced"]) == (sku, False)
 
 
 @pytest.mark.parametrize(
@@ -110,6 +173,7 @@ def test_stopping_and_starting_again_keeps_the_data_and_does_not_reseed(
         merch = {"Authorization": f"Bearer {sign_in(second.gateway, 'merch@bazaar.test')}"}
         with httpx.Client(base_url=second.gateway, timeout=10, headers=merch) as client:
             assert client.get(f"/product/1/products/{sku}").json()["name"] == "Kept"
-            assert client.get("/catalog/1/categories/coffee/products").json()["total"] == 14
+            page = client.get("/catalog/1/categories/coffee/products").json()
+            assert page["total"] == len(seeded_in("coffee"))
     finally:
         assert second.stop() == 0

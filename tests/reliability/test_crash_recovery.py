@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import pytest
 from nats.js.errors import NotFoundError
 
 from bazaar_chassis.nats_server import NatsServer, free_port
-from bazaar_chassis.testing import eventually
+from bazaar_chassis.testing import eventually, eventually_sync
 from bazaar_chassis.testing.identity import gateway_public_key_pem, identity_headers
 
 
@@ -36,16 +35,17 @@ def start_product(data_dir: Path, nats_url: str, port: int) -> subprocess.Popen[
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 30
-    while True:
+
+    def healthy() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError("product exited during start-up")
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                return process
+            return httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
         except httpx.TransportError:
-            pass
-        assert process.poll() is None, "product exited during start-up"
-        assert time.monotonic() < deadline, "product did not start"
-        time.sleep(0.05)
+            return False
+
+    eventually_sync(healthy, timeout=30, message="product did not start")
+    return process
 
 
 @pytest.fixture

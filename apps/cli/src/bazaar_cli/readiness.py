@@ -1,7 +1,9 @@
-"""Asks each process whether it is ready, over HTTP, the way an orchestrator would."""
+"""Asks each process whether it is ready, over HTTP, the way an orchestrator would; and asks the
+catalog, through the gateway like any guest, whether its pages show what was seeded."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
@@ -28,3 +30,25 @@ async def gateway_routes(session: aiohttp.ClientSession, base_url: str, names: s
     """The gateway is ready once it routes to every one of `names`."""
     body = await probe(session, f"{base_url}/readyz")
     return body is not None and names <= set(body.get("services", []))
+
+
+Listing = tuple[str, int, int]  # sku, price in cents, available
+
+
+async def catalog_shows(
+    session: aiohttp.ClientSession, gateway_url: str, pages: Mapping[str, set[Listing]]
+) -> int:
+    """How many of the expected listings the catalog's category pages already show, as a guest
+    reading `GET /catalog/1/categories/<key>/products` would see them."""
+    shown = 0
+    for key, expected in pages.items():
+        url = f"{gateway_url}/catalog/1/categories/{key}/products?limit=100"
+        body = await probe(session, url)
+        items = body.get("items", []) if body else []
+        listed = {
+            (item["sku"], item["price"]["amount"], item["available"])
+            for item in items
+            if item.get("price")
+        }
+        shown += len(expected & listed)
+    return shown

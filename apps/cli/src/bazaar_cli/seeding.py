@@ -104,3 +104,11 @@ async def seed(gateway_url: str, *, on_step: Callable[[], None] = lambda: None) 
 
 def seed_request_count() -> int:
     return len(CATEGORIES) + 4 * len(PRODUCTS)
+
+
+def seeded_pages() -> dict[str, set[tuple[str, int, int]]]:
+    """What the catalog shows once it has applied the seed: per category, (sku, price, stock)."""
+    pages: dict[str, set[tuple[str, int, int]]] = {}
+    for p in PRODUCTS:
+        pages.setdefault(p.category, set()).add((p.sku, p.price, p.stock))
+    return pages

@@ -84,8 +84,42 @@ async def _seed_if_first_start(supervisor: Supervisor, console: Console) -> None
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("seeding the demo catalog", total=seeding.seed_request_count())
         count = await seeding.seed(supervisor.gateway_url, on_step=lambda: progress.advance(task))
-    marker.write_text("demo catalog loaded\n")
     console.print(f"  seeded the demo catalog ({count} requests through the gateway)")
+    await _wait_until_catalog_applied_seed(supervisor, console)
+    marker.write_text("demo catalog loaded\n")
+
+
+async def _wait_until_catalog_applied_seed(supervisor: Supervisor, console: Console) -> None:
+    """The catalog is a read model fed by events: wait until its pages show every seeded
+    product with its price and stock, so the README's first command answers the full page."""
+    pages = seeding.seeded_pages()
+    wanted = sum(len(listings) for listings in pages.values())
+    started = time.monotonic()
+    console.print(f"  waiting for the catalog to apply the seed ({wanted} products)…")
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("catalog applying the seed", total=wanted)
+        async with aiohttp.ClientSession() as session:
+            while (
+                shown := await readiness.catalog_shows(session, supervisor.gateway_url, pages)
+            ) < wanted:
+                progress.update(task, completed=shown)
+                if time.monotonic() - started > READY_TIMEOUT_SECONDS:
+                    raise StartFailed(
+                        f"the catalog shows {shown} of the {wanted} seeded products after "
+                        f"{READY_TIMEOUT_SECONDS:.0f}s; see the logs in {supervisor.logs}"
+                    )
+                await asyncio.sleep(0.2)
+    console.print(
+        f"  [green]✓[/] catalog    shows all {wanted} seeded products "
+        f"({time.monotonic() - started:.1f}s after seeding)"
+    )
 
 
 def _save_state(supervisor: Supervisor) -> None:
@@ -130,9 +164,9 @@ async def _run(supervisor: Supervisor, console: Console, *, seed: bool) -> None:
         return
     stopper.cancel()
     waiting.result()
-    console.print(f"[bold green]Bazaar is ready[/] in {time.monotonic() - started:.1f}s")
     if seed:
         await _seed_if_first_start(supervisor, console)
+    console.print(f"[bold green]Bazaar is ready[/] in {time.monotonic() - started:.1f}s")
     gateway = supervisor.gateway_url
     console.print(
         f"\n  gateway   {gateway}\n"

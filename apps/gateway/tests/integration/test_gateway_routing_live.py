@@ -14,7 +14,8 @@ from .conftest import Platform
 
 
 async def product_instances(platform: Platform, token: str) -> set[str]:
-    _, body = await platform.call("GET", "/gateway/1/services", token=token)
+    status, body = await platform.call("GET", "/gateway/1/services", token=token)
+    assert status == 200, body  # `eventually` retries until the gateway can answer
     return {i["id"] for s in body["items"] if s["name"] == "product" for i in s["instances"]}
 
 

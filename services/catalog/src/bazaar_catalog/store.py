@@ -143,8 +143,9 @@ async def category(connection: AsyncConnection, key: str) -> Category | None:
 
 
 async def all_categories(connection: AsyncConnection) -> list[Category]:
+    """Roots first (NULLS FIRST: PostgreSQL would put them last), then children by parent."""
     query = select(categories).order_by(
-        categories.c.parent, categories.c.position, categories.c.key
+        categories.c.parent.nulls_first(), categories.c.position, categories.c.key
     )
     return [Category(r.key, r.name, r.parent, r.position) for r in await connection.execute(query)]
 

@@ -1,4 +1,5 @@
-"""The catalog builds its pages from facts on a real NATS server, into a real SQLite file.
+"""The catalog builds its pages from facts on a real NATS server, into a real database (the
+store tests run on SQLite and again on PostgreSQL).
 
 Facts are published here the way the producers publish them (CloudEvents on the producers'
 streams), so the catalog is tested on its own, as its team would (M3).
@@ -17,7 +18,7 @@ from nats.js import JetStreamContext
 
 from bazaar_catalog.service import build_app
 from bazaar_chassis import Event, ServiceSettings
-from bazaar_chassis.nats_server import NatsServer
+from bazaar_chassis.nats_server import NatsServer, free_port
 from bazaar_chassis.testing import assert_problem, eventually, running_app
 
 
@@ -71,9 +72,14 @@ class Producers:
             },
         )
 
-    async def category(self, key: str, name: str) -> None:
+    async def category(
+        self, key: str, name: str, *, parent: str | None = None, position: int = 0
+    ) -> None:
         await self.publish(
-            "category.created.v1", key, 1, {"key": key, "name": name, "parent": None, "position": 0}
+            "category.created.v1",
+            key,
+            1,
+            {"key": key, "name": name, "parent": parent, "position": position},
         )
 
     async def place(self, key: str, sku: str, position: int, *, seq: int = 1) -> None:
@@ -109,6 +115,7 @@ async def page_of(catalog: httpx.AsyncClient, key: str, **params: int) -> dict[s
     return reply.json()  # type: ignore[no-any-return]
 
 
+@pytest.mark.each_database
 async def test_a_category_page_shows_name_price_and_stock_in_placement_order_in_one_call(
     catalog: httpx.AsyncClient, producers: Producers
 ) -> None:
@@ -141,6 +148,7 @@ async def test_a_category_page_shows_name_price_and_stock_in_placement_order_in_
     assert ([i["sku"] for i in limited["items"]], limited["total"]) == (["C1"], 3)
 
 
+@pytest.mark.each_database
 async def test_recalled_discontinued_and_unassigned_products_disappear_from_the_page(
     catalog: httpx.AsyncClient, producers: Producers
 ) -> None:
@@ -167,6 +175,7 @@ async def _equals(read: Any, expected: object) -> bool:
     return bool(await read() == expected)
 
 
+@pytest.mark.each_database
 async def test_a_fact_older_than_what_the_catalog_holds_is_ignored(
     catalog: httpx.AsyncClient, producers: Producers
 ) -> None:
@@ -203,6 +212,7 @@ async def test_bad_requests_get_a_problem_with_a_useful_detail(
     assert_problem(reply, status, fragment)
 
 
+@pytest.mark.each_database
 async def test_an_empty_category_and_a_page_past_the_end_still_name_the_category_and_total(
     catalog: httpx.AsyncClient, producers: Producers
 ) -> None:
@@ -226,3 +236,46 @@ async def test_an_empty_category_and_a_page_past_the_end_still_name_the_category
     )
     past = await page_of(catalog, full, offset=5)
     assert (past["category"]["name"], past["total"], past["items"]) == ("Two things", 2, [])
+
+
+@pytest.mark.each_database
+async def test_the_category_list_puts_the_roots_first_then_children_by_parent_and_position(
+    catalog: httpx.AsyncClient, producers: Producers
+) -> None:
+    # PostgreSQL sorts NULL last and SQLite first: roots (parent NULL) must come first on both
+    tag = uuid.uuid4().hex[:6]
+    drinks, brewing, coffee, tea = (
+        f"{name}-{tag}" for name in ("drinks", "brewing", "coffee", "tea")
+    )
+    await producers.category(tea, "Tea", parent=drinks, position=1)
+    await producers.category(coffee, "Coffee", parent=drinks, position=0)
+    await producers.category(brewing, "Brewing", position=1)
+    await producers.category(drinks, "Drinks", position=0)
+
+    async def all_four() -> list[str] | None:
+        reply = await catalog.get("/catalog/1/categories")
+        keys = [c["key"] for c in reply.json()["items"] if c["key"].endswith(tag)]
+        return keys if len(keys) == 4 else None
+
+    listed = await eventually(all_four, message="the catalog did not get the four categories")
+    assert listed == [drinks, brewing, coffee, tea]
+
+
+async def test_a_forced_inventory_sync_with_inventory_unreachable_is_a_503_and_the_copy_serves(
+    service_settings: ServiceSettings, producers: Producers
+) -> None:
+    nowhere = f"http://127.0.0.1:{free_port()}"  # no gateway, hence no inventory, answers here
+    settings = service_settings.model_copy(update={"gateway_url": nowhere})
+    sku = f"S-{uuid.uuid4().hex[:6]}"
+    await producers.product(sku)
+    await producers.stock(sku, 4, seq=1)
+    async with running_app(build_app(settings)) as catalog:
+
+        async def listed() -> dict[str, Any] | None:
+            reply = await catalog.get(f"/catalog/1/products/{sku}")
+            return reply.json() if reply.status_code == 200 else None
+
+        copy = await eventually(listed)
+        forced = await catalog.get(f"/catalog/1/products/{sku}?forceInventorySync=true")
+    assert_problem(forced, 503, "omit forceInventorySync")
+    assert (copy["available"], copy["inventory_synced"]) == (4, False)

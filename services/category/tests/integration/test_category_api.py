@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from importlib.metadata import version
 
 import httpx
 import pytest
@@ -59,7 +60,7 @@ async def test_a_created_category_is_readable_and_announced_and_an_update_bumps_
     assert read.status_code == 200
     assert read.json() == {**body, "children": [], "products": []}
     event = await event_probe.expect("category.created", subject="coffee")
-    assert event.source == "/category/1.0.0"
+    assert event.source == f"/category/{version('bazaar-category')}"
     assert event.type == "category.created.v1"
     assert event.sequence == 1
     assert event.data == {"key": "coffee", "name": "Coffee", "parent": None, "position": 2}

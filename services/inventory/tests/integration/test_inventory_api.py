@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from importlib.metadata import version
 
 import httpx
 import pytest
@@ -44,7 +45,7 @@ async def test_stock_set_through_v1_is_readable_and_announced_with_its_version(
     event = await event_probe.expect("inventory.stock_changed", subject=sku)
     assert event.type == "inventory.stock_changed.v1"
     assert event.nats_subject == "bazaar.inventory.stock_changed"
-    assert event.source == "/inventory/1.0.0"
+    assert event.source == f"/inventory/{version('bazaar-inventory')}"
     assert event.sequence == 1
     assert event.data == {
         "sku": sku,
@@ -84,6 +85,7 @@ async def test_every_change_bumps_the_version_that_becomes_the_event_sequence(
     assert (last.data["on_hand"], last.data["available"]) == (25, 22)
 
 
+@pytest.mark.each_database
 async def test_v1_and_v2_read_and_write_the_same_stock(
     client: httpx.AsyncClient, event_probe: EventProbe
 ) -> None:
@@ -111,6 +113,7 @@ async def test_v1_and_v2_read_and_write_the_same_stock(
     assert [level["location"] for level in event.data["locations"]] == ["berlin-1", "default"]
 
 
+@pytest.mark.each_database
 async def test_a_v1_reservation_is_held_where_the_most_is_available(
     client: httpx.AsyncClient,
 ) -> None:
@@ -129,6 +132,7 @@ async def test_a_v1_reservation_is_held_where_the_most_is_available(
     assert "at most 5 available in one location (6 in total)" in too_big.json()["detail"]
 
 
+@pytest.mark.each_database
 async def test_a_version_in_the_body_makes_the_write_conditional(
     client: httpx.AsyncClient,
 ) -> None:
@@ -143,6 +147,7 @@ async def test_a_version_in_the_body_makes_the_write_conditional(
     assert (await client.get(f"{V1}/stock/{sku}")).json()["on_hand"] == 6
 
 
+@pytest.mark.each_database
 async def test_several_skus_are_read_in_one_call_leaving_out_unknown_ones(
     client: httpx.AsyncClient,
 ) -> None:

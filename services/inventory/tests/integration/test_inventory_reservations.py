@@ -21,7 +21,10 @@ from bazaar_chassis import ServiceSettings
 from bazaar_chassis.testing import EventProbe, assert_problem, eventually, running_app
 from bazaar_inventory.service import build_app
 
+pytestmark = pytest.mark.each_database
+
 V1 = "/inventory/1"
+WRITERS = 12  # concurrent stock writers in the race tests
 
 
 @pytest.fixture
@@ -216,3 +219,33 @@ async def test_expiry_running_in_two_instances_expires_each_reservation_once(
         return True
 
     await eventually(every_change_announced_once, message="not every change was announced")
+
+
+async def test_concurrent_stock_sets_of_a_new_sku_all_succeed_one_after_another(
+    client: httpx.AsyncClient,
+) -> None:
+    sku = a_sku()
+    replies = await asyncio.gather(
+        *(client.put(f"{V1}/stock/{sku}", json={"quantity": 10 + n}) for n in range(WRITERS))
+    )
+    assert Counter(r.status_code for r in replies) == {200: WRITERS}, [r.text for r in replies]
+    assert sorted(r.json()["version"] for r in replies) == list(range(1, WRITERS + 1))
+    last = max(replies, key=lambda r: r.json()["version"]).json()
+    assert (await client.get(f"{V1}/stock/{sku}")).json() == last
+
+
+async def test_concurrent_conditional_stock_sets_let_exactly_one_writer_win(
+    client: httpx.AsyncClient,
+) -> None:
+    sku = a_sku()
+    first = await client.put(f"{V1}/stock/{sku}", json={"quantity": 5})
+    assert first.json()["version"] == 1
+    replies = await asyncio.gather(
+        *(
+            client.put(f"{V1}/stock/{sku}", json={"quantity": 10 + n, "version": 1})
+            for n in range(WRITERS)
+        )
+    )
+    assert Counter(r.status_code for r in replies) == {200: 1, 409: WRITERS - 1}
+    winner = next(r for r in replies if r.status_code == 200).json()
+    assert (await client.get(f"{V1}/stock/{sku}")).json() == winner

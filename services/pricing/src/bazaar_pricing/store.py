@@ -21,6 +21,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    func,
     select,
     text,
 )
@@ -96,12 +97,13 @@ def _price_list(head: Row[Any], rows: Sequence[PriceRow]) -> PriceList:
 async def load(connection: AsyncConnection, sku: str, *, lock: bool = False) -> PriceList:
     """The whole price list of `sku` (version 0 and no rows if it never had a price).
 
-    `lock` takes the row lock on PostgreSQL so concurrent writers queue instead of failing;
-    SQLite writers are already serialised by BEGIN IMMEDIATE.
+    `lock` makes concurrent writers of one SKU queue instead of failing: on PostgreSQL a
+    transaction-scoped advisory lock per SKU (a row lock alone would not hold back two writers of
+    a SKU that has no row yet); SQLite writers are already serialised by BEGIN IMMEDIATE.
     """
     query = select(sku_prices).where(sku_prices.c.sku == sku)
-    if lock:
-        query = query.with_for_update()
+    if lock and connection.dialect.name == "postgresql":
+        await connection.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(sku, 0))))
     head = (await connection.execute(query)).first()
     if head is None:
         return PriceList(sku=sku)

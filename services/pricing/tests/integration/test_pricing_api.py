@@ -1,10 +1,14 @@
-"""The pricing API v1 against a real SQLite file and a real NATS server."""
+"""The pricing API v1 against a real database and a real NATS server; the store and race tests
+run on SQLite and again on PostgreSQL, where writers really race."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from importlib.metadata import version
 
 import httpx
 import pytest
@@ -16,6 +20,7 @@ from bazaar_pricing import events, store
 from bazaar_pricing.service import build_app
 
 PRICES = "/pricing/1/prices"
+WRITERS = 12  # concurrent writers in the race tests
 
 
 @pytest.fixture
@@ -69,7 +74,7 @@ async def test_a_put_price_is_readable_and_announced_with_the_new_version(
     assert (event.type, event.sequence, event.source) == (
         "pricing.price_changed.v1",
         1,
-        "/pricing/1.0.0",
+        f"/pricing/{version('bazaar-pricing')}",
     )
     assert event.data == {
         "sku": sku,
@@ -88,6 +93,7 @@ async def test_a_put_price_is_readable_and_announced_with_the_new_version(
     events.PriceChanged.model_validate(event.data)
 
 
+@pytest.mark.each_database
 async def test_two_currencies_coexist_and_each_change_is_a_new_version(
     client: httpx.AsyncClient, event_probe: EventProbe
 ) -> None:
@@ -107,6 +113,7 @@ async def test_two_currencies_coexist_and_each_change_is_a_new_version(
     ]
 
 
+@pytest.mark.each_database
 async def test_a_stale_version_is_refused_and_changes_nothing(client: httpx.AsyncClient) -> None:
     sku = a_sku()
     assert (await put(client, sku, 1299, version=0)).json()["version"] == 1
@@ -117,6 +124,7 @@ async def test_a_stale_version_is_refused_and_changes_nothing(client: httpx.Asyn
     assert (await put(client, sku, 999, version=1)).json()["version"] == 2
 
 
+@pytest.mark.each_database
 async def test_putting_the_same_amount_again_keeps_the_version(client: httpx.AsyncClient) -> None:
     sku = a_sku()
     first = await put(client, sku, 1299)
@@ -138,6 +146,7 @@ async def test_without_a_currency_a_sku_priced_in_several_others_asks_for_one(
     assert "currency" in ambiguous.json()["detail"]
 
 
+@pytest.mark.each_database
 async def test_a_batch_read_returns_the_priced_skus_in_request_order(
     client: httpx.AsyncClient,
 ) -> None:
@@ -153,6 +162,7 @@ async def test_a_batch_read_returns_the_priced_skus_in_request_order(
     ]
 
 
+@pytest.mark.each_database
 async def test_a_v1_write_keeps_rows_written_by_v2_and_announces_them(
     app: FastAPI, client: httpx.AsyncClient, event_probe: EventProbe
 ) -> None:
@@ -231,3 +241,42 @@ async def test_malformed_json_is_a_400_problem(client: httpx.AsyncClient) -> Non
         f"{PRICES}/A1", content=b'{"amount": ', headers={"content-type": "application/json"}
     )
     assert_problem(reply, 400, "not valid JSON")
+
+
+@pytest.mark.each_database
+async def test_concurrent_unconditional_puts_of_a_new_sku_all_succeed_one_after_another(
+    client: httpx.AsyncClient,
+) -> None:
+    sku = a_sku()
+    replies = await asyncio.gather(
+        *(
+            client.put(f"{PRICES}/{sku}", json={"amount": 1000 + n, "currency": "USD"})
+            for n in range(WRITERS)
+        )
+    )
+    # no `version` in the body: last writer wins, nobody is told their write was stale
+    assert Counter(r.status_code for r in replies) == {200: WRITERS}, [r.text for r in replies]
+    assert sorted(r.json()["version"] for r in replies) == list(range(1, WRITERS + 1))
+    last = max(replies, key=lambda r: r.json()["version"]).json()
+    assert (await client.get(f"{PRICES}/{sku}")).json() == last
+
+
+@pytest.mark.each_database
+async def test_concurrent_conditional_puts_let_exactly_one_writer_win(
+    client: httpx.AsyncClient,
+) -> None:
+    sku = a_sku()
+    first = await client.put(f"{PRICES}/{sku}", json={"amount": 900, "currency": "USD"})
+    assert first.json()["version"] == 1
+    replies = await asyncio.gather(
+        *(
+            client.put(
+                f"{PRICES}/{sku}", json={"amount": 1000 + n, "currency": "USD", "version": 1}
+            )
+            for n in range(WRITERS)
+        )
+    )
+    assert Counter(r.status_code for r in replies) == {200: 1, 409: WRITERS - 1}
+    winner = next(r for r in replies if r.status_code == 200).json()
+    assert (await client.get(f"{PRICES}/{sku}")).json() == winner
+    assert winner["version"] == 2

@@ -9,7 +9,8 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bazaar_chassis import StaleVersion, UtcDateTime
-from bazaar_product.domain import Product, ProductStatus
+from bazaar_chassis.database import dialect_insert
+from bazaar_product.domain import DuplicateSku, Product, ProductStatus
 
 metadata = MetaData()
 
@@ -76,7 +77,16 @@ async def exists(connection: AsyncConnection, sku: str) -> bool:
 
 
 async def insert(connection: AsyncConnection, product: Product) -> None:
-    await connection.execute(products.insert().values(_values(product)))
+    """Insert a new product; a concurrent create of the same SKU that got there first makes
+    this a `DuplicateSku`, not a unique-constraint crash (PostgreSQL lets the two race)."""
+    inserted = await connection.scalar(
+        dialect_insert(connection, products)
+        .values(_values(product))
+        .on_conflict_do_nothing(index_elements=[products.c.sku])
+        .returning(products.c.sku)
+    )
+    if inserted is None:
+        raise DuplicateSku(product.sku)
 
 
 async def replace_version(connection: AsyncConnection, product: Product) -> None:

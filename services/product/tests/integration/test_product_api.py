@@ -1,9 +1,13 @@
-"""The product API against a real SQLite file and a real NATS server."""
+"""The product API against a real database and a real NATS server; the store and race tests
+run on SQLite and again on PostgreSQL, where writers really race."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator
+from importlib.metadata import version
 
 import httpx
 import pytest
@@ -11,6 +15,9 @@ import pytest
 from bazaar_chassis import ServiceSettings
 from bazaar_chassis.testing import EventProbe, assert_problem, running_app
 from bazaar_product.service import build_app
+
+PRODUCTS = "/product/1/products"
+WRITERS = 12  # concurrent writers in the race tests
 
 
 @pytest.fixture
@@ -29,6 +36,7 @@ async def create(client: httpx.AsyncClient, sku: str, **fields: object) -> httpx
     )
 
 
+@pytest.mark.each_database
 async def test_a_created_product_is_readable_and_announced(
     client: httpx.AsyncClient, event_probe: EventProbe
 ) -> None:
@@ -42,9 +50,10 @@ async def test_a_created_product_is_readable_and_announced(
     event = await event_probe.expect("product.created", subject=sku)
     assert event.sequence == 1
     assert event.data["name"] == "Ethiopia Yirgacheffe"
-    assert event.source == "/product/1.0.0"
+    assert event.source == f"/product/{version('bazaar-product')}"
 
 
+@pytest.mark.each_database
 async def test_a_duplicate_sku_is_a_conflict(client: httpx.AsyncClient) -> None:
     sku = a_sku()
     await create(client, sku)
@@ -52,6 +61,7 @@ async def test_a_duplicate_sku_is_a_conflict(client: httpx.AsyncClient) -> None:
     assert_problem(again, 409, sku)
 
 
+@pytest.mark.each_database
 async def test_a_stale_patch_is_refused_and_changes_nothing(client: httpx.AsyncClient) -> None:
     sku = a_sku()
     await create(client, sku)
@@ -115,3 +125,33 @@ async def test_malformed_json_is_a_400_problem(client: httpx.AsyncClient) -> Non
     )
     assert reply.status_code == 400
     assert "not valid JSON" in reply.json()["detail"]
+
+
+@pytest.mark.each_database
+async def test_concurrent_creates_of_one_sku_make_one_product_and_conflicts_for_the_rest(
+    client: httpx.AsyncClient,
+) -> None:
+    sku = a_sku()
+    replies = await asyncio.gather(
+        *(client.post(PRODUCTS, json={"sku": sku, "name": f"Try {n}"}) for n in range(WRITERS))
+    )
+    assert Counter(r.status_code for r in replies) == {201: 1, 409: WRITERS - 1}
+    created = next(r for r in replies if r.status_code == 201).json()
+    assert (await client.get(f"{PRODUCTS}/{sku}")).json() == created
+
+
+@pytest.mark.each_database
+async def test_concurrent_patches_at_one_version_let_exactly_one_win(
+    client: httpx.AsyncClient,
+) -> None:
+    sku = a_sku()
+    created = await client.post(PRODUCTS, json={"sku": sku, "name": "Original"})
+    at = created.json()["version"]
+    names = [f"Name {n}" for n in range(WRITERS)]
+    replies = await asyncio.gather(
+        *(client.patch(f"{PRODUCTS}/{sku}", json={"version": at, "name": n}) for n in names)
+    )
+    won = [r.json() for r in replies if r.status_code == 200]
+    assert len(won) == 1
+    assert [r.status_code for r in replies].count(409) == WRITERS - 1
+    assert (await client.get(f"{PRODUCTS}/{sku}")).json() == won[0]

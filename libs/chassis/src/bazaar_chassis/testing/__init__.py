@@ -9,7 +9,7 @@ from bazaar_chassis.testing.identity import ADMIN, identity_headers
 from bazaar_chassis.testing.probe import EventProbe
 from bazaar_chassis.testing.problems import assert_problem
 from bazaar_chassis.testing.servers import ServedApp, serving
-from bazaar_chassis.testing.waiting import eventually
+from bazaar_chassis.testing.waiting import eventually, eventually_sync
 
 __all__ = [
     "ADMIN",
@@ -17,6 +17,7 @@ __all__ = [
     "ServedApp",
     "assert_problem",
     "eventually",
+    "eventually_sync",
     "identity_headers",
     "running_app",
     "serving",

