@@ -122,11 +122,18 @@ def _consumed(runtime: Runtime) -> float:
     return value or 0.0
 
 
+def _relayed(runtime: Runtime) -> float:
+    value = runtime.metrics.registry.get_sample_value(
+        "bazaar_outbox_published_total", {"service": "benchsrc", "version": "1.0.0"}
+    )
+    return value or 0.0
+
+
 async def _pipeline_round(source: Runtime, sink: Runtime, *, events: int) -> dict[str, float]:
     """Write `events` events in batches; time until the consumer applied the last one."""
     prefix = uuid.uuid4().hex[:8]
     target = _consumed(sink) + events
-    relay_target = source.relay.published_total + events
+    relay_target = _relayed(source) + events
     relayed = math.nan
     started = time.perf_counter()
     for first in range(0, events, BATCH):
@@ -145,7 +152,7 @@ async def _pipeline_round(source: Runtime, sink: Runtime, *, events: int) -> dic
     wrote = time.perf_counter() - started
     async with asyncio.timeout(DRAIN_TIMEOUT_S):
         while _consumed(sink) < target:  # counters: polled, nothing to await
-            if math.isnan(relayed) and source.relay.published_total >= relay_target:
+            if math.isnan(relayed) and _relayed(source) >= relay_target:
                 relayed = time.perf_counter() - started
             await asyncio.sleep(0.005)
     if math.isnan(relayed):  # the relay finished within the consumer's last poll interval

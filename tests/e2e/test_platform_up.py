@@ -137,7 +137,7 @@ def test_with_inventory_down_a_forced_sync_is_a_503_and_the_catalogs_copy_still_
         ("post", "/product/1/products", "{not json", 400),
         ("patch", "/product/1/products/COF-001", {"version": 999, "name": "x"}, 409),
         ("get", "/catalog/1/categories/no-such-category/products", None, 404),
-        ("get", "/nowhere/1/at-all", None, 404),
+        ("get", "/nowhere/1/at-all", None, 403),  # authorized before looked up: no topology
         ("get", "/pricing/9/prices/COF-001", None, 404),
     ],
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -13,10 +14,11 @@ import psutil
 import typer
 from rich.console import Console
 
+from bazaar_cli.admin import AdminCreateFailed, create_first_admin
 from bazaar_cli.bus_provisioning import provision_bus
 from bazaar_cli.state import DataDirBusy, DataDirLock, RunState
 from bazaar_cli.status import show_status
-from bazaar_cli.up import StartFailed, run_up
+from bazaar_cli.up import Mode, StartFailed, run_up
 
 app = typer.Typer(
     help="Bazaar: a commerce platform built as real microservices.",
@@ -24,6 +26,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+admin = typer.Typer(help="Administer a running platform.", no_args_is_help=True)
+app.add_typer(admin, name="admin")
 console = Console()
 DataDir = Annotated[
     Path,
@@ -51,9 +55,17 @@ def up(
             "instead of a SQLite file",
         ),
     ] = None,
+    mode: Annotated[
+        Mode,
+        typer.Option(
+            envvar="BAZAAR_MODE",
+            help="development: demo accounts and catalog; production: none (create the first "
+            "admin with `bazaar admin create`)",
+        ),
+    ] = Mode.DEVELOPMENT,
 ) -> None:
     """Start NATS, every service and the gateway; seed the demo catalog on first start."""
-    console.print(f"[bold]Bazaar[/] — data dir {data_dir.resolve()}")
+    console.print(f"[bold]Bazaar[/] — data dir {data_dir.resolve()} ({mode.value} mode)")
     try:
         run_up(
             data_dir=data_dir,
@@ -61,6 +73,7 @@ def up(
             seed=seed,
             console=console,
             postgres_admin_url=postgres,
+            mode=mode,
         )
 
     except DataDirBusy as exc:
@@ -112,6 +125,37 @@ def stop(data_dir: DataDir = Path(".bazaar")) -> None:
     while psutil.pid_exists(state.supervisor_pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     console.print("stopped." if not psutil.pid_exists(state.supervisor_pid) else "still stopping…")
+
+
+def _read_password() -> str:
+    """From a hidden prompt (typed twice) on a terminal, else the first line of stdin."""
+    if sys.stdin.isatty():
+        password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        return password
+    return sys.stdin.readline().rstrip("\n")
+
+
+@admin.command("create")
+def admin_create(
+    email: Annotated[str, typer.Option(help="the administrator's email (their login)")],
+    organization: Annotated[
+        str, typer.Option(help="the operator's organization (made if missing)")
+    ] = "bazaar",
+    name: Annotated[str, typer.Option(help="the administrator's display name")] = "Administrator",
+    data_dir: DataDir = Path(".bazaar"),
+) -> None:
+    """Create the first administrator (once; the password is prompted for or read from stdin)."""
+    try:
+        created = create_first_admin(
+            data_dir=data_dir,
+            email=email,
+            password=_read_password(),
+            organization=organization,
+            name=name,
+        )
+    except AdminCreateFailed as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"created administrator {created['email']} ({created['id']}) of {organization}")
 
 
 if __name__ == "__main__":

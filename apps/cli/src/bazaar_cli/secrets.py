@@ -2,7 +2,9 @@
 
 - the gateway's Ed25519 key pair (it signs identity assertions; services get the public half);
 - one OAuth2 client secret per service (identity gets them all as its clients file);
-- one NATS password per service, the gateway and the operator (see `nats_permissions.py`).
+- one NATS password per service, the gateway and the operator (see `nats_permissions.py`);
+- identity's signing-key passphrase, the gateway's operations token (readiness details and
+  metrics for probes) and identity's one-time bootstrap token (the first admin, production).
 
 Random, never the demo values, and kept across restarts so that tokens and data stay valid.
 """
@@ -41,6 +43,10 @@ SERVICE_NAMES = (
     "notification",
 )
 
+# What identity used before this data dir had a passphrase of its own: public, so keys made with
+# it are re-encrypted under the generated passphrase on the next start (never used for new keys).
+LEGACY_KEY_PASSPHRASE = "bazaar-demo-key-passphrase"  # noqa: S105
+
 
 @dataclass(frozen=True)
 class PlatformSecrets:
@@ -51,11 +57,23 @@ class PlatformSecrets:
     client_secrets: dict[str, str]
     nats_passwords: dict[str, str]  # NATS user -> password
     postgres_passwords: dict[str, str]  # service -> its database role's password
+    identity_key_passphrase: str
+    # Set only for a data dir whose identity keys were made before the passphrase was generated
+    # here: identity re-encrypts them under the new one on its next start.
+    identity_previous_key_passphrase: str | None
+    operations_token: str
+    bootstrap_token: str
 
 
 def _write_private(path: Path, text: str) -> None:
     path.write_text(text)
     os.chmod(path, 0o600)
+
+
+def _load_or_create_token(path: Path) -> str:
+    if not path.exists():
+        _write_private(path, secrets.token_urlsafe(32) + "\n")
+    return path.read_text().strip()
 
 
 def _load_or_create_json(path: Path, names: list[str]) -> dict[str, str]:
@@ -89,6 +107,11 @@ def ensure_secrets(data_dir: Path) -> PlatformSecrets:
     postgres_passwords = _load_or_create_json(
         directory / "postgres-roles.json", list(SERVICE_NAMES)
     )
+    passphrase_file = directory / "identity-key-passphrase"
+    legacy = not passphrase_file.exists() and (data_dir / "identity.db").exists()
+    previous_file = directory / "identity-previous-key-passphrase"
+    if legacy:
+        _write_private(previous_file, LEGACY_KEY_PASSPHRASE + "\n")
     return PlatformSecrets(
         directory=directory,
         gateway_key_file=key_file,
@@ -97,4 +120,10 @@ def ensure_secrets(data_dir: Path) -> PlatformSecrets:
         client_secrets=client_secrets,
         nats_passwords=nats_passwords,
         postgres_passwords=postgres_passwords,
+        identity_key_passphrase=_load_or_create_token(passphrase_file),
+        identity_previous_key_passphrase=(
+            previous_file.read_text().strip() if previous_file.exists() else None
+        ),
+        operations_token=_load_or_create_token(directory / "gateway-operations-token"),
+        bootstrap_token=_load_or_create_token(directory / "identity-bootstrap-token"),
     )

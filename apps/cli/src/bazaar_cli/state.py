@@ -1,7 +1,8 @@
-"""What a running `bazaar up` leaves in its data dir: a lock, and a state file for `status`.
+"""What a running `bazaar up` leaves in its data dir: a lock, a state file, private modes.
 
 The lock (an flock on `<data dir>/bazaar.lock`) makes sure two `bazaar up` never share one data
 dir; the kernel drops it when the process dies, so a crash never leaves a stale lock behind.
+Everything in the data dir (secrets, databases, the NATS config and store) is its owner's only.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import stat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO
@@ -98,3 +100,24 @@ class DataDirLock:
                 return True
             fcntl.flock(handle, fcntl.LOCK_UN)
             return False
+
+
+PRIVATE_UMASK = 0o077
+
+
+def make_private(data_dir: Path) -> None:
+    """Data dir 0700 and nothing in it readable by others, from now on and already there.
+
+    Sets the umask of this process (so of every child it starts: SQLite files with their -wal
+    and -shm, the NATS config and store, logs), then strips group and other bits from whatever
+    an older data dir holds. Symbolic links are left alone, never followed.
+    """
+    os.umask(PRIVATE_UMASK)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(data_dir, 0o700)
+    for root, directories, files in os.walk(data_dir):
+        for name in (*directories, *files):
+            path = os.path.join(root, name)
+            mode = os.lstat(path).st_mode
+            if not stat.S_ISLNK(mode) and mode & PRIVATE_UMASK:
+                os.chmod(path, stat.S_IMODE(mode) & ~PRIVATE_UMASK)

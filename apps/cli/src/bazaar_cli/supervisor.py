@@ -42,6 +42,17 @@ class Child:
         return self.process.poll() is None
 
 
+def _identity_secrets(secrets: PlatformSecrets) -> dict[str, str]:
+    env = {
+        "BAZAAR_IDENTITY_SERVICE_CLIENTS_FILE": str(secrets.clients_file),
+        "BAZAAR_IDENTITY_KEY_PASSPHRASE": secrets.identity_key_passphrase,
+        "BAZAAR_IDENTITY_BOOTSTRAP_TOKEN": secrets.bootstrap_token,
+    }
+    if secrets.identity_previous_key_passphrase:
+        env["BAZAAR_IDENTITY_PREVIOUS_KEY_PASSPHRASE"] = secrets.identity_previous_key_passphrase
+    return env
+
+
 class Supervisor:
     def __init__(
         self,
@@ -103,10 +114,11 @@ class Supervisor:
             # Signing keys (and passwords) go only to the identity this supervisor started.
             identity = [c.url for c in self.children if c.component.name == "identity"]
             env["BAZAAR_IDENTITY_URLS"] = json.dumps(identity)
+            env["BAZAAR_OPERATIONS_TOKEN"] = secrets.operations_token
         else:
             env["BAZAAR_CLIENT_SECRET"] = secrets.client_secrets[component.name]
         if component.name == "identity":
-            env["BAZAAR_IDENTITY_SERVICE_CLIENTS_FILE"] = str(secrets.clients_file)
+            env.update(_identity_secrets(secrets))
         if component.name in self.database_urls:
             env["BAZAAR_DATABASE_URL"] = self.database_urls[component.name]
         return env

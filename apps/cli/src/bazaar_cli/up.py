@@ -7,6 +7,7 @@ import contextlib
 import os
 import signal
 import time
+from enum import StrEnum
 from pathlib import Path
 
 import aiohttp
@@ -19,10 +20,15 @@ from bazaar_cli import readiness, seeding
 from bazaar_cli.platform import GATEWAY, SERVICES
 from bazaar_cli.postgres_provisioning import provision
 from bazaar_cli.secrets import ensure_secrets
-from bazaar_cli.state import DataDirLock, ProcessState, RunState
+from bazaar_cli.state import DataDirLock, ProcessState, RunState, make_private
 from bazaar_cli.supervisor import Supervisor
 
 READY_TIMEOUT_SECONDS = 90.0
+
+
+class Mode(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
 
 
 class StartFailed(Exception):
@@ -59,7 +65,9 @@ async def _wait_ready(supervisor: Supervisor, console: Console) -> None:
                             f"see {child.log}"
                         )
                     if child.component.is_gateway:
-                        ok = await readiness.gateway_routes(session, child.url, names)
+                        ok = await readiness.gateway_routes(
+                            session, child.url, names, token=supervisor.secrets.operations_token
+                        )
                     else:
                         ok = await readiness.service_ready(session, child.url)
                     if ok:
@@ -166,6 +174,11 @@ async def _run(supervisor: Supervisor, console: Console, *, seed: bool) -> None:
     waiting.result()
     if seed:
         await _seed_if_first_start(supervisor, console)
+    elif supervisor.mode == Mode.PRODUCTION:
+        console.print(
+            "  production mode: no demo accounts or catalog; create the first administrator "
+            f"with `bazaar admin create --email … --data-dir {supervisor.data_dir}`"
+        )
     console.print(f"[bold green]Bazaar is ready[/] in {time.monotonic() - started:.1f}s")
     gateway = supervisor.gateway_url
     console.print(
@@ -197,10 +210,14 @@ def run_up(
     seed: bool,
     console: Console,
     postgres_admin_url: str | None = None,
+    mode: Mode = Mode.DEVELOPMENT,
 ) -> None:
-    """Start everything, wait until ready, seed once, then supervise until asked to stop."""
+    """Start everything, wait until ready, seed once, then supervise until asked to stop.
+
+    Production mode: no demo accounts (identity), no demo catalog, no demo secrets."""
     lock = DataDirLock(data_dir)
     lock.acquire()
+    make_private(data_dir)
     try:
         check_port_free(gateway_port)
         databases = (
@@ -209,10 +226,10 @@ def run_up(
             else None
         )
         supervisor = Supervisor(
-            data_dir=data_dir, gateway_port=gateway_port, database_urls=databases
+            data_dir=data_dir, gateway_port=gateway_port, mode=mode.value, database_urls=databases
         )
         try:
-            asyncio.run(_run(supervisor, console, seed=seed))
+            asyncio.run(_run(supervisor, console, seed=seed and mode is Mode.DEVELOPMENT))
         finally:
             console.print("stopping…")
             supervisor.stop()

@@ -1,16 +1,23 @@
-"""The catch-all handler: every public request to a service goes through `forward`."""
+"""The catch-all handler: every public request to a service goes through `forward`.
+
+Its steps: address the request (400 for an ambiguous path), admit the caller on that path, then
+find the live major (404/503, with the topology for operators only), send the raw path that was
+authorized with one retry on another instance if the first could not be reached, answer.
+"""
 
 from __future__ import annotations
 
 import time
 import uuid
-from urllib.parse import urlencode
+from dataclasses import dataclass, field
 
 from aiohttp import web
 from multidict import CIMultiDict
 
-from bazaar_chassis.caller import IDENTITY_HEADER
-from bazaar_gateway.app import GATEWAY, Gateway
+from bazaar_chassis.caller import IDENTITY_HEADER, Caller
+from bazaar_gateway.canonical import AmbiguousPath
+from bazaar_gateway.directory import ServiceView
+from bazaar_gateway.operators import is_operator
 from bazaar_gateway.problems import problem
 from bazaar_gateway.proxy import (
     UpstreamBusy,
@@ -20,50 +27,125 @@ from bazaar_gateway.proxy import (
     forwardable,
     to_response,
 )
-from bazaar_gateway.routing import BadVersion, parse
+from bazaar_gateway.redirects import drop_internal_locations
+from bazaar_gateway.routing import Address, BadVersion, parse, query_without_version
+from bazaar_gateway.state import GATEWAY, Gateway
 
 # Never forwarded from the client: the identity assertion is the gateway's to make, and the
 # bearer token has done its job once the gateway has verified it.
 STRIPPED = (IDENTITY_HEADER, "authorization", "cookie")
 
 
-async def forward(request: web.Request) -> web.StreamResponse:
-    started = time.perf_counter()
+class Refused(Exception):
+    """The gateway answers this request itself, with `response`."""
+
+    def __init__(self, response: web.Response) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
+@dataclass(slots=True)
+class Route:
+    """Where one admitted request goes, and what to count it as."""
+
+    address: Address
+    major: int
+    path: str  # what was authorized (decoded)
+    path_qs: str  # what the service receives: the same path, raw, and the client's raw query
+    deprecated: bool
+    status: int = 503
+    version: str = "none"
+    extra_headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def service(self) -> str:
+        return self.address.service
+
+
+def _address(request: web.Request) -> Address:
+    """The address of the request, or Refused: 400 for an ambiguous path or a bad version."""
+    raw_path = request.rel_url.raw_path
     try:
-        address = parse(request.path, request.query)
+        if "#" in request.raw_path:
+            raise AmbiguousPath("a request target carries no fragment ('#')")
+        address = parse(raw_path, request.query)
+    except AmbiguousPath as exc:
+        raise Refused(problem(400, "Ambiguous path", str(exc), slug="ambiguous-path")) from exc
     except BadVersion as exc:
-        return problem(400, "Bad version", str(exc), slug="bad-version")
+        raise Refused(problem(400, "Bad version", str(exc), slug="bad-version")) from exc
     if address is None:
-        return problem(404, "Not found", "the path names no service", slug="unknown-service")
-    gateway = request.app[GATEWAY]
-    view = gateway.directory.view(address.service)
-    if view is None:
-        known = address.service in gateway.directory.known
-        return problem(
-            503 if known else 404,
-            "Service unavailable" if known else "Not found",
-            f"no live instance of {address.service!r}"
-            if known
-            else f"no service named {address.service!r}",
-            slug="no-instance" if known else "unknown-service",
+        raise Refused(
+            problem(404, "Not found", "the path names no service", slug="unknown-service")
         )
-    major = address.major or view.default_major
-    if major not in view.majors:
+    return address
+
+
+def _not_routable(
+    gateway: Gateway, address: Address, view: ServiceView | None, major: int, *, operator: bool
+) -> Refused:
+    """Why an admitted request has nowhere to go; the topology only for operators."""
+    if view is not None:  # the service is live, the major is not
         live = ", ".join(str(m) for m in view.majors)
-        return problem(
-            404,
-            "Unknown version",
-            f"{address.service} has no live major {major}; live majors: {live}",
-            slug="unknown-version",
+        detail = f"{address.service} has no live major {major}; live majors: {live}"
+        return Refused(
+            problem(
+                404,
+                "Unknown version",
+                detail if operator else "nothing answers this path",
+                slug="unknown-version",
+            )
         )
-    upstream_path = address.upstream_path(major)
+    if address.service in gateway.directory.known:
+        detail = f"no live instance of {address.service!r}"
+        return Refused(
+            problem(
+                503,
+                "Service unavailable",
+                detail if operator else "this path cannot be served now; retry shortly",
+                slug="no-instance",
+                headers={"Retry-After": "1"},
+            )
+        )
+    detail = f"no service named {address.service!r}"
+    return Refused(
+        problem(
+            404,
+            "Not found",
+            detail if operator else "nothing answers this path",
+            slug="unknown-service",
+        )
+    )
+
+
+async def _admitted_route(request: web.Request, gateway: Gateway) -> tuple[Caller, Route]:
+    """Authorize the path first, then tell whether it exists (so guests learn no topology)."""
+    address = _address(request)
+    view = gateway.directory.view(address.service)
+    major = address.major
+    if major is None:
+        major = view.default_major if view is not None else 1
     caller = await gateway.admission.admit(
         authorization=request.headers.get("Authorization"),
         remote=request.remote,
         method=request.method,
-        path=upstream_path,
+        path=address.upstream_path(major),
     )
-    body = await request.read()
+    if view is None or major not in view.majors:
+        raise _not_routable(gateway, address, view, major, operator=is_operator(gateway, caller))
+    query = query_without_version(request.rel_url.raw_query_string)
+    path_qs = address.raw_upstream_path(major) + ("?" + query if query else "")
+    return caller, Route(
+        address=address,
+        major=major,
+        path=address.upstream_path(major),
+        path_qs=path_qs,
+        deprecated=major in view.deprecated_majors,
+    )
+
+
+def _upstream_headers(
+    request: web.Request, *, gateway: Gateway, caller: Caller, route: Route
+) -> CIMultiDict[str]:
     headers = forwardable(request.headers)
     for name in STRIPPED:
         headers.popall(name, None)
@@ -71,26 +153,42 @@ async def forward(request: web.Request) -> web.StreamResponse:
     headers["x-request-id"] = request_id
     headers["x-forwarded-for"] = request.remote or ""
     headers[IDENTITY_HEADER] = gateway.signer.assertion(caller)
-    path_qs = upstream_path
-    if address.query:
-        path_qs += "?" + urlencode(list(address.query.items()))
-    extra = {"x-request-id": request_id}
-    if major in view.deprecated_majors:
-        extra["Deprecation"] = "true"
+    route.extra_headers["x-request-id"] = request_id
+    if route.deprecated:
+        route.extra_headers["Deprecation"] = "true"
+    return headers
 
-    status, version = 503, "none"
+
+async def forward(request: web.Request) -> web.StreamResponse:
+    started = time.perf_counter()
+    gateway = request.app[GATEWAY]
+    try:
+        caller, route = await _admitted_route(request, gateway)
+    except Refused as refused:
+        return refused.response
+    try:
+        body = await request.read()
+        headers = _upstream_headers(request, gateway=gateway, caller=caller, route=route)
+        return await _answer(gateway, request.method, route, headers, body)
+    finally:
+        gateway.metrics.requests.labels(
+            route.service, str(route.major), route.version, request.method, str(route.status)
+        ).observe(time.perf_counter() - started)
+
+
+async def _answer(
+    gateway: Gateway, method: str, route: Route, headers: CIMultiDict[str], body: bytes
+) -> web.Response:
+    """The service's reply, or the gateway's problem when no instance answered in time."""
     try:
         reply = await _send_with_one_retry(
-            gateway, request.method, address.service, major, path_qs, headers, body
+            gateway, method, route.service, route.major, route.path_qs, headers, body
         )
-        status = reply.status
-        version = reply.headers.get("bazaar-served-by", "/unknown").rsplit("/", 1)[-1]
-        return to_response(reply, extra)
     except UpstreamBusy:
         return problem(
             503,
             "Service saturated",
-            f"{address.service} is at its in-flight limit; retry shortly",
+            f"{route.service} is at its in-flight limit; retry shortly",
             slug="upstream-busy",
             headers={"Retry-After": "1"},
         )
@@ -98,21 +196,21 @@ async def forward(request: web.Request) -> web.StreamResponse:
         return problem(
             503,
             "Service unavailable",
-            f"no instance of {address.service} major {major} could be reached",
+            f"no instance of {route.service} major {route.major} could be reached",
             slug="no-instance",
         )
     except UpstreamTimeout:
-        status = 504
+        route.status = 504
         return problem(
             504,
             "Upstream timeout",
-            f"{address.service} did not answer in time",
+            f"{route.service} did not answer in time",
             slug="upstream-timeout",
         )
-    finally:
-        gateway.metrics.requests.labels(
-            address.service, str(major), version, request.method, str(status)
-        ).observe(time.perf_counter() - started)
+    route.status = reply.status
+    drop_internal_locations(reply.headers, gateway.directory)
+    route.version = reply.headers.get("bazaar-served-by", "/unknown").rsplit("/", 1)[-1]
+    return to_response(reply, route.extra_headers)
 
 
 async def _send_with_one_retry(

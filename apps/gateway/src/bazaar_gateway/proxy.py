@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
+from yarl import URL
 
 from bazaar_chassis.registry import Instance
 
@@ -82,10 +83,6 @@ class Upstreams:
         if self._session is not None:
             await self._session.close()
 
-    def in_flight(self, instance: Instance) -> int:
-        slots = self._slots.get(instance.key)
-        return 0 if slots is None else self._max_in_flight - slots._value
-
     async def send(
         self,
         instance: Instance,
@@ -105,7 +102,7 @@ class Upstreams:
         try:
             async with self._session.request(
                 method,
-                instance.url + path_qs,
+                URL(instance.url + path_qs, encoded=True),  # as given: no re-quoting, no dots
                 headers=headers,
                 data=body or None,
                 allow_redirects=False,

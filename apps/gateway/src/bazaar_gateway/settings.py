@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
-from pydantic import model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import SecretStr, model_validator
+
+from bazaar_chassis.settings import PlatformSettings
 
 
-class GatewaySettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BAZAAR_", extra="ignore")
+class GatewaySettings(PlatformSettings):
+    """The shared platform fields, plus how the gateway listens, forwards, signs and limits."""
 
-    mode: Literal["development", "production"] = "development"
-    host: str = "127.0.0.1"
     gateway_port: int = 8000
-    nats_url: str = "nats://127.0.0.1:4222"
-    nats_user: str | None = None
-    nats_password: str | None = None
-    data_dir: Path = Path(".bazaar")
-    log_level: str = "info"
     upstream_timeout_seconds: float = 10.0
     upstream_max_in_flight: int = 256
     upstream_queue_seconds: float = 1.0
@@ -34,6 +27,8 @@ class GatewaySettings(BaseSettings):
     # started; empty = any identity instance whose entry identity's own NATS user wrote).
     upstream_hosts: list[str] = ["127.0.0.1"]
     identity_urls: list[str] = []
+    # A bearer token for probes and scrapers: readiness details and metrics without a user.
+    operations_token: SecretStr | None = None
 
     @model_validator(mode="after")
     def _needs_a_key(self) -> GatewaySettings:

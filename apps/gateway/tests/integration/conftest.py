@@ -16,6 +16,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 from fastapi import APIRouter, FastAPI, Request
+from pydantic import SecretStr
 
 from bazaar_chassis import CallerDep, ServiceDefinition, ServiceSettings, create_app
 from bazaar_chassis.nats_server import NatsServer
@@ -24,8 +25,10 @@ from bazaar_chassis.testing.identity import gateway_private_key_pem
 from bazaar_gateway.app import build_app
 from bazaar_gateway.settings import GatewaySettings
 from bazaar_identity.service import build_app as build_identity
+from bazaar_identity.settings import DEMO_KEY_PASSPHRASE, IdentitySettings
 
 DEMO_PASSWORD = "bazaar-demo"
+OPERATIONS_TOKEN = "operations-token-of-the-tests"
 
 
 def stand_in(name: str) -> Callable[[ServiceSettings], FastAPI]:
@@ -72,7 +75,9 @@ class Platform:
 
     async def routes_to(self, *services: str) -> None:
         async def all_there() -> bool:
-            async with self.http.get(self.url + "/readyz") as reply:
+            async with self.http.get(
+                self.url + "/readyz", headers={"Authorization": f"Bearer {OPERATIONS_TOKEN}"}
+            ) as reply:
                 body = await reply.json()
             return set(services) <= set(body["services"]) and body["policy_version"] > 0
 
@@ -88,7 +93,12 @@ async def start_gateway(nats_server: NatsServer) -> AsyncIterator[GatewayFactory
 
     async def start(**overrides: Any) -> str:
         settings = GatewaySettings(
-            nats_url=nats_server.url, gateway_key=gateway_private_key_pem(), **overrides
+            **{
+                "nats_url": nats_server.url,
+                "gateway_key": gateway_private_key_pem(),
+                "operations_token": OPERATIONS_TOKEN,
+                **overrides,
+            }
         )
         runner = web.AppRunner(build_app(settings))
         await runner.setup()
@@ -122,7 +132,9 @@ async def platform(
 
     def identity(settings: ServiceSettings) -> FastAPI:
         return build_identity(
-            settings, clock=lambda: datetime.now(UTC) + timedelta(seconds=clock_skew[0])
+            settings,
+            IdentitySettings(key_passphrase=SecretStr(DEMO_KEY_PASSPHRASE)),
+            clock=lambda: datetime.now(UTC) + timedelta(seconds=clock_skew[0]),
         )
 
     async with AsyncExitStack() as stack:

@@ -1,12 +1,13 @@
 """bazaar_chassis: the infrastructure every Bazaar service shares, and nothing more.
 
 Business logic never lives here. A service builds a `ServiceDefinition` and calls `create_app`;
-it raises the error types of `errors`, writes through `Runtime.unit_of_work()` and reads through
-`Runtime.database.snapshot()`.
+its use cases write through `Units` and read through `Reads` (its own store on a transaction or a
+snapshot), raise the error types of `errors` and check SKUs, money and ids with `rules`.
+README.md says what each piece is for. Services import only the names below.
 
-The names below are imported on first use (PEP 562), so a process that needs only a piece —
-the gateway wants the bus and the caller, the CLI the nats-server launcher — does not pay for
-FastAPI and SQLAlchemy at start-up.
+The names are imported on first use (PEP 562), so a process that needs only a piece — the
+gateway wants the bus and the caller, the CLI the nats-server launcher — does not pay for FastAPI
+and SQLAlchemy at start-up; the `TYPE_CHECKING` imports give the type checker the same names.
 """
 
 from __future__ import annotations
@@ -15,34 +16,62 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bazaar_chassis.caller import GUEST, Caller
-    from bazaar_chassis.columns import UtcDateTime
-    from bazaar_chassis.envelope import Event
-    from bazaar_chassis.errors import (
-        Conflict,
-        DomainError,
-        Forbidden,
-        InvalidInput,
-        NotFound,
-        StaleVersion,
-        Unauthorized,
-        Unavailable,
-    )
-    from bazaar_chassis.service import (
-        CallerDep,
-        Runtime,
-        RuntimeDep,
-        ServiceDefinition,
-        create_app,
-    )
-    from bazaar_chassis.settings import ServiceSettings
-    from bazaar_chassis.unit_of_work import UnitOfWork
+    from bazaar_chassis.caller import Caller as Caller
+    from bazaar_chassis.columns import UtcDateTime as UtcDateTime
+    from bazaar_chassis.columns import from_row as from_row
+    from bazaar_chassis.columns import row_values as row_values
+    from bazaar_chassis.columns import sku_versions_table as sku_versions_table
+    from bazaar_chassis.consumer import Batched as Batched
+    from bazaar_chassis.consumer import Handler as Handler
+    from bazaar_chassis.database import dialect_insert as dialect_insert
+    from bazaar_chassis.envelope import Event as Event
+    from bazaar_chassis.errors import ConfigurationError as ConfigurationError
+    from bazaar_chassis.errors import Conflict as Conflict
+    from bazaar_chassis.errors import DomainError as DomainError
+    from bazaar_chassis.errors import Forbidden as Forbidden
+    from bazaar_chassis.errors import InvalidInput as InvalidInput
+    from bazaar_chassis.errors import NotFound as NotFound
+    from bazaar_chassis.errors import StaleVersion as StaleVersion
+    from bazaar_chassis.errors import Unauthorized as Unauthorized
+    from bazaar_chassis.errors import Unavailable as Unavailable
+    from bazaar_chassis.jobs import repeat as repeat
+    from bazaar_chassis.rules import MAX_SKUS_PER_QUERY as MAX_SKUS_PER_QUERY
+    from bazaar_chassis.rules import Clock as Clock
+    from bazaar_chassis.rules import InvalidSku as InvalidSku
+    from bazaar_chassis.rules import InvalidSkuList as InvalidSkuList
+    from bazaar_chassis.rules import Money as Money
+    from bazaar_chassis.rules import check_sku as check_sku
+    from bazaar_chassis.rules import new_id as new_id
+    from bazaar_chassis.rules import parse_skus as parse_skus
+    from bazaar_chassis.rules import utc_now as utc_now
+    from bazaar_chassis.runner import serve as serve
+    from bazaar_chassis.service import BackgroundJob as BackgroundJob
+    from bazaar_chassis.service import CallerDep as CallerDep
+    from bazaar_chassis.service import ReadsDep as ReadsDep
+    from bazaar_chassis.service import Runtime as Runtime
+    from bazaar_chassis.service import RuntimeDep as RuntimeDep
+    from bazaar_chassis.service import ServiceDefinition as ServiceDefinition
+    from bazaar_chassis.service import StartupStep as StartupStep
+    from bazaar_chassis.service import UnitsDep as UnitsDep
+    from bazaar_chassis.service import create_app as create_app
+    from bazaar_chassis.settings import DEMO_SECRET as DEMO_SECRET
+    from bazaar_chassis.settings import ServiceSettings as ServiceSettings
+    from bazaar_chassis.unit_of_work import Reads as Reads
+    from bazaar_chassis.unit_of_work import UnitOfWork as UnitOfWork
+    from bazaar_chassis.unit_of_work import Units as Units
+    from bazaar_chassis.unit_of_work import Work as Work
 
 _HOMES = {
-    "GUEST": "caller",
     "Caller": "caller",
     "UtcDateTime": "columns",
+    "from_row": "columns",
+    "row_values": "columns",
+    "sku_versions_table": "columns",
+    "Batched": "consumer",
+    "Handler": "consumer",
+    "dialect_insert": "database",
     "Event": "envelope",
+    "ConfigurationError": "errors",
     "Conflict": "errors",
     "DomainError": "errors",
     "Forbidden": "errors",
@@ -51,13 +80,32 @@ _HOMES = {
     "StaleVersion": "errors",
     "Unauthorized": "errors",
     "Unavailable": "errors",
+    "repeat": "jobs",
+    "Clock": "rules",
+    "InvalidSku": "rules",
+    "InvalidSkuList": "rules",
+    "MAX_SKUS_PER_QUERY": "rules",
+    "Money": "rules",
+    "check_sku": "rules",
+    "new_id": "rules",
+    "parse_skus": "rules",
+    "utc_now": "rules",
+    "serve": "runner",
+    "BackgroundJob": "service",
     "CallerDep": "service",
+    "ReadsDep": "service",
     "Runtime": "service",
     "RuntimeDep": "service",
     "ServiceDefinition": "service",
+    "StartupStep": "service",
+    "UnitsDep": "service",
     "create_app": "service",
+    "DEMO_SECRET": "settings",
     "ServiceSettings": "settings",
+    "Reads": "unit_of_work",
     "UnitOfWork": "unit_of_work",
+    "Units": "unit_of_work",
+    "Work": "unit_of_work",
 }
 
 
@@ -68,24 +116,4 @@ def __getattr__(name: str) -> Any:
     return getattr(importlib.import_module(f"bazaar_chassis.{home}"), name)
 
 
-__all__ = [
-    "GUEST",
-    "Caller",
-    "CallerDep",
-    "Conflict",
-    "DomainError",
-    "Event",
-    "Forbidden",
-    "InvalidInput",
-    "NotFound",
-    "Runtime",
-    "RuntimeDep",
-    "ServiceDefinition",
-    "ServiceSettings",
-    "StaleVersion",
-    "Unauthorized",
-    "Unavailable",
-    "UnitOfWork",
-    "UtcDateTime",
-    "create_app",
-]
+__all__ = sorted(_HOMES)  # pinned by tests/unit/test_chassis_exports.py

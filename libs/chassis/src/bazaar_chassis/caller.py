@@ -35,9 +35,6 @@ class Caller:
     roles: tuple[str, ...]
     email: str | None = None
 
-    def has_role(self, role: str) -> bool:
-        return role in self.roles
-
     @property
     def is_admin(self) -> bool:
         return "admin" in self.roles

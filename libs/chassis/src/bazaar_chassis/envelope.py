@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import uuid_utils
 from cloudevents.core.exceptions import BaseCloudEventException
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
+
+from bazaar_chassis.rules import new_id
 
 SUBJECT_PREFIX = "bazaar"
 _TYPE_PATTERN = re.compile(
@@ -28,11 +29,6 @@ _FORMAT = JSONFormat()
 
 class MalformedEvent(ValueError):
     """A message on the bus is not a Bazaar CloudEvent; it can never be processed."""
-
-
-def new_event_id() -> str:
-    """A UUIDv7: unique, and sortable by creation time (handy in outbox and inbox tables)."""
-    return str(uuid_utils.uuid7())
 
 
 def stream_name(producer: str) -> str:
@@ -53,7 +49,7 @@ class Event:
     data: dict[str, Any]
     sequence: int
     source: str = ""
-    id: str = field(default_factory=new_event_id)
+    id: str = field(default_factory=new_id)  # sortable: handy in outbox and inbox
     time: datetime = field(default_factory=lambda: datetime.now(UTC))
     traceparent: str | None = None
 

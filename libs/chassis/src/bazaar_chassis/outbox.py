@@ -98,7 +98,6 @@ class OutboxRelay:
         # bulk, off the publish path, so a burst of writes is not queued behind DELETEs. A set,
         # not a high-water mark: on PostgreSQL a lower position may commit after a higher one.
         self._published: set[int] = set()
-        self.published_total = 0
 
     def wake(self) -> None:
         """Called after a commit that staged events."""
@@ -161,7 +160,6 @@ class OutboxRelay:
                 continue
             self._published.add(row.position)
             acknowledged += 1
-        self.published_total += acknowledged
         self._on_published(acknowledged)
         return acknowledged if acknowledged == len(rows) else 0
 

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bazaar_chassis import inbox
 from bazaar_chassis.bus import Bus
@@ -38,10 +39,14 @@ from bazaar_chassis.provisioning import open_stream
 from bazaar_chassis.registry import Instance, Registration
 from bazaar_chassis.settings import ServiceSettings
 from bazaar_chassis.tracing import build_tracer_provider
-from bazaar_chassis.unit_of_work import UnitOfWorkFactory
+from bazaar_chassis.unit_of_work import Reads, UnitOfWorkFactory, Units, reads_of, units_of
 
 BackgroundJob = Callable[["Runtime"], Coroutine[Any, Any, None]]
 StartupStep = Callable[["Runtime"], Awaitable[None]]
+
+
+def _connection(connection: AsyncConnection) -> AsyncConnection:
+    return connection
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,7 @@ class ServiceDefinition:
     handlers: Mapping[str, Handler] = field(default_factory=dict)
     background: Sequence[BackgroundJob] = ()
     on_startup: Sequence[StartupStep] = ()  # after migrations, before the first request
+    store: Callable[[AsyncConnection], Any] = _connection  # what `Units`/`Reads` hand use cases
 
 
 @dataclass
@@ -71,16 +77,14 @@ class Runtime:
     bus: Bus
     relay: OutboxRelay
     unit_of_work: UnitOfWorkFactory
+    units: Units[Any]  # the service's store on a transaction, for use cases
+    reads: Reads[Any]  # the service's store on a snapshot, for queries
     consumer: EventConsumer
     metrics: ServiceMetrics
     tracer_provider: TracerProvider
     http: ServiceClient
     registration: Registration | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
-
-    @property
-    def source(self) -> str:
-        return f"/{self.definition.name}/{self.definition.version}"
 
     def spawn(self, job: Coroutine[Any, Any, None], name: str) -> None:
         """Run `job` for the lifetime of the instance."""
@@ -98,8 +102,18 @@ def get_caller(request: Request) -> Caller:
     return caller
 
 
+def get_units(request: Request) -> Units[Any]:
+    return get_runtime(request).units
+
+
+def get_reads(request: Request) -> Reads[Any]:
+    return get_runtime(request).reads
+
+
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 CallerDep = Annotated[Caller, Depends(get_caller)]
+UnitsDep = Annotated[Units[Any], Depends(get_units)]
+ReadsDep = Annotated[Reads[Any], Depends(get_reads)]
 
 
 def _build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> Runtime:
@@ -138,6 +152,8 @@ def _build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> 
         bus=bus,
         relay=relay,
         unit_of_work=units,
+        units=units_of(units, definition.store),
+        reads=reads_of(database, definition.store),
         consumer=consumer,
         metrics=metrics,
         tracer_provider=build_tracer_provider(service=definition.name, version=definition.version),
@@ -269,6 +285,7 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings | None =
         version=definition.version,
         description=definition.description,
         lifespan=_lifespan,
+        redirect_slashes=False,  # a redirect would name the internal port (issue 8)
     )
     app.state.runtime = runtime
     install_problem_handlers(app)

@@ -1,7 +1,7 @@
 """Process settings, read from `BAZAAR_*` environment variables (pydantic-settings).
 
-One class serves every service: what differs between services (name, version, majors) is code
-in the service's composition root, what differs between deployments is here.
+`PlatformSettings` is what every process shares (the gateway extends it too); `ServiceSettings`
+serves every service: what differs between services is code in its composition root.
 """
 
 from __future__ import annotations
@@ -16,21 +16,30 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEMO_SECRET = "bazaar-demo-insecure"  # noqa: S105 - refused outside development mode, see below
 
 
-class ServiceSettings(BaseSettings):
-    """Where this process finds its database, its bus and its peers, and how it listens."""
+class PlatformSettings(BaseSettings):
+    """What every Bazaar process reads the same way: the mode, its data, the bus, where it listens.
+
+    The gateway's and the services' settings both extend it, so each field is defined once.
+    """
 
     model_config = SettingsConfigDict(env_prefix="BAZAAR_", extra="ignore")
 
     mode: Literal["development", "production"] = "development"
     data_dir: Path = Path(".bazaar")
-    database_url: str | None = Field(
-        default=None,
-        description="SQLAlchemy async URL; default: a SQLite file <data_dir>/<service>.db",
-    )
     nats_url: str = "nats://127.0.0.1:4222"
     nats_user: str | None = None
     nats_password: str | None = None
     host: str = "127.0.0.1"
+    log_level: str = "info"
+
+
+class ServiceSettings(PlatformSettings):
+    """Where a service finds its database and its peers, and how it listens."""
+
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy async URL; default: a SQLite file <data_dir>/<service>.db",
+    )
     port: int = 0
     public_host: str | None = Field(
         default=None, description="host the gateway should use to reach this instance"
@@ -42,7 +51,6 @@ class ServiceSettings(BaseSettings):
         default=None, description="PEM of the gateway's Ed25519 key that signs identity assertions"
     )
     gateway_public_key_file: Path | None = None
-    log_level: str = "info"
     heartbeat_seconds: float = 2.0
     outbox_poll_seconds: float = 1.0
     consumer_max_deliver: int = 5

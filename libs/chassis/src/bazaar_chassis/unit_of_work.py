@@ -1,17 +1,22 @@
 """One business transaction: state changes and the events they cause, committed together.
 
     async with runtime.unit_of_work() as uow:
-        version = await store.set_price(uow.connection, ...)
+        await uow.connection.execute(...)
         uow.emit("pricing.price_changed.v1", subject=sku, sequence=version, data={...})
 
 The events go to the outbox in the same transaction; the relay is woken after the commit.
+
+Use cases see less than that: a `Work[S]` (the service's store `S` on the transaction, and
+`emit`), opened by a `Units[S]`; reads get the store on a snapshot from a `Reads[S]`. Tests hand
+them `bazaar_chassis.testing.FakeUnits` instead, so a use case runs without a database.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from typing import Any
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -21,6 +26,8 @@ from bazaar_chassis.envelope import Event
 from bazaar_chassis.outbox import stage_events
 
 _PROPAGATOR = TraceContextTextMapPropagator()
+S = TypeVar("S")
+S_co = TypeVar("S_co", covariant=True)
 
 
 def current_traceparent() -> str | None:
@@ -70,3 +77,50 @@ class UnitOfWorkFactory:
             await stage_events(connection, uow.events)
         if uow.events:
             self._after_commit()
+
+
+class Work(Protocol[S_co]):
+    """What a use case writes through: its service's store, in one transaction, and `emit`."""
+
+    @property
+    def store(self) -> S_co: ...
+
+    def emit(self, type: str, *, subject: str, sequence: int, data: dict[str, Any]) -> Event: ...
+
+
+Units = Callable[[], AbstractAsyncContextManager[Work[S]]]
+"""Opens one unit of work: committed when the block ends, rolled back (events too) if it raises."""
+
+Reads = Callable[[], AbstractAsyncContextManager[S]]
+"""Opens the store on a consistent read-only snapshot."""
+
+
+@dataclass(frozen=True, slots=True)
+class _StoreWork(Generic[S]):
+    store: S
+    unit: UnitOfWork
+
+    def emit(self, type: str, *, subject: str, sequence: int, data: dict[str, Any]) -> Event:
+        return self.unit.emit(type, subject=subject, sequence=sequence, data=data)
+
+
+def units_of(factory: UnitOfWorkFactory, store: Callable[[AsyncConnection], S]) -> Units[S]:
+    """`Units` that give a use case `store(connection)` on each transaction `factory` opens."""
+
+    @asynccontextmanager
+    async def open_unit() -> AsyncIterator[Work[S]]:
+        async with factory() as unit:
+            yield _StoreWork(store(unit.connection), unit)
+
+    return open_unit
+
+
+def reads_of(database: Database, store: Callable[[AsyncConnection], S]) -> Reads[S]:
+    """`Reads` that give a query `store(connection)` on a snapshot of `database`."""
+
+    @asynccontextmanager
+    async def open_snapshot() -> AsyncIterator[S]:
+        async with database.snapshot() as connection:
+            yield store(connection)
+
+    return open_snapshot

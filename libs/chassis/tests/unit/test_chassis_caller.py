@@ -8,8 +8,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from bazaar_chassis import GUEST, Caller, Unauthorized
-from bazaar_chassis.caller import ASSERTION_AUDIENCE, AssertionSigner, AssertionVerifier
+from bazaar_chassis import Caller, Unauthorized
+from bazaar_chassis.caller import ASSERTION_AUDIENCE, GUEST, AssertionSigner, AssertionVerifier
 
 KEY = Ed25519PrivateKey.generate()
 ALICE = Caller(

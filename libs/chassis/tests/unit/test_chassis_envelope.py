@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from bazaar_chassis.envelope import Event, MalformedEvent, new_event_id, stream_name
+from bazaar_chassis.envelope import Event, MalformedEvent, stream_name
+from bazaar_chassis.rules import new_id
 
 
 def an_event(**overrides: object) -> Event:
@@ -46,7 +47,7 @@ def test_names_subjects_and_streams_follow_the_producer() -> None:
 
 
 def test_event_ids_are_unique_and_sort_by_creation_time() -> None:
-    ids = [new_event_id() for _ in range(50)]
+    ids = [new_id() for _ in range(50)]
     assert len(set(ids)) == 50
     assert ids == sorted(ids)
 

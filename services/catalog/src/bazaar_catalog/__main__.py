@@ -1,7 +1,7 @@
 """`python -m bazaar_catalog`: run one instance of the catalog service."""
 
 from bazaar_catalog.service import build_app
-from bazaar_chassis.runner import serve
+from bazaar_chassis import serve
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bazaar_catalog import store
-from bazaar_catalog.domain import Money, display_price
+from bazaar_catalog.domain import display_price
 from bazaar_catalog.events import (
     CategoryFacts,
     PlacementFacts,
@@ -16,8 +16,7 @@ from bazaar_catalog.events import (
     ProductFacts,
     StockFacts,
 )
-from bazaar_chassis import Event, UnitOfWork
-from bazaar_chassis.consumer import Batched, Handler
+from bazaar_chassis import Batched, Event, Handler, Money, UnitOfWork
 
 Row = dict[str, Any]
 

@@ -9,16 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bazaar_chassis import NotFound
+from bazaar_chassis import Money, NotFound
 
 CATALOG_CURRENCY = "USD"
 LISTED_STATUSES = frozenset({"active"})
-
-
-@dataclass(frozen=True, slots=True)
-class Money:
-    amount: int
-    currency: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from bazaar_catalog.api import v1
 from bazaar_catalog.consumers import HANDLERS
+from bazaar_catalog.store import CatalogStore
 from bazaar_chassis import ServiceDefinition, ServiceSettings, create_app
 
 DEFINITION = ServiceDefinition(
@@ -21,6 +22,7 @@ DEFINITION = ServiceDefinition(
     apis={1: v1.router},
     migrations=Path(__file__).parent / "migrations" / "versions",
     handlers=HANDLERS,
+    store=CatalogStore,
 )
 
 

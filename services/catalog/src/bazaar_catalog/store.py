@@ -27,8 +27,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bazaar_catalog.domain import LISTED_STATUSES, CatalogItem, Category, Money
-from bazaar_chassis import UtcDateTime
+from bazaar_catalog.domain import LISTED_STATUSES, CatalogItem, Category
+from bazaar_chassis import Money, UtcDateTime
 
 metadata = MetaData()
 
@@ -215,3 +215,21 @@ async def item(connection: AsyncConnection, sku: str) -> tuple[CatalogItem | Non
     if row is None or row.name is None:
         return None, None
     return _to_item(row), row.status
+
+
+class CatalogStore:
+    """The read model on one connection, as the queries in `use_cases` read it."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+
+    async def all_categories(self) -> list[Category]:
+        return await all_categories(self.connection)
+
+    async def category_page(
+        self, key: str, *, limit: int, offset: int
+    ) -> tuple[Category | None, int, list[CatalogItem]]:
+        return await category_page(self.connection, key, limit=limit, offset=offset)
+
+    async def item(self, sku: str) -> tuple[CatalogItem | None, str | None]:
+        return await item(self.connection, sku)

@@ -271,11 +271,12 @@ async def test_a_forced_inventory_sync_with_inventory_unreachable_is_a_503_and_t
     await producers.stock(sku, 4, seq=1)
     async with running_app(build_app(settings)) as catalog:
 
-        async def listed() -> dict[str, Any] | None:
+        async def stocked() -> dict[str, Any] | None:
             reply = await catalog.get(f"/catalog/1/products/{sku}")
-            return reply.json() if reply.status_code == 200 else None
+            item: dict[str, Any] = reply.json()
+            return item if reply.status_code == 200 and item["available"] == 4 else None
 
-        copy = await eventually(listed)
+        copy = await eventually(stocked, message="the catalog never applied the stock")
         forced = await catalog.get(f"/catalog/1/products/{sku}?forceInventorySync=true")
     assert_problem(forced, 503, "omit forceInventorySync")
     assert (copy["available"], copy["inventory_synced"]) == (4, False)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bazaar_catalog.domain import CatalogItem, Money, display_price, is_listed
+from bazaar_catalog.domain import CatalogItem, display_price, is_listed
+from bazaar_chassis import Money
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """`python -m bazaar_category`: run one instance of the category service."""
 
 from bazaar_category.service import build_app
-from bazaar_chassis.runner import serve
+from bazaar_chassis import serve
 
 
 def main() -> None:

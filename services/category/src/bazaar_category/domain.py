@@ -16,10 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bazaar_chassis import Conflict, InvalidInput, NotFound, StaleVersion
+from bazaar_chassis import Conflict, InvalidInput, NotFound, StaleVersion, check_sku, new_id
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-SKU_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MAX_NAME_LENGTH = 200
 # Positions are stored as 32-bit integers on PostgreSQL; a cap well inside that range turns an
 # absurd position into a 422 instead of a database overflow (a 500).
@@ -30,14 +29,6 @@ class InvalidCategoryKey(InvalidInput):
     def __init__(self, key: str, *, role: str = "category key") -> None:
         super().__init__(
             f"{role} {key!r} is invalid: use 1-64 lowercase letters, digits or '-', "
-            "starting with a letter or digit"
-        )
-
-
-class InvalidSku(InvalidInput):
-    def __init__(self, sku: str) -> None:
-        super().__init__(
-            f"SKU {sku!r} is invalid: use 1-64 letters, digits, '.', '_' or '-', "
             "starting with a letter or digit"
         )
 
@@ -89,12 +80,6 @@ def check_key(key: str, *, role: str = "category key") -> str:
     if not KEY_PATTERN.match(key):
         raise InvalidCategoryKey(key, role=role)
     return key
-
-
-def check_sku(sku: str) -> str:
-    if not SKU_PATTERN.match(sku):
-        raise InvalidSku(sku)
-    return sku
 
 
 def check_name(name: str) -> str:
@@ -158,9 +143,9 @@ class Membership:
     updated_at: datetime
 
 
-def new_category(
+def put_category(
+    current: Category | None,
     *,
-    id: str,
     key: str,
     name: str,
     parent: str | None,
@@ -169,58 +154,35 @@ def new_category(
     now: datetime,
     expected_version: int | None = None,
 ) -> Category:
-    """A category at version 1. A caller who names a version expected an existing one: stale."""
-    if expected_version is not None:
-        raise StaleVersion(resource=f"category {key}", expected=expected_version, actual=0)
-    check_key(key)
-    if parent is not None:
-        check_parent(key=key, parent=parent, parents=parents)
-    return Category(
-        id=id,
-        key=key,
-        name=check_name(name),
-        parent=parent,
-        position=check_position(position),
-        version=1,
-        created_at=now,
-        updated_at=now,
-    )
+    """PUT semantics: a new category at version 1, or `current` with this name, parent, position.
 
-
-def revise_category(
-    category: Category,
-    *,
-    name: str,
-    parent: str | None,
-    position: int,
-    parents: Mapping[str, str | None],
-    now: datetime,
-    expected_version: int | None = None,
-) -> Category:
-    """Replace a category's name, parent and position (PUT semantics).
-
-    `expected_version`, when given, is the version the caller last read; an older one is stale.
-    A revision that changes nothing returns `category` itself, at its current version.
+    `expected_version`, when given, is the version the caller last read; an older one is stale,
+    and naming any version for a category that does not exist yet is stale too. A revision that
+    changes nothing returns `current` itself, at its current version.
     """
-    if expected_version is not None and expected_version != category.version:
-        raise StaleVersion(
-            resource=f"category {category.key}",
-            expected=expected_version,
-            actual=category.version,
-        )
+    actual = current.version if current else 0
+    if expected_version is not None and expected_version != actual:
+        raise StaleVersion(resource=f"category {key}", expected=expected_version, actual=actual)
+    check_key(key)
     check_name(name)
     check_position(position)
-    if parent is not None and parent != category.parent:
-        check_parent(key=category.key, parent=parent, parents=parents)
-    if (name, parent, position) == (category.name, category.parent, category.position):
-        return category
+    if parent is not None and (current is None or parent != current.parent):
+        check_parent(key=key, parent=parent, parents=parents)
+    if current is None:
+        return Category(
+            id=new_id(),
+            key=key,
+            name=name,
+            parent=parent,
+            position=position,
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
+    if (name, parent, position) == (current.name, current.parent, current.position):
+        return current
     return replace(
-        category,
-        name=name,
-        parent=parent,
-        position=position,
-        version=category.version + 1,
-        updated_at=now,
+        current, name=name, parent=parent, position=position, version=actual + 1, updated_at=now
     )
 
 

@@ -58,16 +58,12 @@ def membership_subject(membership: Membership) -> str:
 
 
 def category_state(category: Category) -> dict[str, Any]:
-    return CategoryState(
-        key=category.key, name=category.name, parent=category.parent, position=category.position
-    ).model_dump()
+    return CategoryState.model_validate(category, from_attributes=True).model_dump()
 
 
 def product_assigned(membership: Membership) -> dict[str, Any]:
-    return ProductAssigned(
-        category=membership.category, sku=membership.sku, position=membership.position
-    ).model_dump()
+    return ProductAssigned.model_validate(membership, from_attributes=True).model_dump()
 
 
 def product_unassigned(membership: Membership) -> dict[str, Any]:
-    return ProductUnassigned(category=membership.category, sku=membership.sku).model_dump()
+    return ProductUnassigned.model_validate(membership, from_attributes=True).model_dump()

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from bazaar_category import events
 from bazaar_category.api import v1
+from bazaar_category.store import CategoryStore
 from bazaar_chassis import ServiceDefinition, ServiceSettings, create_app
 
 DEFINITION = ServiceDefinition(
@@ -18,6 +19,7 @@ DEFINITION = ServiceDefinition(
     apis={1: v1.router},
     migrations=Path(__file__).parent / "migrations" / "versions",
     publishes=sorted(events.SCHEMAS),
+    store=CategoryStore,
 )
 
 

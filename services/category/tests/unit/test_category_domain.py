@@ -13,18 +13,16 @@ from bazaar_category.domain import (
     InvalidCategoryKey,
     InvalidName,
     InvalidPosition,
-    InvalidSku,
     Membership,
     NotAssigned,
     UnknownParent,
     assign,
     check_key,
     check_parent,
-    new_category,
-    revise_category,
+    put_category,
     unassign,
 )
-from bazaar_chassis import StaleVersion
+from bazaar_chassis import InvalidSku, StaleVersion
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 LATER = NOW + timedelta(minutes=5)
@@ -42,8 +40,8 @@ TREE: dict[str, str | None] = {
 
 
 def a_category(key: str = "coffee", parent: str | None = None) -> Category:
-    return new_category(
-        id="c1", key=key, name="Coffee", parent=parent, position=0, parents=TREE, now=NOW
+    return put_category(
+        None, key=key, name="Coffee", parent=parent, position=0, parents=TREE, now=NOW
     )
 
 
@@ -77,7 +75,7 @@ def test_any_syntactically_valid_sku_can_be_assigned_without_knowing_the_product
 @pytest.mark.parametrize("name", ["", "   ", "x" * 201])
 def test_a_blank_or_overlong_name_is_refused(name: str) -> None:
     with pytest.raises(InvalidName, match="1-200 characters"):
-        new_category(id="c", key="k", name=name, parent=None, position=0, parents=TREE, now=NOW)
+        put_category(None, key="k", name=name, parent=None, position=0, parents=TREE, now=NOW)
 
 
 def test_a_new_category_starts_at_version_one_with_equal_timestamps() -> None:
@@ -121,12 +119,13 @@ def test_cycle_detection_terminates_even_on_a_map_that_already_loops() -> None:
 
 
 def test_a_stale_revision_is_refused_and_names_both_versions() -> None:
-    current = revise_category(
-        a_category(), name="Kaffee", parent=None, position=0, parents={}, now=LATER
+    current = put_category(
+        a_category(), key="coffee", name="Kaffee", parent=None, position=0, parents={}, now=LATER
     )
     with pytest.raises(StaleVersion, match="at version 2, the request was based on version 1"):
-        revise_category(
+        put_category(
             current,
+            key="coffee",
             name="Lost update",
             parent=None,
             position=0,
@@ -138,8 +137,8 @@ def test_a_stale_revision_is_refused_and_names_both_versions() -> None:
 
 def test_naming_a_version_for_a_category_that_does_not_exist_is_stale() -> None:
     with pytest.raises(StaleVersion, match="at version 0, the request was based on version 3"):
-        new_category(
-            id="c",
+        put_category(
+            None,
             key="k",
             name="K",
             parent=None,
@@ -151,8 +150,10 @@ def test_naming_a_version_for_a_category_that_does_not_exist_is_stale() -> None:
 
 
 def test_a_revision_bumps_the_version_and_keeps_id_and_creation_time() -> None:
-    revised = revise_category(
-        a_category(),
+    original = a_category()
+    revised = put_category(
+        original,
+        key="coffee",
         name="Coffee",
         parent=None,
         position=4,
@@ -160,21 +161,29 @@ def test_a_revision_bumps_the_version_and_keeps_id_and_creation_time() -> None:
         now=LATER,
         expected_version=1,
     )
-    assert (revised.version, revised.position, revised.id) == (2, 4, "c1")
+    assert (revised.version, revised.position, revised.id) == (2, 4, original.id)
     assert (revised.created_at, revised.updated_at) == (NOW, LATER)
 
 
 def test_a_revision_that_changes_nothing_keeps_the_version() -> None:
     current = a_category()
-    same = revise_category(current, name="Coffee", parent=None, position=0, parents={}, now=LATER)
+    same = put_category(
+        current, key="coffee", name="Coffee", parent=None, position=0, parents={}, now=LATER
+    )
     assert same is current
 
 
 def test_a_revision_that_moves_a_category_under_its_descendant_is_a_cycle() -> None:
     coffee = a_category()
     with pytest.raises(CycleInTree):
-        revise_category(
-            coffee, name="Coffee", parent="espresso", position=0, parents=TREE, now=LATER
+        put_category(
+            coffee,
+            key="coffee",
+            name="Coffee",
+            parent="espresso",
+            position=0,
+            parents=TREE,
+            now=LATER,
         )
 
 
@@ -183,8 +192,14 @@ def test_a_position_outside_zero_to_the_maximum_is_refused(position: int) -> Non
     with pytest.raises(InvalidPosition, match=f"position {position} is invalid"):
         assign(None, category="coffee", sku="COF-1", position=position, now=NOW)
     with pytest.raises(InvalidPosition):
-        revise_category(
-            a_category(), name="Coffee", parent=None, position=position, parents={}, now=NOW
+        put_category(
+            a_category(),
+            key="coffee",
+            name="Coffee",
+            parent=None,
+            position=position,
+            parents={},
+            now=NOW,
         )
 
 

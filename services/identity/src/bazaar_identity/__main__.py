@@ -1,6 +1,6 @@
 """`python -m bazaar_identity`: run one instance of the identity service."""
 
-from bazaar_chassis.runner import serve
+from bazaar_chassis import serve
 from bazaar_identity.service import build_app
 
 

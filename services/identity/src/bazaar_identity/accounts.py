@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bazaar_chassis import Runtime, UnitOfWork
-from bazaar_chassis.envelope import new_event_id
+from bazaar_chassis import Runtime, UnitOfWork, new_id
 from bazaar_identity import domain, events, store
 from bazaar_identity.context import IdentityContext
 from bazaar_identity.domain import DuplicateEmail, Registration, UnknownOrganization, User
@@ -54,7 +53,7 @@ async def register_user(
     await _check_free(runtime, registration)
     user = domain.new_user(
         registration,
-        id=new_event_id(),
+        id=new_id(),
         password_hash=await identity.passwords.hash_async(password),
         now=identity.now(),
     )

@@ -15,7 +15,7 @@ from fastapi import Depends, Request
 
 from bazaar_identity.keyring import KeyRing
 from bazaar_identity.passwords import PasswordHashing
-from bazaar_identity.settings import IdentitySettings
+from bazaar_identity.settings import IdentitySettings, key_passphrase
 
 
 def utc_now() -> datetime:
@@ -34,7 +34,9 @@ class IdentityContext:
         cls, settings: IdentitySettings, *, clock: Callable[[], datetime] = utc_now
     ) -> IdentityContext:
         keyring = KeyRing(
-            passphrase=settings.key_passphrase, token_ttl_seconds=settings.token_ttl_seconds
+            passphrase=key_passphrase(settings),
+            previous_passphrase=settings.previous_key_passphrase,
+            token_ttl_seconds=settings.token_ttl_seconds,
         )
         return cls(settings=settings, keyring=keyring, clock=clock)
 

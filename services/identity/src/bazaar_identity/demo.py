@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from bazaar_chassis import Runtime
-from bazaar_chassis.envelope import new_event_id
+from bazaar_chassis import Runtime, new_id
 from bazaar_identity import accounts, domain, store
 from bazaar_identity.context import IdentityContext
 from bazaar_identity.domain import DuplicateEmail, Organization
@@ -86,7 +85,7 @@ async def _create(
         organization=account.organization,
         roles=[account.role],
     )
-    user = domain.new_user(registration, id=new_event_id(), password_hash=password_hash, now=now)
+    user = domain.new_user(registration, id=new_id(), password_hash=password_hash, now=now)
     try:
         async with runtime.unit_of_work() as uow:
             await accounts.record(uow, user, registration)

@@ -29,8 +29,15 @@ class ConcurrentRotation(Conflict):
 class KeyRing:
     """Makes, rotates, retires and opens the signing keys of one identity deployment."""
 
-    def __init__(self, *, passphrase: SecretStr, token_ttl_seconds: int) -> None:
+    def __init__(
+        self,
+        *,
+        passphrase: SecretStr,
+        token_ttl_seconds: int,
+        previous_passphrase: SecretStr | None = None,
+    ) -> None:
         self._passphrase = passphrase
+        self._previous = previous_passphrase
         self._ttl = token_ttl_seconds
         self._opened: dict[str, Ed25519PrivateKey] = {}
 
@@ -43,11 +50,27 @@ class KeyRing:
 
     async def ensure_active(self, uow: UnitOfWork, *, now: datetime) -> str:
         """The active key's kid: the stored one (checked to open) or, if none, a new one."""
+        if self._previous is not None:
+            await self._reencrypt(uow)
         current = await store.active_key(uow.connection)
         if current is not None:
             self._open(current)  # fail at start, not at the first login, on a wrong passphrase
             return current.kid
         return await self._activate_new(uow, now=now)
+
+    async def _reencrypt(self, uow: UnitOfWork) -> None:
+        """Keys still sealed with the previous passphrase are sealed again with the current."""
+        assert self._previous is not None
+        for key in await store.unretired_keys(uow.connection):
+            try:
+                self._open(key)
+            except keys.UndecryptableKey:
+                private_key = keys.open_private_key(
+                    key, passphrase=self._previous.get_secret_value()
+                )
+                pem = keys.sealed_pem(private_key, passphrase=self._passphrase.get_secret_value())
+                await store.replace_private_pem(uow.connection, key.kid, pem)
+                self._opened[key.kid] = private_key
 
     async def rotate(self, uow: UnitOfWork, *, now: datetime) -> str:
         """Make a new active key; the previous one keeps verifying until its tokens expire."""

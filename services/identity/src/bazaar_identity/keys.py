@@ -61,20 +61,24 @@ def public_jwk(public_key: Ed25519PublicKey) -> dict[str, Any]:
 def new_signing_key(*, passphrase: str, now: datetime) -> tuple[SigningKey, Ed25519PrivateKey]:
     """A fresh active key (as stored: private part encrypted) and its usable private key."""
     private_key = Ed25519PrivateKey.generate()
-    pem = private_key.private_bytes(
-        encoding=serialization.Encoding.PEM,
-        format=serialization.PrivateFormat.PKCS8,
-        encryption_algorithm=serialization.BestAvailableEncryption(passphrase.encode()),
-    )
     jwk = public_jwk(private_key.public_key())
     stored = SigningKey(
         kid=jwk["kid"],
-        private_pem=pem.decode("ascii"),
+        private_pem=sealed_pem(private_key, passphrase=passphrase),
         public_jwk=jwk,
         status=KeyStatus.ACTIVE,
         created_at=now,
     )
     return stored, private_key
+
+
+def sealed_pem(private_key: Ed25519PrivateKey, *, passphrase: str) -> str:
+    """The private key as stored: PKCS#8 PEM, encrypted with the passphrase."""
+    return private_key.private_bytes(
+        encoding=serialization.Encoding.PEM,
+        format=serialization.PrivateFormat.PKCS8,
+        encryption_algorithm=serialization.BestAvailableEncryption(passphrase.encode()),
+    ).decode("ascii")
 
 
 def open_private_key(key: SigningKey, *, passphrase: str) -> Ed25519PrivateKey:

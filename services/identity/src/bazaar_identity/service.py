@@ -8,11 +8,11 @@ from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from bazaar_chassis import ServiceDefinition, ServiceSettings, create_app
 from bazaar_identity import events, service_clients
-from bazaar_identity.api import v1
+from bazaar_identity.api import bootstrap, v1
 from bazaar_identity.context import IdentityContext, utc_now
 from bazaar_identity.settings import IdentitySettings, refuse_insecure
 from bazaar_identity.startup import background_jobs, startup_steps
@@ -24,7 +24,7 @@ DEFINITION = ServiceDefinition(
         "Users, organizations, roles, memberships and service clients; issues the EdDSA-signed "
         "access tokens the gateway checks, and publishes their keys as a JWKS."
     ),
-    apis={1: v1.router},
+    apis={1: APIRouter(routes=[*v1.router.routes, *bootstrap.router.routes])},
     migrations=Path(__file__).parent / "migrations" / "versions",
     publishes=sorted(events.SCHEMAS),
 )

@@ -13,8 +13,7 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from bazaar_chassis.errors import ConfigurationError
-from bazaar_chassis.settings import DEMO_SECRET
+from bazaar_chassis import DEMO_SECRET, ConfigurationError
 from bazaar_identity.domain import InvalidClientId, ServiceClient, check_client_id
 from bazaar_identity.settings import InsecureConfiguration
 

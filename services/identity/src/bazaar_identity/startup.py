@@ -11,9 +11,7 @@ from collections.abc import Mapping
 
 import structlog
 
-from bazaar_chassis import Runtime
-from bazaar_chassis.jobs import repeat
-from bazaar_chassis.service import BackgroundJob, StartupStep
+from bazaar_chassis import BackgroundJob, Runtime, StartupStep, repeat
 from bazaar_identity import demo, domain, service_clients, store
 from bazaar_identity.context import IdentityContext
 from bazaar_identity.domain import Organization

@@ -19,13 +19,13 @@ from sqlalchemy import (
     func,
     select,
     text,
+    update,
 )
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bazaar_chassis import UtcDateTime
-from bazaar_chassis.database import dialect_insert
+from bazaar_chassis import UtcDateTime, dialect_insert
 from bazaar_identity.domain import (
     DuplicateClient,
     DuplicateEmail,
@@ -293,3 +293,16 @@ async def update_key_states(connection: AsyncConnection, changed: Iterable[Signi
             .where(signing_keys.c.kid == key.kid)
             .values(status=key.status.value, retiring_since=key.retiring_since)
         )
+
+
+async def replace_private_pem(connection: AsyncConnection, kid: str, private_pem: str) -> None:
+    """Store a key's private part re-encrypted (a passphrase change)."""
+    await connection.execute(
+        update(signing_keys).where(signing_keys.c.kid == kid).values(private_pem=private_pem)
+    )
+
+
+async def has_member_with_role(connection: AsyncConnection, role: str) -> bool:
+    """True if any user holds `role` in any organization."""
+    found = await connection.scalar(select(memberships.c.user_id).where(memberships.c.role == role))
+    return found is not None

@@ -15,7 +15,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from bazaar_chassis.envelope import new_event_id
+from bazaar_chassis import new_id
 from bazaar_identity.keys import ALGORITHM
 
 TOKEN_TYPE = "Bearer"  # noqa: S105 - the OAuth2 token type, not a secret
@@ -56,7 +56,7 @@ def claims(
         "roles": list(grant.roles),
         "iat": issued_at,
         "exp": issued_at + ttl_seconds,
-        "jti": jti or new_event_id(),
+        "jti": jti or new_id(),
     }
     if grant.email is not None:
         body["email"] = grant.email

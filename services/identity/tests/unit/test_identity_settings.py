@@ -27,7 +27,7 @@ def test_the_settings_come_from_bazaar_identity_variables(monkeypatch: pytest.Mo
     monkeypatch.setenv("BAZAAR_IDENTITY_TOKEN_TTL_SECONDS", "300")
     monkeypatch.setenv("BAZAAR_IDENTITY_ISSUER", "https://id.example.com")
     settings = IdentitySettings()
-    assert settings.key_passphrase.get_secret_value() == "from the environment"
+    assert settings.key_passphrase == SecretStr("from the environment")
     assert (settings.token_ttl_seconds, settings.issuer) == (300, "https://id.example.com")
     assert settings.service_clients_file is None
 
@@ -36,7 +36,7 @@ def test_the_defaults_suit_development() -> None:
     settings = IdentitySettings()
     assert settings.token_ttl_seconds == 900
     assert settings.issuer == "bazaar-identity"
-    assert settings.key_passphrase.get_secret_value() == DEMO_KEY_PASSPHRASE
+    assert settings.key_passphrase == SecretStr(DEMO_KEY_PASSPHRASE)  # tests/conftest.py sets it
     assert DEMO_KEY_PASSPHRASE not in repr(settings)
 
 

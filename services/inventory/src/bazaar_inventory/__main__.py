@@ -1,6 +1,6 @@
 """`python -m bazaar_inventory`: run one instance of the inventory service."""
 
-from bazaar_chassis.runner import serve
+from bazaar_chassis import serve
 from bazaar_inventory.service import build_app
 
 

@@ -20,14 +20,12 @@ from enum import StrEnum
 
 from bazaar_chassis import Conflict, InvalidInput, NotFound, StaleVersion
 
-SKU_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 LOCATION_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 DEFAULT_LOCATION = "default"  # the one location API v1 knows about
 MAX_QUANTITY = 10**9
 MIN_TTL_SECONDS = 1
 MAX_TTL_SECONDS = 86_400
 DEFAULT_TTL_SECONDS = 900
-MAX_SKUS_PER_QUERY = 100
 
 
 class ReservationStatus(StrEnum):
@@ -37,14 +35,6 @@ class ReservationStatus(StrEnum):
 
 
 # --- errors: each says what was wrong in words a caller can act on ----------------------------
-
-
-class InvalidSku(InvalidInput):
-    def __init__(self, sku: str) -> None:
-        super().__init__(
-            f"SKU {sku!r} is invalid: use 1-64 letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit"
-        )
 
 
 class InvalidLocation(InvalidInput):
@@ -68,13 +58,6 @@ class InvalidTtl(InvalidInput):
         super().__init__(
             f"ttl_seconds {ttl_seconds!r} is invalid: a reservation lasts "
             f"{MIN_TTL_SECONDS} to {MAX_TTL_SECONDS} seconds"
-        )
-
-
-class InvalidSkuList(InvalidInput):
-    def __init__(self, count: int) -> None:
-        super().__init__(
-            f"skus lists {count} SKUs; ask for 1 to {MAX_SKUS_PER_QUERY} at a time, comma-separated"
         )
 
 
@@ -177,12 +160,6 @@ class Reservation:
 # --- rules --------------------------------------------------------------------------------------
 
 
-def check_sku(sku: str) -> str:
-    if not SKU_PATTERN.match(sku):
-        raise InvalidSku(sku)
-    return sku
-
-
 def check_location(location: str) -> str:
     if not LOCATION_PATTERN.match(location):
         raise InvalidLocation(location)
@@ -242,11 +219,3 @@ def out_of_stock(summary: StockSummary, requested: int) -> OutOfStock:
         available=summary.available,
         best_location_available=summary.best_location_available,
     )
-
-
-def parse_sku_list(raw: str) -> list[str]:
-    """`"A,B, A"` → `["A", "B"]`: comma-separated, blanks dropped, first occurrence kept."""
-    skus = list(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
-    if not 1 <= len(skus) <= MAX_SKUS_PER_QUERY:
-        raise InvalidSkuList(len(skus))
-    return skus

@@ -40,18 +40,4 @@ SCHEMAS: dict[str, type[BaseModel]] = {STOCK_CHANGED: StockChanged}
 
 
 def stock_changed(summary: StockSummary) -> dict[str, Any]:
-    return StockChanged(
-        sku=summary.sku,
-        on_hand=summary.on_hand,
-        reserved=summary.reserved,
-        available=summary.available,
-        locations=[
-            LocationLevel(
-                location=level.location,
-                on_hand=level.on_hand,
-                reserved=level.reserved,
-                available=level.available,
-            )
-            for level in summary.locations
-        ],
-    ).model_dump()
+    return StockChanged.model_validate(summary, from_attributes=True).model_dump()

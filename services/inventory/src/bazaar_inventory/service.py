@@ -11,6 +11,7 @@ from bazaar_chassis import ServiceDefinition, ServiceSettings, create_app
 from bazaar_inventory import events
 from bazaar_inventory.api import v1, v2
 from bazaar_inventory.expiry import expire_reservations
+from bazaar_inventory.store import InventoryStore
 
 DEFINITION = ServiceDefinition(
     name="inventory",
@@ -23,6 +24,7 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations" / "versions",
     publishes=sorted(events.SCHEMAS),
     background=[expire_reservations],
+    store=InventoryStore,
 )
 
 

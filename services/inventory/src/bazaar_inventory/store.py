@@ -28,11 +28,10 @@ from sqlalchemy import (
     Table,
     select,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bazaar_chassis import UtcDateTime
+from bazaar_chassis import UtcDateTime, dialect_insert, from_row, row_values, sku_versions_table
 from bazaar_inventory.domain import (
     LocationStock,
     Reservation,
@@ -45,13 +44,7 @@ from bazaar_inventory.domain import (
 
 metadata = MetaData()
 
-sku_versions = Table(
-    "sku_versions",
-    metadata,
-    Column("sku", String(64), primary_key=True),
-    Column("version", Integer, nullable=False),
-    Column("updated_at", UtcDateTime, nullable=False),
-)
+sku_versions = sku_versions_table("sku_versions", metadata)
 
 stock = Table(
     "stock",
@@ -83,137 +76,6 @@ reservations = Table(
 )
 
 
-def _upsert(connection: AsyncConnection, table: Table) -> Any:
-    """The dialect INSERT with `on_conflict_do_*`, as `Database.insert` gives, from a connection."""
-    if connection.dialect.name == "sqlite":
-        return sqlite.insert(table)
-    return postgresql.insert(table)
-
-
-# --- the per-SKU version (the event sequence) ---------------------------------------------------
-
-
-async def current_version(connection: AsyncConnection, sku: str) -> int:
-    """The SKU's version, 0 if it was never stocked."""
-    found = await connection.scalar(select(sku_versions.c.version).where(sku_versions.c.sku == sku))
-    return int(found or 0)
-
-
-async def bump_version(
-    connection: AsyncConnection,
-    sku: str,
-    *,
-    now: datetime,
-    expected: int | None = None,
-    create: bool = False,
-) -> int:
-    """Count one more change of `sku` and return its new version (locks the SKU, see rule 1).
-
-    `create` lets a SKU that was never stocked start at version 1 (setting stock does that;
-    reserving does not: an unknown SKU is `SkuNotStocked`). `expected` is the caller's
-    optimistic-concurrency token: 0 means "I believe it was never stocked".
-    """
-    returned: Any
-    if create and expected is None:
-        statement = _upsert(connection, sku_versions).values(sku=sku, version=1, updated_at=now)
-        statement = statement.on_conflict_do_update(
-            index_elements=[sku_versions.c.sku],
-            set_={"version": sku_versions.c.version + 1, "updated_at": now},
-        )
-        returned = await connection.scalar(statement.returning(sku_versions.c.version))
-    elif create and expected == 0:
-        statement = _upsert(connection, sku_versions).values(sku=sku, version=1, updated_at=now)
-        statement = statement.on_conflict_do_nothing(index_elements=[sku_versions.c.sku])
-        returned = await connection.scalar(statement.returning(sku_versions.c.version))
-    else:
-        condition = [sku_versions.c.sku == sku]
-        if expected is not None:
-            condition.append(sku_versions.c.version == expected)
-        returned = await connection.scalar(
-            sku_versions.update()
-            .where(*condition)
-            .values(version=sku_versions.c.version + 1, updated_at=now)
-            .returning(sku_versions.c.version)
-        )
-    if returned is not None:
-        return int(returned)
-    actual = await current_version(connection, sku)
-    if expected is None:
-        raise SkuNotStocked(sku)
-    check_expected_version(sku=sku, expected=expected, actual=actual)
-    raise AssertionError(f"version of {sku} neither bumped nor stale")  # pragma: no cover
-
-
-# --- stock --------------------------------------------------------------------------------------
-
-
-async def set_on_hand(
-    connection: AsyncConnection, *, sku: str, location: str, quantity: int
-) -> None:
-    """Set what is physically at `location`, refusing (409) to go below what is reserved there."""
-    statement = _upsert(connection, stock).values(
-        sku=sku, location=location, on_hand=quantity, reserved=0
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=[stock.c.sku, stock.c.location],
-        set_={"on_hand": statement.excluded.on_hand},
-        where=stock.c.reserved <= statement.excluded.on_hand,
-    )
-    written = await connection.scalar(statement.returning(stock.c.on_hand))
-    if written is None:
-        reserved = await connection.scalar(
-            select(stock.c.reserved).where(stock.c.sku == sku, stock.c.location == location)
-        )
-        check_on_hand_covers_reserved(
-            sku=sku, location=location, on_hand=quantity, reserved=int(reserved or 0)
-        )
-        raise AssertionError(f"stock of {sku} at {location} neither written nor refused")
-
-
-async def reserve_best_location(
-    connection: AsyncConnection, *, sku: str, quantity: int
-) -> str | None:
-    """Hold `quantity` units at the location with the most available, in ONE conditional UPDATE.
-
-    The subquery picks the candidate; the outer `on_hand - reserved >= :q` re-checks the very row
-    being updated, so even a stale candidate can never be oversold. Returns the location, or
-    None when no single location has enough (the caller answers 409).
-    """
-    candidate = stock.alias("candidate")
-    best_location = (
-        select(candidate.c.location)
-        .where(
-            candidate.c.sku == sku,
-            candidate.c.on_hand - candidate.c.reserved >= quantity,
-        )
-        .order_by((candidate.c.on_hand - candidate.c.reserved).desc(), candidate.c.location)
-        .limit(1)
-        .scalar_subquery()
-    )
-    location = await connection.scalar(
-        stock.update()
-        .where(
-            stock.c.sku == sku,
-            stock.c.location == best_location,
-            stock.c.on_hand - stock.c.reserved >= quantity,
-        )
-        .values(reserved=stock.c.reserved + quantity)
-        .returning(stock.c.location)
-    )
-    return None if location is None else str(location)
-
-
-async def unreserve(connection: AsyncConnection, *, sku: str, location: str, quantity: int) -> None:
-    """Give back units a reservation held; only ever called once per reservation (see settle)."""
-    result = await connection.execute(
-        stock.update()
-        .where(stock.c.sku == sku, stock.c.location == location, stock.c.reserved >= quantity)
-        .values(reserved=stock.c.reserved - quantity)
-    )
-    if result.rowcount != 1:
-        raise RuntimeError(f"stock of {sku} at {location} holds fewer than {quantity} reserved")
-
-
 def _summaries(versions: dict[str, int], rows: list[Row[Any]]) -> dict[str, StockSummary]:
     levels: dict[str, list[LocationStock]] = defaultdict(list)
     for row in rows:
@@ -226,98 +88,193 @@ def _summaries(versions: dict[str, int], rows: list[Row[Any]]) -> dict[str, Stoc
     }
 
 
-async def summaries(connection: AsyncConnection, skus: list[str]) -> list[StockSummary]:
-    """Stock of each SKU that was ever stocked, in the order asked; the others are left out."""
-    version_rows = await connection.execute(
-        select(sku_versions.c.sku, sku_versions.c.version).where(sku_versions.c.sku.in_(skus))
-    )
-    versions = {row.sku: row.version for row in version_rows}
-    stock_rows = await connection.execute(
-        select(stock).where(stock.c.sku.in_(skus)).order_by(stock.c.sku, stock.c.location)
-    )
-    found = _summaries(versions, list(stock_rows))
-    return [found[sku] for sku in skus if sku in found]
-
-
-async def summary(connection: AsyncConnection, sku: str) -> StockSummary | None:
-    found = await summaries(connection, [sku])
-    return found[0] if found else None
-
-
-# --- reservations -------------------------------------------------------------------------------
-
-
 def _to_reservation(row: Row[Any]) -> Reservation:
-    return Reservation(
-        id=row.id,
-        sku=row.sku,
-        location=row.location,
-        quantity=row.quantity,
-        reference=row.reference,
-        status=ReservationStatus(row.status),
-        expires_at=row.expires_at,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    return from_row(Reservation, row, status=ReservationStatus(row.status))
 
 
-async def insert_reservation(connection: AsyncConnection, reservation: Reservation) -> None:
-    await connection.execute(
-        reservations.insert().values(
-            id=reservation.id,
-            sku=reservation.sku,
-            location=reservation.location,
-            quantity=reservation.quantity,
-            reference=reservation.reference,
-            status=reservation.status.value,
-            expires_at=reservation.expires_at,
-            created_at=reservation.created_at,
-            updated_at=reservation.updated_at,
+class InventoryStore:
+    """The inventory tables on one connection: what the use cases read and write."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+
+    # --- the per-SKU version (the event sequence) ---------------------------------------------
+
+    async def current_version(self, sku: str) -> int:
+        """The SKU's version, 0 if it was never stocked."""
+        found = await self.connection.scalar(
+            select(sku_versions.c.version).where(sku_versions.c.sku == sku)
         )
-    )
+        return int(found or 0)
 
+    async def bump_version(
+        self,
+        sku: str,
+        *,
+        now: datetime,
+        expected: int | None = None,
+        create: bool = False,
+    ) -> int:
+        """Count one more change of `sku` and return its new version (locks the SKU, see rule 1).
 
-async def get_reservation(connection: AsyncConnection, reservation_id: str) -> Reservation | None:
-    row = (
-        await connection.execute(select(reservations).where(reservations.c.id == reservation_id))
-    ).first()
-    return _to_reservation(row) if row else None
+        `create` lets a SKU that was never stocked start at version 1 (setting stock does that;
+        reserving does not: an unknown SKU is `SkuNotStocked`). `expected` is the caller's
+        optimistic-concurrency token: 0 means "I believe it was never stocked".
+        """
+        returned: Any
+        if create and expected is None:
+            statement = dialect_insert(self.connection, sku_versions).values(
+                sku=sku, version=1, updated_at=now
+            )
+            statement = statement.on_conflict_do_update(
+                index_elements=[sku_versions.c.sku],
+                set_={"version": sku_versions.c.version + 1, "updated_at": now},
+            )
+            returned = await self.connection.scalar(statement.returning(sku_versions.c.version))
+        elif create and expected == 0:
+            statement = dialect_insert(self.connection, sku_versions).values(
+                sku=sku, version=1, updated_at=now
+            )
+            statement = statement.on_conflict_do_nothing(index_elements=[sku_versions.c.sku])
+            returned = await self.connection.scalar(statement.returning(sku_versions.c.version))
+        else:
+            condition = [sku_versions.c.sku == sku]
+            if expected is not None:
+                condition.append(sku_versions.c.version == expected)
+            returned = await self.connection.scalar(
+                sku_versions.update()
+                .where(*condition)
+                .values(version=sku_versions.c.version + 1, updated_at=now)
+                .returning(sku_versions.c.version)
+            )
+        if returned is not None:
+            return int(returned)
+        actual = await self.current_version(sku)
+        if expected is None:
+            raise SkuNotStocked(sku)
+        check_expected_version(sku=sku, expected=expected, actual=actual)
+        raise AssertionError(f"version of {sku} neither bumped nor stale")  # pragma: no cover
 
+    # --- stock ------------------------------------------------------------------------------------
 
-async def settle_reservation(
-    connection: AsyncConnection,
-    reservation_id: str,
-    *,
-    status: ReservationStatus,
-    now: datetime,
-    only_if_due: bool = False,
-) -> bool:
-    """Move an ACTIVE reservation to `status`; False if someone else settled it first.
+    async def set_on_hand(self, *, sku: str, location: str, quantity: int) -> None:
+        """Set what is physically at `location`; never below what is reserved there (409)."""
+        statement = dialect_insert(self.connection, stock).values(
+            sku=sku, location=location, on_hand=quantity, reserved=0
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=[stock.c.sku, stock.c.location],
+            set_={"on_hand": statement.excluded.on_hand},
+            where=stock.c.reserved <= statement.excluded.on_hand,
+        )
+        written = await self.connection.scalar(statement.returning(stock.c.on_hand))
+        if written is None:
+            reserved = await self.connection.scalar(
+                select(stock.c.reserved).where(stock.c.sku == sku, stock.c.location == location)
+            )
+            check_on_hand_covers_reserved(
+                sku=sku, location=location, on_hand=quantity, reserved=int(reserved or 0)
+            )
+            raise AssertionError(f"stock of {sku} at {location} neither written nor refused")
 
-    The `status = 'active'` condition makes release and expiry race-free between requests and
-    between instances: exactly one settle wins, and only the winner gives the stock back.
-    """
-    condition = [
-        reservations.c.id == reservation_id,
-        reservations.c.status == ReservationStatus.ACTIVE.value,
-    ]
-    if only_if_due:
-        condition.append(reservations.c.expires_at <= now)
-    result = await connection.execute(
-        reservations.update().where(*condition).values(status=status.value, updated_at=now)
-    )
-    return result.rowcount == 1
+    async def reserve_best_location(self, *, sku: str, quantity: int) -> str | None:
+        """Hold `quantity` units at the location with the most available, in ONE conditional UPDATE.
 
+        The subquery picks the candidate; the outer `on_hand - reserved >= :q` re-checks the very
+        row being updated, so even a stale candidate can never be oversold. Returns the location,
+        or None when no single location has enough (the caller answers 409).
+        """
+        candidate = stock.alias("candidate")
+        best_location = (
+            select(candidate.c.location)
+            .where(
+                candidate.c.sku == sku,
+                candidate.c.on_hand - candidate.c.reserved >= quantity,
+            )
+            .order_by((candidate.c.on_hand - candidate.c.reserved).desc(), candidate.c.location)
+            .limit(1)
+            .scalar_subquery()
+        )
+        location = await self.connection.scalar(
+            stock.update()
+            .where(
+                stock.c.sku == sku,
+                stock.c.location == best_location,
+                stock.c.on_hand - stock.c.reserved >= quantity,
+            )
+            .values(reserved=stock.c.reserved + quantity)
+            .returning(stock.c.location)
+        )
+        return None if location is None else str(location)
 
-async def due_reservations(connection: AsyncConnection, *, now: datetime, limit: int) -> list[str]:
-    """Ids of active reservations whose time is up, oldest deadline first."""
-    rows = await connection.execute(
-        select(reservations.c.id)
-        .where(
+    async def unreserve(self, *, sku: str, location: str, quantity: int) -> None:
+        """Give back units a reservation held; called once per reservation (see settle)."""
+        result = await self.connection.execute(
+            stock.update()
+            .where(stock.c.sku == sku, stock.c.location == location, stock.c.reserved >= quantity)
+            .values(reserved=stock.c.reserved - quantity)
+        )
+        if result.rowcount != 1:
+            raise RuntimeError(f"stock of {sku} at {location} holds fewer than {quantity} reserved")
+
+    async def summaries(self, skus: list[str]) -> list[StockSummary]:
+        """Stock of each SKU that was ever stocked, in the order asked; the others are left out."""
+        version_rows = await self.connection.execute(
+            select(sku_versions.c.sku, sku_versions.c.version).where(sku_versions.c.sku.in_(skus))
+        )
+        versions = {row.sku: row.version for row in version_rows}
+        stock_rows = await self.connection.execute(
+            select(stock).where(stock.c.sku.in_(skus)).order_by(stock.c.sku, stock.c.location)
+        )
+        found = _summaries(versions, list(stock_rows))
+        return [found[sku] for sku in skus if sku in found]
+
+    async def summary(self, sku: str) -> StockSummary | None:
+        found = await self.summaries([sku])
+        return found[0] if found else None
+
+    # --- reservations -----------------------------------------------------------------------------
+
+    async def insert_reservation(self, reservation: Reservation) -> None:
+        await self.connection.execute(reservations.insert().values(row_values(reservation)))
+
+    async def get_reservation(self, reservation_id: str) -> Reservation | None:
+        row = (
+            await self.connection.execute(
+                select(reservations).where(reservations.c.id == reservation_id)
+            )
+        ).first()
+        return _to_reservation(row) if row else None
+
+    async def settle_reservation(
+        self, reservation_id: str, *, status: ReservationStatus, now: datetime
+    ) -> bool:
+        """Move an ACTIVE reservation to `status`; False if someone else settled it first.
+
+        The `status = 'active'` condition makes release and expiry race-free between requests and
+        between instances: exactly one settle wins, and only the winner gives the stock back.
+        A reservation expires only once its time is up (`expires_at <= now`).
+        """
+        condition = [
+            reservations.c.id == reservation_id,
             reservations.c.status == ReservationStatus.ACTIVE.value,
-            reservations.c.expires_at <= now,
+        ]
+        if status == ReservationStatus.EXPIRED:
+            condition.append(reservations.c.expires_at <= now)
+        result = await self.connection.execute(
+            reservations.update().where(*condition).values(status=status.value, updated_at=now)
         )
-        .order_by(reservations.c.expires_at)
-        .limit(limit)
-    )
-    return [row.id for row in rows]
+        return result.rowcount == 1
+
+    async def due_reservations(self, *, now: datetime, limit: int) -> list[str]:
+        """Ids of active reservations whose time is up, oldest deadline first."""
+        rows = await self.connection.execute(
+            select(reservations.c.id)
+            .where(
+                reservations.c.status == ReservationStatus.ACTIVE.value,
+                reservations.c.expires_at <= now,
+            )
+            .order_by(reservations.c.expires_at)
+            .limit(limit)
+        )
+        return [row.id for row in rows]

@@ -6,13 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bazaar_chassis import StaleVersion
+from bazaar_chassis import InvalidSku, InvalidSkuList, StaleVersion, check_sku, parse_skus
 from bazaar_inventory.domain import (
     MAX_QUANTITY,
     InvalidLocation,
     InvalidQuantity,
-    InvalidSku,
-    InvalidSkuList,
     InvalidTtl,
     LocationStock,
     Reservation,
@@ -26,9 +24,7 @@ from bazaar_inventory.domain import (
     check_quantity,
     check_releasable,
     check_reservation_quantity,
-    check_sku,
     out_of_stock,
-    parse_sku_list,
     reservation_expiry,
 )
 
@@ -145,10 +141,10 @@ def test_only_an_active_reservation_can_be_released() -> None:
 
 
 def test_a_sku_list_is_split_on_commas_trimmed_and_deduplicated() -> None:
-    assert parse_sku_list("A, B,,A ,C") == ["A", "B", "C"]
+    assert parse_skus("A, B,,A ,C") == ["A", "B", "C"]
 
 
 @pytest.mark.parametrize("raw", ["", " , ", ",".join(f"S{i}" for i in range(101))])
 def test_a_sku_list_holds_one_to_a_hundred_skus(raw: str) -> None:
     with pytest.raises(InvalidSkuList, match="1 to 100"):
-        parse_sku_list(raw)
+        parse_skus(raw)

@@ -1,6 +1,6 @@
 """`python -m bazaar_pricing`: run one instance of the pricing service."""
 
-from bazaar_chassis.runner import serve
+from bazaar_chassis import serve
 from bazaar_pricing.service import build_app
 
 

@@ -19,10 +19,8 @@ from datetime import UTC, datetime
 
 from bazaar_chassis import InvalidInput, NotFound, StaleVersion
 
-SKU_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 CUSTOMER_GROUP_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 MAX_AMOUNT = 10**11  # minor units: a billion dollars, and far inside a 64-bit integer
-MAX_BATCH_SKUS = 100
 DEFAULT_CURRENCY = "USD"
 
 # Active ISO 4217 currencies grouped by minor-unit exponent (ISO 4217 amendment 179 and later).
@@ -50,14 +48,6 @@ ACTIVE_CURRENCIES: frozenset[str] = frozenset(MINOR_UNITS)
 
 
 # --- errors: each detail names the offending value, because a client shows it to a person ---
-
-
-class InvalidSku(InvalidInput):
-    def __init__(self, sku: str) -> None:
-        super().__init__(
-            f"SKU {sku!r} is invalid: use 1-64 letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit"
-        )
 
 
 class UnknownCurrency(InvalidInput):
@@ -99,18 +89,7 @@ class CurrencyRequired(InvalidInput):
         )
 
 
-class TooManySkus(InvalidInput):
-    def __init__(self, count: int) -> None:
-        super().__init__(f"skus lists {count} SKUs; ask for at most {MAX_BATCH_SKUS} at a time")
-
-
 # --- validation of single values ---
-
-
-def check_sku(sku: str) -> str:
-    if not SKU_PATTERN.match(sku):
-        raise InvalidSku(sku)
-    return sku
 
 
 def check_currency(currency: str) -> str:
@@ -125,16 +104,6 @@ def check_amount(amount: int) -> int:
     if not 0 <= amount <= MAX_AMOUNT:
         raise AmountOutOfRange(amount)
     return amount
-
-
-def parse_skus(raw: str) -> list[str]:
-    """`A, B,A,C` → ["A", "B", "C"]: comma-separated, trimmed, de-duplicated, in request order."""
-    skus = list(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
-    if not skus:
-        raise InvalidInput("skus is empty: give one or more comma-separated SKUs")
-    if len(skus) > MAX_BATCH_SKUS:
-        raise TooManySkus(len(skus))
-    return [check_sku(sku) for sku in skus]
 
 
 # --- entities ---

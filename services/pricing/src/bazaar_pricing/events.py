@@ -13,16 +13,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from bazaar_chassis import Money
 from bazaar_pricing.domain import PriceList
 
 PRICE_CHANGED = "pricing.price_changed.v1"
-
-
-class Money(BaseModel):
-    """An amount in integer minor units of an ISO 4217 currency."""
-
-    amount: int
-    currency: str
 
 
 class PriceRowState(BaseModel):
@@ -52,14 +46,7 @@ def price_changed(price_list: PriceList) -> dict[str, Any]:
         sku=price_list.sku,
         base_prices=[Money(amount=r.amount, currency=r.currency) for r in price_list.base_prices],
         prices=[
-            PriceRowState(
-                amount=r.amount,
-                currency=r.currency,
-                min_quantity=r.min_quantity,
-                customer_group=r.customer_group,
-                valid_from=r.valid_from,
-                valid_until=r.valid_until,
-            )
+            PriceRowState.model_validate(r, from_attributes=True)
             for r in sorted(price_list.rows, key=lambda r: r.sort_key)
         ],
     ).model_dump(mode="json")

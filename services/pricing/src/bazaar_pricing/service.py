@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from bazaar_chassis import ServiceDefinition, ServiceSettings, create_app
 from bazaar_pricing import events
 from bazaar_pricing.api import v1
+from bazaar_pricing.store import PriceStore
 
 DEFINITION = ServiceDefinition(
     name="pricing",
@@ -18,6 +19,7 @@ DEFINITION = ServiceDefinition(
     apis={1: v1.router},
     migrations=Path(__file__).parent / "migrations" / "versions",
     publishes=sorted(events.SCHEMAS),
+    store=PriceStore,
 )
 
 

@@ -28,8 +28,14 @@ from sqlalchemy import (
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bazaar_chassis import StaleVersion, UtcDateTime
-from bazaar_chassis.database import dialect_insert
+from bazaar_chassis import (
+    StaleVersion,
+    UtcDateTime,
+    dialect_insert,
+    from_row,
+    row_values,
+    sku_versions_table,
+)
 from bazaar_pricing.domain import PriceList, PriceRow
 
 # Spelled as literal SQL, not bound parameters: SQLite matches an upsert's conflict target to a
@@ -41,13 +47,7 @@ BASE_ROW = text(BASE_ROW_SQL)
 
 metadata = MetaData()
 
-sku_prices = Table(
-    "sku_prices",
-    metadata,
-    Column("sku", String(64), primary_key=True),
-    Column("version", Integer, nullable=False),
-    Column("updated_at", UtcDateTime, nullable=False),
-)
+sku_prices = sku_versions_table("sku_prices", metadata)
 
 prices = Table(
     "prices",
@@ -75,14 +75,7 @@ prices = Table(
 
 
 def _to_row(row: Row[Any]) -> PriceRow:
-    return PriceRow(
-        currency=row.currency,
-        amount=row.amount,
-        min_quantity=row.min_quantity,
-        customer_group=row.customer_group,
-        valid_from=row.valid_from,
-        valid_until=row.valid_until,
-    )
+    return from_row(PriceRow, row)
 
 
 def _price_list(head: Row[Any], rows: Sequence[PriceRow]) -> PriceList:
@@ -94,88 +87,76 @@ def _price_list(head: Row[Any], rows: Sequence[PriceRow]) -> PriceList:
     )
 
 
-async def load(connection: AsyncConnection, sku: str, *, lock: bool = False) -> PriceList:
-    """The whole price list of `sku` (version 0 and no rows if it never had a price).
+class PriceStore:
+    """The price tables on one connection: what the use cases read and write."""
 
-    `lock` makes concurrent writers of one SKU queue instead of failing: on PostgreSQL a
-    transaction-scoped advisory lock per SKU (a row lock alone would not hold back two writers of
-    a SKU that has no row yet); SQLite writers are already serialised by BEGIN IMMEDIATE.
-    """
-    query = select(sku_prices).where(sku_prices.c.sku == sku)
-    if lock and connection.dialect.name == "postgresql":
-        await connection.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(sku, 0))))
-    head = (await connection.execute(query)).first()
-    if head is None:
-        return PriceList(sku=sku)
-    rows = await connection.execute(select(prices).where(prices.c.sku == sku))
-    return _price_list(head, [_to_row(r) for r in rows])
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
 
+    async def load(self, sku: str, *, lock: bool = False) -> PriceList:
+        """The whole price list of `sku` (version 0 and no rows if it never had a price).
 
-async def load_base_prices(
-    connection: AsyncConnection, skus: Sequence[str]
-) -> dict[str, PriceList]:
-    """Price lists of the SKUs that have any, holding only their base rows (two queries)."""
-    heads = await connection.execute(select(sku_prices).where(sku_prices.c.sku.in_(skus)))
-    bases: dict[str, list[PriceRow]] = {}
-    rows = await connection.execute(select(prices).where(prices.c.sku.in_(skus), BASE_ROW))
-    for row in rows:
-        bases.setdefault(row.sku, []).append(_to_row(row))
-    return {head.sku: _price_list(head, bases.get(head.sku, [])) for head in heads}
+        `lock` makes concurrent writers of one SKU queue instead of failing: on PostgreSQL a
+        transaction-scoped advisory lock per SKU (a row lock alone would not hold back two
+        writers of a SKU that has no row yet); SQLite writers are already serialised by BEGIN
+        IMMEDIATE.
+        """
+        query = select(sku_prices).where(sku_prices.c.sku == sku)
+        if lock and self.connection.dialect.name == "postgresql":
+            await self.connection.execute(
+                select(func.pg_advisory_xact_lock(func.hashtextextended(sku, 0)))
+            )
+        head = (await self.connection.execute(query)).first()
+        if head is None:
+            return PriceList(sku=sku)
+        rows = await self.connection.execute(select(prices).where(prices.c.sku == sku))
+        return _price_list(head, [_to_row(r) for r in rows])
 
+    async def load_base_prices(self, skus: Sequence[str]) -> dict[str, PriceList]:
+        """Price lists of the SKUs that have any, holding only their base rows (two queries)."""
+        heads = await self.connection.execute(select(sku_prices).where(sku_prices.c.sku.in_(skus)))
+        bases: dict[str, list[PriceRow]] = {}
+        rows = await self.connection.execute(select(prices).where(prices.c.sku.in_(skus), BASE_ROW))
+        for row in rows:
+            bases.setdefault(row.sku, []).append(_to_row(row))
+        return {head.sku: _price_list(head, bases.get(head.sku, [])) for head in heads}
 
-async def _bump_version(
-    connection: AsyncConnection, *, before: PriceList, after: PriceList
-) -> None:
-    """Move the list from `before.version` to `after.version`, or fail if someone got there first.
+    async def _bump_version(self, *, before: PriceList, after: PriceList) -> None:
+        """Move the list from `before.version` to `after.version`, or fail if someone was first.
 
-    One statement, conditional on the stored version, so two writers can never both succeed.
-    """
-    statement = (
-        dialect_insert(connection, sku_prices)
-        .values(sku=after.sku, version=after.version, updated_at=after.updated_at)
-        .on_conflict_do_update(
-            index_elements=[sku_prices.c.sku],
-            set_={"version": after.version, "updated_at": after.updated_at},
-            where=sku_prices.c.version == before.version,
+        One statement, conditional on the stored version, so two writers can never both succeed.
+        """
+        statement = (
+            dialect_insert(self.connection, sku_prices)
+            .values(sku=after.sku, version=after.version, updated_at=after.updated_at)
+            .on_conflict_do_update(
+                index_elements=[sku_prices.c.sku],
+                set_={"version": after.version, "updated_at": after.updated_at},
+                where=sku_prices.c.version == before.version,
+            )
+            .returning(sku_prices.c.version)
         )
-        .returning(sku_prices.c.version)
-    )
-    written = (await connection.execute(statement)).scalar_one_or_none()
-    if written != after.version:
-        current = await load(connection, after.sku)
-        raise StaleVersion(
-            resource=f"the price list of SKU {after.sku!r}",
-            expected=before.version,
-            actual=current.version,
-        )
+        written = (await self.connection.execute(statement)).scalar_one_or_none()
+        if written != after.version:
+            current = await self.load(after.sku)
+            raise StaleVersion(
+                resource=f"the price list of SKU {after.sku!r}",
+                expected=before.version,
+                actual=current.version,
+            )
 
-
-async def save_base_price(
-    connection: AsyncConnection,
-    *,
-    before: PriceList,
-    after: PriceList,
-    currency: str,
-) -> None:
-    """Persist `after`, which differs from `before` only in its base price in `currency`."""
-    row = after.base_price(currency)
-    if row is None:
-        raise ValueError(f"{after.sku} has no base price in {currency} to save")
-    await _bump_version(connection, before=before, after=after)
-    await connection.execute(
-        dialect_insert(connection, prices)
-        .values(
-            sku=after.sku,
-            currency=currency,
-            amount=row.amount,
-            min_quantity=1,
-            customer_group=None,
-            valid_from=None,
-            valid_until=None,
+    async def save_base_price(self, *, before: PriceList, after: PriceList, currency: str) -> None:
+        """Persist `after`, which differs from `before` only in its base price in `currency`."""
+        row = after.base_price(currency)
+        if row is None:
+            raise ValueError(f"{after.sku} has no base price in {currency} to save")
+        await self._bump_version(before=before, after=after)
+        await self.connection.execute(
+            dialect_insert(self.connection, prices)
+            .values(sku=after.sku, **row_values(row))
+            .on_conflict_do_update(
+                index_elements=[prices.c.sku, prices.c.currency],
+                index_where=BASE_ROW,
+                set_={"amount": row.amount},
+            )
         )
-        .on_conflict_do_update(
-            index_elements=[prices.c.sku, prices.c.currency],
-            index_where=BASE_ROW,
-            set_={"amount": row.amount},
-        )
-    )

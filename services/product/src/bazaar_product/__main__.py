@@ -1,6 +1,6 @@
 """`python -m bazaar_product`: run one instance of the product service."""
 
-from bazaar_chassis.runner import serve
+from bazaar_chassis import serve
 from bazaar_product.service import build_app
 
 

@@ -7,15 +7,12 @@ draft ──► active ◄──► discontinued
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bazaar_chassis import Conflict, InvalidInput, NotFound, StaleVersion
-
-SKU_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+from bazaar_chassis import Conflict, InvalidInput, NotFound, StaleVersion, check_sku
 
 
 class ProductStatus(StrEnum):
@@ -54,20 +51,6 @@ class InvalidTransition(Conflict):
 class AlreadyRecalled(Conflict):
     def __init__(self, sku: str) -> None:
         super().__init__(f"product {sku!r} is already recalled")
-
-
-class InvalidSku(InvalidInput):
-    def __init__(self, sku: str) -> None:
-        super().__init__(
-            f"SKU {sku!r} is invalid: use 1-64 letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit"
-        )
-
-
-def check_sku(sku: str) -> str:
-    if not SKU_PATTERN.match(sku):
-        raise InvalidSku(sku)
-    return sku
 
 
 @dataclass(frozen=True, slots=True)

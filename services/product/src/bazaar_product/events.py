@@ -41,13 +41,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
 
 
 def product_state(product: Product) -> dict[str, Any]:
-    return ProductState(
-        sku=product.sku,
-        name=product.name,
-        description=product.description,
-        attributes=product.attributes,
-        status=product.status.value,
-    ).model_dump()
+    return ProductState.model_validate(product, from_attributes=True).model_dump(mode="json")
 
 
 def recalled(product: Product, reason: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from bazaar_chassis import ServiceDefinition, ServiceSettings, create_app
 from bazaar_product import events
 from bazaar_product.api import v1
+from bazaar_product.store import ProductStore
 
 DEFINITION = ServiceDefinition(
     name="product",
@@ -18,6 +19,7 @@ DEFINITION = ServiceDefinition(
     apis={1: v1.router},
     migrations=Path(__file__).parent / "migrations" / "versions",
     publishes=sorted(events.SCHEMAS),
+    store=ProductStore,
 )
 
 

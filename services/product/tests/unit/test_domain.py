@@ -6,10 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bazaar_chassis import InvalidInput, StaleVersion
+from bazaar_chassis import InvalidInput, InvalidSku, StaleVersion
 from bazaar_product.domain import (
     AlreadyRecalled,
-    InvalidSku,
     InvalidTransition,
     Product,
     ProductStatus,

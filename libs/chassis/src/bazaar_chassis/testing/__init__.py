@@ -5,6 +5,7 @@ every test in the workspace the fixtures; the helpers here are importable for cu
 """
 
 from bazaar_chassis.testing.apps import running_app
+from bazaar_chassis.testing.fakes import FakeUnits, FakeWork
 from bazaar_chassis.testing.identity import ADMIN, identity_headers
 from bazaar_chassis.testing.probe import EventProbe
 from bazaar_chassis.testing.problems import assert_problem
@@ -14,6 +15,8 @@ from bazaar_chassis.testing.waiting import eventually, eventually_sync
 __all__ = [
     "ADMIN",
     "EventProbe",
+    "FakeUnits",
+    "FakeWork",
     "ServedApp",
     "assert_problem",
     "eventually",

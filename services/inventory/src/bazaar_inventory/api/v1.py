@@ -1,19 +1,19 @@
 """Inventory API v1: one location ("default") as far as callers can tell, plus reservations.
 
 Stock totals are summed over every location, so stock written per location through v2 shows up
-here too. Thin by design: parse → command/query → respond; the rules live in domain and store.
+here too. Thin by design: parse → use case → respond; the rules live in use_cases and domain.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from bazaar_chassis import RuntimeDep
-from bazaar_inventory import commands, domain, store
+from bazaar_chassis import MAX_SKUS_PER_QUERY, ReadsDep, UnitsDep
+from bazaar_inventory import use_cases
 from bazaar_inventory.domain import (
     DEFAULT_LOCATION,
     DEFAULT_TTL_SECONDS,
@@ -49,13 +49,7 @@ class StockOut(BaseModel):
 
     @classmethod
     def of(cls, summary: StockSummary) -> StockOut:
-        return cls(
-            sku=summary.sku,
-            on_hand=summary.on_hand,
-            reserved=summary.reserved,
-            available=summary.available,
-            version=summary.version,
-        )
+        return cls.model_validate(summary, from_attributes=True)
 
 
 class StockList(BaseModel):
@@ -84,77 +78,56 @@ class ReservationOut(BaseModel):
 
     @classmethod
     def of(cls, reservation: Reservation) -> ReservationOut:
-        return cls(
-            id=reservation.id,
-            sku=reservation.sku,
-            location=reservation.location,
-            quantity=reservation.quantity,
-            reference=reservation.reference,
-            status=reservation.status,
-            expires_at=reservation.expires_at,
-        )
+        return cls.model_validate(reservation, from_attributes=True)
 
 
 @router.put("/stock/{sku}")
-async def set_stock(sku: str, body: StockSet, runtime: RuntimeDep) -> StockOut:
-    summary = await commands.set_stock(
-        runtime,
+async def set_stock(sku: str, body: StockSet, units: UnitsDep) -> StockOut:
+    summary = await use_cases.set_stock(
+        units=units,
         sku=sku,
         location=DEFAULT_LOCATION,
         quantity=body.quantity,
         expected_version=body.version,
-        now=datetime.now(UTC),
     )
     return StockOut.of(summary)
 
 
 @router.get("/stock")
 async def list_stock(
-    runtime: RuntimeDep,
-    skus: Annotated[
-        str, Query(description=f"1 to {domain.MAX_SKUS_PER_QUERY} comma-separated SKUs")
-    ],
+    reads: ReadsDep,
+    skus: Annotated[str, Query(description=f"1 to {MAX_SKUS_PER_QUERY} comma-separated SKUs")],
 ) -> StockList:
     """Stock of several SKUs in one call; SKUs that were never stocked are left out."""
-    wanted = domain.parse_sku_list(skus)
-    async with runtime.database.snapshot() as connection:
-        found = await store.summaries(connection, wanted)
+    found = await use_cases.stock_of_many(reads=reads, skus=skus)
     return StockList(items=[StockOut.of(summary) for summary in found])
 
 
 @router.get("/stock/{sku}")
-async def get_stock(sku: str, runtime: RuntimeDep) -> StockOut:
-    async with runtime.database.snapshot() as connection:
-        summary = await store.summary(connection, sku)
-    if summary is None:
-        raise domain.SkuNotStocked(sku)
-    return StockOut.of(summary)
+async def get_stock(sku: str, reads: ReadsDep) -> StockOut:
+    return StockOut.of(await use_cases.stock_of(reads=reads, sku=sku))
 
 
 @router.post("/reservations", status_code=201)
-async def reserve(body: ReservationCreate, runtime: RuntimeDep) -> ReservationOut:
-    reservation = await commands.reserve(
-        runtime,
+async def reserve(body: ReservationCreate, units: UnitsDep) -> ReservationOut:
+    reservation = await use_cases.reserve(
+        units=units,
         sku=body.sku,
         quantity=body.quantity,
         reference=body.reference,
         ttl_seconds=body.ttl_seconds,
-        now=datetime.now(UTC),
     )
     return ReservationOut.of(reservation)
 
 
 @router.get("/reservations/{reservation_id}")
-async def get_reservation(reservation_id: str, runtime: RuntimeDep) -> ReservationOut:
-    async with runtime.database.snapshot() as connection:
-        reservation = await store.get_reservation(connection, reservation_id)
-    if reservation is None:
-        raise domain.ReservationNotFound(reservation_id)
-    return ReservationOut.of(reservation)
+async def get_reservation(reservation_id: str, reads: ReadsDep) -> ReservationOut:
+    found = await use_cases.reservation(reads=reads, reservation_id=reservation_id)
+    return ReservationOut.of(found)
 
 
 @router.delete("/reservations/{reservation_id}")
-async def release(reservation_id: str, runtime: RuntimeDep) -> ReservationOut:
+async def release(reservation_id: str, units: UnitsDep) -> ReservationOut:
     """Release the units; releasing twice (or after expiry) is a 409."""
-    reservation = await commands.release(runtime, reservation_id, now=datetime.now(UTC))
-    return ReservationOut.of(reservation)
+    released = await use_cases.release(units=units, reservation_id=reservation_id)
+    return ReservationOut.of(released)

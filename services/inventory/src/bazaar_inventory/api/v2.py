@@ -6,13 +6,11 @@ v1's "default" location is an ordinary location here, so both majors can take tr
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from bazaar_chassis import RuntimeDep
-from bazaar_inventory import commands, domain, store
+from bazaar_chassis import ReadsDep, UnitsDep
+from bazaar_inventory import use_cases
 from bazaar_inventory.domain import MAX_QUANTITY, StockSummary
 
 router = APIRouter()
@@ -50,12 +48,7 @@ class StockByLocationOut(BaseModel):
             available=summary.available,
             version=summary.version,
             locations=[
-                LocationOut(
-                    location=level.location,
-                    on_hand=level.on_hand,
-                    reserved=level.reserved,
-                    available=level.available,
-                )
+                LocationOut.model_validate(level, from_attributes=True)
                 for level in summary.locations
             ],
         )
@@ -63,25 +56,20 @@ class StockByLocationOut(BaseModel):
 
 @router.put("/stock/{sku}/locations/{location}")
 async def set_location_stock(
-    sku: str, location: str, body: LocationStockSet, runtime: RuntimeDep
+    sku: str, location: str, body: LocationStockSet, units: UnitsDep
 ) -> StockByLocationOut:
     """Set on_hand at one location (created on first use); never below what is reserved there."""
-    summary = await commands.set_stock(
-        runtime,
+    summary = await use_cases.set_stock(
+        units=units,
         sku=sku,
         location=location,
         quantity=body.quantity,
         expected_version=body.version,
-        now=datetime.now(UTC),
     )
     return StockByLocationOut.of(summary)
 
 
 @router.get("/stock/{sku}")
-async def get_stock(sku: str, runtime: RuntimeDep) -> StockByLocationOut:
+async def get_stock(sku: str, reads: ReadsDep) -> StockByLocationOut:
     """The SKU's stock at every location, sorted by location name."""
-    async with runtime.database.snapshot() as connection:
-        summary = await store.summary(connection, sku)
-    if summary is None:
-        raise domain.SkuNotStocked(sku)
-    return StockByLocationOut.of(summary)
+    return StockByLocationOut.of(await use_cases.stock_of(reads=reads, sku=sku))

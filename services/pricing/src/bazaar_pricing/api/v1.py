@@ -1,20 +1,20 @@
 """Pricing API v1: one base price per SKU and currency (no tiers, groups or windows).
 
-Thin on purpose: parse, let the domain decide, persist through the store, reply. v1 sees only base
+Thin on purpose: each route parses, calls one use case (`use_cases`) and replies. v1 sees only base
 rows of the shared price list; rows written by v2 survive every v1 write untouched.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from bazaar_chassis import RuntimeDep
-from bazaar_pricing import domain, events, store
-from bazaar_pricing.domain import MAX_AMOUNT, MAX_BATCH_SKUS, PriceList, PriceRow
+from bazaar_chassis import MAX_SKUS_PER_QUERY, ReadsDep, UnitsDep
+from bazaar_pricing import use_cases
+from bazaar_pricing.domain import MAX_AMOUNT, PriceList, PriceRow
 
 router = APIRouter()
 
@@ -76,52 +76,32 @@ class PriceBatch(BaseModel):
 
 
 @router.put("/prices/{sku}")
-async def put_base_price(sku: str, body: BasePriceWrite, runtime: RuntimeDep) -> PriceOut:
+async def put_base_price(sku: str, body: BasePriceWrite, units: UnitsDep) -> PriceOut:
     """Create or replace the base price of `sku` in one currency; other prices stay."""
-    domain.check_sku(sku)
-    async with runtime.unit_of_work() as uow:
-        before = await store.load(uow.connection, sku, lock=True)
-        after = domain.set_base_price(
-            before,
-            amount=body.amount,
-            currency=body.currency,
-            expected_version=body.version,
-            now=datetime.now(UTC),
-        )
-        if after is not before:
-            await store.save_base_price(
-                uow.connection,
-                before=before,
-                after=after,
-                currency=body.currency,
-            )
-            uow.emit(
-                events.PRICE_CHANGED,
-                subject=sku,
-                sequence=after.version,
-                data=events.price_changed(after),
-            )
-    row = after.base_price(body.currency)
-    assert row is not None, "set_base_price always leaves a base price in that currency"
-    return PriceOut.of(after, row)
+    price_list, row = await use_cases.set_base_price(
+        units=units,
+        sku=sku,
+        amount=body.amount,
+        currency=body.currency,
+        expected_version=body.version,
+    )
+    return PriceOut.of(price_list, row)
 
 
 @router.get("/prices/{sku}")
-async def get_base_price(sku: str, runtime: RuntimeDep, currency: CurrencyQuery = None) -> PriceOut:
+async def get_base_price(sku: str, reads: ReadsDep, currency: CurrencyQuery = None) -> PriceOut:
     """The base price of `sku` (404 when it has none in that currency)."""
-    domain.check_sku(sku)
-    async with runtime.database.snapshot() as connection:
-        price_list = await store.load(connection, sku)
-    return PriceOut.of(price_list, domain.require_base_price(price_list, currency))
+    price_list, row = await use_cases.get_base_price(reads=reads, sku=sku, currency=currency)
+    return PriceOut.of(price_list, row)
 
 
 @router.get("/prices")
 async def get_base_prices(
-    runtime: RuntimeDep,
+    reads: ReadsDep,
     skus: Annotated[
         str,
         Query(
-            description=f"comma-separated SKUs, at most {MAX_BATCH_SKUS}",
+            description=f"comma-separated SKUs, at most {MAX_SKUS_PER_QUERY}",
             examples=["COF-1,COF-2"],
         ),
     ],
@@ -131,15 +111,5 @@ async def get_base_prices(
 
     SKUs without a base price (in that currency, or with no default to pick) are left out.
     """
-    wanted = domain.parse_skus(skus)
-    if currency is not None:
-        domain.check_currency(currency)
-    async with runtime.database.snapshot() as connection:
-        price_lists = await store.load_base_prices(connection, wanted)
-    items = []
-    for sku in wanted:
-        price_list = price_lists.get(sku)
-        row = domain.base_price_for(price_list, currency) if price_list else None
-        if price_list is not None and row is not None:
-            items.append(PriceOut.of(price_list, row))
-    return PriceBatch(items=items)
+    found = await use_cases.get_base_prices(reads=reads, skus=skus, currency=currency)
+    return PriceBatch(items=[PriceOut.of(price_list, row) for price_list, row in found])

@@ -1,0 +1,45 @@
+"""How the gateway gets identity's public keys: straight from a live identity instance.
+
+The gateway calls identity as itself (`service:gateway`), with an assertion it signs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from multidict import CIMultiDict
+
+from bazaar_chassis.caller import IDENTITY_HEADER, AssertionSigner, Caller
+from bazaar_gateway.directory import ServiceDirectory
+from bazaar_gateway.proxy import Upstreams
+
+SELF = Caller(
+    subject="service:gateway", kind="service", organization="bazaar", roles=("service:gateway",)
+)
+
+
+@dataclass
+class IdentityJwks:
+    """Fetches identity's public keys straight from a live instance, as the gateway itself."""
+
+    directory: ServiceDirectory
+    upstreams: Upstreams
+    signer: AssertionSigner
+
+    async def __call__(self) -> dict[str, Any]:
+        instance = self.directory.pick("identity", 1)
+        if instance is None:
+            raise RuntimeError("no identity instance is registered")
+        reply = await self.upstreams.send(
+            instance,
+            method="GET",
+            path_qs="/identity/1/jwks",
+            headers=CIMultiDict({IDENTITY_HEADER: self.signer.assertion(SELF)}),
+            body=b"",
+        )
+        if reply.status != 200:
+            raise RuntimeError(f"identity answered {reply.status} for its JWKS")
+        document: dict[str, Any] = orjson.loads(reply.body)
+        return document

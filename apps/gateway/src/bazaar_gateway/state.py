@@ -1,0 +1,95 @@
+"""What every gateway request handler shares, built once per process: the `Gateway`.
+
+The bus, the live service directory, the upstream pools, the policy, admission, the assertion
+signer and the metrics; handlers reach it as `request.app[GATEWAY]`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry, Histogram
+
+from bazaar_chassis.bus import Bus
+from bazaar_chassis.caller import AssertionSigner
+from bazaar_chassis.metrics import LATENCY_BUCKETS
+from bazaar_gateway.access import Admission
+from bazaar_gateway.authentication import Authenticator
+from bazaar_gateway.directory import ServiceDirectory
+from bazaar_gateway.jwks import IdentityJwks
+from bazaar_gateway.policy_store import PolicyStore
+from bazaar_gateway.proxy import Upstreams
+from bazaar_gateway.rate_limit import RateLimiter
+from bazaar_gateway.registry_trust import RegistryTrust
+from bazaar_gateway.settings import GatewaySettings
+from bazaar_gateway.signing import load_private_key
+
+
+class GatewayMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Histogram(
+            "bazaar_gateway_request_duration_seconds",
+            "Requests through the gateway by service, major, implementation version and status",
+            ["service", "major", "version", "method", "status"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+
+
+@dataclass
+class Gateway:
+    """Everything a request handler needs, built once per process."""
+
+    settings: GatewaySettings
+    bus: Bus
+    directory: ServiceDirectory
+    upstreams: Upstreams
+    policies: PolicyStore
+    admission: Admission
+    signer: AssertionSigner
+    metrics: GatewayMetrics
+
+
+GATEWAY = web.AppKey("gateway", Gateway)
+
+
+def build_gateway(settings: GatewaySettings) -> Gateway:
+    bus = Bus(
+        url=settings.nats_url,
+        name="gateway",
+        user=settings.nats_user,
+        password=settings.nats_password,
+    )
+    policies = PolicyStore()
+    directory = ServiceDirectory(
+        RegistryTrust.of(
+            upstream_hosts=settings.upstream_hosts, identity_urls=settings.identity_urls
+        )
+    )
+    upstreams = Upstreams(
+        timeout_seconds=settings.upstream_timeout_seconds,
+        max_in_flight=settings.upstream_max_in_flight,
+        queue_seconds=settings.upstream_queue_seconds,
+    )
+    signer = AssertionSigner(load_private_key(settings.gateway_key_pem()))
+    authenticator = Authenticator(
+        fetch_jwks=IdentityJwks(directory, upstreams, signer), issuer=settings.identity_issuer
+    )
+    return Gateway(
+        settings=settings,
+        bus=bus,
+        directory=directory,
+        upstreams=upstreams,
+        policies=policies,
+        admission=Admission(
+            authenticator=authenticator,
+            limiter=RateLimiter(
+                rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst
+            ),
+            policies=policies,
+        ),
+        signer=signer,
+        metrics=GatewayMetrics(),
+    )
