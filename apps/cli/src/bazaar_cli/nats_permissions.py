@@ -77,7 +77,11 @@ def gateway_permissions() -> dict[str, object]:
             ]
         },
         "subscribe": {
-            "allow": [f"{inbox_prefix(GATEWAY)}.>", "bazaar.identity.signing_key_activated"]
+            "allow": [
+                f"{inbox_prefix(GATEWAY)}.>",
+                "bazaar.identity.signing_key_activated",
+                "bazaar.identity.token_revoked",
+            ]
         },
     }
 
