@@ -37,6 +37,7 @@ from bazaar_chassis import (
 )
 from bazaar_chassis.consumer import Batched
 from bazaar_chassis.nats_server import NatsServer
+from bazaar_chassis.provisioning import provision_server
 from bazaar_chassis.testing import running_app
 from bench import jetstream
 from bench.context import Context
@@ -180,6 +181,7 @@ async def _measure(context: Context) -> dict[str, list[dict[str, float]]]:
     shutil.rmtree(directory, ignore_errors=True)
     server = NatsServer(store_dir=directory / "nats")
     server.start()
+    await provision_server(server.url, [SOURCE.name])  # as the operator would
     try:
         settings = ServiceSettings(
             data_dir=directory / "data",

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 
 from bazaar_cli.admin import AdminCreateFailed, create_first_admin
+from bazaar_cli.bus_provisioning import provision_bus
 from bazaar_cli.state import DataDirBusy, DataDirLock, RunState
 from bazaar_cli.status import show_status
 from bazaar_cli.up import Mode, StartFailed, run_up
@@ -82,6 +83,28 @@ def up(
         ) from None
     except StartFailed as exc:
         raise _fail(str(exc)) from None
+
+
+@app.command()
+def provision(
+    nats_url: Annotated[
+        str, typer.Option(envvar="BAZAAR_NATS_URL", help="the production NATS server")
+    ] = "nats://127.0.0.1:4222",
+    user: Annotated[
+        str, typer.Option(envvar="BAZAAR_NATS_USER", help="a NATS user allowed to manage streams")
+    ] = "operator",
+    password: Annotated[
+        str | None, typer.Option(envvar="BAZAAR_NATS_PASSWORD", help="that user's password")
+    ] = None,
+    replicas: Annotated[int, typer.Option(help="replicas per stream (a cluster's size)")] = 1,
+) -> None:
+    """Create or update the platform's streams and buckets, as the operator, before services
+    start (`bazaar up` does this itself); services cannot create them."""
+    try:
+        names = provision_bus(nats_url, user=user, password=password, replicas=replicas)
+    except Exception as exc:  # connection refused, authorization, a stream that cannot change
+        raise _fail(f"cannot provision the bus at {nats_url} as {user}: {exc}") from None
+    console.print(f"provisioned {len(names)} streams on {nats_url}: {', '.join(names)}")
 
 
 @app.command()

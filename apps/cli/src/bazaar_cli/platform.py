@@ -15,21 +15,32 @@ class Component:
     module: str  # run as `python -m <module>`
     is_gateway: bool = False
     on_bus: bool = True  # False: not a Bazaar service (no NATS, no database, not routed)
+    # What its ServiceDefinition declares on the bus (a test keeps the two equal): the operator
+    # provisions a stream for each producer, and a service may bind durables only on the
+    # streams it consumes.
+    publishes: bool = False
+    consumes: tuple[str, ...] = ()
 
 
 SERVICES: tuple[Component, ...] = (
-    Component("identity", "bazaar_identity"),
-    Component("product", "bazaar_product"),
-    Component("category", "bazaar_category"),
-    Component("pricing", "bazaar_pricing"),
-    Component("inventory", "bazaar_inventory"),
-    Component("catalog", "bazaar_catalog"),
-    Component("promotion", "bazaar_promotion"),
-    Component("cart", "bazaar_cart"),
+    Component("identity", "bazaar_identity", publishes=True),
+    Component("product", "bazaar_product", publishes=True),
+    Component("category", "bazaar_category", publishes=True),
+    Component("pricing", "bazaar_pricing", publishes=True),
+    Component("inventory", "bazaar_inventory", publishes=True, consumes=("order",)),
+    Component(
+        "catalog", "bazaar_catalog", consumes=("category", "inventory", "pricing", "product")
+    ),
+    Component("promotion", "bazaar_promotion", publishes=True, consumes=("order",)),
+    Component("cart", "bazaar_cart", publishes=True, consumes=("order", "promotion")),
     # the test card processor payment calls (an outside system, so started before payment)
     Component("payment-provider", "bazaar_payment_provider", on_bus=False),
-    Component("payment", "bazaar_payment"),
-    Component("order", "bazaar_order"),
+    Component(
+        "payment", "bazaar_payment", publishes=True, consumes=("inventory", "order", "promotion")
+    ),
+    Component(
+        "order", "bazaar_order", publishes=True, consumes=("inventory", "payment", "promotion")
+    ),
 )
 BUS_SERVICES = tuple(c for c in SERVICES if c.on_bus)
 GATEWAY = Component("gateway", "bazaar_gateway", is_gateway=True)

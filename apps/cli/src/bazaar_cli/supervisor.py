@@ -6,6 +6,7 @@ in order (gateway, services, bus). A child that dies unexpectedly is restarted w
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -15,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bazaar_chassis.nats_server import NatsServer, free_port
-from bazaar_cli.nats_permissions import server_config
+from bazaar_cli.bus_provisioning import platform_consumption, provision_bus
+from bazaar_cli.nats_permissions import OPERATOR, server_config
 from bazaar_cli.platform import Component
 from bazaar_cli.secrets import PlatformSecrets, ensure_secrets
 
@@ -69,7 +71,7 @@ class Supervisor:
         self.nats = NatsServer(
             store_dir=self.data_dir / "nats",
             log_file=self.logs / "nats.log",
-            config_text=server_config(self.secrets.nats_passwords),
+            config_text=server_config(self.secrets.nats_passwords, platform_consumption()),
         )
         self.children: list[Child] = []
 
@@ -78,8 +80,15 @@ class Supervisor:
         return f"http://127.0.0.1:{self.gateway_port}"
 
     def start_nats(self) -> None:
+        """Start the bus and provision it as the operator, before any service connects."""
         self.logs.mkdir(parents=True, exist_ok=True)
         self.nats.start()
+        self.provision_bus()
+
+    def provision_bus(self) -> list[str]:
+        return provision_bus(
+            self.nats.url, user=OPERATOR, password=self.secrets.nats_passwords[OPERATOR]
+        )
 
     def _environment(self, component: Component, port: int) -> dict[str, str]:
         secrets = self.secrets
@@ -103,6 +112,9 @@ class Supervisor:
             env["BAZAAR_NATS_PASSWORD"] = secrets.nats_passwords[nats_user]
         if component.is_gateway:
             env["BAZAAR_GATEWAY_KEY_FILE"] = str(secrets.gateway_key_file)
+            # Signing keys (and passwords) go only to the identity this supervisor started.
+            identity = [c.url for c in self.children if c.component.name == "identity"]
+            env["BAZAAR_IDENTITY_URLS"] = json.dumps(identity)
             env["BAZAAR_OPERATIONS_TOKEN"] = secrets.operations_token
         elif component.on_bus:
             env["BAZAAR_CLIENT_SECRET"] = secrets.client_secrets[component.name]
@@ -157,6 +169,7 @@ class Supervisor:
         if not self.nats.running:
             nats_code = self.nats.returncode
             self.nats.start()  # same port, same store: clients reconnect by themselves
+            self.provision_bus()  # in case the store was lost with it
             restarted.append(("nats", nats_code))
         for child in self.children:
             code = child.process.poll()

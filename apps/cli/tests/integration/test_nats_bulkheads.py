@@ -12,8 +12,10 @@ import pytest
 from nats.aio.client import Client
 from nats.js.api import ConsumerConfig
 
+from bazaar_chassis.bus import inbox_prefix
 from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.testing import eventually
+from bazaar_cli.bus_provisioning import platform_consumption
 from bazaar_cli.nats_permissions import server_config
 
 USERS = ["cart", "product", "catalog", "gateway", "operator"]
@@ -26,7 +28,8 @@ def passwords() -> dict[str, str]:
 
 @pytest.fixture
 def secured_nats(tmp_path: Path, passwords: dict[str, str]) -> Iterator[NatsServer]:
-    server = NatsServer(store_dir=tmp_path / "nats", config_text=server_config(passwords))
+    config = server_config(passwords, platform_consumption())
+    server = NatsServer(store_dir=tmp_path / "nats", config_text=config)
     server.start()
     yield server
     server.stop()
@@ -39,7 +42,12 @@ async def connect(server: NatsServer, user: str, password: str) -> tuple[Client,
         errors.append(str(exc))
 
     client = await nats.connect(
-        server.url, user=user, password=password, error_cb=on_error, allow_reconnect=False
+        server.url,
+        user=user,
+        password=password,
+        inbox_prefix=inbox_prefix(user if user != "operator" else None),  # replies: its own only
+        error_cb=on_error,
+        allow_reconnect=False,
     )
     return client, errors
 
@@ -80,8 +88,10 @@ async def test_cart_cannot_delete_another_stream_or_take_over_its_durable_consum
         await js.delete_stream("PRODUCT")
     with pytest.raises(Exception):  # noqa: B017, PT011
         await js.add_consumer("PRODUCT", ConsumerConfig(durable_name="catalog"))
-    await js.add_consumer("PRODUCT", ConsumerConfig(durable_name="cart"))  # its own: fine
+    catalog, _ = await connect(secured_nats, "catalog", passwords["catalog"])
+    # The catalog consumes product's facts: its own durable there is fine.
+    await catalog.jetstream().add_consumer("PRODUCT", ConsumerConfig(durable_name="catalog"))
     names = [c.name for c in await operator.jetstream().consumers_info("PRODUCT")]
-    assert names == ["cart"]
-    for client in (operator, cart):
+    assert names == ["catalog"]
+    for client in (operator, cart, catalog):
         await client.close()

@@ -2,7 +2,8 @@
 
 A KV watcher streams every heartbeat into the directory; an instance whose heartbeat is older
 than the registry's staleness limit is not routed to, and a deleted entry is dropped at once.
-Watchers do not survive a NATS server restart, so the watch is re-created on every reconnect.
+An entry `RegistryTrust` refuses (a key of cart's claiming identity, a foreign URL) is logged and
+never routed to. Watchers do not survive a NATS restart, so the watch is re-created on reconnect.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from nats.js.kv import KV_DEL, KV_PURGE
 from bazaar_chassis.bus import Bus
 from bazaar_chassis.jobs import stop_task
 from bazaar_chassis.registry import Instance, services_bucket
+from bazaar_gateway.registry_trust import RegistryTrust
 
 _log = structlog.get_logger("bazaar.gateway.directory")
 
@@ -34,15 +36,24 @@ class ServiceView:
 
 
 class ServiceDirectory:
-    def __init__(self) -> None:
+    def __init__(self, trust: RegistryTrust | None = None) -> None:
+        self._trust = trust or RegistryTrust()
         self._instances: dict[str, Instance] = {}
         self.known: set[str] = set()  # every service ever seen: 503 when all are down, not 404
         self._turns: dict[tuple[str, int], Iterator[int]] = {}
         self._watch_task: asyncio.Task[None] | None = None
 
-    def put(self, instance: Instance) -> None:
-        self._instances[instance.key] = instance
+    def put(self, instance: Instance, *, key: str | None = None) -> bool:
+        """Take the entry stored under `key` (default: the instance's own), if it is trusted."""
+        key = instance.key if key is None else key
+        refusal = self._trust.refusal(key, instance)
+        if refusal is not None:
+            self.remove(key)
+            _log.warning("refusing a registry entry", key=key, reason=refusal)
+            return False
+        self._instances[key] = instance
         self.known.add(instance.service)
+        return True
 
     def remove(self, key: str) -> None:
         self._instances.pop(key, None)
@@ -100,7 +111,7 @@ class ServiceDirectory:
                 self.remove(entry.key)
                 continue
             try:
-                self.put(Instance.from_json(entry.value))
+                self.put(Instance.from_json(entry.value), key=entry.key)
             except (TypeError, ValueError) as exc:
                 _log.warning("ignoring a malformed registry entry", key=entry.key, error=str(exc))
 

@@ -16,18 +16,17 @@ from typing import Any
 
 import orjson
 import structlog
-from nats.js.api import KeyValueConfig, StorageType
-from nats.js.errors import BucketNotFoundError, KeyWrongLastSequenceError
-from nats.js.errors import NotFoundError as JsNotFoundError
+from nats.js.errors import KeyWrongLastSequenceError
 from nats.js.kv import KV_DEL, KV_PURGE, KeyValue
 from pydantic import TypeAdapter
 
 from bazaar_chassis.bus import Bus
 from bazaar_chassis.errors import Conflict, Unavailable
 from bazaar_chassis.jobs import stop_task
+from bazaar_chassis.provisioning import POLICY_BUCKET, open_bucket
 from bazaar_gateway.policy import PolicyIndex, Rule, parse_csv
 
-BUCKET = "gateway_policies"
+BUCKET = POLICY_BUCKET
 KEY = "current"
 _RULES = TypeAdapter(list[Rule])
 
@@ -47,17 +46,7 @@ class PolicyStore:
         self._watch: asyncio.Task[None] | None = None
 
     async def _bucket(self, bus: Bus) -> KeyValue:
-        try:
-            return await bus.js.key_value(BUCKET)
-        except (BucketNotFoundError, JsNotFoundError):
-            return await bus.js.create_key_value(
-                KeyValueConfig(
-                    bucket=BUCKET,
-                    history=10,
-                    storage=StorageType.FILE,
-                    replicas=bus.stream_replicas,
-                )
-            )
+        return await open_bucket(bus.js, BUCKET)  # the operator's; the gateway cannot create it
 
     async def on_connect(self, bus: Bus) -> None:
         """Load (seeding the default the very first time) and watch; after every reconnect."""

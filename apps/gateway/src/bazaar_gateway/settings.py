@@ -22,6 +22,11 @@ class GatewaySettings(PlatformSettings):
     identity_issuer: str = "bazaar-identity"
     rate_limit_per_second: float = 200.0  # per client; 0 turns rate limiting off
     rate_limit_burst: int = 400
+    # Registry trust (`registry_trust.py`): the hosts service instances may live on, and the only
+    # identity instances to route to and fetch signing keys from (`bazaar up` pins the one it
+    # started; empty = any identity instance whose entry identity's own NATS user wrote).
+    upstream_hosts: list[str] = ["127.0.0.1"]
+    identity_urls: list[str] = []
     # A bearer token for probes and scrapers: readiness details and metrics without a user.
     operations_token: SecretStr | None = None
 

@@ -21,6 +21,7 @@ from bazaar_gateway.jwks import SELF, IdentityJwks
 from bazaar_gateway.policy_store import PolicyStore
 from bazaar_gateway.proxy import Upstreams
 from bazaar_gateway.rate_limit import RateLimiter
+from bazaar_gateway.registry_trust import RegistryTrust
 from bazaar_gateway.revocation import IdentityRevocations
 from bazaar_gateway.settings import GatewaySettings
 from bazaar_gateway.signing import load_private_key
@@ -63,7 +64,11 @@ def build_gateway(settings: GatewaySettings) -> Gateway:
         password=settings.nats_password,
     )
     policies = PolicyStore()
-    directory = ServiceDirectory()
+    directory = ServiceDirectory(
+        RegistryTrust.of(
+            upstream_hosts=settings.upstream_hosts, identity_urls=settings.identity_urls
+        )
+    )
     upstreams = Upstreams(
         timeout_seconds=settings.upstream_timeout_seconds,
         max_in_flight=settings.upstream_max_in_flight,

@@ -1,9 +1,9 @@
 """The process's one NATS connection, made in the background so that a service starts without it.
 
 A service must keep serving while NATS is down (M3): `Bus.start()` returns at once, connects when
-it can, and runs the `on_connect` callbacks (ensure streams, bind consumers, watch the registry)
+it can, and runs the `on_connect` callbacks (find its stream, bind consumers, watch the registry)
 after the first connection and again after every reconnect, since a restarted server forgets
-watchers and may have lost non-persistent state.
+watchers and may have lost non-persistent state. Streams are the operator's (`provisioning`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ import nats
 import structlog
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from nats.js.api import StorageType, StreamConfig
-from nats.js.errors import BadRequestError, NotFoundError
 
 from bazaar_chassis.errors import Unavailable
 from bazaar_chassis.jobs import raise_if_cancelled, stop_task
@@ -26,8 +24,13 @@ OnConnect = Callable[["Bus"], Awaitable[None]]
 
 _log = structlog.get_logger("bazaar.bus")
 
-DUPLICATE_WINDOW_SECONDS = 3600.0  # an outbox retried within this window is deduplicated
 RETRY_SECONDS = 0.5
+
+
+def inbox_prefix(user: str | None) -> str:
+    """Where a user's replies arrive: its NATS permissions let it subscribe there and nowhere
+    else, so no one reads the replies (pulled events, registry reads) meant for another."""
+    return f"_INBOX.{user}" if user else "_INBOX"
 
 
 class Bus:
@@ -40,13 +43,11 @@ class Bus:
         name: str,
         user: str | None = None,
         password: str | None = None,
-        stream_replicas: int = 1,
     ) -> None:
         self._url = url
         self._name = name
         self._user = user
         self._password = password
-        self.stream_replicas = stream_replicas
         self._client: Client | None = None
         self._js: JetStreamContext | None = None
         self._on_connect: list[OnConnect] = []
@@ -100,6 +101,7 @@ class Bus:
                     name=self._name,
                     user=self._user,
                     password=self._password,
+                    inbox_prefix=inbox_prefix(self._user),
                     allow_reconnect=True,
                     max_reconnect_attempts=-1,
                     reconnect_time_wait=RETRY_SECONDS,
@@ -149,25 +151,6 @@ class Bus:
         _log.info("bus reconnected")
         if self._callbacks_running is None or self._callbacks_running.done():
             self._callbacks_running = asyncio.create_task(self._run_callbacks())
-
-    async def ensure_stream(self, name: str, subjects: list[str]) -> None:
-        """Create the stream, or bring an existing one's subjects and limits up to date."""
-        config = StreamConfig(
-            name=name,
-            subjects=subjects,
-            storage=StorageType.FILE,
-            duplicate_window=DUPLICATE_WINDOW_SECONDS,
-            num_replicas=self.stream_replicas,
-        )
-        try:
-            await self.js.stream_info(name)
-        except NotFoundError:
-            try:
-                await self.js.add_stream(config)
-                return
-            except BadRequestError:  # created concurrently by another instance
-                pass
-        await self.js.update_stream(config)
 
     async def close(self) -> None:
         await stop_task(self._task)

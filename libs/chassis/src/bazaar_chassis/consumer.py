@@ -54,7 +54,6 @@ Handler = EventHandler | Batched
 OutcomeObserver = Callable[[str], None]
 """Told each event's outcome: processed, duplicate, failed or dead_lettered (for metrics)."""
 
-DLQ_STREAM = "DLQ"
 FETCH_BATCH = 100
 RETRY_SECONDS = 1.0
 
@@ -94,8 +93,10 @@ class EventConsumer:
         return sorted({name.split(".", 1)[0] for name in self._handlers})
 
     async def on_connect(self, bus: Bus) -> None:
-        """Start one consuming task per producer stream (once; they survive reconnects)."""
-        await bus.ensure_stream(DLQ_STREAM, [f"{SUBJECT_PREFIX}.dlq.>"])
+        """Start one consuming task per producer stream (once; they survive reconnects).
+
+        The streams and `DLQ` are the operator's: a task binds its durable (the only consumer
+        this service may create on that stream) once the stream is there."""
         for producer in self.producers:
             task = self._tasks.get(producer)
             if task is None or task.done():
@@ -155,7 +156,7 @@ class EventConsumer:
         malformed: list[tuple[Msg, str]] = []
         for message in messages:
             try:
-                events.append((message, Event.from_json(message.data)))
+                events.append((message, _genuine(message)))
             except MalformedEvent as exc:
                 malformed.append((message, f"malformed: {exc}"))
         try:
@@ -270,3 +271,18 @@ class EventConsumer:
         self._observe("dead_lettered")
         _log.error("event dead-lettered", subject=message.subject, error=error)
         await message.term()
+
+
+def _genuine(message: Msg) -> Event:
+    """The event, if it came the only way its producer's facts can come: published on the
+    producer's own subject (NATS lets no one else publish there) into the producer's stream.
+    A `product.*` type pulled from `PRICING`, or on another subject, is a forgery."""
+    event = Event.from_json(message.data)
+    if message.subject != event.nats_subject or message.metadata.stream != stream_name(
+        event.producer
+    ):
+        raise MalformedEvent(
+            f"{event.type} arrived on {message.subject} in stream {message.metadata.stream}: "
+            "only its producer's own subject and stream may carry it"
+        )
+    return event

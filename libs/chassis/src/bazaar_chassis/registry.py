@@ -14,16 +14,15 @@ from dataclasses import asdict, dataclass, field
 
 import orjson
 import structlog
-from nats.js.api import KeyValueConfig, StorageType
-from nats.js.errors import BucketNotFoundError, KeyNotFoundError, NoKeysError, NotFoundError
+from nats.js.errors import KeyNotFoundError, NoKeysError, NotFoundError
 from nats.js.kv import KeyValue
 
 from bazaar_chassis.bus import Bus
 from bazaar_chassis.jobs import raise_if_cancelled, stop_task
+from bazaar_chassis.provisioning import REGISTRY_BUCKET, open_bucket
 
-BUCKET = "services"
+BUCKET = REGISTRY_BUCKET
 STALE_AFTER_SECONDS = 6.0
-BUCKET_MAX_AGE_SECONDS = 60.0
 
 _log = structlog.get_logger("bazaar.registry")
 
@@ -61,19 +60,8 @@ class Instance:
 
 
 async def services_bucket(bus: Bus) -> KeyValue:
-    """Open the registry bucket, creating it the first time anyone needs it."""
-    try:
-        return await bus.js.key_value(BUCKET)
-    except (BucketNotFoundError, NotFoundError):
-        return await bus.js.create_key_value(
-            KeyValueConfig(
-                bucket=BUCKET,
-                history=1,
-                ttl=BUCKET_MAX_AGE_SECONDS,
-                storage=StorageType.MEMORY,
-                replicas=bus.stream_replicas,
-            )
-        )
+    """Open the registry bucket (the operator provisions it; nobody else may create it)."""
+    return await open_bucket(bus.js, BUCKET)
 
 
 async def live_instances(bus: Bus) -> list[Instance]:

@@ -26,7 +26,7 @@ from bazaar_chassis.bus import Bus
 from bazaar_chassis.caller import AssertionVerifier, Caller, load_public_key
 from bazaar_chassis.consumer import EventConsumer, Handler
 from bazaar_chassis.database import Database
-from bazaar_chassis.envelope import producer_subjects, stream_name
+from bazaar_chassis.envelope import stream_name
 from bazaar_chassis.http_middleware import ObservabilityMiddleware
 from bazaar_chassis.identity_middleware import GatewayIdentityMiddleware
 from bazaar_chassis.jobs import repeat, stop_task
@@ -35,6 +35,7 @@ from bazaar_chassis.metrics import ServiceMetrics
 from bazaar_chassis.outbound import ServiceClient
 from bazaar_chassis.outbox import OutboxRelay
 from bazaar_chassis.problems import install_problem_handlers
+from bazaar_chassis.provisioning import open_stream
 from bazaar_chassis.registry import Instance, Registration
 from bazaar_chassis.settings import ServiceSettings
 from bazaar_chassis.tracing import build_tracer_provider
@@ -196,12 +197,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await step(runtime)
 
     if definition.publishes:
-        producer = definition.name
+        own_stream = stream_name(definition.name)
 
-        async def ensure_own_stream(bus: Bus) -> None:
-            await bus.ensure_stream(stream_name(producer), [producer_subjects(producer)])
+        async def find_own_stream(bus: Bus) -> None:  # provisioned by the operator, never here
+            await open_stream(bus.js, own_stream)
 
-        runtime.bus.on_connect(ensure_own_stream)
+        runtime.bus.on_connect(find_own_stream)
 
     if definition.handlers:
         runtime.bus.on_connect(runtime.consumer.on_connect)

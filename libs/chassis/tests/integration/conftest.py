@@ -105,6 +105,12 @@ AppFactory = Callable[..., FastAPI]
 
 
 @pytest.fixture
+def bus_producers() -> tuple[str, ...]:
+    """The testbed's producers get their streams, as the operator gives the platform's theirs."""
+    return ("notes", "burster")
+
+
+@pytest.fixture
 def sink_database_url(
     database_url: str, postgres_admin_url: str | None, tmp_path: Path
 ) -> Iterator[str]:

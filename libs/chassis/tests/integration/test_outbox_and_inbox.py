@@ -68,9 +68,7 @@ async def test_a_crash_after_publish_but_before_the_row_is_removed_does_not_dupl
     nats_server.start()
     # What the relay did before "crashing": the publish reached the stream, the delete did not.
     raw = await nats.connect(nats_server.url)
-    js = raw.jetstream()
-    await js.add_stream(name="NOTES", subjects=["bazaar.notes.>"], duplicate_window=3600)
-    await js.publish(row.subject, row.payload, headers={"Nats-Msg-Id": row.event_id})
+    await raw.jetstream().publish(row.subject, row.payload, headers={"Nats-Msg-Id": row.event_id})
     await raw.close()
 
     second = notes_app()

@@ -18,7 +18,6 @@ from nats.js import JetStreamContext
 
 from bazaar_catalog.service import build_app
 from bazaar_chassis import Event, ServiceSettings
-from bazaar_chassis.envelope import producer_subjects, stream_name
 from bazaar_chassis.nats_server import NatsServer, free_port
 from bazaar_chassis.testing import assert_problem, eventually, running_app
 
@@ -99,11 +98,8 @@ class Producers:
 
 @pytest.fixture
 async def producers(nats_server: NatsServer) -> AsyncIterator[Producers]:
-    client = await nats.connect(nats_server.url)
-    js = client.jetstream()
-    for producer in ("product", "pricing", "inventory", "category"):
-        await js.add_stream(name=stream_name(producer), subjects=[producer_subjects(producer)])
-    yield Producers(js)
+    client = await nats.connect(nats_server.url)  # their streams: provisioned by nats_server
+    yield Producers(client.jetstream())
     await client.close()
 
 

