@@ -23,5 +23,6 @@ SERVICES: tuple[Component, ...] = (
     Component("pricing", "bazaar_pricing"),
     Component("inventory", "bazaar_inventory"),
     Component("catalog", "bazaar_catalog"),
+    Component("customer", "bazaar_customer"),
 )
 GATEWAY = Component("gateway", "bazaar_gateway", is_gateway=True)
