@@ -24,5 +24,6 @@ SERVICES: tuple[Component, ...] = (
     Component("inventory", "bazaar_inventory"),
     Component("catalog", "bazaar_catalog"),
     Component("customer", "bazaar_customer"),
+    Component("notification", "bazaar_notification"),
 )
 GATEWAY = Component("gateway", "bazaar_gateway", is_gateway=True)
