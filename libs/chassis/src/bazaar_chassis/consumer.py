@@ -21,6 +21,7 @@ from itertools import groupby
 import structlog
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 
 from bazaar_chassis import inbox
 from bazaar_chassis.bus import Bus
@@ -84,6 +85,9 @@ class EventConsumer:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._observe = observe
         self.bound: set[str] = set()
+        # Producers whose stream does not exist yet: they never ran, so there is nothing to be
+        # behind on, and a service must not wait for another to start (M3).
+        self.awaiting_stream: set[str] = set()
 
     @property
     def producers(self) -> list[str]:
@@ -121,7 +125,12 @@ class EventConsumer:
         while True:
             pull: ContinuousPull | None = None
             try:
-                await self._bus.js.add_consumer(stream, self._config(producer))
+                try:
+                    await self._bus.js.add_consumer(stream, self._config(producer))
+                except NotFoundError:
+                    self.awaiting_stream.add(producer)
+                    raise
+                self.awaiting_stream.discard(producer)
                 pull = ContinuousPull(
                     self._bus.client, stream=stream, durable=self._service, batch=FETCH_BATCH
                 )

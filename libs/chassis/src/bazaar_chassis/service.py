@@ -244,7 +244,7 @@ def _platform_routes(app: FastAPI) -> None:
         database_ok = await runtime.database.ping()
         bus_ok = runtime.bus.connected
         wanted = set(runtime.consumer.producers)
-        consumers_ok = wanted <= runtime.consumer.bound
+        consumers_ok = wanted <= runtime.consumer.bound | runtime.consumer.awaiting_stream
         if not database_ok:
             status = "unavailable"
             response.status_code = 503
@@ -260,6 +260,7 @@ def _platform_routes(app: FastAPI) -> None:
                 "database": database_ok,
                 "bus": bus_ok,
                 "consumers": sorted(runtime.consumer.bound),
+                "awaiting_streams": sorted(runtime.consumer.awaiting_stream),
             },
         }
 
