@@ -128,12 +128,20 @@ class CustomerStore:
         ).first()
         return from_row(HistoryEntry, row) if row else None
 
-    async def save_entry(self, entry: HistoryEntry) -> None:
-        values = row_values(entry)
-        insert = dialect_insert(self.connection, order_history).values(values)
+    async def insert_entry(self, entry: HistoryEntry) -> bool:
+        """Insert the order's first entry; False if another transaction inserted it first
+        (PostgreSQL waits for that one to commit, so a `locked_entry` now sees it)."""
+        inserted = await self.connection.scalar(
+            dialect_insert(self.connection, order_history)
+            .values(row_values(entry))
+            .on_conflict_do_nothing(index_elements=[order_history.c.order_id])
+            .returning(order_history.c.order_id)
+        )
+        return inserted is not None
+
+    async def update_entry(self, entry: HistoryEntry) -> None:
         await self.connection.execute(
-            insert.on_conflict_do_update(
-                index_elements=[order_history.c.order_id],
-                set_={k: insert.excluded[k] for k in values if k != "order_id"},
-            )
+            order_history.update()
+            .where(order_history.c.order_id == entry.order_id)
+            .values(row_values(entry))
         )

@@ -26,7 +26,8 @@ class Customers(Protocol):
     async def delete_address(self, subject: str, label: str) -> bool: ...
     async def history(self, subject: str) -> list[HistoryEntry]: ...
     async def locked_entry(self, order_id: str) -> HistoryEntry | None: ...
-    async def save_entry(self, entry: HistoryEntry) -> None: ...
+    async def insert_entry(self, entry: HistoryEntry) -> bool: ...
+    async def update_entry(self, entry: HistoryEntry) -> None: ...
 
 
 async def _whole(store: Customers, profile: Profile) -> Customer:
@@ -144,6 +145,11 @@ async def record_order_fact(
         placed_at=when,
         sequence=sequence,
     )
-    entry = domain.merge_history(await store.locked_entry(order_id), fact, placed=kind == "placed")
-    await store.save_entry(entry)
+    current = await store.locked_entry(order_id)
+    if current is None:
+        if await store.insert_entry(fact):
+            return fact
+        current = await store.locked_entry(order_id)  # a concurrent fact of the same order won
+    entry = domain.merge_history(current, fact, placed=kind == "placed")
+    await store.update_entry(entry)
     return entry

@@ -4,8 +4,10 @@ facts are published here as their producers publish them, and the state is read 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -18,6 +20,7 @@ from bazaar_chassis import Caller, Event, ServiceSettings
 from bazaar_chassis.envelope import producer_subjects, stream_name
 from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.testing import assert_problem, eventually, identity_headers, running_app
+from bazaar_customer import use_cases
 from bazaar_customer.service import build_app
 
 ME = "/customer/1/customers/me"
@@ -221,3 +224,36 @@ async def test_a_request_that_bypasses_the_gateway_is_refused(
 ) -> None:
     async with running_app(build_app(service_settings), caller=None) as client:
         assert_problem(await client.get(ME), 401, "gateway")
+
+
+@pytest.mark.each_database
+async def test_two_facts_of_a_new_order_applied_concurrently_merge_into_one_entry(
+    app: FastAPI,
+) -> None:
+    sam = shopper()
+    runtime = app.state.runtime
+    placed_at = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+    async def apply(kind: str, order_id: str, sequence: int, when: datetime) -> None:
+        async with runtime.units() as work:
+            await use_cases.record_order_fact(
+                store=work.store,
+                kind=kind,
+                order_id=order_id,
+                subject=sam.subject,
+                total_amount=990,
+                total_currency="USD",
+                when=when,
+                sequence=sequence,
+            )
+
+    orders = [f"o-{n}" for n in range(8)]
+    await asyncio.gather(
+        *(apply("placed", o, 1, placed_at) for o in orders),
+        *(apply("confirmed", o, 3, placed_at + timedelta(minutes=5)) for o in orders),
+    )
+    async with client_as(app, sam) as client:
+        history = (await client.get(ME)).json()["orders"]
+    assert sorted(o["order_id"] for o in history) == orders
+    assert {o["status"] for o in history} == {"confirmed"}
+    assert {o["placed_at"][:19] for o in history} == {"2026-03-01T09:00:00"}

@@ -58,7 +58,13 @@ class FakeCustomerStore:
     async def locked_entry(self, order_id: str) -> HistoryEntry | None:
         return self.entries.get(order_id)
 
-    async def save_entry(self, entry: HistoryEntry) -> None:
+    async def insert_entry(self, entry: HistoryEntry) -> bool:
+        if entry.order_id in self.entries:
+            return False
+        self.entries[entry.order_id] = entry
+        return True
+
+    async def update_entry(self, entry: HistoryEntry) -> None:
         self.entries[entry.order_id] = entry
 
 

@@ -3,8 +3,10 @@ message is sent once, and a server that is down at first gets it after the back-
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from email import message_from_bytes
 from email.message import Message as EmailMessage
 from typing import Any
@@ -20,9 +22,12 @@ from bazaar_chassis import Caller, Event, ServiceSettings
 from bazaar_chassis.envelope import producer_subjects, stream_name
 from bazaar_chassis.nats_server import NatsServer, free_port
 from bazaar_chassis.testing import eventually, identity_headers
+from bazaar_notification import use_cases
 from bazaar_notification.domain import MessageQuery
+from bazaar_notification.mailer import SmtpMailer
 from bazaar_notification.service import build_app
 from bazaar_notification.settings import NotificationSettings
+from bazaar_notification.templates import TEMPLATES
 
 SAM = Caller(
     subject="u-sam",
@@ -162,3 +167,39 @@ async def test_a_server_that_is_down_gets_the_message_after_the_back_off(
                                        offset=0)  # fmt: skip
     assert stored.attempts > attempts_while_down
     assert stored.last_error == ""
+
+
+@pytest.mark.each_database
+async def test_three_senders_racing_over_the_same_messages_send_each_exactly_once(
+    service_settings: ServiceSettings, smtp_server: Inbox, smtp_port: int
+) -> None:
+    application = build_app(service_settings, NotificationSettings(delivery="store"))
+    mailer = SmtpMailer(host="127.0.0.1", port=smtp_port, from_address="orders@bazaar.test")
+    async with application.router.lifespan_context(application):
+        runtime = application.state.runtime
+        for n in range(12):
+            data = {"order_id": f"o-{n}", "customer": {"subject": SAM.subject,
+                    "email": SAM.email}, "total": {"amount": 100, "currency": "USD"}}  # fmt: skip
+            async with runtime.units() as work:
+                await use_cases.record_notice(
+                    store=work.store,
+                    event_id=f"ev-{n}",
+                    notice=TEMPLATES["order.confirmed"](data),
+                    send=True,
+                )
+
+        async def sender() -> int:
+            return await use_cases.deliver_due(
+                units=runtime.units,
+                mailer=mailer,
+                retry=NotificationSettings().retry(),
+                lease=timedelta(minutes=5),
+                batch=100,
+            )
+
+        sent = await asyncio.gather(sender(), sender(), sender())
+        assert sum(sent) == 12
+        delivered_now = await my_messages(application)
+    assert {m["delivery"] for m in delivered_now} == {"delivered"}
+    assert len(smtp_server.received) == 12
+    assert len({e["Message-ID"] for e in smtp_server.received}) == 12
