@@ -10,16 +10,18 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
-import nats
 import pytest
 from fastapi import FastAPI
-from nats.js import JetStreamContext
 
 from bazaar_chassis import Caller, Event, ServiceSettings
-from bazaar_chassis.envelope import producer_subjects, stream_name
 from bazaar_chassis.nats_server import NatsServer
-from bazaar_chassis.testing import assert_problem, eventually, identity_headers, running_app
+from bazaar_chassis.testing import (
+    FactPublisher,
+    assert_problem,
+    client_as,
+    eventually,
+    running_app,
+)
 from bazaar_customer import use_cases
 from bazaar_customer.service import build_app
 
@@ -42,34 +44,27 @@ JENN = Caller(subject="u-jenn", kind="user", organization="bazaar", roles=("mark
 class Producers:
     """Publishes facts as identity and order do."""
 
-    def __init__(self, js: JetStreamContext) -> None:
-        self.js = js
-
-    async def publish(self, type: str, subject: str, sequence: int, data: dict[str, Any]) -> Event:
-        event = Event(type=type, subject=subject, sequence=sequence, data=data, source="/test/0")
-        await self.js.publish(
-            event.nats_subject, event.to_json(), headers={"Nats-Msg-Id": event.id}
-        )
-        return event
+    def __init__(self, facts: FactPublisher) -> None:
+        self.facts = facts
 
     async def registered(self, caller: Caller, *, name: str = "Sam Shopper") -> None:
-        await self.publish(
+        await self.facts.publish(
             "identity.user_registered.v1",
-            caller.subject,
-            1,
-            {"id": caller.subject, "email": caller.email, "name": name,
-             "organization": caller.organization, "roles": list(caller.roles)},
+            subject=caller.subject,
+            sequence=1,
+            data={"id": caller.subject, "email": caller.email, "name": name,
+                  "organization": caller.organization, "roles": list(caller.roles)},
         )  # fmt: skip
 
     async def order(
         self, kind: str, order_id: str, caller: Caller, *, sequence: int, at: str, amount: int = 990
     ) -> Event:
         stamp = {"placed": "placed_at", "confirmed": "confirmed_at", "cancelled": "cancelled_at"}
-        return await self.publish(
+        return await self.facts.publish(
             f"order.{kind}.v1",
-            order_id,
-            sequence,
-            {
+            subject=order_id,
+            sequence=sequence,
+            data={
                 "order_id": order_id,
                 "customer": {"subject": caller.subject, "email": caller.email},
                 "lines": [],
@@ -82,12 +77,8 @@ class Producers:
 
 @pytest.fixture
 async def producers(nats_server: NatsServer) -> AsyncIterator[Producers]:
-    client = await nats.connect(nats_server.url)
-    js = client.jetstream()
-    for producer in ("identity", "order"):
-        await js.add_stream(name=stream_name(producer), subjects=[producer_subjects(producer)])
-    yield Producers(js)
-    await client.close()
+    async with FactPublisher.connected(nats_server.url, ["identity", "order"]) as facts:
+        yield Producers(facts)
 
 
 @pytest.fixture
@@ -95,13 +86,6 @@ async def app(service_settings: ServiceSettings) -> AsyncIterator[FastAPI]:
     application = build_app(service_settings)
     async with application.router.lifespan_context(application):
         yield application
-
-
-def client_as(app: FastAPI, caller: Caller) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    return httpx.AsyncClient(
-        transport=transport, base_url="http://service", headers=identity_headers(caller)
-    )
 
 
 async def test_a_registered_user_gets_a_profile_and_before_that_a_provisional_one(
@@ -134,9 +118,7 @@ async def test_the_order_history_follows_the_order_facts_newest_first_in_any_arr
     await producers.order("placed", "o-2", sam, sequence=1, at="2026-03-02T10:00:00Z")
     await producers.order("placed", "o-1", sam, sequence=1, at="2026-03-01T09:00:00Z")
     await producers.order("cancelled", "o-1", sam, sequence=2, at="2026-03-01T09:01:00Z")
-    await producers.js.publish(  # the same fact delivered twice changes nothing
-        confirmed.nats_subject, confirmed.to_json()
-    )
+    await producers.facts.redeliver(confirmed)  # the same fact twice changes nothing
     async with client_as(app, sam) as client:
 
         async def both_final() -> list[dict[str, Any]] | None:

@@ -10,15 +10,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import nats
 import pytest
 from fastapi import FastAPI
-from nats.js import JetStreamContext
 
 from bazaar_chassis import Caller, Event, ServiceSettings
-from bazaar_chassis.envelope import producer_subjects, stream_name
 from bazaar_chassis.nats_server import NatsServer
-from bazaar_chassis.testing import assert_problem, eventually, identity_headers
+from bazaar_chassis.testing import FactPublisher, assert_problem, client_as, eventually
 from bazaar_notification import use_cases
 from bazaar_notification.service import build_app
 from bazaar_notification.settings import NotificationSettings
@@ -51,30 +48,19 @@ def order_data(caller: Caller, order_id: str, **extra: Any) -> dict[str, Any]:
 class Orders:
     """Publishes facts as the order service does."""
 
-    def __init__(self, js: JetStreamContext) -> None:
-        self.js = js
+    def __init__(self, facts: FactPublisher) -> None:
+        self.facts = facts
 
     async def publish(self, name: str, data: dict[str, Any], *, sequence: int = 2) -> Event:
-        event = Event(
-            type=f"order.{name}.v1",
-            subject=data["order_id"],
-            sequence=sequence,
-            data=data,
-            source="/order/test",
+        return await self.facts.publish(
+            f"order.{name}.v1", subject=data["order_id"], sequence=sequence, data=data
         )
-        await self.js.publish(
-            event.nats_subject, event.to_json(), headers={"Nats-Msg-Id": event.id}
-        )
-        return event
 
 
 @pytest.fixture
 async def orders(nats_server: NatsServer) -> AsyncIterator[Orders]:
-    client = await nats.connect(nats_server.url)
-    js = client.jetstream()
-    await js.add_stream(name=stream_name("order"), subjects=[producer_subjects("order")])
-    yield Orders(js)
-    await client.close()
+    async with FactPublisher.connected(nats_server.url, ["order"]) as facts:
+        yield Orders(facts)
 
 
 @pytest.fixture
@@ -82,13 +68,6 @@ async def app(service_settings: ServiceSettings) -> AsyncIterator[FastAPI]:
     application = build_app(service_settings, NotificationSettings(delivery="store"))
     async with application.router.lifespan_context(application):
         yield application
-
-
-def client_as(app: FastAPI, caller: Caller) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    return httpx.AsyncClient(
-        transport=transport, base_url="http://service", headers=identity_headers(caller)
-    )
 
 
 async def messages_of(client: httpx.AsyncClient, count: int, **params: str) -> list[dict[str, Any]]:
@@ -128,7 +107,7 @@ async def test_an_event_delivered_again_or_recorded_concurrently_makes_one_messa
 ) -> None:
     sam = shopper("sam")
     event = await orders.publish("confirmed", order_data(sam, "o-1"))
-    await orders.js.publish(event.nats_subject, event.to_json())  # redelivered, past the dedup
+    await orders.facts.redeliver(event)
     await orders.publish("confirmed", order_data(sam, "o-2"))  # a later fact, to wait on
     async with client_as(app, sam) as client:
         await messages_of(client, 2)

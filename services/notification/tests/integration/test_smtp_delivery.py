@@ -11,17 +11,14 @@ from email import message_from_bytes
 from email.message import Message as EmailMessage
 from typing import Any
 
-import httpx
-import nats
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from fastapi import FastAPI
 
-from bazaar_chassis import Caller, Event, ServiceSettings
-from bazaar_chassis.envelope import producer_subjects, stream_name
+from bazaar_chassis import Caller, ServiceSettings
 from bazaar_chassis.nats_server import NatsServer, free_port
-from bazaar_chassis.testing import eventually, identity_headers
+from bazaar_chassis.testing import FactPublisher, client_as, eventually
 from bazaar_notification import use_cases
 from bazaar_notification.domain import MessageQuery
 from bazaar_notification.mailer import SmtpMailer
@@ -94,25 +91,18 @@ async def app(service_settings: ServiceSettings, smtp_port: int) -> AsyncIterato
 
 
 async def publish_confirmed(nats_server: NatsServer, order_id: str) -> None:
-    client = await nats.connect(nats_server.url)
-    js = client.jetstream()
-    await js.add_stream(name=stream_name("order"), subjects=[producer_subjects("order")])
     data = {
         "order_id": order_id,
         "customer": {"subject": SAM.subject, "email": SAM.email},
         "lines": [{"sku": "COF-1", "name": "Coffee", "quantity": 1}],
         "total": {"amount": 990, "currency": "USD"},
     }
-    event = Event(type="order.confirmed.v1", subject=order_id, sequence=2, data=data, source="/t")
-    await js.publish(event.nats_subject, event.to_json(), headers={"Nats-Msg-Id": event.id})
-    await client.close()
+    async with FactPublisher.connected(nats_server.url, ["order"]) as facts:
+        await facts.publish("order.confirmed.v1", subject=order_id, sequence=2, data=data)
 
 
 async def my_messages(app: FastAPI) -> list[dict[str, Any]]:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://service", headers=identity_headers(SAM)
-    ) as client:
+    async with client_as(app, SAM) as client:
         reply = await client.get("/notification/1/messages")
     assert reply.status_code == 200, reply.text
     items: list[dict[str, Any]] = reply.json()["items"]

@@ -21,12 +21,19 @@ async def running_app(
     The client calls as `caller` (an admin by default), as if through the gateway; `None`
     sends no identity at all, like a client that bypasses the gateway.
     """
-    headers = identity_headers(caller) if caller is not None else {}
-    async with app.router.lifespan_context(app):
-        # Like a real client: a crash is a 500 reply, not an exception in the test.
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with (
+        app.router.lifespan_context(app),
+        client_as(app, caller, base_url=base_url) as client,
+    ):
+        yield client
 
-        async with httpx.AsyncClient(
-            transport=transport, base_url=base_url, headers=headers
-        ) as client:
-            yield client
+
+def client_as(
+    app: FastAPI, caller: Caller | None, *, base_url: str = "http://service"
+) -> httpx.AsyncClient:
+    """A client of an app that is already running, calling as `caller` (None: no identity), so
+    one test can speak to one instance as several people."""
+    headers = identity_headers(caller) if caller is not None else {}
+    # Like a real client: a crash is a 500 reply, not an exception in the test.
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url=base_url, headers=headers)
