@@ -1,7 +1,8 @@
 """Customer API v1: the caller's own record and addresses; any customer for admin and marketing.
 
 Each route parses, calls one use case and answers; who may read or write what is decided in
-`domain` (the gateway's policy says the same first: marketing never writes here, M7).
+`domain` (the gateway's policy says the same first: marketing never writes here, M7). An address
+is answered as the `Address` entity itself.
 """
 
 from __future__ import annotations
@@ -29,16 +30,6 @@ class AddressIn(BaseModel):
     country: str = Field(min_length=2, max_length=2, examples=["US"], description="ISO 3166-1")
 
 
-class AddressOut(BaseModel):
-    label: str
-    line1: str
-    line2: str
-    city: str
-    postal_code: str
-    country: str
-    updated_at: datetime
-
-
 class Money(BaseModel):
     amount: int
     currency: str
@@ -60,7 +51,7 @@ class ProfileOut(BaseModel):
 
 
 class CustomerOut(ProfileOut):
-    addresses: list[AddressOut]
+    addresses: list[Address]
     orders: list[OrderOut] = Field(description="the customer's orders, newest first")
 
 
@@ -71,10 +62,6 @@ class CustomerPage(BaseModel):
 
 def _profile(profile: Profile) -> ProfileOut:
     return ProfileOut.model_validate(profile, from_attributes=True)
-
-
-def _address(address: Address) -> AddressOut:
-    return AddressOut.model_validate(address, from_attributes=True)
 
 
 def _order(entry: HistoryEntry) -> OrderOut:
@@ -89,7 +76,7 @@ def _order(entry: HistoryEntry) -> OrderOut:
 def _customer(customer: Customer) -> CustomerOut:
     return CustomerOut(
         **_profile(customer.profile).model_dump(),
-        addresses=[_address(a) for a in customer.addresses],
+        addresses=customer.addresses,
         orders=[_order(o) for o in customer.orders],
     )
 
@@ -100,10 +87,8 @@ async def my_customer(reads: ReadsDep, caller: CallerDep) -> CustomerOut:
 
 
 @router.put("/customers/me/addresses/{label}")
-async def put_address(
-    label: Label, body: AddressIn, units: UnitsDep, caller: CallerDep
-) -> AddressOut:
-    address = await use_cases.put_address(
+async def put_address(label: Label, body: AddressIn, units: UnitsDep, caller: CallerDep) -> Address:
+    return await use_cases.put_address(
         units=units,
         caller=caller,
         subject=caller.subject,
@@ -114,7 +99,6 @@ async def put_address(
         postal_code=body.postal_code,
         country=body.country,
     )
-    return _address(address)
 
 
 @router.delete("/customers/me/addresses/{label}", status_code=204)
