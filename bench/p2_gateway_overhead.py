@@ -39,12 +39,17 @@ async def _customer_token(platform: Platform) -> str:
 def run(context: Context, platform: Platform) -> ScenarioResult:
     context.progress(f"P2 {TITLE}")
     token = asyncio.run(_customer_token(platform))
-    direct_headers = {"Bazaar-Identity": platform.assertion()}
+    # Assertions are single-use now: wrk's fixed header passes once, so the direct arms measure
+    # the service's 401 path until they mint one assertion per request.
     bearer = {"Authorization": f"Bearer {token}"}
     targets = {
-        DIRECT: Target(platform.url_of("catalog") + PAGE, direct_headers),
+        DIRECT: Target(
+            platform.url_of("catalog") + PAGE, {"Bazaar-Identity": platform.assertion(PAGE)}
+        ),
         GATEWAY: Target(platform.gateway + PAGE, bearer),
-        LIGHT_DIRECT: Target(platform.url_of("catalog") + LIGHT, direct_headers),
+        LIGHT_DIRECT: Target(
+            platform.url_of("catalog") + LIGHT, {"Bazaar-Identity": platform.assertion(LIGHT)}
+        ),
         LIGHT_GATEWAY: Target(platform.gateway + LIGHT, bearer),
     }
     with context.profiling("p2", platform.pids()):

@@ -92,7 +92,7 @@ class _Measurement:
             await create_skus(api, token, context.writers)
             trail = EventTrail(client)
             await trail.start()
-            watcher = Watcher(session, platform.url_of("catalog"), platform.assertion())
+            watcher = Watcher(session, platform.url_of("catalog"), platform.assertion)
             watching = asyncio.create_task(watcher.run())
             try:
                 context.progress("    warming up: one write per bench SKU, until each is visible")

@@ -22,7 +22,7 @@ import contextlib
 import json
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,10 +100,12 @@ class _Pending:
 class Watcher:
     """Polls the catalog directly until each expected (sku, amount) shows; one request at a time."""
 
-    def __init__(self, session: aiohttp.ClientSession, catalog: str, assertion: str) -> None:
+    def __init__(
+        self, session: aiohttp.ClientSession, catalog: str, assertion: Callable[[str], str]
+    ) -> None:
         self._session = session
         self._catalog = catalog
-        self._headers = {"Bazaar-Identity": assertion}
+        self._assertion = assertion  # a fresh one per poll: a service accepts each only once
         self._pending: dict[str, _Pending] = {}
         self._wake = asyncio.Event()
         self.polls = 0
@@ -120,7 +122,8 @@ class Watcher:
             path = f"/catalog/1/products/{code}"
         else:
             path = f"/catalog/1/categories/{CATEGORY}/products?limit=100"
-        async with self._session.get(self._catalog + path, headers=self._headers) as reply:
+        headers = {"Bazaar-Identity": self._assertion(path)}
+        async with self._session.get(self._catalog + path, headers=headers) as reply:
             body: dict[str, Any] = await reply.json() if reply.status == 200 else {}
         self.polls += 1
         items = body.get("items", [body] if "sku" in body else [])

@@ -127,10 +127,15 @@ class Platform:
     def gateway_signer(self) -> AssertionSigner:
         """Signs identity assertions with the gateway's own key, to call a service directly."""
         pem = (self.data_dir / "secrets" / "gateway-ed25519.pem").read_text()
-        return AssertionSigner(load_private_key(pem), ttl_seconds=3600)
+        return AssertionSigner(load_private_key(pem))
 
-    def assertion(self, caller: Caller = GUEST) -> str:
-        return self.gateway_signer().assertion(caller)
+    def assertion(self, path_qs: str, *, caller: Caller = GUEST, method: str = "GET") -> str:
+        """A single-use assertion for one direct request (assertions are bound and unique)."""
+        path, _, query = path_qs.partition("?")
+        service = path.split("/", 2)[1]
+        return self.gateway_signer().assertion(
+            caller, audience=service, method=method, path=path, query=query
+        )
 
     def nats_operator_password(self) -> str:
         users = json.loads((self.data_dir / "secrets" / "nats-users.json").read_text())

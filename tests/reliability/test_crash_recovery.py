@@ -96,7 +96,9 @@ async def test_a_sigkilled_service_delivers_every_accepted_write_once_after_rest
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
         for sku in skus:
             reply = await client.post(
-                "/product/1/products", json={"sku": sku, "name": sku}, headers=identity_headers()
+                "/product/1/products",
+                json={"sku": sku, "name": sku},
+                headers=identity_headers(method="POST", path="/product/1/products"),
             )
             assert reply.status_code == 201
 

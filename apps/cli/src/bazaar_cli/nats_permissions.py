@@ -67,7 +67,13 @@ def _gateway_permissions() -> dict[str, object]:
                 "$KV.gateway_policies.>",
             ]
         },
-        "subscribe": {"allow": ["_INBOX.>", "bazaar.identity.signing_key_activated"]},
+        "subscribe": {
+            "allow": [
+                "_INBOX.>",
+                "bazaar.identity.signing_key_activated",
+                "bazaar.identity.token_revoked",
+            ]
+        },
     }
 
 

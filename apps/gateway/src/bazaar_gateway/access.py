@@ -1,4 +1,8 @@
-"""Admission of one request: authenticate, rate-limit, authorize — in that order.
+"""Admission of one request: rate-limit, authenticate, authorize — in that order.
+
+Rate limiting comes first so that a flood of bad tokens is refused with 429 before any signature
+is checked: a request is counted against its caller if its token was already verified here
+(a cache look-up), otherwise against its address.
 
 Every refusal is a chassis error type (401, 403, 429, 503) that the app turns into problem+json;
 every authorization denial is also written to the audit log with who, what and which rule.
@@ -34,8 +38,8 @@ class Admission:
         self, *, authorization: str | None, remote: str | None, method: str, path: str
     ) -> Caller:
         """The caller, if it may do `method` on `path` now; otherwise raise the refusal."""
-        caller = await self.authenticator.caller(authorization)
-        client = caller.subject if caller.kind != "guest" else f"ip:{remote}"
+        known = self.authenticator.peek(authorization)
+        client = known.subject if known is not None else f"ip:{remote}"
         wait = self.limiter.retry_after(client)
         if wait:
             seconds = max(1, round(wait + 0.5))
@@ -43,6 +47,7 @@ class Admission:
                 f"rate limit exceeded for {client}; retry in {seconds}s",
                 headers={"Retry-After": str(seconds)},
             )
+        caller = await self.authenticator.caller(authorization)
         if not self.policies.loaded:
             raise Unavailable("the authorization policy is not loaded yet; retry shortly")
         decision = self.policies.index.decide(

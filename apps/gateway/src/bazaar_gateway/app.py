@@ -72,6 +72,7 @@ def build_app(settings: GatewaySettings) -> web.Application:
     gateway.bus.on_connect(gateway.directory.on_connect)
     gateway.bus.on_connect(gateway.policies.on_connect)
     _follow_key_rotation(gateway)
+    gateway.bus.on_connect(gateway.admission.authenticator.follow_revocations)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await gateway.upstreams.start()

@@ -5,7 +5,8 @@ subject, an organization and roles; anything else (expired, tampered, unknown ke
 another algorithm) is a 401. Verified tokens are cached until they expire, so the signature is
 checked once per token, not once per request. The JWKS is fetched from identity on demand: at
 start, when a token names an unknown key id (at most every few seconds), and when identity
-announces a new signing key.
+announces a new signing key. A revoked token (logout, or an admin's revocation; see
+revocation.py) is a 401 from the moment the revocation reaches this instance, cached or not.
 """
 
 from __future__ import annotations
@@ -17,9 +18,18 @@ from typing import Any
 
 import jwt
 import structlog
+from nats.aio.msg import Msg
 
+from bazaar_chassis.bus import Bus
 from bazaar_chassis.caller import GUEST, Caller
 from bazaar_chassis.errors import Unauthorized, Unavailable
+from bazaar_gateway.revocation import (
+    REVOKED_SUBJECT,
+    RevocationList,
+    RevocationsFetcher,
+    Revoked,
+    from_event,
+)
 
 JwksFetcher = Callable[[], Awaitable[dict[str, Any]]]
 
@@ -36,14 +46,37 @@ class InvalidToken(Unauthorized):
         super().__init__(detail, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
 
+class RevokedToken(InvalidToken):
+    def __init__(self) -> None:
+        super().__init__("the token has been revoked (signed out); get a new one")
+
+
 class Authenticator:
-    def __init__(self, *, fetch_jwks: JwksFetcher, issuer: str) -> None:
+    def __init__(
+        self,
+        *,
+        fetch_jwks: JwksFetcher,
+        issuer: str,
+        fetch_revocations: RevocationsFetcher | None = None,
+    ) -> None:
         self._fetch_jwks = fetch_jwks
         self._issuer = issuer
         self._keys: dict[str, Any] = {}
         self._last_refresh = 0.0
         self._refreshing: asyncio.Lock = asyncio.Lock()
-        self._verified: dict[str, tuple[Caller, float]] = {}
+        self._verified: dict[str, tuple[Caller, float, int]] = {}  # token -> caller, exp, iat
+        self._fetch_revocations = fetch_revocations
+        self._last_revocations_load = 0.0
+        self.revocations = RevocationList()
+        self._subscribed = False
+
+    def peek(self, authorization: str | None) -> Caller | None:
+        """The caller of an already verified token, without verifying anything (None: unknown
+        token or none at all). Lets rate limiting run before any signature check."""
+        if not authorization:
+            return None
+        cached = self._verified.get(authorization.partition(" ")[2].strip())
+        return cached[0] if cached is not None else None
 
     async def caller(self, authorization: str | None) -> Caller:
         """The caller behind an `Authorization` header value (None: a guest)."""
@@ -55,8 +88,14 @@ class Authenticator:
         token = token.strip()
         cached = self._verified.get(token)
         if cached is not None:
-            if cached[1] > time.time():
-                return cached[0]
+            caller, expires, issued = cached
+            if expires > time.time():
+                if self.revocations.covers(
+                    jti=caller.token_id, subject=caller.subject, issued_at=issued
+                ):
+                    del self._verified[token]
+                    raise RevokedToken()
+                return caller
             del self._verified[token]
         return await self._verify(token)
 
@@ -91,11 +130,69 @@ class Authenticator:
             organization=claims["org"],
             roles=tuple(str(r) for r in claims["roles"]),
             email=claims.get("email"),
+            token_id=str(claims["jti"]) if claims.get("jti") else None,
+            token_expires=int(claims["exp"]),
         )
+        await self._load_revocations()
+        issued = int(claims["iat"])
+        if self.revocations.covers(jti=caller.token_id, subject=caller.subject, issued_at=issued):
+            raise RevokedToken()
         if len(self._verified) >= _CACHE_LIMIT:
             self._verified.clear()
-        self._verified[token] = (caller, float(claims["exp"]))
+        self._verified[token] = (caller, float(claims["exp"]), issued)
         return caller
+
+    async def _load_revocations(self) -> None:
+        """Load identity's live revocations if this instance has not got them yet; until it has,
+        no token is accepted (a revoked one could be among them)."""
+        if self._fetch_revocations is None or self.revocations.loaded:
+            return
+        if time.monotonic() - self._last_revocations_load > REFRESH_AT_MOST_EVERY_SECONDS:
+            await self.reload_revocations()
+        if not self.revocations.loaded:
+            raise Unavailable("tokens cannot be checked right now (revocations not loaded)")
+
+    async def reload_revocations(self) -> None:
+        """Replace the revocation list with identity's (after a start or a reconnect)."""
+        if self._fetch_revocations is None:
+            return
+        self._last_revocations_load = time.monotonic()
+        try:
+            everything = await self._fetch_revocations()
+        except Exception as exc:
+            _log.warning("revocations fetch failed", error=str(exc))
+            self.revocations.loaded = False
+            return
+        self.revocations.replace(everything)
+        self._forget_covered()
+
+    def revoke(self, revoked: Revoked) -> None:
+        """Apply one revocation now: later requests with a covered token get 401."""
+        self.revocations.prune()
+        self.revocations.add(revoked)
+        self._forget_covered()
+
+    def _forget_covered(self) -> None:
+        covers = self.revocations.covers
+        for token, (caller, _, issued) in list(self._verified.items()):
+            if covers(jti=caller.token_id, subject=caller.subject, issued_at=issued):
+                del self._verified[token]
+
+    async def follow_revocations(self, bus: Bus) -> None:
+        """On every (re)connect: subscribe once to identity's revocations, then reload the
+        list, since announcements made while this instance was away were not heard."""
+        if not self._subscribed:
+
+            async def heard(message: Msg) -> None:
+                try:
+                    self.revoke(from_event(message.data))
+                except (ValueError, KeyError, TypeError) as exc:
+                    _log.warning("ignoring a malformed revocation", error=str(exc))
+
+            await bus.client.subscribe(REVOKED_SUBJECT, cb=heard)
+            self._subscribed = True
+        if self.revocations.loaded:
+            await self.reload_revocations()
 
     async def _key(self, kid: str) -> Any:
         key = self._keys.get(kid)

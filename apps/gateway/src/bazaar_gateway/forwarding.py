@@ -152,7 +152,10 @@ def _upstream_headers(
     request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
     headers["x-request-id"] = request_id
     headers["x-forwarded-for"] = request.remote or ""
-    headers[IDENTITY_HEADER] = gateway.signer.assertion(caller)
+    query = route.path_qs.partition("?")[2]
+    headers[IDENTITY_HEADER] = gateway.signer.assertion(
+        caller, audience=route.service, method=request.method, path=route.path, query=query
+    )
     route.extra_headers["x-request-id"] = request_id
     if route.deprecated:
         route.extra_headers["Deprecation"] = "true"

@@ -36,7 +36,13 @@ class IdentityJwks:
             instance,
             method="GET",
             path_qs="/identity/1/jwks",
-            headers=CIMultiDict({IDENTITY_HEADER: self.signer.assertion(SELF)}),
+            headers=CIMultiDict(
+                {
+                    IDENTITY_HEADER: self.signer.assertion(
+                        SELF, audience="identity", method="GET", path="/identity/1/jwks"
+                    )
+                }
+            ),
             body=b"",
         )
         if reply.status != 200:

@@ -17,10 +17,11 @@ from bazaar_chassis.metrics import LATENCY_BUCKETS
 from bazaar_gateway.access import Admission
 from bazaar_gateway.authentication import Authenticator
 from bazaar_gateway.directory import ServiceDirectory
-from bazaar_gateway.jwks import IdentityJwks
+from bazaar_gateway.jwks import SELF, IdentityJwks
 from bazaar_gateway.policy_store import PolicyStore
 from bazaar_gateway.proxy import Upstreams
 from bazaar_gateway.rate_limit import RateLimiter
+from bazaar_gateway.revocation import IdentityRevocations
 from bazaar_gateway.settings import GatewaySettings
 from bazaar_gateway.signing import load_private_key
 
@@ -70,7 +71,9 @@ def build_gateway(settings: GatewaySettings) -> Gateway:
     )
     signer = AssertionSigner(load_private_key(settings.gateway_key_pem()))
     authenticator = Authenticator(
-        fetch_jwks=IdentityJwks(directory, upstreams, signer), issuer=settings.identity_issuer
+        fetch_jwks=IdentityJwks(directory, upstreams, signer),
+        issuer=settings.identity_issuer,
+        fetch_revocations=IdentityRevocations(directory, upstreams, signer, SELF),
     )
     return Gateway(
         settings=settings,

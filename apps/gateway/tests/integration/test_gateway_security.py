@@ -204,7 +204,10 @@ async def test_an_identity_header_from_the_client_is_ignored_by_the_gateway(
     platform: Platform,
 ) -> None:
     forged = AssertionSigner(Ed25519PrivateKey.generate()).assertion(
-        Caller(subject="mallory", kind="user", organization="bazaar", roles=("admin",))
+        Caller(subject="mallory", kind="user", organization="bazaar", roles=("admin",)),
+        audience="product",
+        method="POST",
+        path="/product/1/products",
     )
     status, body = await platform.call(
         "GET", "/catalog/1/products/A", headers={IDENTITY_HEADER: forged}
@@ -224,7 +227,10 @@ async def test_a_call_straight_to_a_service_port_is_refused(platform: Platform) 
         s["instances"][0]["url"] for s in services["items"] if s["name"] == "product"
     )
     forged = AssertionSigner(Ed25519PrivateKey.generate()).assertion(
-        Caller(subject="mallory", kind="user", organization="bazaar", roles=("admin",))
+        Caller(subject="mallory", kind="user", organization="bazaar", roles=("admin",)),
+        audience="product",
+        method="GET",
+        path="/product/1/products/A",
     )
     for headers in ({}, {IDENTITY_HEADER: forged}, {"Authorization": f"Bearer {admin}"}):
         async with platform.http.get(f"{product_url}/product/1/products/A", headers=headers) as r:

@@ -293,7 +293,7 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings | None =
     key = settings.gateway_public_key_pem()
     app.add_middleware(
         GatewayIdentityMiddleware,
-        verifier=AssertionVerifier(load_public_key(key) if key else None),
+        verifier=AssertionVerifier(load_public_key(key) if key else None, audience=definition.name),
     )
     for major, router in sorted(definition.apis.items()):
         app.include_router(

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bazaar_chassis import Runtime, UnitOfWork, new_id
+from bazaar_chassis import Caller, Runtime, UnitOfWork, new_id
 from bazaar_identity import domain, events, store
+from bazaar_identity.authority import require_admin
 from bazaar_identity.context import IdentityContext
 from bazaar_identity.domain import DuplicateEmail, Registration, UnknownOrganization, User
 
@@ -41,12 +42,16 @@ async def register_user(
     runtime: Runtime,
     identity: IdentityContext,
     *,
+    by: Caller,
     email: str,
     password: str,
     name: str,
     organization: str,
     roles: Iterable[str],
 ) -> User:
+    """Register a user on behalf of `by`, who must be a platform admin (checked here, whatever
+    route or policy led here)."""
+    require_admin(by, "create users")
     registration = domain.register(
         email=email, password=password, name=name, organization=organization, roles=roles
     )

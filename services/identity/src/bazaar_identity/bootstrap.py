@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import hmac
 
-from bazaar_chassis import Conflict, Forbidden, Runtime
+from bazaar_chassis import Caller, Conflict, Forbidden, Runtime
 from bazaar_identity import accounts, domain, store
 from bazaar_identity.context import IdentityContext
 from bazaar_identity.domain import Organization, User
 
 ADMIN_ROLE = "admin"
+# Who registers the first admin: the operator holding the bootstrap token, acting as an admin of
+# the platform organization for this one call (`accounts.register_user` checks its caller).
+BOOTSTRAP = Caller(
+    subject="bootstrap",
+    kind="service",
+    organization=domain.PLATFORM_ORGANIZATION,
+    roles=(ADMIN_ROLE,),
+)
 
 
 class BootstrapClosed(Conflict):
@@ -56,6 +64,7 @@ async def first_admin(
     return await accounts.register_user(
         runtime,
         identity,
+        by=BOOTSTRAP,
         email=email,
         password=password,
         name=name,

@@ -1,4 +1,4 @@
-"""What runs before the first request, and the one job that runs for an instance's lifetime.
+"""What runs before the first request, and the jobs that run for an instance's lifetime.
 
 Before serving: the platform organizations exist, an active signing key exists and opens with
 the configured passphrase, the operator's service clients are stored, and (development mode only)
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import structlog
 
 from bazaar_chassis import BackgroundJob, Runtime, StartupStep, repeat
-from bazaar_identity import demo, domain, service_clients, store
+from bazaar_identity import demo, domain, revocations, service_clients, store, throttle
 from bazaar_identity.context import IdentityContext
 from bazaar_identity.domain import Organization
 from bazaar_identity.keyring import ConcurrentRotation
@@ -77,4 +77,15 @@ def background_jobs(identity: IdentityContext) -> list[BackgroundJob]:
 
         await repeat(round_, every=RETIREMENT_CHECK_SECONDS, name="retire-signing-keys")
 
-    return [retire_signing_keys]
+    async def forget_stale_guard_rows(runtime: Runtime) -> None:
+        """Delete expired revocations and quiet, unblocked throttle counts."""
+
+        async def round_() -> None:
+            async with runtime.unit_of_work() as uow:
+                now = identity.now()
+                await revocations.forget_expired(uow.connection, now=now)
+                await throttle.forget_quiet(uow.connection, now=now)
+
+        await repeat(round_, every=RETIREMENT_CHECK_SECONDS, name="forget-stale-guard-rows")
+
+    return [retire_signing_keys, forget_stale_guard_rows]

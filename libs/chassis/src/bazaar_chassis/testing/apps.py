@@ -9,7 +9,7 @@ import httpx
 from fastapi import FastAPI
 
 from bazaar_chassis.caller import Caller
-from bazaar_chassis.testing.identity import ADMIN, identity_headers
+from bazaar_chassis.testing.identity import ADMIN, GatewaySigning
 
 
 @asynccontextmanager
@@ -18,8 +18,9 @@ async def running_app(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """Start `app`'s lifespan (database, bus, consumers, relay), yield a client, then stop it.
 
-    The client calls as `caller` (an admin by default), as if through the gateway; `None`
-    sends no identity at all, like a client that bypasses the gateway.
+    The client calls as `caller` (an admin by default), as if through the gateway: each request
+    gets its own single-use assertion. `None` sends no identity at all (a request may still
+    carry `identity_headers(other)`), like a client that bypasses the gateway.
     """
     async with (
         app.router.lifespan_context(app),
@@ -32,8 +33,9 @@ def client_as(
     app: FastAPI, caller: Caller | None, *, base_url: str = "http://service"
 ) -> httpx.AsyncClient:
     """A client of an app that is already running, calling as `caller` (None: no identity), so
-    one test can speak to one instance as several people."""
-    headers = identity_headers(caller) if caller is not None else {}
+    one test can speak to one instance as several people; each request gets its own assertion."""
     # Like a real client: a crash is a 500 reply, not an exception in the test.
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    return httpx.AsyncClient(transport=transport, base_url=base_url, headers=headers)
+    return httpx.AsyncClient(
+        transport=transport, base_url=base_url, event_hooks={"request": [GatewaySigning(caller)]}
+    )

@@ -1,13 +1,17 @@
 """A gateway key pair for tests, so in-process services can be called as a chosen caller.
 
 Tests play the gateway: they sign identity assertions with this process's test key, and the
-`service_settings` fixture gives services the matching public key.
+`service_settings` fixture gives services the matching public key. Assertions are single-use
+and bound to one request, so a test client signs each request itself (`GatewaySigning`);
+`identity_headers(caller)` names who a request is from and the client binds it to the request.
 """
 
 from __future__ import annotations
 
 from functools import cache
 
+import httpx
+import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
@@ -25,6 +29,7 @@ ADMIN = Caller(
     roles=("admin",),
     email="admin@bazaar.test",
 )
+UNBOUND = "bazaar-test-unbound"  # the audience of a caller-only assertion from identity_headers
 
 
 @cache
@@ -34,7 +39,12 @@ def _key() -> Ed25519PrivateKey:
 
 @cache
 def _signer() -> AssertionSigner:
-    return AssertionSigner(_key(), ttl_seconds=3600)
+    return AssertionSigner(_key())
+
+
+@cache
+def _naming_signer() -> AssertionSigner:
+    return AssertionSigner(_key(), ttl_seconds=24 * 3600)  # services refuse it: unbound, too long
 
 
 def gateway_public_key_pem() -> str:
@@ -47,6 +57,60 @@ def gateway_private_key_pem() -> str:
     return _key().private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
 
 
-def identity_headers(caller: Caller = ADMIN) -> dict[str, str]:
-    """Headers that make an in-process service see `caller`, as if the gateway sent it."""
-    return {IDENTITY_HEADER: _signer().assertion(caller)}
+def assertion_for(caller: Caller, *, method: str, path: str, query: str = "") -> str:
+    """A single-use assertion for one request, as the gateway would sign it."""
+    audience = path.split("/", 2)[1] if path.count("/") >= 1 else ""
+    return _signer().assertion(caller, audience=audience, method=method, path=path, query=query)
+
+
+def identity_headers(
+    caller: Caller = ADMIN, *, method: str | None = None, path: str | None = None
+) -> dict[str, str]:
+    """Headers that make an in-process service see `caller`, as if the gateway sent it.
+
+    With `method` and `path`, the assertion is bound to that one request and usable once, by any
+    client. Without them it only names the caller: a `running_app` client (see GatewaySigning)
+    binds it to whichever request carries it; a service refuses it as it is.
+    """
+    if method is not None and path is not None:
+        return {IDENTITY_HEADER: assertion_for(caller, method=method, path=path)}
+    naming = _naming_signer().assertion(caller, audience=UNBOUND, method="", path="")
+    return {IDENTITY_HEADER: naming}
+
+
+def _unbound_caller(token: str) -> Caller | None:
+    """The caller named by an `identity_headers(caller)` assertion; None for anything else
+    (a forged or foreign assertion is sent as it is, so tests of refusals stay honest)."""
+    try:
+        claims = jwt.decode(token, _key().public_key(), algorithms=["EdDSA"], audience=UNBOUND)
+    except jwt.PyJWTError:
+        return None
+    return Caller.from_claims(claims)
+
+
+class GatewaySigning:
+    """An httpx request hook that signs every request as the gateway would, for `caller`.
+
+    A request that carries its own `identity_headers(other)` is signed for `other` instead;
+    with `caller=None`, the other requests carry no identity. (A hook, not an `httpx.Auth`, so
+    a request may still use `auth=` for its own credentials.)
+    """
+
+    def __init__(self, caller: Caller | None) -> None:
+        self._caller = caller
+
+    async def __call__(self, request: httpx.Request) -> None:
+        caller = self._caller
+        given = request.headers.get(IDENTITY_HEADER)
+        if given is not None:
+            named = _unbound_caller(given)
+            if named is None:
+                return
+            caller = named
+        if caller is not None:
+            request.headers[IDENTITY_HEADER] = assertion_for(
+                caller,
+                method=request.method,
+                path=request.url.path,
+                query=request.url.query.decode("latin-1"),
+            )

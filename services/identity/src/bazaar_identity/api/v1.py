@@ -1,7 +1,8 @@
 """Identity API v1: tokens, the JWKS, key rotation, users, organizations and service clients.
 
-Who may call what is the gateway's decision (admin only, except /token and /jwks); the routes
-here parse, call the domain and answer.
+The gateway's policy decides who may call what, and identity checks again for everything that
+hands out power (users, service clients, keys, revocations: admins only, see authority.py), so
+a too-open policy or a replayed request gains nothing. The routes parse, call the domain, answer.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from pydantic import BaseModel, Field
 
 from bazaar_chassis import CallerDep, RuntimeDep
 from bazaar_identity import accounts, domain, grants, service_clients, store
+from bazaar_identity.api import sessions
 from bazaar_identity.api.token_request import (
     openapi_request_body,
     read_token_request,
     required,
 )
+from bazaar_identity.authority import require_admin
 from bazaar_identity.context import IdentityDep
 from bazaar_identity.domain import (
     NO_STORE,
@@ -29,6 +32,13 @@ from bazaar_identity.domain import (
 from bazaar_identity.tokens import TOKEN_TYPE, IssuedToken
 
 router = APIRouter()
+
+
+def client_address(request: Request) -> str | None:
+    """The client's address as the gateway saw it (it overwrites X-Forwarded-For), else the
+    peer's; only requests that came through the gateway get this far."""
+    forwarded = request.headers.get("x-forwarded-for", "").split(",")[0].strip()
+    return forwarded or (request.client.host if request.client else None)
 
 
 class TokenOut(BaseModel):
@@ -142,6 +152,7 @@ async def token(
             username=username,
             password=password,
             organization=fields.get("organization"),
+            address=client_address(request),
         )
     elif grant_type == "client_credentials":
         client_id, client_secret = required(
@@ -165,18 +176,22 @@ async def jwks(runtime: RuntimeDep, identity: IdentityDep) -> Jwks:
 
 
 @router.post("/keys/rotate")
-async def rotate_keys(runtime: RuntimeDep, identity: IdentityDep) -> RotatedKey:
+async def rotate_keys(runtime: RuntimeDep, identity: IdentityDep, caller: CallerDep) -> RotatedKey:
     """Sign with a new key from now on; tokens signed before stay valid until they expire."""
+    require_admin(caller, "rotate signing keys")
     async with runtime.unit_of_work() as uow:
         kid = await identity.keyring.rotate(uow, now=identity.now())
     return RotatedKey(kid=kid)
 
 
 @router.post("/users", status_code=201)
-async def create_user(body: UserCreate, runtime: RuntimeDep, identity: IdentityDep) -> UserOut:
+async def create_user(
+    body: UserCreate, runtime: RuntimeDep, identity: IdentityDep, caller: CallerDep
+) -> UserOut:
     user = await accounts.register_user(
         runtime,
         identity,
+        by=caller,
         email=body.email,
         password=body.password,
         name=body.name,
@@ -206,7 +221,8 @@ async def get_user(user_id: str, runtime: RuntimeDep, caller: CallerDep) -> User
 
 
 @router.get("/organizations")
-async def list_organizations(runtime: RuntimeDep) -> OrganizationList:
+async def list_organizations(runtime: RuntimeDep, caller: CallerDep) -> OrganizationList:
+    require_admin(caller, "list organizations")
     async with runtime.database.snapshot() as connection:
         organizations = await store.list_organizations(connection)
     return OrganizationList(items=[OrganizationOut.of(o) for o in organizations])
@@ -214,9 +230,14 @@ async def list_organizations(runtime: RuntimeDep) -> OrganizationList:
 
 @router.post("/clients", status_code=201)
 async def create_client(
-    body: ClientCreate, response: Response, runtime: RuntimeDep, identity: IdentityDep
+    body: ClientCreate,
+    response: Response,
+    runtime: RuntimeDep,
+    identity: IdentityDep,
+    caller: CallerDep,
 ) -> ClientCreated:
     """Register a service client; its generated secret is in this reply and nowhere else."""
+    require_admin(caller, "register service clients")
     secret = service_clients.generate_secret()
     client = domain.new_service_client(
         client_id=body.client_id,
@@ -233,3 +254,6 @@ async def create_client(
         await store.insert_client(uow.connection, client)
     response.headers.update(NO_STORE)
     return ClientCreated(client_id=client.client_id, client_secret=secret)
+
+
+router.include_router(sessions.router)

@@ -1,0 +1,114 @@
+"""Revoked tokens, as identity announces them: the gateway stops accepting them within seconds.
+
+Identity publishes `identity.token_revoked.v1` for a logout (one token, by `jti`) or an admin's
+revocation of a subject (its tokens issued before `not_before`). Every gateway instance follows
+the subject on NATS and loads identity's list of live revocations before it checks its first
+token and again after every reconnect, so a revocation made while it was away is not missed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from multidict import CIMultiDict
+
+from bazaar_chassis.caller import IDENTITY_HEADER, AssertionSigner, Caller
+from bazaar_gateway.directory import ServiceDirectory
+from bazaar_gateway.proxy import Upstreams
+
+REVOKED_SUBJECT = "bazaar.identity.token_revoked"
+REVOCATIONS_PATH = "/identity/1/revocations"
+
+
+@dataclass(frozen=True, slots=True)
+class Revoked:
+    jti: str | None
+    subject: str | None
+    not_before: int | None
+    expires_at: float
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> Revoked:
+        not_before = data.get("not_before")
+        return cls(
+            jti=data.get("jti"),
+            subject=data.get("subject"),
+            not_before=int(not_before) if not_before is not None else None,
+            expires_at=float(data["expires_at"]),
+        )
+
+
+def from_event(payload: bytes) -> Revoked:
+    """The revocation in an `identity.token_revoked.v1` event (a CloudEvents JSON document)."""
+    document = orjson.loads(payload)
+    return Revoked.of(document["data"])
+
+
+class RevocationList:
+    """What is revoked now: token ids, and per subject the `iat` before which tokens are out."""
+
+    def __init__(self) -> None:
+        self.loaded = False
+        self._tokens: dict[str, float] = {}  # jti -> until
+        self._subjects: dict[str, tuple[int, float]] = {}  # sub -> (not_before, until)
+
+    def add(self, revoked: Revoked) -> None:
+        if revoked.jti:
+            self._tokens[revoked.jti] = max(revoked.expires_at, self._tokens.get(revoked.jti, 0))
+        if revoked.subject and revoked.not_before is not None:
+            known = self._subjects.get(revoked.subject)
+            if known is None or known[0] < revoked.not_before:
+                self._subjects[revoked.subject] = (revoked.not_before, revoked.expires_at)
+
+    def replace(self, everything: list[Revoked]) -> None:
+        self._tokens.clear()
+        self._subjects.clear()
+        for revoked in everything:
+            self.add(revoked)
+        self.loaded = True
+
+    def covers(self, *, jti: str | None, subject: str, issued_at: int) -> bool:
+        if jti is not None and jti in self._tokens:
+            return True
+        by_subject = self._subjects.get(subject)
+        return by_subject is not None and issued_at < by_subject[0]
+
+    def prune(self, now: float | None = None) -> None:
+        now = time.time() if now is None else now
+        self._tokens = {k: v for k, v in self._tokens.items() if v > now}
+        self._subjects = {k: v for k, v in self._subjects.items() if v[1] > now}
+
+
+RevocationsFetcher = Callable[[], Awaitable[list[Revoked]]]
+
+
+@dataclass
+class IdentityRevocations:
+    """Fetches the live revocations straight from a live identity instance, as the gateway."""
+
+    directory: ServiceDirectory
+    upstreams: Upstreams
+    signer: AssertionSigner
+    caller: Caller
+
+    async def __call__(self) -> list[Revoked]:
+        instance = self.directory.pick("identity", 1)
+        if instance is None:
+            raise RuntimeError("no identity instance is registered")
+        assertion = self.signer.assertion(
+            self.caller, audience="identity", method="GET", path=REVOCATIONS_PATH
+        )
+        reply = await self.upstreams.send(
+            instance,
+            method="GET",
+            path_qs=REVOCATIONS_PATH,
+            headers=CIMultiDict({IDENTITY_HEADER: assertion}),
+            body=b"",
+        )
+        if reply.status != 200:
+            raise RuntimeError(f"identity answered {reply.status} for its revocations")
+        return [Revoked.of(item) for item in orjson.loads(reply.body)["items"]]
