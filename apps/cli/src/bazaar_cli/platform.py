@@ -41,6 +41,8 @@ SERVICES: tuple[Component, ...] = (
     Component(
         "order", "bazaar_order", publishes=True, consumes=("inventory", "payment", "promotion")
     ),
+    Component("customer", "bazaar_customer", consumes=("identity", "order")),
+    Component("notification", "bazaar_notification", consumes=("order",)),
 )
 BUS_SERVICES = tuple(c for c in SERVICES if c.on_bus)
 GATEWAY = Component("gateway", "bazaar_gateway", is_gateway=True)

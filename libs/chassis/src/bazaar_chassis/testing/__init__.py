@@ -4,7 +4,8 @@ The pytest plugin (`bazaar_chassis.testing.plugin`, registered as a `pytest11` e
 every test in the workspace the fixtures; the helpers here are importable for custom setups.
 """
 
-from bazaar_chassis.testing.apps import running_app
+from bazaar_chassis.testing.apps import client_as, running_app
+from bazaar_chassis.testing.facts import FactPublisher
 from bazaar_chassis.testing.fakes import FakeUnits, FakeWork
 from bazaar_chassis.testing.identity import ADMIN, identity_headers
 from bazaar_chassis.testing.probe import EventProbe
@@ -16,11 +17,13 @@ from bazaar_chassis.testing.waiting import eventually, eventually_sync
 __all__ = [
     "ADMIN",
     "EventProbe",
+    "FactPublisher",
     "FakeUnits",
     "FakeWork",
     "ServedApp",
     "add_streams",
     "assert_problem",
+    "client_as",
     "eventually",
     "eventually_sync",
     "identity_headers",

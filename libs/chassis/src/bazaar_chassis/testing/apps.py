@@ -22,13 +22,20 @@ async def running_app(
     gets its own single-use assertion. `None` sends no identity at all (a request may still
     carry `identity_headers(other)`), like a client that bypasses the gateway.
     """
-    async with app.router.lifespan_context(app):
-        # Like a real client: a crash is a 500 reply, not an exception in the test.
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with (
+        app.router.lifespan_context(app),
+        client_as(app, caller, base_url=base_url) as client,
+    ):
+        yield client
 
-        async with httpx.AsyncClient(
-            transport=transport,
-            base_url=base_url,
-            event_hooks={"request": [GatewaySigning(caller)]},
-        ) as client:
-            yield client
+
+def client_as(
+    app: FastAPI, caller: Caller | None, *, base_url: str = "http://service"
+) -> httpx.AsyncClient:
+    """A client of an app that is already running, calling as `caller` (None: no identity), so
+    one test can speak to one instance as several people; each request gets its own assertion."""
+    # Like a real client: a crash is a 500 reply, not an exception in the test.
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    return httpx.AsyncClient(
+        transport=transport, base_url=base_url, event_hooks={"request": [GatewaySigning(caller)]}
+    )

@@ -1,0 +1,1 @@
+"""Bazaar customer service: profiles, addresses and each customer's order history."""

@@ -1,0 +1,1 @@
+"""HTTP APIs of the customer service, one module per major version."""

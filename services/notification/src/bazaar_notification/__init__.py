@@ -1,0 +1,1 @@
+"""Bazaar notification service: the messages the platform sends customers, and their delivery."""

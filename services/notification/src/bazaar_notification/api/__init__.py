@@ -1,0 +1,1 @@
+"""HTTP APIs of the notification service, one module per major version."""
