@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bazaar_chassis import ServiceSettings
-from bazaar_cli.platform import SERVICES
+from bazaar_cli.platform import BUS_SERVICES
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "api"
 METHODS = ("get", "put", "post", "patch", "delete")
@@ -30,7 +30,7 @@ def openapi_documents() -> dict[str, dict[str, Any]]:
     os.environ.setdefault("BAZAAR_IDENTITY_KEY_PASSPHRASE", "api-docs-only")
     with tempfile.TemporaryDirectory() as data_dir:
         settings = ServiceSettings(data_dir=Path(data_dir))
-        for component in SERVICES:
+        for component in BUS_SERVICES:
             service = importlib.import_module(f"{component.module}.service")
             documents[component.name] = service.build_app(settings).openapi()
     return documents
@@ -108,7 +108,7 @@ def main(argv: list[str]) -> int:
     DOCS.mkdir(parents=True, exist_ok=True)
     for name, text in rendered().items():
         (DOCS / name).write_text(text)
-    print(f"wrote {len(SERVICES) + 1} files to {DOCS}")
+    print(f"wrote {len(BUS_SERVICES) + 1} files to {DOCS}")
     return 0
 
 
