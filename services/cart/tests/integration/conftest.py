@@ -16,9 +16,9 @@ from nats.js import JetStreamContext
 
 from bazaar_cart.service import build_app
 from bazaar_chassis import Caller, Event, ServiceSettings
-from bazaar_chassis.envelope import producer_subjects, stream_name
 from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.testing import identity_headers, running_app
+from bazaar_chassis.testing.producing import add_streams
 
 SERVICE_TOKEN = "cart-service-token"
 ANN = Caller(subject="user-ann", kind="user", organization="public", roles=("customer",))
@@ -140,7 +140,6 @@ class Producers:
 async def producers(nats_server: NatsServer) -> AsyncIterator[Producers]:
     client = await nats.connect(nats_server.url)
     js = client.jetstream()
-    for producer in ("promotion", "order"):
-        await js.add_stream(name=stream_name(producer), subjects=[producer_subjects(producer)])
+    await add_streams(js, "promotion", "order")
     yield Producers(js)
     await client.close()

@@ -17,10 +17,10 @@ from pydantic import SecretStr
 from bazaar_cart.service import build_app as build_cart
 from bazaar_catalog.service import build_app as build_catalog
 from bazaar_chassis import Event, ServiceSettings
-from bazaar_chassis.envelope import producer_subjects, stream_name
 from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.testing import eventually, serving
 from bazaar_chassis.testing.identity import gateway_private_key_pem
+from bazaar_chassis.testing.producing import add_streams
 from bazaar_gateway.app import build_app as build_gateway
 from bazaar_gateway.settings import GatewaySettings
 from bazaar_identity.service import build_app as build_identity
@@ -73,8 +73,7 @@ async def publish(nats_url: str, events: list[Event]) -> None:
     """Product, pricing and category facts, as those producers would publish them."""
     client = await nats.connect(nats_url)
     js = client.jetstream()
-    for producer in ("product", "pricing", "category"):
-        await js.add_stream(name=stream_name(producer), subjects=[producer_subjects(producer)])
+    await add_streams(js, "product", "pricing", "category")
     for event in events:
         await js.publish(event.nats_subject, event.to_json(), headers={"Nats-Msg-Id": event.id})
     await client.close()

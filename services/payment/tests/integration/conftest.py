@@ -25,7 +25,6 @@ from nats.js import JetStreamContext
 
 from bazaar_chassis import Caller, Event, ServiceSettings
 from bazaar_chassis.caller import GUEST
-from bazaar_chassis.envelope import producer_subjects, stream_name
 from bazaar_chassis.nats_server import NatsServer, free_port
 from bazaar_chassis.testing import (
     ADMIN,
@@ -36,6 +35,7 @@ from bazaar_chassis.testing import (
     serving,
 )
 from bazaar_chassis.testing.identity import GatewaySigning
+from bazaar_chassis.testing.producing import add_streams
 from bazaar_payment.service import build_app
 from bazaar_payment.settings import PaymentSettings
 from bazaar_payment_provider.app import ProviderSettings, running
@@ -158,8 +158,7 @@ async def checkout(
 ) -> AsyncIterator[Checkout]:
     client = await nats.connect(nats_server.url)
     js = client.jetstream()
-    for producer in ("order", "inventory", "promotion"):
-        await js.add_stream(name=stream_name(producer), subjects=[producer_subjects(producer)])
+    await add_streams(js, "order", "inventory", "promotion")
     gateway_port, holder = free_port(), list[Checkout]()
     provider_settings = ProviderSettings(
         data_dir=tmp_path / "provider",

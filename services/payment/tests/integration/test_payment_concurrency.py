@@ -11,6 +11,7 @@ import uuid
 import httpx
 
 from bazaar_chassis.testing import eventually, serving
+from bazaar_chassis.testing.identity import GatewaySigning
 from bazaar_payment.service import build_app
 
 from .conftest import Checkout, placed
@@ -57,7 +58,9 @@ async def test_a_payment_killed_mid_payment_is_finished_by_the_next_instance_cha
     restarted = checkout.settings.model_copy(update={"instance_id": uuid.uuid4().hex[:12]})
     async with (
         serving(lambda s: build_app(s, checkout.payment_settings), restarted) as served,
-        httpx.AsyncClient(base_url=served.url) as payment,
+        httpx.AsyncClient(
+            base_url=served.url, event_hooks={"request": [GatewaySigning(None)]}
+        ) as payment,
     ):
         checkout.payment = payment  # webhooks are now forwarded here, as the gateway would
         await checkout.probe.expect("payment.captured", subject=order_id, timeout=30)

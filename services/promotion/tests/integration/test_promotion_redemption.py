@@ -22,9 +22,9 @@ from fastapi import FastAPI
 from nats.js import JetStreamContext
 
 from bazaar_chassis import Event, ServiceSettings
-from bazaar_chassis.envelope import producer_subjects, stream_name
 from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.testing import EventProbe, eventually, running_app
+from bazaar_chassis.testing.producing import add_streams
 from bazaar_promotion.service import build_app
 
 CONCURRENT_ORDERS = 20
@@ -68,7 +68,7 @@ class OrderService:
 async def orders(nats_server: NatsServer) -> AsyncIterator[OrderService]:
     client = await nats.connect(nats_server.url)
     js = client.jetstream()
-    await js.add_stream(name=stream_name("order"), subjects=[producer_subjects("order")])
+    await add_streams(js, "order")
     yield OrderService(js)
     await client.close()
 

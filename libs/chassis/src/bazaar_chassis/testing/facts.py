@@ -10,7 +10,8 @@ from typing import Any
 import nats
 from nats.js import JetStreamContext
 
-from bazaar_chassis.envelope import Event, producer_subjects, stream_name
+from bazaar_chassis.envelope import Event
+from bazaar_chassis.testing.producing import add_streams
 
 
 class FactPublisher:
@@ -26,10 +27,7 @@ class FactPublisher:
         client = await nats.connect(url)
         try:
             js = client.jetstream()
-            for producer in producers:
-                await js.add_stream(
-                    name=stream_name(producer), subjects=[producer_subjects(producer)]
-                )
+            await add_streams(js, *producers)
             yield cls(js)
         finally:
             await client.close()

@@ -32,7 +32,17 @@ from bazaar_chassis.testing.probe import EventProbe
 
 # Producers whose streams every test's server has, as `bazaar up` would provision them for the
 # platform's services; a test of another producer overrides the `bus_producers` fixture.
-PLATFORM_PRODUCERS = ("identity", "product", "category", "pricing", "inventory")
+PLATFORM_PRODUCERS = (
+    "identity",
+    "product",
+    "category",
+    "pricing",
+    "inventory",
+    "promotion",
+    "cart",
+    "payment",
+    "order",
+)
 DATABASES = ["sqlite", "postgresql"]
 
 

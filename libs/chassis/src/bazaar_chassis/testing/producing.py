@@ -6,14 +6,19 @@ from __future__ import annotations
 from typing import Any
 
 from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
 
 from bazaar_chassis.envelope import Event, producer_subjects, stream_name
 
 
 async def add_streams(js: JetStreamContext, *producers: str) -> None:
-    """Create the producers' streams, as the producers would on start."""
+    """Make sure the producers' streams exist, as the operator's provisioning makes them (the
+    `nats_server` fixture provisions the platform's producers already; this adds the others)."""
     for producer in producers:
-        await js.add_stream(name=stream_name(producer), subjects=[producer_subjects(producer)])
+        try:
+            await js.stream_info(stream_name(producer))
+        except NotFoundError:
+            await js.add_stream(name=stream_name(producer), subjects=[producer_subjects(producer)])
 
 
 async def publish(
