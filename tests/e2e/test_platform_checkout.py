@@ -145,3 +145,24 @@ def test_a_declined_card_cancels_the_order_with_a_reason_and_releases_the_stock(
         timeout=SETTLE_SECONDS,
         message="the reservation was never released",
     )
+
+
+def test_jenn_reads_and_places_orders_and_another_shopper_sees_nothing_that_is_not_theirs(
+    platform: Platform, shopper: httpx.Client, admin: httpx.Client
+) -> None:
+    item = a_coffee_in_stock(shopper, at_least=1)
+    cart_id = a_cart_with(shopper, item["sku"], 1)
+    order = settled(shopper, place_order(shopper, cart_id, GOOD_CARD)["id"])
+
+    with client(platform, "jenn@bazaar.test") as jenn:
+        assert jenn.get(f"/order/1/orders/{order['id']}").status_code == 200
+        own_cart = a_cart_with(jenn, item["sku"], 1)
+        assert settled(jenn, place_order(jenn, own_cart, GOOD_CARD)["id"])["status"] == "confirmed"
+    with client(platform, "shopper2@bazaar.test") as other:
+        assert other.get(f"/order/1/orders/{order['id']}").status_code in (403, 404)
+        assert other.get(f"/cart/1/carts/{cart_id}").status_code in (403, 404)
+        assert other.get(f"/payment/1/payments/{order['id']}").status_code in (403, 404)
+        theirs = other.get("/notification/1/messages").json()["items"]
+        assert all(order["id"] not in m["body"] for m in theirs)
+        shoppers = other.get("/notification/1/messages?to=shopper@bazaar.test")
+        assert shoppers.status_code == 403
