@@ -10,25 +10,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Column,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    case,
-    func,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import case, func, select, text, update
 
 from bazaar_chassis import UtcDateTime, dialect_insert, from_row, row_values
 from bazaar_identity.domain import (
@@ -57,6 +43,14 @@ organizations = Table(
     Column("created_at", UtcDateTime, nullable=False),
 )
 
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("user_id", String(64), ForeignKey("users.id"), primary_key=True),
+    Column("organization", String(63), ForeignKey("organizations.key"), primary_key=True),
+    Column("role", String(64), primary_key=True),
+)
+
 users = Table(
     "users",
     metadata,
@@ -67,14 +61,6 @@ users = Table(
     Column("version", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
-)
-
-memberships = Table(
-    "memberships",
-    metadata,
-    Column("user_id", String(64), ForeignKey("users.id"), primary_key=True),
-    Column("organization", String(63), ForeignKey("organizations.key"), primary_key=True),
-    Column("role", String(64), primary_key=True),
 )
 
 clients = Table(

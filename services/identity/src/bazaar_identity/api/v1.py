@@ -211,7 +211,8 @@ async def get_me(reads: ReadsDep, caller: CallerDep) -> UserOut:
 
 @router.get("/users/{user_id}")
 async def get_user(user_id: str, reads: ReadsDep, caller: CallerDep) -> UserOut:
-    """An account: its owner may read it, and administrators may read any."""
+    """An account: its owner may read it, and administrators may read any (checked here, not
+    only at the gateway: the gateway cannot know whose account an id is)."""
     return UserOut.of(await accounts.get_user(reads=reads, by=caller, user_id=user_id))
 
 
