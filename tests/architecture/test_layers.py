@@ -2,7 +2,8 @@
 
 - `domain.py` does no I/O: no database, web, bus or HTTP library;
 - routes (`api/*`) hold no SQL: no SQLAlchemy, and not the service's `store`;
-- use cases (`use_cases.py`) reach storage only through the store protocol they are handed;
+- use cases (`use_cases.py`, or a `use_cases/` package of one module per area) reach storage
+  only through the store protocol they are handed;
 - no service imports another; apps never import a service; libraries import no service or app
   (in their sources: a test may start several services side by side).
 """
@@ -32,17 +33,6 @@ IO_LIBRARIES = {
     "uvicorn",
 }
 SQL_LIBRARIES = {"sqlalchemy", "aiosqlite", "asyncpg"}
-# Identity keeps its own shape until its security work lands (issue 7 lists what it still needs).
-NOT_YET_SHAPED = {"identity"}
-SHAPED = [
-    pytest.param(
-        service,
-        marks=pytest.mark.xfail(strict=True, reason=f"{service} is not in the shape yet"),
-    )
-    if service in NOT_YET_SHAPED
-    else service
-    for service in SERVICES
-]
 
 
 def _module(name: str) -> str:
@@ -85,19 +75,21 @@ def test_the_domain_does_no_io(service: str) -> None:
     assert _offending([package / "domain.py"], IO_LIBRARIES | own_io) == []
 
 
-@pytest.mark.parametrize("service", SHAPED)
+@pytest.mark.parametrize("service", SERVICES)
 def test_routes_hold_no_sql(service: str) -> None:
     routes = _sources(_package(service) / "api")
     assert routes, f"{service} has no api package"
     assert _offending(routes, SQL_LIBRARIES | {f"bazaar_{service}.store"}) == []
 
 
-@pytest.mark.parametrize("service", SHAPED)
+@pytest.mark.parametrize("service", SERVICES)
 def test_use_cases_reach_storage_only_through_the_store_they_are_handed(service: str) -> None:
-    use_cases = _package(service) / "use_cases.py"
-    assert use_cases.is_file(), f"{service} has no use_cases.py"
-    banned = IO_LIBRARIES | {f"bazaar_{service}.{m}" for m in ("store", "api", "service")}
-    assert _offending([use_cases], banned) == []
+    package = _package(service)
+    use_cases = sorted((package / "use_cases").glob("*.py")) or [package / "use_cases.py"]
+    assert use_cases[0].is_file(), f"{service} has no use_cases.py"
+    own = ("store", "api", "service", "context")
+    banned = IO_LIBRARIES | {f"bazaar_{service}.{m}" for m in own}
+    assert _offending(use_cases, banned) == []
 
 
 @pytest.mark.parametrize("service", SERVICES)

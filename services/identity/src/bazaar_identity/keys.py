@@ -15,9 +15,17 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from bazaar_chassis import Conflict
 from bazaar_identity.domain import KeyStatus, SigningKey
 
 ALGORITHM = "EdDSA"
+
+
+class ConcurrentRotation(Conflict):
+    def __init__(self) -> None:
+        super().__init__(
+            "another instance made a new signing key at the same moment; read the JWKS again"
+        )
 
 
 class UndecryptableKey(RuntimeError):

@@ -12,26 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Column, Index, String, Table, select
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from bazaar_chassis import Caller, Runtime, UtcDateTime, new_id
-from bazaar_chassis.errors import InvalidInput
-from bazaar_identity import events
-from bazaar_identity.store import metadata
-
-revoked_tokens = Table(
-    "revoked_tokens",
-    metadata,
-    Column("id", String(64), primary_key=True),
-    Column("jti", String(64), nullable=True),
-    Column("subject", String(128), nullable=True),
-    Column("not_before", UtcDateTime, nullable=True),
-    Column("expires_at", UtcDateTime, nullable=False),
-    Column("revoked_by", String(128), nullable=False),
-    Column("revoked_at", UtcDateTime, nullable=False),
-    Index("revoked_tokens_expiry", "expires_at"),
-)
+from bazaar_chassis import InvalidInput, new_id
 
 
 class NotSignedIn(InvalidInput):
@@ -66,55 +47,3 @@ def of_subject(subject: str, *, now: datetime, token_ttl_seconds: int) -> Revoca
         not_before=not_before,
         expires_at=not_before + timedelta(seconds=token_ttl_seconds),
     )
-
-
-async def record(runtime: Runtime, revocation: Revocation, *, by: Caller, now: datetime) -> None:
-    """Store `revocation` and announce it, in one unit of work."""
-    async with runtime.unit_of_work() as uow:
-        await uow.connection.execute(
-            revoked_tokens.insert().values(
-                id=revocation.id,
-                jti=revocation.jti,
-                subject=revocation.subject,
-                not_before=revocation.not_before,
-                expires_at=revocation.expires_at,
-                revoked_by=by.subject,
-                revoked_at=now,
-            )
-        )
-        uow.emit(
-            events.TOKEN_REVOKED,
-            subject=revocation.jti or revocation.subject or revocation.id,
-            sequence=1,
-            data=events.token_revoked(
-                jti=revocation.jti,
-                subject=revocation.subject,
-                not_before=revocation.not_before,
-                expires_at=revocation.expires_at,
-            ),
-        )
-
-
-async def live(connection: AsyncConnection, *, now: datetime) -> list[Revocation]:
-    rows = await connection.execute(
-        select(revoked_tokens)
-        .where(revoked_tokens.c.expires_at > now)
-        .order_by(revoked_tokens.c.revoked_at)
-    )
-    return [
-        Revocation(
-            id=r.id,
-            jti=r.jti,
-            subject=r.subject,
-            not_before=r.not_before,
-            expires_at=r.expires_at,
-        )
-        for r in rows
-    ]
-
-
-async def forget_expired(connection: AsyncConnection, *, now: datetime) -> int:
-    result = await connection.execute(
-        revoked_tokens.delete().where(revoked_tokens.c.expires_at <= now)
-    )
-    return int(result.rowcount or 0)

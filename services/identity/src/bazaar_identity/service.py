@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 
-from bazaar_chassis import ServiceDefinition, ServiceSettings, create_app
+from bazaar_chassis import Clock, ServiceDefinition, ServiceSettings, create_app, utc_now
 from bazaar_identity import events, service_clients
 from bazaar_identity.api import bootstrap, v1
-from bazaar_identity.context import IdentityContext, utc_now
+from bazaar_identity.context import IdentityContext
 from bazaar_identity.settings import IdentitySettings, refuse_insecure
 from bazaar_identity.startup import background_jobs, startup_steps
+from bazaar_identity.store import IdentityStore
 
 DEFINITION = ServiceDefinition(
     name="identity",
@@ -27,6 +26,7 @@ DEFINITION = ServiceDefinition(
     apis={1: APIRouter(routes=[*v1.router.routes, *bootstrap.router.routes])},
     migrations=Path(__file__).parent / "migrations" / "versions",
     publishes=sorted(events.SCHEMAS),
+    store=IdentityStore,
 )
 
 
@@ -34,7 +34,7 @@ def build_app(
     settings: ServiceSettings | None = None,
     identity_settings: IdentitySettings | None = None,
     *,
-    clock: Callable[[], datetime] = utc_now,
+    clock: Clock = utc_now,
 ) -> FastAPI:
     """The identity app; raises InsecureConfiguration or ClientsFileInvalid before starting."""
     settings = settings or ServiceSettings()

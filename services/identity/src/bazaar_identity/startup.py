@@ -3,6 +3,7 @@
 Before serving: the platform organizations exist, an active signing key exists and opens with
 the configured passphrase, the operator's service clients are stored, and (development mode only)
 the demo accounts exist. Every step is idempotent, so every start and every instance runs them.
+Each step is one use case, handed the runtime's `units`/`reads` and the context's collaborators.
 """
 
 from __future__ import annotations
@@ -12,10 +13,9 @@ from collections.abc import Mapping
 import structlog
 
 from bazaar_chassis import BackgroundJob, Runtime, StartupStep, repeat
-from bazaar_identity import demo, domain, revocations, service_clients, store, throttle
+from bazaar_identity import domain
 from bazaar_identity.context import IdentityContext
-from bazaar_identity.domain import Organization
-from bazaar_identity.keyring import ConcurrentRotation
+from bazaar_identity.use_cases import accounts, clients, sessions, signing
 
 RETIREMENT_CHECK_SECONDS = 60.0
 
@@ -25,33 +25,29 @@ _log = structlog.get_logger("bazaar.identity.keys")
 def startup_steps(
     identity: IdentityContext, *, client_secrets: Mapping[str, str]
 ) -> list[StartupStep]:
+    clock = identity.clock
+
     async def platform_organizations(runtime: Runtime) -> None:
-        now = identity.now()
-        async with runtime.unit_of_work() as uow:
-            await store.ensure_organizations(
-                uow.connection,
-                [Organization(k, n, now) for k, n in domain.PLATFORM_ORGANIZATIONS.items()],
-            )
+        await accounts.ensure_organizations(
+            units=runtime.units, names=domain.PLATFORM_ORGANIZATIONS, clock=clock
+        )
 
     async def active_signing_key(runtime: Runtime) -> None:
-        try:
-            async with runtime.unit_of_work() as uow:
-                await identity.keyring.ensure_active(uow, now=identity.now())
-        except ConcurrentRotation:  # another instance made the first key: use that one
-            async with runtime.unit_of_work() as uow:
-                await identity.keyring.ensure_active(uow, now=identity.now())
+        await signing.ensure_active_key(units=runtime.units, keyring=identity.keyring, clock=clock)
 
     async def configured_service_clients(runtime: Runtime) -> None:
-        now = identity.now()
-        async with runtime.unit_of_work() as uow:
-            for client_id, secret in sorted(client_secrets.items()):
-                client = domain.new_service_client(
-                    client_id=client_id, secret_hash=service_clients.hash_secret(secret), now=now
-                )
-                await store.upsert_client_secret(uow.connection, client)
+        await clients.configure_clients(
+            units=runtime.units, client_secrets=client_secrets, clock=clock
+        )
 
     async def demo_accounts(runtime: Runtime) -> None:
-        await demo.seed(runtime, identity)
+        await accounts.seed_demo_accounts(
+            units=runtime.units,
+            reads=runtime.reads,
+            passwords=identity.passwords,
+            mode=runtime.settings.mode,
+            clock=clock,
+        )
 
     async def password_hashing(_runtime: Runtime) -> None:
         await identity.passwords.warm_up()
@@ -70,8 +66,9 @@ def background_jobs(identity: IdentityContext) -> list[BackgroundJob]:
         """Mark keys `retired` once their tokens have expired (the JWKS already omits them)."""
 
         async def round_() -> None:
-            async with runtime.unit_of_work() as uow:
-                retired = await identity.keyring.retire_expired(uow, now=identity.now())
+            retired = await signing.retire_keys(
+                units=runtime.units, keyring=identity.keyring, clock=identity.clock
+            )
             if retired:
                 _log.info("signing keys retired", kids=retired)
 
@@ -81,10 +78,7 @@ def background_jobs(identity: IdentityContext) -> list[BackgroundJob]:
         """Delete expired revocations and quiet, unblocked throttle counts."""
 
         async def round_() -> None:
-            async with runtime.unit_of_work() as uow:
-                now = identity.now()
-                await revocations.forget_expired(uow.connection, now=now)
-                await throttle.forget_quiet(uow.connection, now=now)
+            await sessions.forget_stale(units=runtime.units, clock=identity.clock)
 
         await repeat(round_, every=RETIREMENT_CHECK_SECONDS, name="forget-stale-guard-rows")
 

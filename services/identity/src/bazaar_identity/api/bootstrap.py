@@ -8,11 +8,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, SecretStr
 
-from bazaar_chassis import RuntimeDep
-from bazaar_identity import bootstrap, domain
+from bazaar_chassis import ReadsDep, UnitsDep
+from bazaar_identity import domain
 from bazaar_identity.api.v1 import UserOut
 from bazaar_identity.context import IdentityDep
 from bazaar_identity.domain import NO_STORE
+from bazaar_identity.use_cases import accounts
 
 router = APIRouter()
 
@@ -27,17 +28,24 @@ class BootstrapRequest(BaseModel):
 
 @router.post("/bootstrap", status_code=201, responses={403: {}, 409: {}})
 async def create_first_admin(
-    body: BootstrapRequest, response: Response, runtime: RuntimeDep, identity: IdentityDep
+    body: BootstrapRequest,
+    response: Response,
+    units: UnitsDep,
+    reads: ReadsDep,
+    identity: IdentityDep,
 ) -> UserOut:
     """Create the first administrator; refused (409) once any administrator exists."""
-    user = await bootstrap.first_admin(
-        runtime,
-        identity,
+    user = await accounts.first_admin(
+        units=units,
+        reads=reads,
+        passwords=identity.passwords,
+        expected_token=identity.settings.bootstrap_token,
         token=body.bootstrap_token.get_secret_value(),
         email=body.email,
         password=body.password.get_secret_value(),
         name=body.name,
         organization=body.organization,
+        clock=identity.clock,
     )
     response.headers.update(NO_STORE)
     return UserOut.of(user)

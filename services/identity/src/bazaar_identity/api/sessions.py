@@ -3,16 +3,13 @@ gateway's list of live ones). Mounted into v1's router."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, model_validator
 
-from bazaar_chassis import CallerDep, RuntimeDep
-from bazaar_identity import revocations
-from bazaar_identity.authority import GATEWAY_ROLE, require_admin
+from bazaar_chassis import CallerDep, ReadsDep, UnitsDep
 from bazaar_identity.context import IdentityDep
-from bazaar_identity.revocations import NotSignedIn, Revocation
+from bazaar_identity.revocations import Revocation
+from bazaar_identity.use_cases import sessions
 
 router = APIRouter()
 
@@ -51,43 +48,36 @@ class RevocationList(BaseModel):
 
 
 @router.post("/logout", status_code=204)
-async def logout(runtime: RuntimeDep, identity: IdentityDep, caller: CallerDep) -> None:
+async def logout(units: UnitsDep, identity: IdentityDep, caller: CallerDep) -> None:
     """Revoke the access token this request was made with; every gateway drops it in seconds."""
-    if caller.token_id is None:
-        raise NotSignedIn()
-    now = identity.now()
-    expires_at = (
-        datetime.fromtimestamp(caller.token_expires, UTC)
-        if caller.token_expires
-        else now + timedelta(seconds=identity.settings.token_ttl_seconds)
+    await sessions.logout(
+        units=units,
+        by=caller,
+        token_ttl_seconds=identity.settings.token_ttl_seconds,
+        clock=identity.clock,
     )
-    revocation = revocations.of_token(jti=caller.token_id, expires_at=expires_at)
-    await revocations.record(runtime, revocation, by=caller, now=now)
 
 
 @router.post("/revocations", status_code=201)
 async def revoke(
-    body: RevocationRequest, runtime: RuntimeDep, identity: IdentityDep, caller: CallerDep
+    body: RevocationRequest, units: UnitsDep, identity: IdentityDep, caller: CallerDep
 ) -> RevocationOut:
     """Admins: revoke one token by id, or sign a subject out everywhere (tokens issued so far)."""
-    require_admin(caller, "revoke tokens")
-    now = identity.now()
-    ttl = identity.settings.token_ttl_seconds
-    if body.jti is not None:
-        revocation = revocations.of_token(jti=body.jti, expires_at=now + timedelta(seconds=ttl))
-    else:
-        assert body.subject is not None
-        revocation = revocations.of_subject(body.subject, now=now, token_ttl_seconds=ttl)
-    await revocations.record(runtime, revocation, by=caller, now=now)
+    revocation = await sessions.revoke(
+        units=units,
+        by=caller,
+        token_ttl_seconds=identity.settings.token_ttl_seconds,
+        jti=body.jti,
+        subject=body.subject,
+        clock=identity.clock,
+    )
     return RevocationOut.of(revocation)
 
 
 @router.get("/revocations")
 async def live_revocations(
-    runtime: RuntimeDep, identity: IdentityDep, caller: CallerDep
+    reads: ReadsDep, identity: IdentityDep, caller: CallerDep
 ) -> RevocationList:
     """The revocations still in force: what a gateway loads when it starts or reconnects."""
-    require_admin(caller, "list revocations", or_role=GATEWAY_ROLE)
-    async with runtime.database.snapshot() as connection:
-        live = await revocations.live(connection, now=identity.now())
+    live = await sessions.live_revocations(reads=reads, by=caller, clock=identity.clock)
     return RevocationList(items=[RevocationOut.of(r) for r in live])

@@ -2,7 +2,7 @@
 
 The gateway's policy decides who may call what, and identity checks again for everything that
 hands out power (users, service clients, keys, revocations: admins only, see authority.py), so
-a too-open policy or a replayed request gains nothing. The routes parse, call the domain, answer.
+a too-open policy or a replayed request gains nothing. The routes parse, call a use case, answer.
 """
 
 from __future__ import annotations
@@ -12,24 +12,18 @@ from datetime import datetime
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from bazaar_chassis import CallerDep, RuntimeDep
-from bazaar_identity import accounts, domain, grants, service_clients, store
+from bazaar_chassis import CallerDep, ReadsDep, UnitsDep
+from bazaar_identity import domain
 from bazaar_identity.api import sessions
 from bazaar_identity.api.token_request import (
     openapi_request_body,
     read_token_request,
     required,
 )
-from bazaar_identity.authority import require_admin
 from bazaar_identity.context import IdentityDep
-from bazaar_identity.domain import (
-    NO_STORE,
-    InvalidRequest,
-    Organization,
-    UnknownOrganization,
-    User,
-)
+from bazaar_identity.domain import NO_STORE, InvalidRequest, Organization, User
 from bazaar_identity.tokens import TOKEN_TYPE, IssuedToken
+from bazaar_identity.use_cases import accounts, clients, grants, signing
 
 router = APIRouter()
 
@@ -137,7 +131,7 @@ class ClientCreated(BaseModel):
     responses={400: {"description": "invalid_request / unsupported_grant_type"}},
 )
 async def token(
-    request: Request, response: Response, runtime: RuntimeDep, identity: IdentityDep
+    request: Request, response: Response, units: UnitsDep, reads: ReadsDep, identity: IdentityDep
 ) -> TokenOut:
     """OAuth2 token endpoint: `password` (people) and `client_credentials` (services)."""
     fields = await read_token_request(request)
@@ -147,19 +141,26 @@ async def token(
     if grant_type == "password":
         username, password = required(fields, "username", "password", grant="password")
         issued = await grants.password_grant(
-            runtime,
-            identity,
+            units=units,
+            reads=reads,
+            passwords=identity.passwords,
+            keyring=identity.keyring,
             username=username,
             password=password,
             organization=fields.get("organization"),
             address=client_address(request),
+            clock=identity.clock,
         )
     elif grant_type == "client_credentials":
         client_id, client_secret = required(
             fields, "client_id", "client_secret", grant="client_credentials"
         )
         issued = await grants.client_credentials_grant(
-            runtime, identity, client_id=client_id, client_secret=client_secret
+            reads=reads,
+            keyring=identity.keyring,
+            client_id=client_id,
+            client_secret=client_secret,
+            clock=identity.clock,
         )
     else:
         raise domain.UnsupportedGrantType(grant_type)
@@ -168,63 +169,56 @@ async def token(
 
 
 @router.get("/jwks")
-async def jwks(runtime: RuntimeDep, identity: IdentityDep) -> Jwks:
+async def jwks(reads: ReadsDep, identity: IdentityDep) -> Jwks:
     """The public keys that verify identity's tokens: the active key and those retiring."""
-    async with runtime.database.snapshot() as connection:
-        keys = await identity.keyring.jwks(connection, now=identity.now())
+    keys = await signing.published_keys(reads=reads, keyring=identity.keyring, clock=identity.clock)
     return Jwks(keys=keys)
 
 
 @router.post("/keys/rotate")
-async def rotate_keys(runtime: RuntimeDep, identity: IdentityDep, caller: CallerDep) -> RotatedKey:
+async def rotate_keys(units: UnitsDep, identity: IdentityDep, caller: CallerDep) -> RotatedKey:
     """Sign with a new key from now on; tokens signed before stay valid until they expire."""
-    require_admin(caller, "rotate signing keys")
-    async with runtime.unit_of_work() as uow:
-        kid = await identity.keyring.rotate(uow, now=identity.now())
+    kid = await signing.rotate_keys(
+        units=units, keyring=identity.keyring, by=caller, clock=identity.clock
+    )
     return RotatedKey(kid=kid)
 
 
 @router.post("/users", status_code=201)
 async def create_user(
-    body: UserCreate, runtime: RuntimeDep, identity: IdentityDep, caller: CallerDep
+    body: UserCreate, units: UnitsDep, reads: ReadsDep, identity: IdentityDep, caller: CallerDep
 ) -> UserOut:
     user = await accounts.register_user(
-        runtime,
-        identity,
+        units=units,
+        reads=reads,
+        passwords=identity.passwords,
         by=caller,
         email=body.email,
         password=body.password,
         name=body.name,
         organization=body.organization,
         roles=body.roles,
+        clock=identity.clock,
     )
     return UserOut.of(user)
 
 
 @router.get("/users/me")
-async def get_me(runtime: RuntimeDep, caller: CallerDep) -> UserOut:
+async def get_me(reads: ReadsDep, caller: CallerDep) -> UserOut:
     """The signed-in user's own account."""
-    return await get_user(caller.subject, runtime, caller)
+    return UserOut.of(await accounts.get_user(reads=reads, by=caller, user_id=caller.subject))
 
 
 @router.get("/users/{user_id}")
-async def get_user(user_id: str, runtime: RuntimeDep, caller: CallerDep) -> UserOut:
+async def get_user(user_id: str, reads: ReadsDep, caller: CallerDep) -> UserOut:
     """An account: its owner may read it, and administrators may read any (checked here, not
     only at the gateway: the gateway cannot know whose account an id is)."""
-    if caller.subject != user_id and not caller.is_admin:
-        raise domain.NotYourAccount()
-    async with runtime.database.snapshot() as connection:
-        user = await store.get_user(connection, user_id)
-    if user is None:
-        raise domain.UserNotFound(user_id)
-    return UserOut.of(user)
+    return UserOut.of(await accounts.get_user(reads=reads, by=caller, user_id=user_id))
 
 
 @router.get("/organizations")
-async def list_organizations(runtime: RuntimeDep, caller: CallerDep) -> OrganizationList:
-    require_admin(caller, "list organizations")
-    async with runtime.database.snapshot() as connection:
-        organizations = await store.list_organizations(connection)
+async def list_organizations(reads: ReadsDep, caller: CallerDep) -> OrganizationList:
+    organizations = await accounts.list_organizations(reads=reads, by=caller)
     return OrganizationList(items=[OrganizationOut.of(o) for o in organizations])
 
 
@@ -232,26 +226,19 @@ async def list_organizations(runtime: RuntimeDep, caller: CallerDep) -> Organiza
 async def create_client(
     body: ClientCreate,
     response: Response,
-    runtime: RuntimeDep,
+    units: UnitsDep,
     identity: IdentityDep,
     caller: CallerDep,
 ) -> ClientCreated:
     """Register a service client; its generated secret is in this reply and nowhere else."""
-    require_admin(caller, "register service clients")
-    secret = service_clients.generate_secret()
-    client = domain.new_service_client(
+    client, secret = await clients.create_client(
+        units=units,
+        by=caller,
         client_id=body.client_id,
-        secret_hash=service_clients.hash_secret(secret),
-        now=identity.now(),
         organization=body.organization,
         roles=body.roles,
+        clock=identity.clock,
     )
-    async with runtime.unit_of_work() as uow:
-        if not await store.organization_exists(uow.connection, client.organization):
-            raise UnknownOrganization(client.organization)
-        if await store.get_client(uow.connection, client.client_id) is not None:
-            raise domain.DuplicateClient(client.client_id)
-        await store.insert_client(uow.connection, client)
     response.headers.update(NO_STORE)
     return ClientCreated(client_id=client.client_id, client_secret=secret)
 

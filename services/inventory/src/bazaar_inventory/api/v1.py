@@ -70,11 +70,11 @@ class ReservationCreate(BaseModel):
 class ReservationOut(BaseModel):
     id: str
     sku: str
-    location: str
+    location: str = Field(description="where the units are held: the one with the most available")
     quantity: int
-    reference: str
+    reference: str = Field(description="the caller's own reference, e.g. its cart or order id")
     status: ReservationStatus
-    expires_at: datetime
+    expires_at: datetime = Field(description="the units go back to stock then, unless released")
 
     @classmethod
     def of(cls, reservation: Reservation) -> ReservationOut:
