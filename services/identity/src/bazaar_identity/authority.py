@@ -8,8 +8,7 @@ edit at the gateway that opened these routes would therefore still not open them
 
 from __future__ import annotations
 
-from bazaar_chassis import Caller
-from bazaar_chassis.errors import Forbidden
+from bazaar_chassis import Caller, Forbidden
 from bazaar_identity.domain import PLATFORM_ORGANIZATION
 
 GATEWAY_ROLE = "service:gateway"
