@@ -1,6 +1,6 @@
 """`python -m bench [scenario ...]`: run benchmark scenarios and write docs/benchmarks.{md,json}.
 
-One platform (`bazaar up` on a fresh data dir) serves P1-P3 in turn; P4 brings its own
+One platform (`bazaar up` on a fresh data dir) serves P1-P3 and P5 in turn; P4 brings its own
 nats-server and in-process services; P6 starts and stops platforms of its own, after everything
 else has stopped, so that nothing else competes with start-up. Results of scenarios not run now
 stay in docs/benchmarks.json; the markdown is regenerated whole from it.
@@ -20,6 +20,7 @@ from bench import (
     p2_gateway_overhead,
     p3_event_propagation,
     p4_event_throughput,
+    p5_checkout,
     p6_footprint,
     report,
 )
@@ -33,8 +34,9 @@ PLATFORM_SCENARIOS: dict[str, Callable[[Context, Platform], ScenarioResult]] = {
     "P1": p1_category_page.run,
     "P2": p2_gateway_overhead.run,
     "P3": p3_event_propagation.run,
+    "P5": p5_checkout.run,
 }
-ALL = ["P1", "P2", "P3", "P4", "P6"]
+ALL = ["P1", "P2", "P3", "P4", "P5", "P6"]
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
@@ -47,7 +49,7 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
         "scenarios",
         nargs="*",
         metavar="SCENARIO",
-        help=f"any of {' '.join(ALL)} (default: all); P5 (checkout) is not written yet",
+        help=f"any of {' '.join(ALL)} (default: all)",
     )
     parser.add_argument("--rounds", type=int, default=3, help="rounds per scenario (3)")
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run (5)")
@@ -56,6 +58,8 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=1, help="unrecorded warm-up s (1; 0: none)")
     parser.add_argument("--writes", type=int, default=200, help="P3 writes per config (200)")
     parser.add_argument("--writers", type=int, default=50, help="P3 concurrent writers (50)")
+    parser.add_argument("--orders", type=int, default=160, help="P5 orders per case (160)")
+    parser.add_argument("--clients", type=int, default=8, help="P5 concurrent shoppers (8)")
     parser.add_argument("--events", type=int, default=20_000, help="P4 events per round")
     parser.add_argument("--starts", type=int, default=3, help="P6 fresh starts (3)")
     parser.add_argument(
@@ -91,6 +95,8 @@ def _run(args: argparse.Namespace, workdir: Path) -> list[ScenarioResult]:
         warmup_s=args.warmup,
         writes=args.writes,
         writers=args.writers,
+        orders=args.orders,
+        clients=args.clients,
         events=args.events,
         starts=args.starts,
         workdir=workdir,
@@ -130,7 +136,7 @@ def _is_short(args: argparse.Namespace) -> bool:
     defaults = _arguments([])
     return any(
         getattr(args, name) < getattr(defaults, name)
-        for name in ("rounds", "duration", "writes", "events", "starts")
+        for name in ("rounds", "duration", "writes", "orders", "events", "starts")
     )
 
 

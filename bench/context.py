@@ -23,6 +23,8 @@ class Context:
     warmup_s: int
     writes: int  # P3: price writes per configuration
     writers: int  # P3: concurrent writers in the "many" configuration
+    orders: int  # P5: orders per checkout case
+    clients: int  # P5: concurrent shoppers (and price writers beside them)
     events: int  # P4: events through the pipeline per round
     starts: int  # P6: fresh starts of `bazaar up`
     workdir: Path  # scratch space: data dirs, logs, databases

@@ -43,6 +43,24 @@ def sku(number: int) -> str:
     return f"BENCH-P3-{number:03d}"
 
 
+async def stocked_product(api: Api, token: str, *, code: str, name: str, stock: int) -> None:
+    """A product (idempotent), its price of 10.00 USD and `stock` units on hand."""
+    await api.call(
+        "POST",
+        "/product/1/products",
+        token=token,
+        json_body={"sku": code, "name": name},
+        ok=(201, 409),
+    )
+    await api.call(
+        "PUT",
+        f"/pricing/1/prices/{code}",
+        token=token,
+        json_body={"amount": 1000, "currency": "USD"},
+    )
+    await api.call("PUT", f"/inventory/1/stock/{code}", token=token, json_body={"quantity": stock})
+
+
 async def create_skus(api: Api, token: str, count: int) -> None:
     """Products, prices, stock and placements for `count` bench SKUs (idempotent)."""
     await api.call(
@@ -56,22 +74,7 @@ async def create_skus(api: Api, token: str, count: int) -> None:
     async def one(number: int) -> None:
         code = sku(number)
         async with limit:
-            await api.call(
-                "POST",
-                "/product/1/products",
-                token=token,
-                json_body={"sku": code, "name": f"Bench item {number}"},
-                ok=(201, 409),
-            )
-            await api.call(
-                "PUT",
-                f"/pricing/1/prices/{code}",
-                token=token,
-                json_body={"amount": 1000, "currency": "USD"},
-            )
-            await api.call(
-                "PUT", f"/inventory/1/stock/{code}", token=token, json_body={"quantity": 100}
-            )
+            await stocked_product(api, token, code=code, name=f"Bench item {number}", stock=100)
             await api.call(
                 "PUT",
                 f"/category/1/categories/{CATEGORY}/products/{code}",

@@ -223,10 +223,10 @@ class Api:
         self.session = session
         self.base_url = base_url
 
-    async def sign_in(self, username: str) -> str:
+    async def sign_in(self, username: str, *, password: str = DEMO_PASSWORD) -> str:
         async with self.session.post(
             self.base_url + "/identity/1/token",
-            data={"grant_type": "password", "username": username, "password": DEMO_PASSWORD},
+            data={"grant_type": "password", "username": username, "password": password},
         ) as reply:
             body = await reply.json()
             if reply.status != 200:
