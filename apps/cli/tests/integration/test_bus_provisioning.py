@@ -12,6 +12,7 @@ import nats
 import pytest
 from typer.testing import CliRunner
 
+from bazaar_chassis import ServiceSettings
 from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.provisioning import layout
 from bazaar_cli.bus_provisioning import platform_consumption, platform_producers
@@ -24,17 +25,16 @@ PLATFORM_STREAMS = sorted(str(c.name) for c in layout(platform_producers()))
 
 @pytest.mark.parametrize("component", BUS_SERVICES, ids=lambda c: c.name)
 def test_what_the_platform_declares_on_the_bus_is_what_each_service_definition_says(
-    component: Component,
+    component: Component, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each service's definition is built from its `events.SCHEMAS` (what it publishes) and its
-    `consumers.HANDLERS` (what it consumes, when it consumes anything)."""
-    published = getattr(importlib.import_module(f"{component.module}.events"), "SCHEMAS", {})
-    assert component.publishes == bool(published)
-    try:
-        handlers = importlib.import_module(f"{component.module}.consumers").HANDLERS
-    except ModuleNotFoundError:
-        handlers = {}
-    consumed = sorted({name.split(".", 1)[0] for name in handlers})
+    """The service's app is built (not started), as `bazaar up` would build it, and its
+    definition compared with what the platform declares for it."""
+    monkeypatch.setenv("BAZAAR_IDENTITY_KEY_PASSPHRASE", "declarations-test-only")
+    service = importlib.import_module(f"{component.module}.service")
+    app = service.build_app(ServiceSettings(data_dir=tmp_path))
+    definition = app.state.runtime.definition
+    assert component.publishes == bool(definition.publishes)
+    consumed = sorted({name.split(".", 1)[0] for name in definition.handlers})
     assert sorted(component.consumes) == consumed
 
 
