@@ -17,7 +17,7 @@ from fastapi import APIRouter, FastAPI, Request
 
 from bazaar_chassis import ServiceDefinition, ServiceSettings, create_app
 from bazaar_chassis.caller import IDENTITY_HEADER, AssertionSigner, Caller
-from bazaar_chassis.testing import serving
+from bazaar_chassis.testing import eventually, serving
 from bazaar_chassis.testing.identity import assertion_for, gateway_private_key_pem
 from bazaar_gateway.signing import load_private_key
 
@@ -59,8 +59,14 @@ async def cart_url(platform: Platform, service_settings: ServiceSettings) -> Asy
 
 async def identity_url(platform: Platform) -> str:
     admin = await platform.token("admin@bazaar.test")
-    _, services = await platform.call("GET", "/gateway/1/services", token=admin)
-    return str(next(s["instances"][0]["url"] for s in services["items"] if s["name"] == "identity"))
+
+    async def listed() -> str:
+        status, services = await platform.call("GET", "/gateway/1/services", token=admin)
+        assert status == 200, services  # `eventually` retries until the gateway can answer
+        items = services["items"]
+        return str(next(s["instances"][0]["url"] for s in items if s["name"] == "identity"))
+
+    return await eventually(listed, message="the gateway never listed identity")
 
 
 async def status_at(

@@ -210,8 +210,11 @@ async def test_a_fact_older_than_what_the_catalog_holds_is_ignored(
     await producers.stock(sku, 7, seq=1)
 
     async def item() -> dict[str, Any] | None:
+        # stock and price come on different streams: wait for both before judging the price
         reply = await catalog.get(f"/catalog/1/products/{sku}")
-        return reply.json() if reply.status_code == 200 and reply.json()["available"] == 7 else None
+        body: dict[str, Any] = reply.json()
+        ready = reply.status_code == 200 and body["available"] == 7 and body["price"]
+        return body if ready else None
 
     found = await eventually(item)
     assert found["price"] == {"amount": 500, "currency": "USD"}
