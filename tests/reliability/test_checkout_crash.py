@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,18 +30,14 @@ from bazaar_chassis.testing import (
     eventually,
     identity_headers,
     publish,
+    served_client,
     serving,
 )
-from bazaar_chassis.testing.identity import ADMIN, GatewaySigning, gateway_public_key_pem
+from bazaar_chassis.testing.identity import ADMIN, gateway_public_key_pem
 
 SKU = "CRASH-1"
 IN_STOCK = 15
 ORDERS = [f"order-{n:02d}" for n in range(40)]
-
-# Every request signed for itself, as the gateway does (a request naming another caller with
-# `identity_headers(caller)` is signed for that caller).
-SIGNED: dict[str, list[Callable[..., Any]]] = {"request": [GatewaySigning(None)]}
-SIGNED_AS_ADMIN: dict[str, list[Callable[..., Any]]] = {"request": [GatewaySigning(ADMIN)]}
 
 
 class ServiceProcess:
@@ -124,7 +120,7 @@ async def answers(js: JetStreamContext) -> list[Event]:
 
 
 async def stock(inventory: ServiceProcess) -> tuple[int, int]:
-    async with httpx.AsyncClient(base_url=inventory.url, event_hooks=SIGNED_AS_ADMIN) as client:
+    async with served_client(inventory.url, ADMIN) as client:
         body = (await client.get(f"/inventory/1/stock/{SKU}")).json()
     return body["on_hand"], body["reserved"]
 
@@ -133,7 +129,7 @@ async def test_a_sigkilled_inventory_answers_every_order_once_and_leaks_no_stock
     inventory: ServiceProcess, js: JetStreamContext
 ) -> None:
     inventory.start()
-    async with httpx.AsyncClient(base_url=inventory.url, event_hooks=SIGNED_AS_ADMIN) as client:
+    async with served_client(inventory.url, ADMIN) as client:
         put = await client.put(f"/inventory/1/stock/{SKU}", json={"quantity": IN_STOCK})
         assert put.status_code == 200, put.text
 
@@ -219,7 +215,7 @@ async def test_a_sigkilled_order_service_settles_every_order_and_announces_it_on
 
 async def _settle_through_a_crash(order: ServiceProcess, js: JetStreamContext) -> None:
     order.start()
-    async with httpx.AsyncClient(base_url=order.url, event_hooks=SIGNED) as client:
+    async with served_client(order.url) as client:
 
         async def place(shopper: Caller) -> str:
             reply = await client.post(
@@ -264,7 +260,7 @@ async def _settle_through_a_crash(order: ServiceProcess, js: JetStreamContext) -
     kinds = {e.subject: e.name for e in await announcements()}
     assert {kinds[o] for o in paid} == {"order.confirmed"}
     assert {kinds[o] for o in declined} == {"order.cancelled"}
-    async with httpx.AsyncClient(base_url=order.url, event_hooks=SIGNED) as client:
+    async with served_client(order.url) as client:
         for shopper, order_id in zip(SHOPPERS, order_ids, strict=True):
             body = (
                 await client.get(f"/order/1/orders/{order_id}", headers=identity_headers(shopper))

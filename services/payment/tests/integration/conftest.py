@@ -32,9 +32,9 @@ from bazaar_chassis.testing import (
     ServedApp,
     eventually,
     identity_headers,
+    served_client,
     serving,
 )
-from bazaar_chassis.testing.identity import GatewaySigning
 from bazaar_chassis.testing.producing import add_streams
 from bazaar_payment.service import build_app
 from bazaar_payment.settings import PaymentSettings
@@ -174,9 +174,7 @@ async def checkout(
         )
         async with (
             serving(lambda s: build_app(s, payment_settings), settings) as served,
-            httpx.AsyncClient(
-                base_url=served.url, event_hooks={"request": [GatewaySigning(None)]}
-            ) as payment,
+            served_client(served.url) as payment,
             aiohttp.ClientSession(headers={"Authorization": f"Bearer {API_KEY}"}) as session,
             playing_the_gateway(gateway_port, holder),
         ):

@@ -8,10 +8,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-import httpx
-
-from bazaar_chassis.testing import eventually, serving
-from bazaar_chassis.testing.identity import GatewaySigning
+from bazaar_chassis.testing import eventually, served_client, serving
 from bazaar_payment.service import build_app
 
 from .conftest import Checkout, placed
@@ -58,9 +55,7 @@ async def test_a_payment_killed_mid_payment_is_finished_by_the_next_instance_cha
     restarted = checkout.settings.model_copy(update={"instance_id": uuid.uuid4().hex[:12]})
     async with (
         serving(lambda s: build_app(s, checkout.payment_settings), restarted) as served,
-        httpx.AsyncClient(
-            base_url=served.url, event_hooks={"request": [GatewaySigning(None)]}
-        ) as payment,
+        served_client(served.url) as payment,
     ):
         checkout.payment = payment  # webhooks are now forwarded here, as the gateway would
         await checkout.probe.expect("payment.captured", subject=order_id, timeout=30)

@@ -4,7 +4,7 @@ The pytest plugin (`bazaar_chassis.testing.plugin`, registered as a `pytest11` e
 every test in the workspace the fixtures; the helpers here are importable for custom setups.
 """
 
-from bazaar_chassis.testing.apps import client_as, running_app
+from bazaar_chassis.testing.apps import client_as, running_app, served_client
 from bazaar_chassis.testing.facts import FactPublisher
 from bazaar_chassis.testing.fakes import FakeUnits, FakeWork
 from bazaar_chassis.testing.identity import ADMIN, identity_headers
@@ -29,5 +29,6 @@ __all__ = [
     "identity_headers",
     "publish",
     "running_app",
+    "served_client",
     "serving",
 ]

@@ -39,3 +39,9 @@ def client_as(
     return httpx.AsyncClient(
         transport=transport, base_url=base_url, event_hooks={"request": [GatewaySigning(caller)]}
     )
+
+
+def served_client(base_url: str, caller: Caller | None = None) -> httpx.AsyncClient:
+    """A client of a service listening on a real port (`serving`), signing each request as the
+    gateway would for `caller`; with None, a request names its caller by `identity_headers`."""
+    return httpx.AsyncClient(base_url=base_url, event_hooks={"request": [GatewaySigning(caller)]})
