@@ -15,7 +15,6 @@ import orjson
 import pytest
 from aiohttp import web
 
-from bazaar_chassis.nats_server import free_port
 from bazaar_chassis.testing import eventually
 from bazaar_payment_provider.app import ProviderSettings, running
 
@@ -71,15 +70,17 @@ class Provider:
 
 @pytest.fixture
 async def provider(tmp_path: Path) -> AsyncIterator[Provider]:
-    receiver, port = Receiver(), free_port()
+    receiver = Receiver()
     hook = web.Application()
     hook.router.add_post("/hook", receiver.receive)
     runner = web.AppRunner(hook, access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    site = web.TCPSite(runner, "127.0.0.1", 0)  # the kernel picks the port: no free-port race
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     settings = ProviderSettings(
         data_dir=tmp_path,
-        port=free_port(),
+        port=0,
         payment_provider_api_key=KEY,
         payment_provider_webhook_secret=SECRET,
         payment_provider_webhook_url=f"http://127.0.0.1:{port}/hook",

@@ -221,12 +221,16 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
 
 @contextlib.asynccontextmanager
 async def running(settings: ProviderSettings) -> AsyncIterator[str]:
-    """Serve the provider on `settings.host:port` inside this process (tests); yields its URL."""
+    """Serve the provider on `settings.host:port` inside this process (tests); yields its URL.
+
+    Port 0 lets the kernel pick a free port, so parallel tests never race for one.
+    """
     runner = web.AppRunner(build_app(settings), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     try:
-        yield f"http://{settings.host}:{settings.port}"
+        yield f"http://{settings.host}:{port}"
     finally:
         await runner.cleanup()

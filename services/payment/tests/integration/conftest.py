@@ -25,7 +25,7 @@ from nats.js import JetStreamContext
 
 from bazaar_chassis import Caller, Event, ServiceSettings
 from bazaar_chassis.caller import GUEST
-from bazaar_chassis.nats_server import NatsServer, free_port
+from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.testing import (
     ADMIN,
     EventProbe,
@@ -125,8 +125,11 @@ def placed(order_id: str, card: str, amount: int, codes: list[str]) -> dict[str,
 
 
 @asynccontextmanager
-async def playing_the_gateway(port: int, checkout: list[Checkout]) -> AsyncIterator[None]:
-    """Forwards the provider's webhooks to payment as the gateway does: with a guest identity."""
+async def playing_the_gateway(checkout: list[Checkout]) -> AsyncIterator[int]:
+    """Forwards the provider's webhooks to payment as the gateway does: with a guest identity.
+
+    Listens on a port the kernel picks (no free-port race) and yields it.
+    """
 
     async def forward(request: web.Request) -> web.Response:
         body = await request.read()
@@ -141,9 +144,10 @@ async def playing_the_gateway(port: int, checkout: list[Checkout]) -> AsyncItera
     app.router.add_post(WEBHOOK_PATH, forward)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
     try:
-        yield
+        yield site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     finally:
         await runner.cleanup()
 
@@ -159,39 +163,39 @@ async def checkout(
     client = await nats.connect(nats_server.url)
     js = client.jetstream()
     await add_streams(js, "order", "inventory", "promotion")
-    gateway_port, holder = free_port(), list[Checkout]()
-    provider_settings = ProviderSettings(
-        data_dir=tmp_path / "provider",
-        port=free_port(),
-        payment_provider_api_key=API_KEY,
-        payment_provider_webhook_secret=SECRET,
-        payment_provider_webhook_url=f"http://127.0.0.1:{gateway_port}{WEBHOOK_PATH}",
-    )
+    holder = list[Checkout]()
     settings = service_settings.model_copy(update={"database_url": database_url})
-    async with running(provider_settings) as provider_url:
-        payment_settings = PaymentSettings(
-            provider_url=provider_url, provider_api_key=API_KEY, provider_webhook_secret=SECRET
+    async with playing_the_gateway(holder) as gateway_port:
+        provider_settings = ProviderSettings(
+            data_dir=tmp_path / "provider",
+            port=0,
+            payment_provider_api_key=API_KEY,
+            payment_provider_webhook_secret=SECRET,
+            payment_provider_webhook_url=f"http://127.0.0.1:{gateway_port}{WEBHOOK_PATH}",
         )
-        async with (
-            serving(lambda s: build_app(s, payment_settings), settings) as served,
-            served_client(served.url) as payment,
-            aiohttp.ClientSession(headers={"Authorization": f"Bearer {API_KEY}"}) as session,
-            playing_the_gateway(gateway_port, holder),
-        ):
-            holder.append(
-                Checkout(
-                    js,
-                    payment,
-                    session,
-                    provider_url,
-                    event_probe,
-                    settings,
-                    payment_settings,
-                    served,
-                )
+        async with running(provider_settings) as provider_url:
+            payment_settings = PaymentSettings(
+                provider_url=provider_url, provider_api_key=API_KEY, provider_webhook_secret=SECRET
             )
-            await eventually(lambda: _ready(payment), message="payment not ready")
-            yield holder[0]
+            async with (
+                serving(lambda s: build_app(s, payment_settings), settings) as served,
+                served_client(served.url) as payment,
+                aiohttp.ClientSession(headers={"Authorization": f"Bearer {API_KEY}"}) as session,
+            ):
+                holder.append(
+                    Checkout(
+                        js,
+                        payment,
+                        session,
+                        provider_url,
+                        event_probe,
+                        settings,
+                        payment_settings,
+                        served,
+                    )
+                )
+                await eventually(lambda: _ready(payment), message="payment not ready")
+                yield holder[0]
     await client.close()
 
 
