@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any
 
 import nats
 from fastapi import FastAPI
@@ -35,28 +34,6 @@ SKU = "LAST-10"
 CUSTOMERS = [Caller(f"shopper-{n:02d}", "user", "public", ("customer",)) for n in range(50)]
 
 
-def stand_in_gateway() -> FastAPI:
-    """The cart service (each shopper's cart holds one unit) and payment's card vault."""
-    app = FastAPI()
-    price = {"amount": 500, "currency": "USD"}
-
-    @app.post("/identity/1/token")
-    async def token() -> dict[str, Any]:
-        return {"access_token": "t", "expires_in": 300}
-
-    @app.get("/cart/1/carts/{cart_id}")
-    async def cart(cart_id: str) -> dict[str, Any]:
-        line = {"sku": SKU, "name": "Last", "quantity": 1, "unit_price": price}
-        owner = cart_id.removeprefix("cart-")
-        return {"id": cart_id, "owner": owner, "lines": [line], "subtotal": price, "total": price}
-
-    @app.post("/payment/1/methods", status_code=201)
-    async def method() -> dict[str, str]:
-        return {"id": "pm-1", "brand": "visa", "last4": "4242"}
-
-    return app
-
-
 @asynccontextmanager
 async def capturing_payment(nats_url: str) -> AsyncIterator[None]:
     """Payment, reduced to one rule: when stock is reserved for an order, capture it."""
@@ -75,15 +52,18 @@ async def capturing_payment(nats_url: str) -> AsyncIterator[None]:
 
 
 async def test_fifty_checkouts_of_the_last_ten_units_confirm_exactly_ten(
-    service_settings: ServiceSettings, nats_server: NatsServer
+    service_settings: ServiceSettings,
+    nats_server: NatsServer,
+    checkout_gateway: Callable[..., FastAPI],
 ) -> None:
     def own_dir(name: str, **more: object) -> ServiceSettings:
         data_dir = service_settings.data_dir / name
         return service_settings.model_copy(update={"data_dir": data_dir, **more})
 
+    stand_in = checkout_gateway(sku=SKU, amount=500)
     async with AsyncExitStack() as stack:
         gateway = await stack.enter_async_context(
-            serving(lambda _settings: stand_in_gateway(), service_settings)
+            serving(lambda _settings: stand_in, service_settings)
         )
         await stack.enter_async_context(capturing_payment(nats_server.url))
         inventory = await stack.enter_async_context(

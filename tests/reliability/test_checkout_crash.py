@@ -12,9 +12,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import nats
@@ -172,28 +171,6 @@ async def test_a_sigkilled_inventory_answers_every_order_once_and_leaks_no_stock
     await eventually(settled, timeout=60, message="stock left held or lost after the crash")
 
 
-def stand_in_gateway() -> FastAPI:
-    """What the order service calls while placing: a token, each shopper's cart, the card vault."""
-    app = FastAPI()
-    price = {"amount": 900, "currency": "USD"}
-
-    @app.post("/identity/1/token")
-    async def token() -> dict[str, Any]:
-        return {"access_token": "t", "expires_in": 300}
-
-    @app.get("/cart/1/carts/{cart_id}")
-    async def cart(cart_id: str) -> dict[str, Any]:
-        line = {"sku": SKU, "name": "Crash", "quantity": 1, "unit_price": price}
-        owner = cart_id.removeprefix("cart-")
-        return {"id": cart_id, "owner": owner, "lines": [line], "subtotal": price, "total": price}
-
-    @app.post("/payment/1/methods", status_code=201)
-    async def method() -> dict[str, str]:
-        return {"id": "pm-1", "brand": "visa", "last4": "4242"}
-
-    return app
-
-
 SHOPPERS = [Caller(f"shopper-{n:02d}", "user", "public", ("customer",)) for n in range(20)]
 
 
@@ -202,8 +179,10 @@ async def test_a_sigkilled_order_service_settles_every_order_and_announces_it_on
     nats_server: NatsServer,
     service_settings: ServiceSettings,
     js: JetStreamContext,
+    checkout_gateway: Callable[..., FastAPI],
 ) -> None:
-    async with serving(lambda _settings: stand_in_gateway(), service_settings) as gateway:
+    stand_in = checkout_gateway(sku=SKU, amount=900)
+    async with serving(lambda _settings: stand_in, service_settings) as gateway:
         order = ServiceProcess(
             "order", tmp_path / "data", nats_server.url, BAZAAR_GATEWAY_URL=gateway.url
         )
