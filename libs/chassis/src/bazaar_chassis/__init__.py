@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bazaar_chassis.columns import from_row as from_row
     from bazaar_chassis.columns import row_values as row_values
     from bazaar_chassis.columns import sku_versions_table as sku_versions_table
+    from bazaar_chassis.columns import versioned as versioned
     from bazaar_chassis.consumer import Batched as Batched
     from bazaar_chassis.consumer import Handler as Handler
     from bazaar_chassis.database import dialect_insert as dialect_insert
@@ -68,6 +69,7 @@ _HOMES = {
     "from_row": "columns",
     "row_values": "columns",
     "sku_versions_table": "columns",
+    "versioned": "columns",
     "Batched": "consumer",
     "Handler": "consumer",
     "dialect_insert": "database",

@@ -49,6 +49,16 @@ def sku_versions_table(name: str, metadata: MetaData) -> Table:
     )
 
 
+def versioned() -> tuple[Column[Any], ...]:
+    """The columns a versioned entity's table ends with: `version` (the optimistic-concurrency
+    token and its events' `sequence`), `created_at` and `updated_at`."""
+    return (
+        Column("version", Integer, nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("updated_at", UtcDateTime, nullable=False),
+    )
+
+
 def row_values(entity: Any, *, rename: Mapping[str, str] | None = None) -> dict[str, Any]:
     """A dataclass entity as column values: one per field, `rename` maps field → column name."""
     names = rename or {}

@@ -57,6 +57,7 @@ PUBLIC_API = [
     "sku_versions_table",
     "units_within",
     "utc_now",
+    "versioned",
 ]
 
 SERVICES = Path(__file__).resolve().parents[4] / "services"

@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bazaar_category.domain import Category, ConcurrentWrite, Membership
-from bazaar_chassis import UtcDateTime, from_row, row_values
+from bazaar_chassis import from_row, row_values, versioned
 
 metadata = MetaData()
 
@@ -40,9 +40,7 @@ categories = Table(
     Column("name", String(200), nullable=False),
     Column("parent", String(64), ForeignKey("categories.key"), nullable=True, index=True),
     Column("position", Integer, nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("updated_at", UtcDateTime, nullable=False),
+    *versioned(),
 )
 
 memberships = Table(
@@ -52,9 +50,7 @@ memberships = Table(
     Column("sku", String(64), primary_key=True, index=True),
     Column("position", Integer, nullable=False),
     Column("assigned", Boolean, nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("updated_at", UtcDateTime, nullable=False),
+    *versioned(),
 )
 
 # Any constant unlike the chassis's migration lock (727272); each service has its own database.

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import case, func, select, text, update
 
-from bazaar_chassis import UtcDateTime, dialect_insert, from_row, row_values
+from bazaar_chassis import UtcDateTime, dialect_insert, from_row, row_values, versioned
 from bazaar_identity.domain import (
     DuplicateClient,
     DuplicateEmail,
@@ -58,9 +58,7 @@ users = Table(
     Column("email", String(254), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
     Column("password_hash", String(255), nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("updated_at", UtcDateTime, nullable=False),
+    *versioned(),
 )
 
 clients = Table(

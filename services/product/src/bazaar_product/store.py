@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, Text, func, select
+from sqlalchemy import JSON, Column, MetaData, String, Table, Text, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bazaar_chassis import StaleVersion, UtcDateTime, dialect_insert, from_row, row_values
+from bazaar_chassis import StaleVersion, dialect_insert, from_row, row_values, versioned
 from bazaar_product.domain import DuplicateSku, Product, ProductStatus
 
 metadata = MetaData()
@@ -19,9 +19,7 @@ products = Table(
     Column("description", Text, nullable=False),
     Column("attributes", JSON, nullable=False),
     Column("status", String(20), nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("updated_at", UtcDateTime, nullable=False),
+    *versioned(),
 )
 
 

@@ -25,7 +25,15 @@ from sqlalchemy import (
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bazaar_chassis import Money, StaleVersion, UtcDateTime, dialect_insert, from_row, row_values
+from bazaar_chassis import (
+    Money,
+    StaleVersion,
+    UtcDateTime,
+    dialect_insert,
+    from_row,
+    row_values,
+    versioned,
+)
 from bazaar_promotion.domain import Code, Kind, Promotion, Stacking, Value
 
 metadata = MetaData()
@@ -47,9 +55,7 @@ promotions = Table(
     Column("valid_from", UtcDateTime, nullable=False),
     Column("valid_until", UtcDateTime, nullable=True),
     Column("active", Boolean, nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("updated_at", UtcDateTime, nullable=False),
+    *versioned(),
 )
 
 codes = Table(
@@ -62,9 +68,7 @@ codes = Table(
     Column("valid_from", UtcDateTime, nullable=False),
     Column("valid_until", UtcDateTime, nullable=True),
     Column("active", Boolean, nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("updated_at", UtcDateTime, nullable=False),
+    *versioned(),
 )
 
 # One row per (code, order): `redeemed`, `refused` or `released`. Its key makes a second
