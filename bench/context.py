@@ -31,6 +31,14 @@ class Context:
     docs: Path  # docs/ of the repository
     profile: tuple[str, ...] = ()  # process names to profile with py-spy (--profile)
 
+    def wrk_settings(self) -> dict[str, object]:
+        """The settings every wrk scenario reports: rounds, their length, wrk's load."""
+        return {
+            "rounds": self.rounds,
+            "duration per round": f"{self.load.duration_s:g} s",
+            "wrk": f"-t{self.load.threads} -c{self.load.connections}",
+        }
+
     def plot(self, name: str) -> tuple[Path, str]:
         """(file to write, path relative to docs/ for the markdown) of a plot."""
         return self.docs / "benchmarks" / f"{name}.png", f"benchmarks/{name}.png"

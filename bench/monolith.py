@@ -3,10 +3,10 @@
 One process and one database holding everything — products, prices, stock, categories and
 placements in normalized tables — and the category page from ONE SQL query (a five-way join with
 the total as a window function). It is built on the same stack as the services (FastAPI on
-uvicorn with uvloop and httptools, SQLAlchemy Core on aiosqlite with WAL, pydantic response
-models), so the comparison isolates the architecture, not the libraries. It has none of the
-services' cross-cutting work (identity assertions, metrics, tracing, request ids): that is part
-of what the microservice design costs, and this baseline is meant to show it.
+uvicorn with uvloop and httptools, SQLAlchemy Core on aiosqlite with WAL, the catalog's own
+pydantic response models), so the comparison isolates the architecture, not the libraries. It
+has none of the services' cross-cutting work (identity assertions, metrics, tracing, request
+ids): that is part of what the microservice design costs, and this baseline is meant to show it.
 
 The data is the platform's own demo catalog (`bazaar_cli.demo_data`), the same products the
 catalog holds after `bazaar up` seeded it. Run as
@@ -24,10 +24,11 @@ from typing import Annotated, Any
 
 import uvicorn
 from fastapi import FastAPI, HTTPException, Query, Request
-from pydantic import BaseModel
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bazaar_catalog.api.v1 import CategoryOut, CategoryPage, ItemOut
+from bazaar_chassis import Money
 from bazaar_cli.demo_data import CATEGORIES, PRODUCTS
 
 SCHEMA = [
@@ -60,34 +61,6 @@ PAGE_QUERY = text(
     """
 )
 CATEGORY_QUERY = text("SELECT key, name, parent, position FROM categories WHERE key = :key")
-
-
-class MoneyOut(BaseModel):
-    amount: int
-    currency: str
-
-
-class ItemOut(BaseModel):
-    sku: str
-    name: str
-    price: MoneyOut | None
-    available: int
-    in_stock: bool
-
-
-class CategoryOut(BaseModel):
-    key: str
-    name: str
-    parent: str | None
-    position: int
-
-
-class CategoryPage(BaseModel):
-    category: CategoryOut
-    total: int
-    limit: int
-    offset: int
-    items: list[ItemOut]
 
 
 def _engine(path: Path) -> AsyncEngine:
@@ -188,7 +161,7 @@ def build_app(database: Path) -> FastAPI:
                 ItemOut(
                     sku=row.sku,
                     name=row.name,
-                    price=MoneyOut(amount=row.amount, currency=row.currency)
+                    price=Money(amount=row.amount, currency=row.currency)
                     if row.amount is not None
                     else None,
                     available=row.available,

@@ -95,9 +95,7 @@ def run(context: Context, platform: Platform) -> ScenarioResult:
         id=ID,
         title=TITLE,
         settings={
-            "rounds": context.rounds,
-            "duration per round": f"{context.load.duration_s:g} s",
-            "wrk": f"-t{context.load.threads} -c{context.load.connections}",
+            **context.wrk_settings(),
             "page": PAGE,
         },
         table=table_of(records),

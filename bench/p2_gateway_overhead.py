@@ -80,9 +80,7 @@ def run(context: Context, platform: Platform) -> ScenarioResult:
         id=ID,
         title=TITLE,
         settings={
-            "rounds": context.rounds,
-            "duration per round": f"{context.load.duration_s:g} s",
-            "wrk": f"-t{context.load.threads} -c{context.load.connections}",
+            **context.wrk_settings(),
             "endpoints": f"{LIGHT} and {PAGE}",
         },
         table=table_of(records),

@@ -240,15 +240,8 @@ async def write_and_watch(
             if time.monotonic() > deadline:
                 return
             amount = next(amounts)
-            sent = time.perf_counter()
-            await api.call(
-                "PUT",
-                f"/pricing/1/prices/{code}",
-                token=token,
-                json_body={"amount": amount, "currency": "USD"},
-            )
+            samples.put_ms.append(await api.put_price(code, amount, token=token))
             acknowledged = time.perf_counter()
-            samples.put_ms.append((acknowledged - sent) * 1000)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(VISIBLE_TIMEOUT_S):
                     seen = await watcher.expect(code, amount, acknowledged=acknowledged)

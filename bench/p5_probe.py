@@ -162,14 +162,7 @@ async def price_writes(
         nonlocal amount
         for _ in range(per_writer):
             amount += 1
-            sent = time.perf_counter()
-            await api.call(
-                "PUT",
-                f"/pricing/1/prices/{code}",
-                token=token,
-                json_body={"amount": amount, "currency": "USD"},
-            )
-            put_ms.append((time.perf_counter() - sent) * 1000)
+            put_ms.append(await api.put_price(code, amount, token=token))
 
     started = time.perf_counter()
     await asyncio.gather(*(writer(codes[n % len(codes)]) for n in range(writers)))

@@ -233,6 +233,13 @@ class Api:
                 raise PlatformFailed(f"cannot sign in as {username}: {reply.status} {body}")
         return str(body["access_token"])
 
+    async def put_price(self, sku: str, amount: int, *, token: str) -> float:
+        """PUT a USD price for `sku`; the round trip in milliseconds."""
+        sent = time.perf_counter()
+        body = {"amount": amount, "currency": "USD"}
+        await self.call("PUT", f"/pricing/1/prices/{sku}", token=token, json_body=body)
+        return (time.perf_counter() - sent) * 1000
+
     async def call(
         self,
         method: str,
