@@ -1,7 +1,12 @@
 """The whole platform, started the way a user starts it (`bazaar up`), for end-to-end tests.
 
-One platform per test module (start-up takes seconds); tests use their own random SKUs and keys
-so they do not depend on each other or on order.
+Start-up takes 30 s to 2 min, so every module that needs only a default platform shares ONE
+(`platform`, session-scoped) and each test uses its own random SKUs, carts and keys, so that tests
+depend neither on each other nor on order; they must leave shared limits alone (the sign-in
+throttle allows one address 20 failures). A module that needs its own platform (a first start, a
+restart, another mode or database) overrides `platform` or calls `start_platform`. The e2e tests
+run after the rest of the suite, those with their own platforms first, so the shared one runs
+only while its tests do.
 """
 
 from __future__ import annotations
@@ -89,11 +94,36 @@ def seeded_in(category: str) -> list[DemoProduct]:
     return [p for p in PRODUCTS if p.category == category]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    """The default platform every e2e module shares (see the module docstring)."""
     running = start_platform(tmp_path_factory.mktemp("e2e") / "data")
     yield running
     running.stop()
+
+
+def shares_the_platform(item: pytest.Item) -> bool:
+    """Whether `item` uses the session's shared platform (not a module's own or none)."""
+    definitions = getattr(item, "_fixtureinfo", None)
+    chain = list(definitions.name2fixturedefs.get("platform", [])) if definitions else []
+    return bool(chain) and chain[-1].scope == "session"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The rest of the suite first, then the e2e tests with platforms of their own, then those
+    on the shared platform: it starts at its first test and stops at the session's end, so it
+    is never up (a dozen processes) while other tests run. The order within each is kept."""
+    here = Path(__file__).parent
+    e2e = [item for item in items if here in item.path.parents]
+    if not e2e:
+        return
+    others = [item for item in items if here not in item.path.parents]
+    items[:] = [
+        *others,
+        *[item for item in e2e if not shares_the_platform(item)],
+        *[item for item in e2e if shares_the_platform(item)],
+    ]
 
 
 def sign_in(gateway: str, username: str, password: str = "bazaar-demo") -> str:

@@ -11,12 +11,15 @@ import asyncio
 import json
 
 import httpx
+import pytest
 
 from bazaar_chassis.caller import GUEST, IDENTITY_HEADER, AssertionSigner, Caller
 from bazaar_chassis.testing import eventually
 from bazaar_gateway.signing import load_private_key
 
 from .conftest import Platform, sign_in
+
+pytestmark = pytest.mark.e2e
 
 SHOPPER = Caller(subject="shopper", kind="user", organization="public", roles=("customer",))
 

@@ -21,6 +21,14 @@ from .conftest import Platform, seeded_in, sign_in, start_platform
 pytestmark = pytest.mark.e2e
 
 
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    """A platform of this module's own: what it checks is said and shown on a first start."""
+    running = start_platform(tmp_path_factory.mktemp("e2e-up") / "data")
+    yield running
+    running.stop()
+
+
 @pytest.fixture(scope="module", autouse=True)
 def first_coffee_page(platform: Platform) -> httpx.Response:
     """The README's first command, asked once, right after `bazaar up` said it was ready."""
