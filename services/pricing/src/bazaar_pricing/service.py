@@ -9,14 +9,14 @@ from fastapi import FastAPI
 
 from bazaar_chassis import ServiceDefinition, ServiceSettings, create_app
 from bazaar_pricing import events
-from bazaar_pricing.api import v1
+from bazaar_pricing.api import v1, v2
 from bazaar_pricing.store import PriceStore
 
 DEFINITION = ServiceDefinition(
     name="pricing",
     version=version("bazaar-pricing"),
     description="System of record for prices per SKU: currencies, tiers, groups, validity windows.",
-    apis={1: v1.router},
+    apis={1: v1.router, 2: v2.router},
     migrations=Path(__file__).parent / "migrations" / "versions",
     publishes=sorted(events.SCHEMAS),
     store=PriceStore,
