@@ -5,14 +5,14 @@ of price_changed. Store-touching tests run on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from bazaar_chassis import ServiceSettings
+from bazaar_chassis import Event, ServiceSettings
 from bazaar_chassis.testing import EventProbe, assert_problem, eventually, running_app
 from bazaar_pricing import events
 from bazaar_pricing.service import build_app
@@ -147,15 +147,15 @@ async def test_a_change_through_either_major_is_announced_in_both_event_majors(
     await put_v2(client, sku, BASE_USD, BULK_USD, BASE_EUR)
     await client.put(f"{V1}/{sku}", json={"amount": 1399, "currency": "USD"})
     for sequence in (1, 2):
+
+        def twin(event_type: str, sequence: int = sequence) -> Callable[[Event], bool]:
+            return lambda e: e.sequence == sequence and e.type == event_type
+
         v1 = await event_probe.expect(
-            "pricing.price_changed",
-            subject=sku,
-            where=lambda e, s=sequence: e.sequence == s and e.type == events.PRICE_CHANGED,
+            "pricing.price_changed", subject=sku, where=twin(events.PRICE_CHANGED)
         )
         v2 = await event_probe.expect(
-            "pricing.price_changed",
-            subject=sku,
-            where=lambda e, s=sequence: e.sequence == s and e.type == events.PRICE_CHANGED_V2,
+            "pricing.price_changed", subject=sku, where=twin(events.PRICE_CHANGED_V2)
         )
         events.PriceChanged.model_validate(v1.data)
         events.PriceChangedV2.model_validate(v2.data)
