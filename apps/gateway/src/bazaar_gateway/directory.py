@@ -11,14 +11,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import structlog
 from nats.js.kv import KV_DEL, KV_PURGE
 
 from bazaar_chassis.bus import Bus
 from bazaar_chassis.jobs import stop_task
-from bazaar_chassis.registry import Instance, services_bucket
+from bazaar_chassis.registry import Deprecation, Instance, services_bucket
 from bazaar_gateway.registry_trust import RegistryTrust
 
 _log = structlog.get_logger("bazaar.gateway.directory")
@@ -33,6 +33,11 @@ class ServiceView:
     default_major: int
     deprecated_majors: list[int]
     instances: list[Instance]
+    deprecations: dict[int, Deprecation] = field(default_factory=dict)
+
+    def successor(self, major: int) -> int | None:
+        """The live major a client of a deprecated `major` should move to: the next one up."""
+        return next((m for m in self.majors if m > major), None)
 
 
 class ServiceDirectory:
@@ -76,6 +81,9 @@ class ServiceDirectory:
             default_major=newest.default_major,
             deprecated_majors=sorted(newest.deprecated_majors),
             instances=sorted(instances, key=lambda i: (i.version, i.instance_id)),
+            deprecations={
+                m: d for m in newest.deprecated_majors if (d := newest.deprecation(m)) is not None
+            },
         )
 
     def services(self) -> list[ServiceView]:

@@ -15,6 +15,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from bazaar_chassis.caller import IDENTITY_HEADER, Caller
+from bazaar_chassis.registry import Instance
 from bazaar_gateway.canonical import AmbiguousPath
 from bazaar_gateway.directory import ServiceView
 from bazaar_gateway.operators import is_operator
@@ -30,6 +31,7 @@ from bazaar_gateway.proxy import (
 from bazaar_gateway.redirects import drop_internal_locations
 from bazaar_gateway.routing import Address, BadVersion, parse, query_without_version
 from bazaar_gateway.state import GATEWAY, Gateway
+from bazaar_gateway.versions import deprecation_headers, served_by
 
 # Never forwarded from the client: the identity assertion is the gateway's to make, and the
 # bearer token has done its job once the gateway has verified it.
@@ -52,9 +54,8 @@ class Route:
     major: int
     path: str  # what was authorized (decoded)
     path_qs: str  # what the service receives: the same path, raw, and the client's raw query
-    deprecated: bool
     status: int = 503
-    version: str = "none"
+    version: str = "none"  # the release of the instance that answered
     extra_headers: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -139,7 +140,7 @@ async def _admitted_route(request: web.Request, gateway: Gateway) -> tuple[Calle
         major=major,
         path=address.upstream_path(major),
         path_qs=path_qs,
-        deprecated=major in view.deprecated_majors,
+        extra_headers=deprecation_headers(view, address=address, major=major, raw_query=query),
     )
 
 
@@ -157,8 +158,6 @@ def _upstream_headers(
         caller, audience=route.service, method=request.method, path=route.path, query=query
     )
     route.extra_headers["x-request-id"] = request_id
-    if route.deprecated:
-        route.extra_headers["Deprecation"] = "true"
     return headers
 
 
@@ -184,7 +183,7 @@ async def _answer(
 ) -> web.Response:
     """The service's reply, or the gateway's problem when no instance answered in time."""
     try:
-        reply = await _send_with_one_retry(
+        instance, reply = await _send_with_one_retry(
             gateway, method, route.service, route.major, route.path_qs, headers, body
         )
     except UpstreamBusy:
@@ -212,8 +211,8 @@ async def _answer(
         )
     route.status = reply.status
     drop_internal_locations(reply.headers, gateway.directory)
-    route.version = reply.headers.get("bazaar-served-by", "/unknown").rsplit("/", 1)[-1]
-    return to_response(reply, route.extra_headers)
+    route.version = instance.version
+    return to_response(reply, {**route.extra_headers, **served_by(instance)})
 
 
 async def _send_with_one_retry(
@@ -224,12 +223,13 @@ async def _send_with_one_retry(
     path_qs: str,
     headers: CIMultiDict[str],
     body: bytes,
-) -> UpstreamReply:
+) -> tuple[Instance, UpstreamReply]:
+    """The instance that answered and its reply."""
     instance = gateway.directory.pick(service, major)
     if instance is None:
         raise UpstreamUnreachable(service)
     try:
-        return await gateway.upstreams.send(
+        return instance, await gateway.upstreams.send(
             instance,
             method=method,
             path_qs=path_qs,
@@ -240,7 +240,7 @@ async def _send_with_one_retry(
         retry = gateway.directory.pick(service, major, avoid=frozenset({instance.key}))
         if retry is None:
             raise
-        return await gateway.upstreams.send(
+        return retry, await gateway.upstreams.send(
             retry,
             method=method,
             path_qs=path_qs,

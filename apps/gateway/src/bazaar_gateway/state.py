@@ -32,8 +32,9 @@ class GatewayMetrics:
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Histogram(
             "bazaar_gateway_request_duration_seconds",
-            "Requests through the gateway by service, major, implementation version and status",
-            ["service", "major", "version", "method", "status"],
+            "Requests through the gateway by service, API major, release that answered "
+            "('none' when no instance did), method and status",
+            ["service", "major", "release", "method", "status"],
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from bazaar_chassis.errors import Unauthorized as Unauthorized
     from bazaar_chassis.errors import Unavailable as Unavailable
     from bazaar_chassis.jobs import repeat as repeat
+    from bazaar_chassis.registry import Deprecation as Deprecation
     from bazaar_chassis.rules import MAX_SKUS_PER_QUERY as MAX_SKUS_PER_QUERY
     from bazaar_chassis.rules import Clock as Clock
     from bazaar_chassis.rules import InvalidSku as InvalidSku
@@ -93,6 +94,7 @@ _HOMES = {
     "new_id": "rules",
     "parse_skus": "rules",
     "utc_now": "rules",
+    "Deprecation": "registry",
     "serve": "runner",
     "BackgroundJob": "service",
     "CallerDep": "service",

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import date
 
 import orjson
 import structlog
@@ -28,6 +29,28 @@ _log = structlog.get_logger("bazaar.registry")
 
 
 @dataclass(frozen=True, slots=True)
+class Deprecation:
+    """A deprecated API major: deprecated since `since`, may be gone after `sunset` (both UTC
+    dates); the gateway turns it into `Deprecation` and `Sunset` headers (RFC 9745, RFC 8594)."""
+
+    since: date
+    sunset: date
+
+    def __post_init__(self) -> None:
+        if self.sunset <= self.since:
+            raise ValueError(f"a sunset ({self.sunset}) comes after the deprecation ({self.since})")
+
+    def to_entry(self) -> dict[str, str]:
+        return {"since": self.since.isoformat(), "sunset": self.sunset.isoformat()}
+
+    @classmethod
+    def from_entry(cls, entry: dict[str, str]) -> Deprecation:
+        return cls(
+            since=date.fromisoformat(entry["since"]), sunset=date.fromisoformat(entry["sunset"])
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Instance:
     """What the registry knows about one running instance of one service version."""
 
@@ -41,6 +64,7 @@ class Instance:
     publishes: list[str] = field(default_factory=list)
     consumes: list[str] = field(default_factory=list)
     deprecated_majors: list[int] = field(default_factory=list)
+    deprecations: dict[str, dict[str, str]] = field(default_factory=dict)  # major → Deprecation
     started_at: float = field(default_factory=time.time)
     heartbeat_at: float = field(default_factory=time.time)
 
@@ -54,6 +78,10 @@ class Instance:
     @classmethod
     def from_json(cls, payload: bytes) -> Instance:
         return cls(**orjson.loads(payload))
+
+    def deprecation(self, major: int) -> Deprecation | None:
+        entry = self.deprecations.get(str(major))
+        return Deprecation.from_entry(entry) if entry else None
 
     def is_alive(self, now: float | None = None) -> bool:
         return (now or time.time()) - self.heartbeat_at < STALE_AFTER_SECONDS

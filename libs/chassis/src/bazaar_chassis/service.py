@@ -36,7 +36,7 @@ from bazaar_chassis.outbound import ServiceClient
 from bazaar_chassis.outbox import OutboxRelay
 from bazaar_chassis.problems import install_problem_handlers
 from bazaar_chassis.provisioning import open_stream
-from bazaar_chassis.registry import Instance, Registration
+from bazaar_chassis.registry import Deprecation, Instance, Registration
 from bazaar_chassis.settings import ServiceSettings
 from bazaar_chassis.tracing import build_tracer_provider
 from bazaar_chassis.unit_of_work import Reads, UnitOfWorkFactory, Units, reads_of, units_of
@@ -58,7 +58,7 @@ class ServiceDefinition:
     description: str
     apis: Mapping[int, APIRouter]
     default_major: int = 1
-    deprecated_majors: frozenset[int] = frozenset()
+    deprecated_majors: Mapping[int, Deprecation] = field(default_factory=dict)
     migrations: Path | None = None
     publishes: Sequence[str] = ()
     handlers: Mapping[str, Handler] = field(default_factory=dict)
@@ -176,6 +176,7 @@ def _instance(runtime: Runtime) -> Instance:
         majors=sorted(definition.apis),
         default_major=definition.default_major,
         deprecated_majors=sorted(definition.deprecated_majors),
+        deprecations={str(m): d.to_entry() for m, d in definition.deprecated_majors.items()},
         openapi_url=f"{url}/openapi.json",
         publishes=sorted(definition.publishes),
         consumes=sorted(definition.handlers),

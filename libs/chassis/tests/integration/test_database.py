@@ -51,7 +51,7 @@ async def test_migrations_apply_every_branch_once_even_when_run_twice(database_u
         heads = sorted(
             (await connection.scalars(text("SELECT version_num FROM alembic_version"))).all()
         )
-    assert heads == ["chassis_0001", "testbed_0001"]
+    assert heads == ["chassis_0002", "testbed_0001"]
     assert await database.ping()
     await database.close()
 

@@ -21,6 +21,7 @@ PUBLIC_API = [
     "Clock",
     "ConfigurationError",
     "Conflict",
+    "Deprecation",
     "DomainError",
     "Event",
     "Forbidden",

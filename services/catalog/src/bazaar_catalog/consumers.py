@@ -12,9 +12,9 @@ from bazaar_catalog.domain import display_price
 from bazaar_catalog.events import (
     CategoryFacts,
     PlacementFacts,
-    PriceFacts,
     ProductFacts,
     StockFacts,
+    price_facts,
 )
 from bazaar_chassis import Batched, Event, Handler, Money, UnitOfWork
 
@@ -34,7 +34,7 @@ def product_row(event: Event) -> Row:
 
 
 def price_row(event: Event) -> Row:
-    facts = PriceFacts.model_validate(event.data)
+    facts = price_facts(event.type, event.data)  # v1 or v2; the twins carry one sequence
     shown = display_price([Money(p.amount, p.currency) for p in facts.base_prices])
     return {
         "sku": facts.sku,

@@ -13,14 +13,16 @@ min_quantity 1, no customer group, no validity window. API v1 reads and writes o
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from itertools import pairwise
 
 from bazaar_chassis import InvalidInput, NotFound, StaleVersion
 
 CUSTOMER_GROUP_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 MAX_AMOUNT = 10**11  # minor units: a billion dollars, and far inside a 64-bit integer
+MAX_ROWS = 200  # per SKU: every currency, tier, group and campaign a v2 client may set at once
 DEFAULT_CURRENCY = "USD"
 
 # Active ISO 4217 currencies grouped by minor-unit exponent (ISO 4217 amendment 179 and later).
@@ -79,6 +81,21 @@ class PriceNotFound(NotFound):
             return
         others = ", ".join(available) or "none"
         super().__init__(f"SKU {sku!r} has no base price in {currency} (it has: {others})")
+
+
+class PriceListNotFound(NotFound):
+    def __init__(self, sku: str) -> None:
+        super().__init__(f"SKU {sku!r} has never had a price; PUT its prices first")
+
+
+class NoApplicablePrice(NotFound):
+    def __init__(
+        self, *, sku: str, currency: str, quantity: int, customer_group: str | None
+    ) -> None:
+        who = f"group {customer_group!r}" if customer_group else "a buyer without a group"
+        super().__init__(
+            f"SKU {sku!r} has no price in {currency} for {quantity} unit(s) bought by {who} now"
+        )
 
 
 class CurrencyRequired(InvalidInput):
@@ -237,6 +254,29 @@ def set_base_price(
     kept = tuple(r for r in prices.rows if not (r.is_base and r.currency == currency))
     rows = tuple(sorted((*kept, new_row), key=lambda r: r.sort_key))
     return replace(prices, version=prices.version + 1, updated_at=now, rows=rows)
+
+
+def replace_rows(
+    prices: PriceList, *, rows: Sequence[PriceRow], expected_version: int | None, now: datetime
+) -> PriceList:
+    """v2's write: the SKU's prices become exactly `rows` (an empty list removes them all).
+
+    Two rows for the same currency, group, tier and window would make the choice ambiguous, so
+    they are refused. Writing the list it already has is not a change (same list back).
+    """
+    if len(rows) > MAX_ROWS:
+        raise InvalidPriceRow(f"{len(rows)} prices for one SKU; at most {MAX_ROWS}")
+    ordered = tuple(sorted(rows, key=lambda r: r.sort_key))
+    for first, second in pairwise(ordered):
+        if first.sort_key == second.sort_key:
+            raise InvalidPriceRow(
+                f"two prices in {first.currency} for group {first.customer_group!r}, "
+                f"min_quantity {first.min_quantity} and the same validity window: keep one"
+            )
+    check_version(prices, expected_version)
+    if ordered == prices.rows:
+        return prices
+    return replace(prices, version=prices.version + 1, updated_at=now, rows=ordered)
 
 
 # --- choosing a price ---

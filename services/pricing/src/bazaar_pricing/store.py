@@ -3,7 +3,8 @@
 `sku_prices` holds one row per SKU that has ever had a price: its price-list `version` and when
 it last changed. `prices` holds the rows themselves, in the shape v2 needs (tiers, groups,
 windows) so that v1 and v2 share one schema. A partial unique index keeps at most one base row
-per SKU and currency, which is also the conflict target of the v1 upsert.
+per SKU and currency, which is also the conflict target of the v1 upsert; a v2 write replaces
+all rows of the SKU at once, behind the same conditional version bump as a v1 write.
 """
 
 from __future__ import annotations
@@ -160,3 +161,12 @@ class PriceStore:
                 set_={"amount": row.amount},
             )
         )
+
+    async def save_rows(self, *, before: PriceList, after: PriceList) -> None:
+        """Persist `after` as the SKU's whole price list (v2): its rows replace every stored one."""
+        await self._bump_version(before=before, after=after)
+        await self.connection.execute(prices.delete().where(prices.c.sku == after.sku))
+        if after.rows:
+            await self.connection.execute(
+                prices.insert(), [{"sku": after.sku, **row_values(row)} for row in after.rows]
+            )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from bazaar_chassis import Clock, Reads, Units, check_sku, parse_skus, utc_now
+from bazaar_chassis import Clock, Reads, Units, Work, check_sku, parse_skus, utc_now
 from bazaar_pricing import domain, events
 from bazaar_pricing.domain import PriceList, PriceRow
 
@@ -22,6 +22,13 @@ class Prices(Protocol):
     async def save_base_price(
         self, *, before: PriceList, after: PriceList, currency: str
     ) -> None: ...
+    async def save_rows(self, *, before: PriceList, after: PriceList) -> None: ...
+
+
+def _announce(work: Work[Prices], after: PriceList) -> None:
+    """Stage every published major of price_changed for the new list, all with one sequence."""
+    for event_type, payload in events.PUBLISHED.items():
+        work.emit(event_type, subject=after.sku, sequence=after.version, data=payload(after))
 
 
 async def set_base_price(
@@ -45,12 +52,7 @@ async def set_base_price(
         )
         if after is not before:
             await work.store.save_base_price(before=before, after=after, currency=currency)
-            work.emit(
-                events.PRICE_CHANGED,
-                subject=sku,
-                sequence=after.version,
-                data=events.price_changed(after),
-            )
+            _announce(work, after)
     row = after.base_price(currency)
     assert row is not None, "set_base_price always leaves a base price in that currency"
     return after, row
@@ -82,3 +84,62 @@ async def get_base_prices(
         if price_list is not None and row is not None:
             found.append((price_list, row))
     return found
+
+
+async def set_prices(
+    *,
+    units: Units[Prices],
+    sku: str,
+    rows: Sequence[PriceRow],
+    expected_version: int | None,
+    clock: Clock = utc_now,
+) -> PriceList:
+    """v2: replace every price of `sku` with `rows` (tiers, groups, windows, currencies).
+
+    Writing the list it already has changes nothing: no new version, no event.
+    """
+    check_sku(sku)
+    async with units() as work:
+        before = await work.store.load(sku, lock=True)
+        after = domain.replace_rows(
+            before, rows=rows, expected_version=expected_version, now=clock()
+        )
+        if after is not before:
+            await work.store.save_rows(before=before, after=after)
+            _announce(work, after)
+    return after
+
+
+async def get_prices(*, reads: Reads[Prices], sku: str) -> PriceList:
+    """v2: every price of `sku` (404 when it never had one)."""
+    check_sku(sku)
+    async with reads() as store:
+        price_list = await store.load(sku)
+    if price_list.version == 0:
+        raise domain.PriceListNotFound(sku)
+    return price_list
+
+
+async def quote(
+    *,
+    reads: Reads[Prices],
+    sku: str,
+    currency: str,
+    quantity: int,
+    customer_group: str | None,
+    clock: Clock = utc_now,
+) -> tuple[PriceList, PriceRow]:
+    """v2: the price `select_price` picks for that purchase now (404 when no row applies)."""
+    price_list = await get_prices(reads=reads, sku=sku)
+    row = domain.select_price(
+        price_list.rows,
+        currency=currency,
+        quantity=quantity,
+        customer_group=customer_group,
+        now=clock(),
+    )
+    if row is None:
+        raise domain.NoApplicablePrice(
+            sku=sku, currency=currency, quantity=quantity, customer_group=customer_group
+        )
+    return price_list, row

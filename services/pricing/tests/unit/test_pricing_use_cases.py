@@ -33,6 +33,9 @@ class FakePriceStore:
         }
 
     async def save_base_price(self, *, before: PriceList, after: PriceList, currency: str) -> None:
+        await self.save_rows(before=before, after=after)
+
+    async def save_rows(self, *, before: PriceList, after: PriceList) -> None:
         if self.lists.get(before.sku, PriceList(sku=before.sku)).version != before.version:
             raise StaleVersion(resource=before.sku, expected=before.version, actual=-1)
         self.lists[after.sku] = after
@@ -56,16 +59,17 @@ async def test_a_first_price_starts_the_list_at_version_1_and_is_announced() -> 
     units = FakeUnits(FakePriceStore())
     price_list = await put(units, "COF-1", 1299)
     assert (price_list.version, price_list.updated_at) == (1, NOW)
-    [event] = units.published
+    event, twin = units.published  # v1 and, beside it, v2 of the same change
     assert (event.type, event.subject, event.sequence) == ("pricing.price_changed.v1", "COF-1", 1)
     assert event.data["base_prices"] == [{"amount": 1299, "currency": "USD"}]
+    assert (twin.type, twin.subject, twin.sequence) == ("pricing.price_changed.v2", "COF-1", 1)
 
 
 async def test_setting_the_same_amount_again_is_no_change_and_no_event() -> None:
     units = FakeUnits(FakePriceStore())
     await put(units, "COF-1", 1299)
     assert (await put(units, "COF-1", 1299)).version == 1
-    assert len(units.published) == 1
+    assert len(units.published) == 2  # the first write's v1 and v2, nothing more
 
 
 async def test_a_stale_version_is_refused_and_nothing_is_stored() -> None:

@@ -1,7 +1,9 @@
 """Inventory API v1: one location ("default") as far as callers can tell, plus reservations.
 
-Stock totals are summed over every location, so stock written per location through v2 shows up
-here too. Thin by design: parse → use case → respond; the rules live in use_cases and domain.
+`on_hand` and `reserved` are summed over every location, so stock written per location through v2
+shows up here too; `available` is what one v1 reservation can hold now, the most available at
+any single location (a reservation is never split), so a v1 client that sees N available can
+reserve N. Thin by design: parse → use case → respond; the rules live in use_cases and domain.
 """
 
 from __future__ import annotations
@@ -42,14 +44,23 @@ class StockSet(BaseModel):
 
 class StockOut(BaseModel):
     sku: str
-    on_hand: int
-    reserved: int
-    available: int
+    on_hand: int = Field(description="units on hand, summed over every location")
+    reserved: int = Field(description="units reserved, summed over every location")
+    available: int = Field(
+        description="the most one reservation can hold now: the largest on_hand - reserved of "
+        "any one location (equal to on_hand - reserved while all stock is in one location)"
+    )
     version: int
 
     @classmethod
     def of(cls, summary: StockSummary) -> StockOut:
-        return cls.model_validate(summary, from_attributes=True)
+        return cls(
+            sku=summary.sku,
+            on_hand=summary.on_hand,
+            reserved=summary.reserved,
+            available=summary.best_location_available,
+            version=summary.version,
+        )
 
 
 class StockList(BaseModel):
