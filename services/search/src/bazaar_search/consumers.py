@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from bazaar_chassis import Batched, Event, Handler, Money, UnitOfWork
+from bazaar_chassis import Batched, Event, Handler, Money, UnitOfWork, apply_newer, copying
 from bazaar_search import store
 from bazaar_search.domain import display_price, indexed_text, spellings
 from bazaar_search.events import (
@@ -75,16 +75,9 @@ def placement_row(*, assigned: bool) -> Callable[[Event], Row]:
     return row
 
 
-def applying(aspect: store.Aspect, to_row: Callable[[Event], Row]) -> Batched:
-    async def apply(events: Sequence[Event], uow: UnitOfWork) -> None:
-        await store.apply_newer(uow.connection, aspect, [to_row(e) for e in events])
-
-    return Batched(apply)
-
-
 async def _apply_products(events: Sequence[Event], uow: UnitOfWork) -> None:
     rows = [product_row(e) for e in events]
-    await store.apply_newer(uow.connection, store.PRODUCT, rows)
+    await apply_newer(uow.connection, store.PRODUCT, rows)
     texts = [r[column] for r in rows for column in ("name_terms", "description_terms")]
     await store.learn_spellings(uow.connection, spellings(texts))
 
@@ -95,10 +88,10 @@ HANDLERS: dict[str, Handler] = {
     "product.created": PRODUCTS,
     "product.updated": PRODUCTS,
     "product.recalled": PRODUCTS,
-    "pricing.price_changed": applying(store.PRICE, price_row),
-    "inventory.stock_changed": applying(store.STOCK, stock_row),
-    "category.created": applying(store.CATEGORY, category_row),
-    "category.updated": applying(store.CATEGORY, category_row),
-    "category.product_assigned": applying(store.PLACEMENT, placement_row(assigned=True)),
-    "category.product_unassigned": applying(store.PLACEMENT, placement_row(assigned=False)),
+    "pricing.price_changed": copying(store.PRICE, price_row),
+    "inventory.stock_changed": copying(store.STOCK, stock_row),
+    "category.created": copying(store.CATEGORY, category_row),
+    "category.updated": copying(store.CATEGORY, category_row),
+    "category.product_assigned": copying(store.PLACEMENT, placement_row(assigned=True)),
+    "category.product_unassigned": copying(store.PLACEMENT, placement_row(assigned=False)),
 }

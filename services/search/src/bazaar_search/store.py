@@ -2,16 +2,15 @@
 two queries a search runs: one page in relevance order, and the facets of the whole match set.
 
 Each fact is applied only if it is newer than what the row holds for that aspect (`product_seq`,
-`price_seq`, `stock_seq`, per category or placement `seq`); the condition is inside the UPSERT, so
-facts arriving in any order, on any instance, converge. The full-text index follows `products`
-by itself (FTS5 triggers on SQLite, a generated tsvector column on PostgreSQL; see the migration).
+`price_seq`, `stock_seq`, per category or placement `seq`; the chassis's `apply_newer` puts the
+condition inside the UPSERT), so facts arriving in any order, on any instance, converge. The
+full-text index follows `products` by itself (FTS5 triggers on SQLite, a generated tsvector
+column on PostgreSQL; see the migration).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -25,7 +24,6 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
-    bindparam,
     case,
     cast,
     func,
@@ -34,10 +32,9 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bazaar_chassis import Money, UtcDateTime, dialect_insert
+from bazaar_chassis import Aspect, Money, UtcDateTime, dialect_insert
 from bazaar_search import fulltext
 from bazaar_search.domain import (
     LISTED_STATUSES,
@@ -95,16 +92,6 @@ spellings = Table(
 )
 
 
-@dataclass(frozen=True)
-class Aspect:
-    """One kind of fact search copies: the columns it sets and the sequence that orders it."""
-
-    table: Table
-    keys: tuple[str, ...]
-    seq_column: str
-    columns: tuple[str, ...]
-
-
 PRODUCT = Aspect(
     products,
     ("sku",),
@@ -122,26 +109,6 @@ CATEGORY = Aspect(categories, ("key",), "seq", ("key", "parent", "seq"))
 PLACEMENT = Aspect(
     placements, ("category_key", "sku"), "seq", ("category_key", "sku", "assigned", "seq")
 )
-
-
-@cache
-def _upsert(dialect: str, aspect: Aspect) -> Any:
-    """Insert the row, or update it only where the stored sequence is older than the fact's."""
-    insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
-    statement = insert(aspect.table).values({c: bindparam(c) for c in aspect.columns})
-    return statement.on_conflict_do_update(
-        index_elements=list(aspect.keys),
-        set_={c: statement.excluded[c] for c in aspect.columns if c not in aspect.keys},
-        where=aspect.table.c[aspect.seq_column] < statement.excluded[aspect.seq_column],
-    )
-
-
-async def apply_newer(
-    connection: AsyncConnection, aspect: Aspect, rows: list[dict[str, Any]]
-) -> None:
-    """Apply a run of facts of one aspect with one `executemany` (each row carries its `seq`)."""
-    if rows:
-        await connection.execute(_upsert(connection.dialect.name, aspect), rows)
 
 
 async def learn_spellings(connection: AsyncConnection, pairs: Iterable[tuple[str, str]]) -> None:
