@@ -1,6 +1,6 @@
 """`python -m bench [scenario ...]`: run benchmark scenarios and write docs/benchmarks.{md,json}.
 
-One platform (`bazaar up` on a fresh data dir) serves P1-P3 and P5 in turn; P4 brings its own
+One platform (`bazaar up` on a fresh data dir) serves P1-P3, P5 and P7 in turn; P4 brings its own
 nats-server and in-process services; P6 starts and stops platforms of its own, after everything
 else has stopped, so that nothing else competes with start-up. Results of scenarios not run now
 stay in docs/benchmarks.json; the markdown is regenerated whole from it.
@@ -22,6 +22,7 @@ from bench import (
     p4_event_throughput,
     p5_checkout,
     p6_footprint,
+    p7_search,
     report,
 )
 from bench.context import Context, say
@@ -35,8 +36,9 @@ PLATFORM_SCENARIOS: dict[str, Callable[[Context, Platform], ScenarioResult]] = {
     "P2": p2_gateway_overhead.run,
     "P3": p3_event_propagation.run,
     "P5": p5_checkout.run,
+    "P7": p7_search.run,
 }
-ALL = ["P1", "P2", "P3", "P4", "P5", "P6"]
+ALL = ["P1", "P2", "P3", "P4", "P5", "P6", "P7"]
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:

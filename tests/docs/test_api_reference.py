@@ -44,6 +44,7 @@ def test_every_service_of_the_platform_has_its_reference_and_every_path_is_liste
         "pricing",
         "inventory",
         "catalog",
+        "search",
         "promotion",
         "cart",
         "payment",

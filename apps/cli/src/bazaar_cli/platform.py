@@ -31,6 +31,7 @@ SERVICES: tuple[Component, ...] = (
     Component(
         "catalog", "bazaar_catalog", consumes=("category", "inventory", "pricing", "product")
     ),
+    Component("search", "bazaar_search", consumes=("category", "inventory", "pricing", "product")),
     Component("promotion", "bazaar_promotion", publishes=True, consumes=("order",)),
     Component("cart", "bazaar_cart", publishes=True, consumes=("order", "promotion")),
     # the test card processor payment calls (an outside system, so started before payment)

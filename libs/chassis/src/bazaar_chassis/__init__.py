@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from bazaar_chassis.columns import versioned as versioned
     from bazaar_chassis.consumer import Batched as Batched
     from bazaar_chassis.consumer import Handler as Handler
+    from bazaar_chassis.copies import Aspect as Aspect
+    from bazaar_chassis.copies import apply_newer as apply_newer
+    from bazaar_chassis.copies import copying as copying
     from bazaar_chassis.database import dialect_insert as dialect_insert
     from bazaar_chassis.envelope import Event as Event
     from bazaar_chassis.errors import ConfigurationError as ConfigurationError
@@ -73,6 +76,9 @@ _HOMES = {
     "versioned": "columns",
     "Batched": "consumer",
     "Handler": "consumer",
+    "Aspect": "copies",
+    "apply_newer": "copies",
+    "copying": "copies",
     "dialect_insert": "database",
     "Event": "envelope",
     "ConfigurationError": "errors",

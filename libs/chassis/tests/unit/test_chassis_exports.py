@@ -12,6 +12,7 @@ from pathlib import Path
 import bazaar_chassis
 
 PUBLIC_API = [
+    "Aspect",
     "DEMO_SECRET",
     "MAX_SKUS_PER_QUERY",
     "BackgroundJob",
@@ -46,7 +47,9 @@ PUBLIC_API = [
     "UnitsDep",
     "UtcDateTime",
     "Work",
+    "apply_newer",
     "check_sku",
+    "copying",
     "create_app",
     "dialect_insert",
     "from_row",

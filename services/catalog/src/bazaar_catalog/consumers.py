@@ -3,7 +3,7 @@ function from one event to one row; a run of events becomes one conditional `exe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +16,7 @@ from bazaar_catalog.events import (
     StockFacts,
     price_facts,
 )
-from bazaar_chassis import Batched, Event, Handler, Money, UnitOfWork
+from bazaar_chassis import Event, Handler, Money, copying
 
 Row = dict[str, Any]
 
@@ -80,21 +80,14 @@ def placement_row(*, assigned: bool) -> Callable[[Event], Row]:
     return row
 
 
-def applying(aspect: store.Aspect, to_row: Callable[[Event], Row]) -> Batched:
-    async def apply(events: Sequence[Event], uow: UnitOfWork) -> None:
-        await store.apply_newer(uow.connection, aspect, [to_row(e) for e in events])
-
-    return Batched(apply)
-
-
 HANDLERS: dict[str, Handler] = {
-    "product.created": applying(store.PRODUCT, product_row),
-    "product.updated": applying(store.PRODUCT, product_row),
-    "product.recalled": applying(store.PRODUCT, product_row),
-    "pricing.price_changed": applying(store.PRICE, price_row),
-    "inventory.stock_changed": applying(store.STOCK, stock_row),
-    "category.created": applying(store.CATEGORY, category_row),
-    "category.updated": applying(store.CATEGORY, category_row),
-    "category.product_assigned": applying(store.PLACEMENT, placement_row(assigned=True)),
-    "category.product_unassigned": applying(store.PLACEMENT, placement_row(assigned=False)),
+    "product.created": copying(store.PRODUCT, product_row),
+    "product.updated": copying(store.PRODUCT, product_row),
+    "product.recalled": copying(store.PRODUCT, product_row),
+    "pricing.price_changed": copying(store.PRICE, price_row),
+    "inventory.stock_changed": copying(store.STOCK, stock_row),
+    "category.created": copying(store.CATEGORY, category_row),
+    "category.updated": copying(store.CATEGORY, category_row),
+    "category.product_assigned": copying(store.PLACEMENT, placement_row(assigned=True)),
+    "category.product_unassigned": copying(store.PLACEMENT, placement_row(assigned=False)),
 }

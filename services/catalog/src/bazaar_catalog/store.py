@@ -1,14 +1,13 @@
 """The catalog's own tables, and the conditional upserts that keep them equal to the sources.
 
 Each fact is applied only if it is newer than what the row already holds for that aspect
-(`product_seq`, `price_seq`, `stock_seq`, per placement `seq`): the condition is inside the
-UPSERT, so competing consumer instances can apply facts in any order and still converge.
+(`product_seq`, `price_seq`, `stock_seq`, per placement `seq`; the chassis's `apply_newer` puts
+the condition inside the UPSERT), so consumer instances can apply facts in any order and converge.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from functools import cache
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
@@ -23,12 +22,11 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bazaar_catalog.domain import LISTED_STATUSES, CatalogItem, Category
-from bazaar_chassis import Money, UtcDateTime
+from bazaar_chassis import Aspect, Money, UtcDateTime
 
 metadata = MetaData()
 
@@ -69,16 +67,6 @@ placements = Table(
 )
 
 
-@dataclass(frozen=True)
-class Aspect:
-    """One kind of fact the catalog copies: the columns it sets and the sequence that orders it."""
-
-    table: Table
-    keys: tuple[str, ...]
-    seq_column: str
-    columns: tuple[str, ...]
-
-
 PRODUCT = Aspect(
     items,
     ("sku",),
@@ -99,27 +87,6 @@ PLACEMENT = Aspect(
     "seq",
     ("category_key", "sku", "position", "assigned", "seq"),
 )
-
-
-@cache
-def _upsert(dialect: str, aspect: Aspect) -> Any:
-    """Built once per dialect and aspect: insert the row, or update it only where the stored
-    sequence is older than the fact's (so a stale or late fact changes nothing)."""
-    insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
-    statement = insert(aspect.table).values({c: bindparam(c) for c in aspect.columns})
-    return statement.on_conflict_do_update(
-        index_elements=list(aspect.keys),
-        set_={c: statement.excluded[c] for c in aspect.columns if c not in aspect.keys},
-        where=aspect.table.c[aspect.seq_column] < statement.excluded[aspect.seq_column],
-    )
-
-
-async def apply_newer(
-    connection: AsyncConnection, aspect: Aspect, rows: list[dict[str, Any]]
-) -> None:
-    """Apply a run of facts of one aspect with one `executemany` (each row carries its `seq`)."""
-    if rows:
-        await connection.execute(_upsert(connection.dialect.name, aspect), rows)
 
 
 def _to_item(row: Row[Any]) -> CatalogItem:

@@ -1,0 +1,61 @@
+"""A read model's copies of other services' facts, kept by "the newest sequence wins": each
+kind of fact (an `Aspect`) sets some columns of a row and is ordered by its own sequence column.
+
+The condition is inside the UPSERT, never read-then-write, so competing consumer instances
+applying facts in any order still converge; a stale or late fact changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Table, bindparam
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bazaar_chassis.consumer import Batched
+from bazaar_chassis.envelope import Event
+from bazaar_chassis.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Aspect:
+    """One kind of fact copied: the row's keys, the columns it sets, the sequence ordering it."""
+
+    table: Table
+    keys: tuple[str, ...]
+    seq_column: str
+    columns: tuple[str, ...]
+
+
+@cache
+def _upsert(dialect: str, aspect: Aspect) -> Any:
+    """Built once per dialect and aspect: insert the row, or update it only where the stored
+    sequence is older than the fact's."""
+    insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+    statement = insert(aspect.table).values({c: bindparam(c) for c in aspect.columns})
+    return statement.on_conflict_do_update(
+        index_elements=list(aspect.keys),
+        set_={c: statement.excluded[c] for c in aspect.columns if c not in aspect.keys},
+        where=aspect.table.c[aspect.seq_column] < statement.excluded[aspect.seq_column],
+    )
+
+
+async def apply_newer(
+    connection: AsyncConnection, aspect: Aspect, rows: list[dict[str, Any]]
+) -> None:
+    """Apply a run of facts of one aspect with one `executemany` (each row carries its `seq`)."""
+    if rows:
+        await connection.execute(_upsert(connection.dialect.name, aspect), rows)
+
+
+def copying(aspect: Aspect, to_row: Callable[[Event], dict[str, Any]]) -> Batched:
+    """A consumer handler copying each event of a run, as `to_row` maps it, into `aspect`."""
+
+    async def apply(events: Sequence[Event], uow: UnitOfWork) -> None:
+        await apply_newer(uow.connection, aspect, [to_row(e) for e in events])
+
+    return Batched(apply)

@@ -1,0 +1,1 @@
+"""HTTP APIs of the search service, one module per major version."""
