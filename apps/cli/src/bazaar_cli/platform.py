@@ -27,7 +27,7 @@ SERVICES: tuple[Component, ...] = (
     Component("product", "bazaar_product", publishes=True),
     Component("category", "bazaar_category", publishes=True),
     Component("pricing", "bazaar_pricing", publishes=True),
-    Component("inventory", "bazaar_inventory", publishes=True, consumes=("order",)),
+    Component("inventory", "bazaar_inventory", publishes=True, consumes=("order", "product")),
     Component(
         "catalog", "bazaar_catalog", consumes=("category", "inventory", "pricing", "product")
     ),

@@ -46,6 +46,9 @@ class StockOut(BaseModel):
     reserved: int
     available: int
     version: int
+    quarantine: str | None = Field(
+        default=None, description="why the SKU is quarantined (a recall): nothing is available"
+    )
 
     @classmethod
     def of(cls, summary: StockSummary) -> StockOut:
