@@ -30,9 +30,7 @@ async def quarantine_recalled(
             if await work.store.settle_reservation(
                 held.id, status=ReservationStatus.RELEASED, now=now
             ):
-                await work.store.unreserve(
-                    sku=sku, location=held.location, quantity=held.quantity
-                )
+                await work.store.unreserve(sku=sku, location=held.location, quantity=held.quantity)
                 released.append(held)
         summary = await announce(work, sku)
         work.emit(

@@ -28,8 +28,14 @@ async def recall(js: JetStreamContext, sku: str, reason: str) -> Event:
         type="product.recalled.v1",
         subject=sku,
         sequence=2,
-        data={"sku": sku, "name": sku, "description": "", "attributes": {}, "status": "recalled",
-              "reason": reason},
+        data={
+            "sku": sku,
+            "name": sku,
+            "description": "",
+            "attributes": {},
+            "status": "recalled",
+            "reason": reason,
+        },
         source="/product/test",
         traceparent=f"00-{TRACE}-b7ad6b7169203331-01",
     )
@@ -76,14 +82,16 @@ async def test_a_recall_quarantines_stock_releases_reservations_and_continues_th
     assert quarantined.data["released"] == [
         {"id": held.json()["id"], "reference": "cart-9", "quantity": 3}
     ]
-    assert quarantined.traceparent is not None and quarantined.traceparent.split("-")[1] == TRACE
+    assert quarantined.traceparent is not None
+    assert quarantined.traceparent.split("-")[1] == TRACE
     level = await stock(inventory, sku)
     assert (level["on_hand"], level["reserved"], level["available"]) == (8, 0, 0)
     assert level["quarantine"] == "battery may overheat"
     refused = await inventory.post(
         f"{V1}/reservations", json={"sku": sku, "quantity": 1, "reference": "cart-10"}
     )
-    assert refused.status_code == 409 and "quarantined" in refused.json()["detail"]
+    assert refused.status_code == 409
+    assert "quarantined" in refused.json()["detail"]
 
 
 async def test_a_duplicate_recall_quarantines_once(
