@@ -111,6 +111,6 @@ async def test_a_duplicate_recall_quarantines_once(
     assert len(event_probe.matching("inventory.stock_quarantined", subject=sku)) == 1
 
     async def still_first_reason() -> bool:
-        return (await stock(inventory, sku))["quarantine"] == "first"
+        return bool((await stock(inventory, sku))["quarantine"] == "first")
 
     await eventually(still_first_reason, message="the first recall's reason stays")
