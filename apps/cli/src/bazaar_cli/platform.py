@@ -39,7 +39,10 @@ SERVICES: tuple[Component, ...] = (
         "payment", "bazaar_payment", publishes=True, consumes=("inventory", "order", "promotion")
     ),
     Component(
-        "order", "bazaar_order", publishes=True, consumes=("inventory", "payment", "promotion")
+        "order",
+        "bazaar_order",
+        publishes=True,
+        consumes=("inventory", "payment", "product", "promotion"),
     ),
     Component("customer", "bazaar_customer", consumes=("identity", "order")),
     Component("notification", "bazaar_notification", consumes=("order",)),
