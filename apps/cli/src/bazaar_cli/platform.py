@@ -32,7 +32,7 @@ SERVICES: tuple[Component, ...] = (
         "catalog", "bazaar_catalog", consumes=("category", "inventory", "pricing", "product")
     ),
     Component("promotion", "bazaar_promotion", publishes=True, consumes=("order",)),
-    Component("cart", "bazaar_cart", publishes=True, consumes=("order", "promotion")),
+    Component("cart", "bazaar_cart", publishes=True, consumes=("order", "product", "promotion")),
     # the test card processor payment calls (an outside system, so started before payment)
     Component("payment-provider", "bazaar_payment_provider", on_bus=False),
     Component(
