@@ -45,7 +45,7 @@ SERVICES: tuple[Component, ...] = (
         consumes=("inventory", "payment", "product", "promotion"),
     ),
     Component("customer", "bazaar_customer", consumes=("identity", "order")),
-    Component("notification", "bazaar_notification", consumes=("order",)),
+    Component("notification", "bazaar_notification", publishes=True, consumes=("order", "product")),
 )
 BUS_SERVICES = tuple(c for c in SERVICES if c.on_bus)
 GATEWAY = Component("gateway", "bazaar_gateway", is_gateway=True)
