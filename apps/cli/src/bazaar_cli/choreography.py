@@ -4,7 +4,14 @@ service's definition declares, and `bazaar recall` watches the recall flow's fac
 
 from __future__ import annotations
 
+import importlib
+import os
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
+
+from bazaar_chassis import ServiceSettings
+from bazaar_cli.platform import BUS_SERVICES
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,3 +59,29 @@ RECALL = Flow(
 )
 
 FLOWS = (CHECKOUT, RECALL)
+
+
+@dataclass(frozen=True, slots=True)
+class Declared:
+    """What one service's definition declares on the bus, by fact name (`<producer>.<event>`)."""
+
+    publishes: frozenset[str]
+    consumes: frozenset[str]
+
+
+def declared_facts() -> dict[str, Declared]:
+    """Every bus service's declarations, read from its built (never started) app: the same
+    definitions that `Component.publishes`/`consumes` must agree with (test_bus_provisioning)."""
+    # Identity refuses to build without a key passphrase; no key is ever sealed here.
+    os.environ.setdefault("BAZAAR_IDENTITY_KEY_PASSPHRASE", "choreography-only")
+    found = {}
+    with tempfile.TemporaryDirectory() as data_dir:
+        settings = ServiceSettings(data_dir=Path(data_dir))
+        for component in BUS_SERVICES:
+            service = importlib.import_module(f"{component.module}.service")
+            definition = service.build_app(settings).state.runtime.definition
+            found[component.name] = Declared(
+                publishes=frozenset(t.rsplit(".", 1)[0] for t in definition.publishes),
+                consumes=frozenset(definition.handlers),
+            )
+    return found
