@@ -47,7 +47,7 @@ class Reaction:
     detail: str
 
 
-def _detail(event: Event) -> str:
+def describe(event: Event) -> str:
     data = event.data
     match event.name:
         case "product.recalled":
@@ -67,7 +67,7 @@ def _detail(event: Event) -> str:
 
 
 @dataclass
-class _Watch:
+class RecallWatch:
     sku: str
     trace_id: str
     started: float
@@ -95,7 +95,7 @@ class _Watch:
             return
         if event.name == "order.cancelled":
             self.orders.add(str(event.data.get("order_id", event.subject)))
-        self.seen(event.producer, event.name, _detail(event))
+        self.seen(event.producer, event.name, describe(event))
 
 
 def operator_password(data_dir: Path) -> str:
@@ -123,7 +123,9 @@ async def _post_recall(
             raise RecallFailed(f"the recall was refused ({reply.status}): {body.get('detail')}")
 
 
-async def _catalog_delisted(session: aiohttp.ClientSession, gateway: str, watch: _Watch) -> None:
+async def _catalog_delisted(
+    session: aiohttp.ClientSession, gateway: str, watch: RecallWatch
+) -> None:
     while True:
         async with session.get(f"{gateway}/catalog/1/products/{watch.sku}") as reply:
             if reply.status == 404:
@@ -147,7 +149,7 @@ async def watch_recall(
     bus = await nats.connect(
         state.nats_url, user=OPERATOR, password=nats_password, max_reconnect_attempts=0
     )
-    watch = _Watch(sku, secrets.token_hex(16), time.monotonic(), show, [], set(), 0.0)
+    watch = RecallWatch(sku, secrets.token_hex(16), time.monotonic(), show, [], set(), 0.0)
     try:
         js = bus.jetstream()
         for fact in (RECALL.trigger, *RECALL.facts):
