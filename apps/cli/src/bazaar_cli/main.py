@@ -16,6 +16,7 @@ from rich.console import Console
 
 from bazaar_cli.admin import AdminCreateFailed, create_first_admin
 from bazaar_cli.bus_provisioning import provision_bus
+from bazaar_cli.recall import RecallFailed, show_recall
 from bazaar_cli.state import DataDirBusy, DataDirLock, RunState
 from bazaar_cli.status import show_status
 from bazaar_cli.up import Mode, StartFailed, run_up
@@ -125,6 +126,42 @@ def stop(data_dir: DataDir = Path(".bazaar")) -> None:
     while psutil.pid_exists(state.supervisor_pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     console.print("stopped." if not psutil.pid_exists(state.supervisor_pid) else "still stopping…")
+
+
+@app.command()
+def recall(
+    sku: Annotated[str, typer.Argument(help="the SKU of the product to recall")],
+    reason: Annotated[str, typer.Option(help="why: every buyer and cart owner is told")],
+    username: Annotated[
+        str | None, typer.Option(envvar="BAZAAR_USERNAME", help="an admin or merchandiser")
+    ] = None,
+    password: Annotated[
+        str | None, typer.Option(envvar="BAZAAR_PASSWORD", help="that user's password")
+    ] = None,
+    token: Annotated[
+        str | None, typer.Option(envvar="BAZAAR_TOKEN", help="an access token instead")
+    ] = None,
+    timeout: Annotated[float, typer.Option(help="seconds to watch at most")] = 15.0,
+    data_dir: DataDir = Path(".bazaar"),
+) -> None:
+    """Recall a product and watch every service react on its own, live, as its facts arrive."""
+    state = RunState.load(data_dir)
+    if state is None or not DataDirLock(data_dir).is_held_by_someone():
+        raise _fail(f"nothing is running on {data_dir.resolve()}")
+    credentials = (username, password) if username and password else None
+    try:
+        show_recall(
+            console,
+            state=state,
+            data_dir=data_dir,
+            sku=sku,
+            reason=reason,
+            credentials=credentials,
+            token=token,
+            timeout=timeout,
+        )
+    except RecallFailed as exc:
+        raise _fail(str(exc)) from None
 
 
 def _read_password() -> str:

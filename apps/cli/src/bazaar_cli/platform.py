@@ -27,23 +27,26 @@ SERVICES: tuple[Component, ...] = (
     Component("product", "bazaar_product", publishes=True),
     Component("category", "bazaar_category", publishes=True),
     Component("pricing", "bazaar_pricing", publishes=True),
-    Component("inventory", "bazaar_inventory", publishes=True, consumes=("order",)),
+    Component("inventory", "bazaar_inventory", publishes=True, consumes=("order", "product")),
     Component(
         "catalog", "bazaar_catalog", consumes=("category", "inventory", "pricing", "product")
     ),
     Component("search", "bazaar_search", consumes=("category", "inventory", "pricing", "product")),
     Component("promotion", "bazaar_promotion", publishes=True, consumes=("order",)),
-    Component("cart", "bazaar_cart", publishes=True, consumes=("order", "promotion")),
+    Component("cart", "bazaar_cart", publishes=True, consumes=("order", "product", "promotion")),
     # the test card processor payment calls (an outside system, so started before payment)
     Component("payment-provider", "bazaar_payment_provider", on_bus=False),
     Component(
         "payment", "bazaar_payment", publishes=True, consumes=("inventory", "order", "promotion")
     ),
     Component(
-        "order", "bazaar_order", publishes=True, consumes=("inventory", "payment", "promotion")
+        "order",
+        "bazaar_order",
+        publishes=True,
+        consumes=("inventory", "payment", "product", "promotion"),
     ),
     Component("customer", "bazaar_customer", consumes=("identity", "order")),
-    Component("notification", "bazaar_notification", consumes=("order",)),
+    Component("notification", "bazaar_notification", publishes=True, consumes=("order", "product")),
 )
 BUS_SERVICES = tuple(c for c in SERVICES if c.on_bus)
 GATEWAY = Component("gateway", "bazaar_gateway", is_gateway=True)

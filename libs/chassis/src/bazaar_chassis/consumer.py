@@ -33,6 +33,7 @@ from bazaar_chassis.envelope import (
 )
 from bazaar_chassis.jobs import raise_if_cancelled, stop_task
 from bazaar_chassis.pull import ContinuousPull
+from bazaar_chassis.tracing import continuing
 from bazaar_chassis.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 EventHandler = Callable[[Event, UnitOfWork], Awaitable[None]]
@@ -200,7 +201,8 @@ class EventConsumer:
             await handler.handle(run, uow)
             return
         for event in run:
-            await handler(event, uow)
+            with continuing(event.traceparent):  # what it emits continues the event's trace
+                await handler(event, uow)
 
     async def _apply_one_by_one(self, events: list[tuple[Msg, Event]]) -> None:
         applied: list[Msg] = []

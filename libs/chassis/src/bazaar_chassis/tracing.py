@@ -7,7 +7,8 @@ Spans carry `service.name` and `service.version` (M10: one trace across cart 13.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 from opentelemetry import context as otel_context
 from opentelemetry.sdk.resources import Resource
@@ -32,3 +33,17 @@ def build_tracer_provider(
 def extract_context(carrier: Mapping[str, str]) -> otel_context.Context:
     """The remote parent described by a `traceparent` entry, if any."""
     return _PROPAGATOR.extract(carrier)
+
+
+@contextmanager
+def continuing(traceparent: str | None) -> Iterator[None]:
+    """Run a block in the trace of a consumed event, so what it emits carries the same trace
+    (a reaction to `product.recalled` continues the recall's trace)."""
+    if not traceparent:
+        yield
+        return
+    token = otel_context.attach(extract_context({"traceparent": traceparent}))
+    try:
+        yield
+    finally:
+        otel_context.detach(token)

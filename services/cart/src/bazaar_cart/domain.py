@@ -40,6 +40,17 @@ class Line:
 
 
 @dataclass(frozen=True, slots=True)
+class Notice:
+    """Why a line left the cart without its owner removing it (a recall), shown on the cart."""
+
+    sku: str
+    name: str
+    quantity: int
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Cart:
     id: str
     owner: str  # the signed-in user's subject, or "guest"
@@ -52,6 +63,7 @@ class Cart:
     merged_into: str | None
     created_at: datetime
     updated_at: datetime
+    notices: tuple[Notice, ...] = ()
 
     @property
     def is_guest(self) -> bool:
@@ -194,6 +206,17 @@ def remove_line(cart: Cart, sku: str, *, now: datetime) -> Cart:
     if line_of(cart, sku) is None:
         raise LineNotFound(sku)
     return _changed(cart, now=now, lines=tuple(line for line in cart.lines if line.sku != sku))
+
+
+def recall_line(cart: Cart, sku: str, *, reason: str, now: datetime) -> Cart | None:
+    """The active cart without its `sku` line and with a notice saying why (None: no such
+    line, or the cart is closed, so nothing changes)."""
+    line = line_of(cart, sku)
+    if line is None or cart.state != CartState.ACTIVE:
+        return None
+    notice = Notice(sku=sku, name=line.name, quantity=line.quantity, reason=reason, at=now)
+    kept = tuple(other for other in cart.lines if other.sku != sku)
+    return _changed(cart, now=now, lines=kept, notices=(*cart.notices, notice))
 
 
 def add_code(cart: Cart, code: str, *, now: datetime) -> Cart:

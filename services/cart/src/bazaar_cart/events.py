@@ -11,8 +11,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from bazaar_cart.domain import Cart
+
 CART_ORDERED = "cart.ordered.v1"
 CART_MERGED = "cart.merged.v1"
+RECALLED_LINES_REMOVED = "cart.recalled_lines_removed.v1"
 
 
 class CartOrdered(BaseModel):
@@ -30,7 +33,27 @@ class CartMerged(BaseModel):
     owner: str
 
 
-SCHEMAS: dict[str, type[BaseModel]] = {CART_ORDERED: CartOrdered, CART_MERGED: CartMerged}
+class RemovedLine(BaseModel):
+    cart_id: str
+    owner: str
+    quantity: int
+
+
+class RecalledLinesRemoved(BaseModel):
+    """cart.recalled_lines_removed.v1 (subject: the SKU, sequence: the recalled product's
+    version): a recall reached the carts; the SKU's line left each active cart listed, whose
+    owner finds a notice on the cart saying why. Published once per recall, even for no cart."""
+
+    sku: str
+    reason: str
+    carts: list[RemovedLine]
+
+
+SCHEMAS: dict[str, type[BaseModel]] = {
+    CART_ORDERED: CartOrdered,
+    CART_MERGED: CartMerged,
+    RECALLED_LINES_REMOVED: RecalledLinesRemoved,
+}
 
 
 def ordered(*, cart_id: str, order_id: str) -> dict[str, Any]:
@@ -88,8 +111,24 @@ class CodeFacts(_Tolerant):
     active: bool = True
 
 
+class ProductRecalled(_Tolerant):
+    """product.recalled: which SKU, and why."""
+
+    sku: str
+    reason: str = ""
+
+
 class OrderPlaced(_Tolerant):
     """order.placed: the cart the order was placed from."""
 
     order_id: str
     cart_id: str
+
+
+def recalled_lines_removed(*, sku: str, reason: str, carts: list[Cart]) -> dict[str, Any]:
+    """The payload for the carts a recall changed; each one's newest notice is the recall's."""
+    removed = [
+        RemovedLine(cart_id=cart.id, owner=cart.owner, quantity=cart.notices[-1].quantity)
+        for cart in carts
+    ]
+    return RecalledLinesRemoved(sku=sku, reason=reason, carts=removed).model_dump(mode="json")

@@ -7,13 +7,26 @@ cart's copy of promotion's facts, each kept only if newer than the one held.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, select, text
+from sqlalchemy import (
+    JSON,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    cast,
+    select,
+    text,
+)
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bazaar_cart.domain import Cart, CartState, Line
+from bazaar_cart.domain import Cart, CartState, Line, Notice
 from bazaar_cart.events import CodeFacts, PromotionFacts
 from bazaar_chassis import Money, StaleVersion, UtcDateTime, dialect_insert, from_row, row_values
 
@@ -35,6 +48,7 @@ carts = Table(
     Column("merged_into", String(64)),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("notices", JSON, nullable=False, server_default=text("'[]'")),
     Index(
         "carts_one_active_per_owner",
         "owner",
@@ -59,6 +73,35 @@ codes = Table(
     Column("facts", JSON, nullable=False),
     Column("seq", Integer, nullable=False),
 )
+
+
+recalled_skus = Table(
+    "recalled_skus",
+    metadata,
+    Column("sku", String(64), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+)
+
+
+def _notice_json(notice: Notice) -> dict[str, Any]:
+    return {
+        "sku": notice.sku,
+        "name": notice.name,
+        "quantity": notice.quantity,
+        "reason": notice.reason,
+        "at": notice.at.isoformat(),
+    }
+
+
+def _notice(raw: dict[str, Any]) -> Notice:
+    return Notice(
+        sku=raw["sku"],
+        name=raw["name"],
+        quantity=int(raw["quantity"]),
+        reason=raw["reason"],
+        at=datetime.fromisoformat(raw["at"]),
+    )
 
 
 def _line_json(line: Line) -> dict[str, Any]:
@@ -89,6 +132,7 @@ def _cart(row: Row[Any]) -> Cart:
         state=CartState(row.state),
         lines=tuple(_line(raw) for raw in row.lines),
         codes=tuple(row.codes),
+        notices=tuple(_notice(raw) for raw in row.notices or ()),
     )
 
 
@@ -98,6 +142,7 @@ def _values(cart: Cart) -> dict[str, Any]:
         "state": str(cart.state),
         "lines": [_line_json(line) for line in cart.lines],
         "codes": list(cart.codes),
+        "notices": [_notice_json(notice) for notice in cart.notices],
     }
 
 
@@ -143,6 +188,25 @@ class CartStore:
                 expected=cart.version - 1,
                 actual=current.version if current else 0,
             )
+
+    async def active_with(self, sku: str) -> list[Cart]:
+        """The active carts with a line of `sku` (the JSON text search only narrows the rows)."""
+        rows = await self.connection.execute(
+            select(carts).where(
+                carts.c.state == CartState.ACTIVE.value,
+                cast(carts.c.lines, Text).contains(f'"{sku}"', autoescape=True),
+            )
+        )
+        found = [_cart(row) for row in rows]
+        return [cart for cart in found if any(line.sku == sku for line in cart.lines)]
+
+    async def mark_recalled(self, sku: str, *, reason: str, now: datetime) -> bool:
+        """Remember that `sku` was recalled; False if the cart had already handled its recall."""
+        statement = dialect_insert(self.connection, recalled_skus).values(
+            sku=sku, reason=reason, at=now
+        )
+        statement = statement.on_conflict_do_nothing(index_elements=[recalled_skus.c.sku])
+        return await self.connection.scalar(statement.returning(recalled_skus.c.sku)) is not None
 
     async def promotions(self) -> list[PromotionFacts]:
         rows = await self.connection.execute(select(promotions.c.facts))

@@ -124,7 +124,7 @@ async def shop(
 
 
 class Producers:
-    """Publishes facts as promotion and order do (CloudEvents on their streams)."""
+    """Publishes facts as promotion, order and product do (CloudEvents on their streams)."""
 
     def __init__(self, js: JetStreamContext) -> None:
         self.js = js
@@ -140,6 +140,6 @@ class Producers:
 async def producers(nats_server: NatsServer) -> AsyncIterator[Producers]:
     client = await nats.connect(nats_server.url)
     js = client.jetstream()
-    await add_streams(js, "promotion", "order")
+    await add_streams(js, "promotion", "order", "product")
     yield Producers(js)
     await client.close()

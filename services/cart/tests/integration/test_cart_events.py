@@ -163,7 +163,7 @@ async def test_an_order_placed_from_the_cart_closes_it_and_announces_cart_ordere
     assert (await client.get(f"/cart/1/carts/{cart_id}")).json()["version"] == body["version"]
 
 
-async def test_the_cart_is_ready_once_it_consumes_the_promotion_and_order_streams(
+async def test_the_cart_is_ready_once_it_consumes_the_promotion_order_and_product_streams(
     shop: Shop, producers: Producers
 ) -> None:
     client, _ = shop
@@ -173,4 +173,4 @@ async def test_the_cart_is_ready_once_it_consumes_the_promotion_and_order_stream
         return body if body["status"] == "ready" else None
 
     body = await eventually(ready, message="the cart never bound its consumers")
-    assert body["checks"]["consumers"] == ["order", "promotion"]
+    assert body["checks"]["consumers"] == ["order", "product", "promotion"]

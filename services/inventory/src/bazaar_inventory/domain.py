@@ -104,6 +104,17 @@ class OutOfStock(Conflict):
         self.available = available
 
 
+class Quarantined(OutOfStock):
+    """A recalled SKU: its units are kept but none may be promised."""
+
+    def __init__(self, *, sku: str, requested: int, reason: str) -> None:
+        Conflict.__init__(
+            self, f"cannot reserve {requested} of SKU {sku!r}: it is quarantined ({reason})"
+        )
+        self.requested = requested
+        self.available = 0
+
+
 class StockBelowReserved(Conflict):
     def __init__(self, *, sku: str, location: str, on_hand: int, reserved: int) -> None:
         super().__init__(
@@ -128,10 +139,11 @@ class LocationStock:
     location: str
     on_hand: int
     reserved: int
+    quarantined: bool = False  # a recalled SKU: its units stay counted but cannot be promised
 
     @property
     def available(self) -> int:
-        return self.on_hand - self.reserved
+        return 0 if self.quarantined else self.on_hand - self.reserved
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +153,7 @@ class StockSummary:
     sku: str
     version: int
     locations: tuple[LocationStock, ...]
+    quarantine: str | None = None  # why the SKU is quarantined (a recall's reason), if it is
 
     @property
     def on_hand(self) -> int:
@@ -152,7 +165,7 @@ class StockSummary:
 
     @property
     def available(self) -> int:
-        return self.on_hand - self.reserved
+        return sum(level.available for level in self.locations)
 
     @property
     def best_location_available(self) -> int:

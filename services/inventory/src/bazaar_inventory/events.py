@@ -25,6 +25,7 @@ STOCK_CHANGED = "inventory.stock_changed.v1"
 STOCK_RESERVED = "inventory.stock_reserved.v1"
 RESERVATION_FAILED = "inventory.reservation_failed.v1"
 RESERVATION_EXPIRED = "inventory.reservation_expired.v1"
+STOCK_QUARANTINED = "inventory.stock_quarantined.v1"
 
 
 class LocationLevel(BaseModel):
@@ -75,11 +76,28 @@ class ReservationExpired(BaseModel):
     order_id: str
 
 
+class ReleasedReservation(BaseModel):
+    id: str
+    reference: str
+    quantity: int
+
+
+class StockQuarantined(BaseModel):
+    """Payload of inventory.stock_quarantined.v1 (subject: the SKU): a recall reached inventory.
+    Its stock is kept (`on_hand`) but none is available, and its active reservations were let go."""
+
+    sku: str
+    reason: str
+    on_hand: int
+    released: list[ReleasedReservation]
+
+
 SCHEMAS: dict[str, type[BaseModel]] = {
     STOCK_CHANGED: StockChanged,
     STOCK_RESERVED: StockReserved,
     RESERVATION_FAILED: ReservationFailed,
     RESERVATION_EXPIRED: ReservationExpired,
+    STOCK_QUARANTINED: StockQuarantined,
 }
 
 
@@ -99,6 +117,18 @@ def reservation_failed(order_id: str, refusal: Refusal) -> dict[str, Any]:
     return ReservationFailed(order_id=order_id, **asdict(refusal)).model_dump()
 
 
+def stock_quarantined(
+    summary: StockSummary, *, reason: str, released: list[Reservation]
+) -> dict[str, Any]:
+    payload = StockQuarantined(
+        sku=summary.sku,
+        reason=reason,
+        on_hand=summary.on_hand,
+        released=[ReleasedReservation.model_validate(r, from_attributes=True) for r in released],
+    )
+    return payload.model_dump()
+
+
 # --- what inventory reads of the order events (extra fields ignored) ---------------------------
 
 
@@ -116,6 +146,13 @@ class OrderPlacedFacts(_Tolerant):
 
     order_id: str
     lines: list[OrderLineFacts]
+
+
+class ProductRecalledFacts(_Tolerant):
+    """product.recalled: which SKU, and why."""
+
+    sku: str
+    reason: str = ""
 
 
 class OrderSettledFacts(_Tolerant):

@@ -29,6 +29,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     select,
 )
 from sqlalchemy.engine import Row
@@ -90,15 +91,32 @@ order_holds = Table(
     Column("updated_at", UtcDateTime, nullable=False),
 )
 
+quarantines = Table(
+    "quarantines",
+    metadata,
+    Column("sku", String(64), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("since", UtcDateTime, nullable=False),
+)
 
-def _summaries(versions: dict[str, int], rows: list[Row[Any]]) -> dict[str, StockSummary]:
+
+def _summaries(
+    versions: dict[str, int], rows: list[Row[Any]], held: dict[str, str]
+) -> dict[str, StockSummary]:
     levels: dict[str, list[LocationStock]] = defaultdict(list)
     for row in rows:
         levels[row.sku].append(
-            LocationStock(location=row.location, on_hand=row.on_hand, reserved=row.reserved)
+            LocationStock(
+                location=row.location,
+                on_hand=row.on_hand,
+                reserved=row.reserved,
+                quarantined=row.sku in held,
+            )
         )
     return {
-        sku: StockSummary(sku=sku, version=version, locations=tuple(levels[sku]))
+        sku: StockSummary(
+            sku=sku, version=version, locations=tuple(levels[sku]), quarantine=held.get(sku)
+        )
         for sku, version in versions.items()
     }
 
@@ -241,7 +259,10 @@ class InventoryStore:
         stock_rows = await self.connection.execute(
             select(stock).where(stock.c.sku.in_(skus)).order_by(stock.c.sku, stock.c.location)
         )
-        found = _summaries(versions, list(stock_rows))
+        held_rows = await self.connection.execute(
+            select(quarantines.c.sku, quarantines.c.reason).where(quarantines.c.sku.in_(skus))
+        )
+        found = _summaries(versions, list(stock_rows), {row.sku: row.reason for row in held_rows})
         return [found[sku] for sku in skus if sku in found]
 
     async def summary(self, sku: str) -> StockSummary | None:
@@ -315,6 +336,35 @@ class InventoryStore:
         )
         if result.rowcount != 1:
             raise RuntimeError(f"stock of {sku} at {location} holds fewer than {quantity} reserved")
+
+    async def sku_reservations(self, sku: str) -> list[Reservation]:
+        """The active reservations of one SKU, oldest first (a recall releases them all)."""
+        rows = await self.connection.execute(
+            select(reservations)
+            .where(
+                reservations.c.sku == sku,
+                reservations.c.status == ReservationStatus.ACTIVE.value,
+            )
+            .order_by(reservations.c.created_at, reservations.c.id)
+        )
+        return [_to_reservation(row) for row in rows]
+
+    # --- quarantines (recalls) --------------------------------------------------------------------
+
+    async def quarantine_reason(self, sku: str) -> str | None:
+        """Why `sku` is quarantined, or None if it is not."""
+        found = await self.connection.scalar(
+            select(quarantines.c.reason).where(quarantines.c.sku == sku)
+        )
+        return None if found is None else str(found)
+
+    async def quarantine(self, sku: str, *, reason: str, now: datetime) -> bool:
+        """Quarantine `sku` for `reason`; False if it already was (the first reason stays)."""
+        statement = dialect_insert(self.connection, quarantines).values(
+            sku=sku, reason=reason, since=now
+        )
+        statement = statement.on_conflict_do_nothing(index_elements=[quarantines.c.sku])
+        return await self.connection.scalar(statement.returning(quarantines.c.sku)) is not None
 
     # --- order holds ------------------------------------------------------------------------------
 

@@ -60,13 +60,16 @@ class Stock(Protocol):
         self, order_id: str, *, status: HoldStatus, now: datetime
     ) -> int | None: ...
     async def lapse_order_hold(self, order_id: str, *, now: datetime) -> int | None: ...
+    async def sku_reservations(self, sku: str) -> list[Reservation]: ...
+    async def quarantine_reason(self, sku: str) -> str | None: ...
+    async def quarantine(self, sku: str, *, reason: str, now: datetime) -> bool: ...
 
 
 class _AlreadySettled(Exception):
     """Raised inside a unit of work to roll back a version bump that turned out unnecessary."""
 
 
-async def _announce(work: Work[Stock], sku: str) -> StockSummary:
+async def announce(work: Work[Stock], sku: str) -> StockSummary:
     """Read the SKU's stock as this transaction leaves it and stage the event saying so."""
     summary = await work.store.summary(sku)
     assert summary is not None, f"{sku} was changed in this transaction, so it exists"
@@ -96,7 +99,7 @@ async def set_stock(
     async with units() as work:
         await work.store.bump_version(sku, now=now, expected=expected_version, create=True)
         await work.store.set_on_hand(sku=sku, location=location, quantity=quantity)
-        return await _announce(work, sku)
+        return await announce(work, sku)
 
 
 async def stock_of(*, reads: Reads[Stock], sku: str) -> StockSummary:
@@ -133,7 +136,7 @@ async def reserve(
         reservation = await _hold(
             work, sku=sku, quantity=quantity, reference=reference, expires_at=expires_at, now=now
         )
-        await _announce(work, sku)
+        await announce(work, sku)
     return reservation
 
 
@@ -148,6 +151,8 @@ async def _hold(
 ) -> Reservation:
     """Hold units in one conditional UPDATE (SkuNotStocked, or OutOfStock rolling back the bump)."""
     await work.store.bump_version(sku, now=now)  # 404 if never stocked
+    if (why := await work.store.quarantine_reason(sku)) is not None:
+        raise domain.Quarantined(sku=sku, requested=quantity, reason=why)
     location = await work.store.reserve_best_location(sku=sku, quantity=quantity)
     if location is None:
         current = await work.store.summary(sku)
@@ -195,7 +200,7 @@ async def release(
             assert current is not None
             raise domain.ReservationNotActive(reservation_id, current.status)
         await work.store.unreserve(sku=found.sku, location=found.location, quantity=found.quantity)
-        await _announce(work, found.sku)
+        await announce(work, found.sku)
     return replace(found, status=ReservationStatus.RELEASED, updated_at=now)
 
 
@@ -232,7 +237,7 @@ async def expire(*, units: Units[Stock], reservation_id: str, now: datetime) -> 
             await work.store.unreserve(
                 sku=found.sku, location=found.location, quantity=found.quantity
             )
-            await _announce(work, found.sku)
+            await announce(work, found.sku)
             hold_version = await work.store.lapse_order_hold(found.reference, now=now)
             if hold_version is not None:  # it was held for an order: tell the order it lapsed
                 work.emit(
@@ -298,7 +303,7 @@ async def reserve_order(
             if not await work.store.open_order_hold(order_id, status=HoldStatus.RESERVED, now=now):
                 raise _AlreadyDecided
             for sku, _ in wanted:
-                await _announce(work, sku)
+                await announce(work, sku)
             work.emit(
                 events.STOCK_RESERVED,
                 subject=order_id,
@@ -372,5 +377,5 @@ async def settle_order(
         if closed is not None and await work.store.order_reservations(order_id):
             raise OrderBeingReserved(order_id)  # reserved concurrently: retry and settle those
         for sku in skus:
-            await _announce(work, sku)
+            await announce(work, sku)
     return settled

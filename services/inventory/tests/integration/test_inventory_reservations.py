@@ -107,6 +107,7 @@ async def test_a_reservation_holds_units_until_it_is_released(
         "reserved": 0,
         "available": 10,
         "version": 3,
+        "quarantine": None,
     }
     event = await event_probe.expect(
         "inventory.stock_changed", subject=sku, where=lambda e: e.sequence == 3
@@ -184,6 +185,7 @@ async def test_a_reservation_past_its_ttl_expires_and_its_units_come_back(
         "reserved": 0,
         "available": 3,
         "version": 3,
+        "quarantine": None,
     }
     event = await event_probe.expect(
         "inventory.stock_changed", subject=sku, where=lambda e: e.sequence == 3

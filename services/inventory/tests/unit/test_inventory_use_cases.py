@@ -9,11 +9,12 @@ import pytest
 
 from bazaar_chassis import InvalidSku, StaleVersion
 from bazaar_chassis.testing import FakeUnits
-from bazaar_inventory import use_cases
+from bazaar_inventory import recalls, use_cases
 from bazaar_inventory.domain import (
     HoldStatus,
     LocationStock,
     OutOfStock,
+    Quarantined,
     Reservation,
     ReservationNotActive,
     ReservationStatus,
@@ -33,6 +34,7 @@ class FakeInventoryStore:
         self.levels: dict[tuple[str, str], LocationStock] = {}
         self.reservations: dict[str, Reservation] = {}
         self.holds: dict[str, tuple[HoldStatus, int]] = {}
+        self.quarantines: dict[str, str] = {}
 
     async def bump_version(
         self, sku: str, *, now: datetime, expected: int | None = None, create: bool = False
@@ -72,7 +74,12 @@ class FakeInventoryStore:
             StockSummary(
                 sku=sku,
                 version=self.versions[sku],
-                locations=tuple(lv for (s, _), lv in sorted(self.levels.items()) if s == sku),
+                locations=tuple(
+                    replace(lv, quarantined=sku in self.quarantines)
+                    for (s, _), lv in sorted(self.levels.items())
+                    if s == sku
+                ),
+                quarantine=self.quarantines.get(sku),
             )
             for sku in skus
             if sku in self.versions
@@ -145,6 +152,23 @@ class FakeInventoryStore:
             return None
         self.holds[order_id] = (HoldStatus.EXPIRED, version + 1)
         return version + 1
+
+    async def sku_reservations(self, sku: str) -> list[Reservation]:
+        held = [
+            r
+            for r in self.reservations.values()
+            if r.sku == sku and r.status == ReservationStatus.ACTIVE
+        ]
+        return sorted(held, key=lambda r: (r.created_at, r.id))
+
+    async def quarantine_reason(self, sku: str) -> str | None:
+        return self.quarantines.get(sku)
+
+    async def quarantine(self, sku: str, *, reason: str, now: datetime) -> bool:
+        if sku in self.quarantines:
+            return False
+        self.quarantines[sku] = reason
+        return True
 
 
 async def stocked(quantity: int = 10, sku: str = "COF-1") -> FakeUnits[FakeInventoryStore]:
@@ -362,3 +386,66 @@ async def test_a_reservation_made_through_the_api_lapses_without_an_order_event(
         units=units, reads=units.reads, now=NOW + timedelta(seconds=60), limit=10
     )
     assert "inventory.reservation_expired.v1" not in {e.type for e in units.published}
+
+
+# --- a recall quarantines the SKU (issue 10) ----------------------------------------------------
+
+
+async def test_a_recall_quarantines_the_stock_keeps_on_hand_and_releases_reservations() -> None:
+    units = await stocked(10)
+    held = await reserve(units, 3)
+    units.published.clear()
+
+    summary = await recalls.quarantine_recalled(
+        units=units, sku="COF-1", reason="glass shards", clock=lambda: NOW
+    )
+
+    assert summary is not None
+    assert (summary.on_hand, summary.reserved, summary.available) == (10, 0, 0)
+    assert summary.quarantine == "glass shards"
+    assert units.store.reservations[held.id].status == ReservationStatus.RELEASED
+    changed, quarantined = units.published
+    assert (changed.type, changed.data["available"]) == ("inventory.stock_changed.v1", 0)
+    assert quarantined.type == "inventory.stock_quarantined.v1"
+    assert quarantined.data == {
+        "sku": "COF-1",
+        "reason": "glass shards",
+        "on_hand": 10,
+        "released": [{"id": held.id, "reference": "cart-1", "quantity": 3}],
+    }
+
+
+async def test_a_second_recall_of_a_quarantined_sku_changes_nothing() -> None:
+    units = await stocked(10)
+    await recalls.quarantine_recalled(units=units, sku="COF-1", reason="first", clock=lambda: NOW)
+    units.published.clear()
+
+    again = await recalls.quarantine_recalled(
+        units=units, sku="COF-1", reason="second", clock=lambda: NOW
+    )
+
+    assert again is None
+    assert units.published == []
+    assert units.store.quarantines == {"COF-1": "first"}
+
+
+async def test_quarantined_stock_cannot_be_reserved_even_after_restocking() -> None:
+    units = await stocked(10)
+    await recalls.quarantine_recalled(units=units, sku="COF-1", reason="mould", clock=lambda: NOW)
+    await use_cases.set_stock(
+        units=units, sku="COF-1", location="default", quantity=50, expected_version=None
+    )
+
+    with pytest.raises(Quarantined, match="quarantined \\(mould\\)"):
+        await reserve(units, 1)
+
+
+async def test_a_recalled_sku_never_stocked_is_quarantined_with_nothing_on_hand() -> None:
+    units = FakeUnits(FakeInventoryStore())
+
+    summary = await recalls.quarantine_recalled(
+        units=units, sku="NEW-1", reason="label", clock=lambda: NOW
+    )
+
+    assert summary is not None
+    assert (summary.on_hand, summary.available, summary.quarantine) == (0, 0, "label")

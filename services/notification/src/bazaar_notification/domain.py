@@ -43,6 +43,17 @@ class Message:
 
 
 @dataclass(frozen=True, slots=True)
+class Purchase:
+    """A customer bought a SKU (a confirmed order): whom a recall of it must reach."""
+
+    sku: str
+    recipient: str
+    to: str
+    order_id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class RetryPolicy:
     max_attempts: int
     base_seconds: float

@@ -1,4 +1,4 @@
-"""Tolerant readers of the events the notification service consumes; it publishes none.
+"""The one event the notification service publishes, and tolerant readers of those it consumes.
 
 Each model reads only the fields a message needs and ignores the rest, so the order service may
 add fields freely (the field names are those of the checkout design, ADR 6).
@@ -10,7 +10,19 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-SCHEMAS: dict[str, type[BaseModel]] = {}  # published events: none
+RECALL_NOTICES_SENT = "notification.recall_notices_sent.v1"
+
+
+class RecallNoticesSent(BaseModel):
+    """notification.recall_notices_sent.v1 (subject: the SKU): the buyers of a recalled SKU who
+    were just sent a recall notice (all of them at the recall; later, one late buyer)."""
+
+    sku: str
+    reason: str
+    recipients: list[str]
+
+
+SCHEMAS: dict[str, type[BaseModel]] = {RECALL_NOTICES_SENT: RecallNoticesSent}
 
 
 class _Tolerant(BaseModel):
@@ -53,3 +65,11 @@ class OrderCancelled(_Tolerant):
     reason: str = ""
     payment_status: str = ""
     cancelled_at: datetime | None = None
+
+
+class ProductRecalled(_Tolerant):
+    """product.recalled."""
+
+    sku: str
+    name: str = ""
+    reason: str = ""

@@ -27,7 +27,10 @@ from bazaar_notification.store import MessageStore
 DEFINITION = ServiceDefinition(
     name="notification",
     version=version("bazaar-notification"),
-    description="Order confirmations and cancellations for customers: stored, and sent by SMTP.",
+    description=(
+        "Order confirmations, cancellations and recall notices for customers: stored, and "
+        "sent by SMTP."
+    ),
     apis={1: v1.router},
     migrations=Path(__file__).parent / "migrations" / "versions",
     publishes=sorted(events.SCHEMAS),

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bazaar_chassis import UtcDateTime, dialect_insert, from_row, row_values
-from bazaar_notification.domain import Delivery, Message, MessageQuery
+from bazaar_notification.domain import Delivery, Message, MessageQuery, Purchase
 
 metadata = MetaData()
 
@@ -30,6 +30,25 @@ messages = Table(
     Column("next_attempt_at", UtcDateTime, nullable=True),
     Column("delivered_at", UtcDateTime, nullable=True),
     Column("last_error", Text, nullable=False),
+)
+
+# Who bought what (from order.confirmed), so a recall reaches exactly the buyers of its SKU.
+purchases = Table(
+    "purchases",
+    metadata,
+    Column("sku", String(64), primary_key=True),
+    Column("recipient", String(64), primary_key=True),
+    Column("to_email", String(254), nullable=False),
+    Column("order_id", String(64), nullable=False),
+    Column("name", String(300), nullable=False),
+)
+
+recalls = Table(
+    "recalls",
+    metadata,
+    Column("sku", String(64), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
 )
 
 RENAME = {"to": "to_email"}
@@ -55,6 +74,34 @@ class MessageStore:
             .returning(messages.c.id)
         )
         return inserted is not None
+
+    async def add_purchase(self, purchase: Purchase) -> None:
+        """Remember that `purchase.recipient` bought `purchase.sku` (the first order is kept)."""
+        await self.connection.execute(
+            dialect_insert(self.connection, purchases)
+            .values(row_values(purchase, rename=RENAME))
+            .on_conflict_do_nothing(index_elements=[purchases.c.sku, purchases.c.recipient])
+        )
+
+    async def buyers(self, sku: str) -> list[Purchase]:
+        rows = await self.connection.execute(
+            select(purchases).where(purchases.c.sku == sku).order_by(purchases.c.recipient)
+        )
+        return [from_row(Purchase, row, rename=RENAME) for row in rows]
+
+    async def mark_recalled(self, sku: str, *, reason: str, now: datetime) -> bool:
+        """Remember the recall of `sku`; False if it was recalled before (the first stays)."""
+        inserted = await self.connection.scalar(
+            dialect_insert(self.connection, recalls)
+            .values(sku=sku, reason=reason, at=now)
+            .on_conflict_do_nothing(index_elements=[recalls.c.sku])
+            .returning(recalls.c.sku)
+        )
+        return inserted is not None
+
+    async def recall_reason(self, sku: str) -> str | None:
+        found = await self.connection.scalar(select(recalls.c.reason).where(recalls.c.sku == sku))
+        return None if found is None else str(found)
 
     async def get(self, message_id: str) -> Message | None:
         row = (

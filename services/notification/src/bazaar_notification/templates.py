@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bazaar_notification.domain import Purchase
 from bazaar_notification.events import Line, OrderCancelled, OrderConfirmed, Total
 
 
@@ -63,6 +64,22 @@ def order_cancelled(data: dict[str, Any]) -> Notice:
         body=(
             f"Your order {facts.order_id} ({money(facts.total)}) is cancelled: "
             f"{facts.reason or 'no reason given'}.{refund}\n"
+        ),
+    )
+
+
+def product_recalled(purchase: Purchase, reason: str) -> Notice:
+    """To one buyer of a recalled product (not a template of one event: see recalls.py)."""
+    product = purchase.name or purchase.sku
+    return Notice(
+        kind="product_recalled",
+        recipient=purchase.recipient,
+        to=purchase.to,
+        order_id=purchase.order_id,
+        subject=f"Recall: {product} ({purchase.sku})",
+        body=(
+            f"{product} ({purchase.sku}), which you bought in order {purchase.order_id}, is "
+            f"recalled: {reason}.\nPlease stop using it.\n"
         ),
     )
 

@@ -17,10 +17,15 @@ from bazaar_notification.domain import Message, MessageQuery, RetryPolicy
 from bazaar_notification.templates import Notice
 
 
-class Messages(Protocol):
-    """The message store as the use cases need it (`store.MessageStore` in production)."""
+class MessageSink(Protocol):
+    """Where a new message is kept (one per `event_id`)."""
 
     async def add(self, message: Message) -> bool: ...
+
+
+class Messages(MessageSink, Protocol):
+    """The message store as the use cases need it (`store.MessageStore` in production)."""
+
     async def get(self, message_id: str) -> Message | None: ...
     async def page(
         self, query: MessageQuery, *, limit: int, offset: int
@@ -37,7 +42,7 @@ class Mailer(Protocol):
 
 
 async def record_notice(
-    *, store: Messages, event_id: str, notice: Notice, send: bool, clock: Clock = utc_now
+    *, store: MessageSink, event_id: str, notice: Notice, send: bool, clock: Clock = utc_now
 ) -> bool:
     """Write the one message answering `event_id` (False if it was written before)."""
     message = domain.new_message(

@@ -1,17 +1,19 @@
 """How the order listens to the checkout (ADR 6): each fact names the order it is about, and
-moves its states through `use_cases.record_fact`; cancellations say why, in words."""
+moves its states through `use_cases.record_fact`; cancellations say why, in words. A recall
+names a SKU, not an order: `recalls.cancel_recalled` finds the orders it touches."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from bazaar_chassis import Event, Handler, UnitOfWork, units_within
-from bazaar_order import domain, use_cases
+from bazaar_order import domain, recalls, use_cases
 from bazaar_order.domain import Fact
 from bazaar_order.events import (
     CodeRefusedFacts,
     OrderFact,
     PaymentDeclinedFacts,
+    ProductRecalledFacts,
     ReservationFailedFacts,
 )
 from bazaar_order.store import OrderStore
@@ -53,6 +55,13 @@ def recording(fact: Fact, reason: Reason = no_reason) -> Handler:
     return record
 
 
+async def on_product_recalled(event: Event, uow: UnitOfWork) -> None:
+    facts = ProductRecalledFacts.model_validate(event.data)
+    await recalls.cancel_recalled(
+        units=units_within(uow, OrderStore), sku=facts.sku, reason=facts.reason
+    )
+
+
 HANDLERS: dict[str, Handler] = {
     "inventory.stock_reserved": recording(Fact.STOCK_RESERVED),
     "inventory.reservation_failed": recording(Fact.RESERVATION_FAILED, out_of_stock),
@@ -64,4 +73,5 @@ HANDLERS: dict[str, Handler] = {
     "payment.declined": recording(Fact.PAYMENT_DECLINED, payment_declined),
     "payment.refunded": recording(Fact.PAYMENT_REFUNDED),
     "payment.voided": recording(Fact.PAYMENT_VOIDED),
+    "product.recalled": on_product_recalled,
 }

@@ -57,6 +57,7 @@ class Fact(StrEnum):
     PAYMENT_REFUNDED = "payment.refunded"
     PAYMENT_VOIDED = "payment.voided"
     CANCEL_REQUESTED = "order.cancel_requested"
+    PRODUCT_RECALLED = "product.recalled"  # a line's product was recalled
 
 
 class Announcement(StrEnum):
@@ -126,7 +127,7 @@ def react(state: State, fact: Fact) -> Reaction:
             return _pay(state, PaymentStatus.REFUNDED, when=(*_UNPAID, PaymentStatus.PAID))
         case Fact.PAYMENT_VOIDED:
             return _pay(state, PaymentStatus.VOIDED, when=_UNPAID)
-        case Fact.CANCEL_REQUESTED:
+        case Fact.CANCEL_REQUESTED | Fact.PRODUCT_RECALLED:
             if state.status in (OrderStatus.OPEN, OrderStatus.CONFIRMED) and (
                 state.fulfillment not in _SHIPPED
             ):
@@ -152,6 +153,14 @@ def code_refused(code: str, reason: str) -> str:
 
 def payment_declined(reason: str) -> str:
     return f"payment declined: {reason}"
+
+
+def recalled(sku: str, reason: str) -> str:
+    return f"product recalled: {sku} ({reason})"
+
+
+def contains(order: Order, sku: str) -> bool:
+    return any(line.sku == sku for line in order.lines)
 
 
 # --- the order -------------------------------------------------------------------------------

@@ -155,3 +155,10 @@ class PaymentDeclinedFacts(OrderFact):
     """payment.declined."""
 
     reason: str = "declined"
+
+
+class ProductRecalledFacts(_Tolerant):
+    """product.recalled: which SKU, and why (not about one order)."""
+
+    sku: str
+    reason: str = ""

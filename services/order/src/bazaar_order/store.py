@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    cast,
     or_,
     select,
 )
@@ -164,6 +165,23 @@ class OrderStore:
             .offset(offset)
         )
         return [_to_order(row) for row in rows]
+
+    async def unshipped_with(self, sku: str) -> list[Order]:
+        """Open or confirmed orders not shipped yet that have a line of `sku` (a recall's).
+
+        The lines are JSON, so the text search only narrows the rows; the exact test is on the
+        parsed lines."""
+        rows = await self.connection.execute(
+            select(orders).where(
+                orders.c.status.in_([OrderStatus.OPEN.value, OrderStatus.CONFIRMED.value]),
+                orders.c.fulfillment_status.not_in(
+                    [FulfillmentStatus.SHIPPED.value, FulfillmentStatus.DELIVERED.value]
+                ),
+                cast(orders.c.lines, Text).contains(f'"{sku}"', autoescape=True),
+            )
+        )
+        found = [_to_order(row) for row in rows]
+        return [order for order in found if any(line.sku == sku for line in order.lines)]
 
     async def replace_version(self, order: Order) -> None:
         """Write `order` only if the stored row is still at the version it was derived from."""

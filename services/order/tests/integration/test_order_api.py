@@ -356,3 +356,28 @@ async def test_the_owner_cancels_a_paid_order_and_its_refund_is_recorded(
         return bool((await status_of(order, order_id))["payment_status"] == "refunded")
 
     await eventually(refunded, message="refund recorded")
+
+
+async def test_a_recall_cancels_the_unshipped_orders_with_the_sku_once_and_says_why(
+    order_on_both: httpx.AsyncClient, stand_ins: StandIns, facts: Facts, event_probe: EventProbe
+) -> None:
+    order = order_on_both
+    stand_ins.add_cart("cart-1", "ann")
+    stand_ins.add_cart("cart-2", "ann")
+    stand_ins.carts["cart-2"]["lines"][0]["sku"] = "TEA-1"
+    coffee = (await place(order, "cart-1", key="k-1")).json()["id"]
+    tea = (await place(order, "cart-2", key="k-2")).json()["id"]
+    await add_streams(facts.js, "product")
+    recalled = {"sku": "COF-1", "name": "Coffee", "status": "recalled", "reason": "glass"}
+
+    await publish(facts.js, "product.recalled.v1", subject="COF-1", data=recalled, sequence=2)
+
+    cancelled = await event_probe.expect("order.cancelled", subject=coffee)
+    assert cancelled.data["reason"] == "product recalled: COF-1 (glass)"
+    assert (await status_of(order, coffee))["status"] == "cancelled"
+    await publish(facts.js, "product.recalled.v1", subject="COF-1", data=recalled, sequence=3)
+    await publish(
+        facts.js, "product.recalled.v1", subject="TEA-1", data={**recalled, "sku": "TEA-1"}
+    )
+    await event_probe.expect("order.cancelled", subject=tea)
+    assert len(event_probe.matching("order.cancelled", subject=coffee)) == 1

@@ -9,7 +9,7 @@ import pytest
 
 from bazaar_chassis import Caller, Forbidden, InvalidInput, Money, StaleVersion
 from bazaar_chassis.testing import FakeUnits
-from bazaar_order import use_cases
+from bazaar_order import recalls, use_cases
 from bazaar_order.domain import (
     Card,
     Cart,
@@ -70,6 +70,15 @@ class FakeOrderStore:
         if current.version != order.version - 1:
             raise StaleVersion(resource=order.id, expected=order.version - 1, actual=order.version)
         self.orders[order.id] = order
+
+    async def unshipped_with(self, sku: str) -> list[Order]:
+        return [
+            o
+            for o in self.orders.values()
+            if o.status in (OrderStatus.OPEN, OrderStatus.CONFIRMED)
+            and o.fulfillment_status not in (FulfillmentStatus.SHIPPED, FulfillmentStatus.DELIVERED)
+            and any(line.sku == sku for line in o.lines)
+        ]
 
 
 def usd(amount: int) -> Money:
@@ -302,3 +311,47 @@ async def test_a_bad_card_number_is_refused_before_it_reaches_payment(
             cards=peers.card,
         )
     assert peers.tokenised == []
+
+
+# --- a recall cancels the unshipped orders with the SKU (issue 10) ------------------------------
+
+
+async def test_a_recall_cancels_open_and_confirmed_orders_with_the_sku_but_not_others(
+    units: FakeUnits[FakeOrderStore],
+) -> None:
+    tea_line = OrderLine("TEA-1", "Tea", 1, usd(500), usd(500))
+    peers = Peers(a_cart("c-open"), a_cart("c-paid"), a_cart("c-tea", lines=(tea_line,)))
+    still_open = (await place(units, peers, key="k1", cart_id="c-open")).order
+    paid = (await place(units, peers, key="k2", cart_id="c-paid")).order
+    await record(units, paid.id, Fact.PAYMENT_CAPTURED)
+    tea = (await place(units, peers, key="k3", cart_id="c-tea")).order
+    units.published.clear()
+
+    cancelled = await recalls.cancel_recalled(
+        units=units, sku="COF-1", reason="glass", clock=lambda: NOW
+    )
+
+    assert sorted(o.id for o in cancelled) == sorted([still_open.id, paid.id])
+    assert units.store.orders[tea.id].status == OrderStatus.OPEN
+    assert {e.type for e in units.published} == {"order.cancelled.v1"}
+    assert {e.data["reason"] for e in units.published} == {"product recalled: COF-1 (glass)"}
+    refund = next(e for e in units.published if e.subject == paid.id)
+    assert refund.data["payment_status"] == "paid"  # payment refunds it on order.cancelled
+
+
+async def test_a_recall_leaves_shipped_orders_alone_and_a_second_recall_cancels_nothing(
+    units: FakeUnits[FakeOrderStore],
+) -> None:
+    peers = Peers(a_cart("c-1"), a_cart("c-2"))
+    shipped = (await place(units, peers, key="k1", cart_id="c-1")).order
+    units.store.orders[shipped.id] = replace(shipped, fulfillment_status=FulfillmentStatus.SHIPPED)
+    await place(units, peers, key="k2", cart_id="c-2")
+    first = await recalls.cancel_recalled(units=units, sku="COF-1", reason="x", clock=lambda: NOW)
+    units.published.clear()
+
+    second = await recalls.cancel_recalled(units=units, sku="COF-1", reason="x", clock=lambda: NOW)
+
+    assert len(first) == 1
+    assert second == []
+    assert units.published == []
+    assert units.store.orders[shipped.id].status == OrderStatus.OPEN

@@ -42,6 +42,7 @@ PLATFORM_PRODUCERS = (
     "cart",
     "payment",
     "order",
+    "notification",
 )
 DATABASES = ["sqlite", "postgresql"]
 

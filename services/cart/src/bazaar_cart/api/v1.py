@@ -6,6 +6,7 @@ creation in `Bazaar-Cart-Token`; writes may carry the `version` last read (stale
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query
@@ -46,6 +47,16 @@ class LineOut(BaseModel):
         )
 
 
+class NoticeOut(BaseModel):
+    """A line the platform removed (a recall), and why."""
+
+    sku: str
+    name: str
+    quantity: int
+    reason: str
+    at: datetime
+
+
 class CartOut(BaseModel):
     id: str
     owner: str
@@ -57,6 +68,9 @@ class CartOut(BaseModel):
     total: Money
     codes: list[str]
     messages: list[str]
+    notices: list[NoticeOut] = Field(
+        default_factory=list, description="lines removed by the platform (recalls), and why"
+    )
 
     @classmethod
     def of(cls, priced: PricedCart) -> CartOut:
@@ -72,6 +86,7 @@ class CartOut(BaseModel):
             total=priced.total,
             codes=list(cart.codes),
             messages=priced.messages,
+            notices=[NoticeOut.model_validate(n, from_attributes=True) for n in cart.notices],
         )
 
 

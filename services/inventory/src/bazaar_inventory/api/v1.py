@@ -51,6 +51,9 @@ class StockOut(BaseModel):
         "any one location (equal to on_hand - reserved while all stock is in one location)"
     )
     version: int
+    quarantine: str | None = Field(
+        default=None, description="why the SKU is quarantined (a recall): nothing is available"
+    )
 
     @classmethod
     def of(cls, summary: StockSummary) -> StockOut:

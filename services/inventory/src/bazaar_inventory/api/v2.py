@@ -40,6 +40,7 @@ class StockByLocationOut(BaseModel):
     available: int
     version: int
     locations: list[LocationOut]
+    quarantine: str | None = None  # why the SKU is quarantined (a recall): nothing is available
 
     @classmethod
     def of(cls, summary: StockSummary) -> StockByLocationOut:
@@ -47,6 +48,7 @@ class StockByLocationOut(BaseModel):
             sku=summary.sku,
             available=summary.available,
             version=summary.version,
+            quarantine=summary.quarantine,
             locations=[
                 LocationOut.model_validate(level, from_attributes=True)
                 for level in summary.locations
