@@ -77,7 +77,7 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--keep", action="store_true", help="keep the scratch dir (logs, data)")
     args = parser.parse_args(argv)
-    chosen = [s.upper() for s in args.scenarios] or ALL
+    chosen = [s.upper() for s in args.scenarios or ALL]
     unknown = [s for s in chosen if s not in {name.upper() for name in ALL}]
     if unknown:
         parser.error(f"unknown scenario(s) {', '.join(unknown)}; choose from {' '.join(ALL)}")
