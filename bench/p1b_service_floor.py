@@ -120,7 +120,7 @@ def run(context: Context) -> ScenarioResult:
             "Ratios of medians: "
             + ", ".join(f"{name} {fmt_ratio(value)}" for name, value in ratios.items()),
             "CPU per request (the process's CPU seconds / requests, medians): "
-            + ", ".join(f"{name.removesuffix(' us')} {us:,.0f} µs" for name, us in cpu_us.items()),
+            + ", ".join(f"{name.replace(' us', '')} {us:,.0f} µs" for name, us in cpu_us.items()),
             "Direct arms send every request its own gateway assertion, minted before the run "
             "(a service accepts each assertion once); errors would show requests that ran out.",
             *cpu_facts(records),
