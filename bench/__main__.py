@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bench import (
     p1_category_page,
+    p1b_service_floor,
     p2_gateway_overhead,
     p3_event_propagation,
     p4_event_throughput,
@@ -38,7 +39,7 @@ PLATFORM_SCENARIOS: dict[str, Callable[[Context, Platform], ScenarioResult]] = {
     "P5": p5_checkout.run,
     "P7": p7_search.run,
 }
-ALL = ["P1", "P2", "P3", "P4", "P5", "P6", "P7"]
+ALL = ["P1", "P1b", "P2", "P3", "P4", "P5", "P6", "P7"]
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
@@ -78,11 +79,11 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--keep", action="store_true", help="keep the scratch dir (logs, data)")
     args = parser.parse_args(argv)
-    chosen = [s.upper() for s in args.scenarios] or ALL
-    unknown = [s for s in chosen if s not in ALL]
+    chosen = [s.upper() for s in args.scenarios or ALL]
+    unknown = [s for s in chosen if s not in {name.upper() for name in ALL}]
     if unknown:
         parser.error(f"unknown scenario(s) {', '.join(unknown)}; choose from {' '.join(ALL)}")
-    args.scenarios = [s for s in ALL if s in chosen]
+    args.scenarios = [s for s in ALL if s.upper() in chosen]
     if args.profile:
         args.no_write = args.keep = True
     return args
@@ -116,6 +117,8 @@ def _run(args: argparse.Namespace, workdir: Path) -> list[ScenarioResult]:
                 results.append(PLATFORM_SCENARIOS[scenario](context, platform))
             after_load = memory_of(platform.tree())
         say("» platform stopped")
+    if "P1b" in args.scenarios:
+        results.append(p1b_service_floor.run(context))
     if "P4" in args.scenarios:
         results.append(p4_event_throughput.run(context))
     if "P6" in args.scenarios:

@@ -12,6 +12,7 @@ more), and that tail must not land in the next candidate's measurement.
 from __future__ import annotations
 
 import math
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,17 +22,41 @@ from bench.cpu import CPU_COUNT, CpuSnapshot, CpuUsage
 from bench.plots import Panel, candidate_figure
 from bench.results import Table, fmt, fmt_spread
 from bench.stats import Spread, median
-from bench.wrk import LoadSettings, run_wrk
+from bench.wrk import LoadSettings, per_request_header_script, run_wrk
 
 Records = dict[str, list[dict[str, float]]]
 
 
 @dataclass(frozen=True)
 class Target:
-    """One candidate: the URL wrk hits and the headers it sends (e.g. a Bearer token)."""
+    """One candidate: the URL wrk hits and the headers it sends (e.g. a Bearer token).
+
+    `mint` makes a fresh single-use header value (an identity assertion for a direct call);
+    with it, every request sends its own `minted_header`, minted before the run.
+    """
 
     url: str
     headers: dict[str, str] = field(default_factory=dict)
+    mint: Callable[[], str] | None = None
+    minted_header: str = "Bazaar-Identity"
+
+
+MINT_MARGIN = 1.5  # minted values per request the previous run of the target made per second
+MINT_FIRST_RATE = 1500.0  # req/s assumed at least (a short warm-up may measure less)
+
+
+def _script_for(
+    target: Target, *, load: LoadSettings, expected_rate: float, directory: Path
+) -> Path | None:
+    if target.mint is None:
+        return None
+    count = int(expected_rate * MINT_MARGIN * load.duration_s) + load.connections
+    return per_request_header_script(
+        directory,
+        header=target.minted_header,
+        values=[target.mint() for _ in range(count)],
+        threads=load.threads,
+    )
 
 
 SETTLE_IDLE_CORES = 0.15  # the watched processes together use less than this...
@@ -59,8 +84,13 @@ def alternate_rounds(
     warmup_s: int,
     watched: Callable[[], Mapping[str, Sequence[int]]],
     progress: Callable[[str], None] = print,
+    scratch: Path | None = None,
 ) -> Records:
-    """Run every target once per round; return its per-round figures (see WrkRun.figures)."""
+    """Run every target once per round; return its per-round figures (see WrkRun.figures).
+
+    Targets that `mint` need `scratch`, a directory for their wrk scripts."""
+    rates = dict.fromkeys(targets, MINT_FIRST_RATE)
+    scripts = scratch or Path(tempfile.gettempdir())
     if warmup_s > 0:
         warm = LoadSettings(
             duration_s=warmup_s,
@@ -70,12 +100,18 @@ def alternate_rounds(
         )
         for name, target in targets.items():
             progress(f"    warm-up {name}")
-            run_wrk(target.url, load=warm, headers=target.headers)
+            script = _script_for(target, load=warm, expected_rate=rates[name], directory=scripts)
+            warmed = run_wrk(target.url, load=warm, headers=target.headers, script=script)
+            rates[name] = max(rates[name], warmed.report.requests_per_s)
             settle(watched())
     records: Records = {name: [] for name in targets}
     for round_number in range(1, rounds + 1):
         for name, target in targets.items():
-            run = run_wrk(target.url, load=load, headers=target.headers, watched=watched())
+            script = _script_for(target, load=load, expected_rate=rates[name], directory=scripts)
+            run = run_wrk(
+                target.url, load=load, headers=target.headers, watched=watched(), script=script
+            )
+            rates[name] = max(rates[name], run.report.requests_per_s)
             figures = {**run.figures(), "settle_s": settle(watched())}
             records[name].append(figures)
             progress(

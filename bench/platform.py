@@ -18,7 +18,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +34,7 @@ from bazaar_gateway.signing import load_private_key
 READY_LINE = "Press Ctrl-C to stop."
 START_TIMEOUT_SECONDS = 180.0
 STOP_TIMEOUT_SECONDS = 60.0
+MINTED_TTL_SECONDS = 55.0  # services refuse assertions that live longer than 60 s
 BAZAAR = str(Path(sys.executable).parent / "bazaar")
 DEMO_PASSWORD = "bazaar-demo"  # noqa: S105 - the development-mode demo accounts
 CUSTOMER = "shopper@bazaar.test"
@@ -124,10 +125,10 @@ class Platform:
         return groups
 
     # -- credentials ----------------------------------------------------------------------
-    def gateway_signer(self) -> AssertionSigner:
+    def gateway_signer(self, **options: float) -> AssertionSigner:
         """Signs identity assertions with the gateway's own key, to call a service directly."""
         pem = (self.data_dir / "secrets" / "gateway-ed25519.pem").read_text()
-        return AssertionSigner(load_private_key(pem))
+        return AssertionSigner(load_private_key(pem), **options)
 
     def assertion(self, path_qs: str, *, caller: Caller = GUEST, method: str = "GET") -> str:
         """A single-use assertion for one direct request (assertions are bound and unique)."""
@@ -135,6 +136,16 @@ class Platform:
         service = path.split("/", 2)[1]
         return self.gateway_signer().assertion(
             caller, audience=service, method=method, path=path, query=query
+        )
+
+    def minter(self, path_qs: str, *, caller: Caller = GUEST) -> Callable[[], str]:
+        """Mints single-use GET assertions for `path_qs`, each valid for up to a minute, so that
+        a wrk run can use values minted before it started (bench.load.Target.mint)."""
+        path, _, query = path_qs.partition("?")
+        service = path.split("/", 2)[1]
+        signer = self.gateway_signer(ttl_seconds=MINTED_TTL_SECONDS)
+        return lambda: signer.assertion(
+            caller, audience=service, method="GET", path=path, query=query
         )
 
     def nats_operator_password(self) -> str:

@@ -18,6 +18,7 @@ import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from bench.cpu import CPU_COUNT, CpuSnapshot, CpuUsage
 
@@ -170,8 +171,10 @@ def run_wrk(
     load: LoadSettings,
     headers: Mapping[str, str] | None = None,
     watched: Mapping[str, Sequence[int]] | None = None,
+    script: Path | None = None,
 ) -> WrkRun:
-    """Run wrk against `url` (loopback only) and measure CPU of wrk and of `watched` pids."""
+    """Run wrk against `url` (loopback only) and measure CPU of wrk and of `watched` pids;
+    `script` is a wrk Lua script (see `per_request_header_script`)."""
     if not url.startswith(("http://127.0.0.1", "http://localhost")):
         raise WrkFailed(f"benchmarks only send traffic to this machine's loopback, not {url}")
     command = [
@@ -184,6 +187,8 @@ def run_wrk(
     ]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
+    if script is not None:
+        command += ["-s", str(script)]
     command.append(url)
     with tempfile.TemporaryFile("w+") as output:
         before = CpuSnapshot.take(watched or {})
@@ -202,6 +207,46 @@ def run_wrk(
         wrk_cores=(usage.ru_utime + usage.ru_stime) / wall,
         cpu=CpuUsage.between(before, after),
     )
+
+
+_PER_REQUEST_LUA = """
+local values, thread_count = {}, %(threads)d
+for line in io.lines("%(values)s") do values[#values + 1] = line end
+local thread_number, sent = 0, 0
+local counter = 0
+function setup(thread)
+  thread:set("number", counter)
+  counter = counter + 1
+end
+function init(args)
+  thread_number = tonumber(wrk.thread:get("number")) or 0
+end
+function request()
+  local index = thread_number + sent * thread_count + 1
+  sent = sent + 1
+  wrk.headers["%(header)s"] = values[index] or "exhausted"
+  return wrk.format(nil)
+end
+"""
+
+
+def per_request_header_script(
+    directory: Path, *, header: str, values: Sequence[str], threads: int
+) -> Path:
+    """A wrk script that sends each value of `values` once, as `header`, one per request.
+
+    Services accept each identity assertion once (replay protection), so a direct arm cannot
+    send one fixed header; it sends pre-minted ones. When they run out, requests carry an
+    invalid one and show up as errors (non-2xx), never as silently cheaper requests.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    values_file = directory / f"{header.lower()}.values"
+    values_file.write_text("\n".join(values) + "\n")
+    script = directory / f"{header.lower()}.lua"
+    script.write_text(
+        _PER_REQUEST_LUA % {"threads": threads, "values": values_file, "header": header}
+    )
+    return script
 
 
 def report_as_dict(report: WrkReport) -> dict[str, object]:

@@ -65,6 +65,7 @@ class ServiceDefinition:
     background: Sequence[BackgroundJob] = ()
     on_startup: Sequence[StartupStep] = ()  # after migrations, before the first request
     store: Callable[[AsyncConnection], Any] = _connection  # what `Units`/`Reads` hand use cases
+    quick_reads: bool = False  # `Reads` on Database.quick_snapshot (stores that only read)
 
 
 @dataclass
@@ -153,7 +154,7 @@ def _build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> 
         relay=relay,
         unit_of_work=units,
         units=units_of(units, definition.store),
-        reads=reads_of(database, definition.store),
+        reads=reads_of(database, definition.store, quick=definition.quick_reads),
         consumer=consumer,
         metrics=metrics,
         tracer_provider=build_tracer_provider(service=definition.name, version=definition.version),

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -60,7 +60,11 @@ class UnitOfWork:
 
 
 class UnitOfWorkFactory:
-    """Opens units of work on one database and tells the outbox relay about their commits."""
+    """Opens units of work on one database and tells the outbox relay about their commits.
+
+    `on_commit(listener)` subscribes a background worker to every commit, the consumer's
+    included: work a transaction creates is picked up at once instead of on the next poll.
+    """
 
     def __init__(
         self, *, database: Database, source: str, after_commit: Callable[[], None]
@@ -68,6 +72,11 @@ class UnitOfWorkFactory:
         self._database = database
         self._source = source
         self._after_commit = after_commit
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_commit(self, listener: Callable[[], None]) -> None:
+        """Call `listener` (cheap, non-blocking, e.g. `asyncio.Event.set`) after every commit."""
+        self._listeners.append(listener)
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[UnitOfWork]:
@@ -77,6 +86,8 @@ class UnitOfWorkFactory:
             await stage_events(connection, uow.events)
         if uow.events:
             self._after_commit()
+        for listener in self._listeners:
+            listener()
 
 
 class Work(Protocol[S_co]):
@@ -132,12 +143,20 @@ def units_within(uow: UnitOfWork, store: Callable[[AsyncConnection], S]) -> Unit
     return open_savepoint
 
 
-def reads_of(database: Database, store: Callable[[AsyncConnection], S]) -> Reads[S]:
-    """`Reads` that give a query `store(connection)` on a snapshot of `database`."""
+def reads_of(
+    database: Database, store: Callable[[AsyncConnection], S], *, quick: bool = False
+) -> Reads[S]:
+    """`Reads` that give a query `store(connection)` on a snapshot of `database`; `quick`: on
+    `Database.quick_snapshot()`, whose connection offers only `execute`, `scalar`, `scalars`."""
 
     @asynccontextmanager
     async def open_snapshot() -> AsyncIterator[S]:
         async with database.snapshot() as connection:
             yield store(connection)
 
-    return open_snapshot
+    @asynccontextmanager
+    async def open_quick_snapshot() -> AsyncIterator[S]:
+        async with database.quick_snapshot() as connection:
+            yield store(cast(AsyncConnection, connection))  # the read calls stores use
+
+    return open_quick_snapshot if quick else open_snapshot

@@ -23,6 +23,7 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations" / "versions",
     handlers=HANDLERS,
     store=CatalogStore,
+    quick_reads=True,  # every page is a read of the local copy: docs/architecture.md, hot reads
 )
 
 

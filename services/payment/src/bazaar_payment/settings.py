@@ -18,7 +18,7 @@ class PaymentSettings(BaseSettings):
     provider_api_key: str = DEMO_SECRET
     provider_webhook_secret: str = DEMO_SECRET
     webhook_tolerance_seconds: float = 300.0
-    worker_poll_seconds: float = 0.1
+    worker_poll_seconds: float = 1.0  # a safety net: commits wake the worker (worker.py)
 
     def check(self, *, mode: str) -> PaymentSettings:
         if mode == "production" and DEMO_SECRET in (

@@ -153,7 +153,14 @@ async def playing_the_gateway(checkout: list[Checkout]) -> AsyncIterator[int]:
 
 
 @pytest.fixture
+def worker_poll_seconds() -> float:
+    """The provider worker's safety-net poll; a test module may override it."""
+    return PaymentSettings().worker_poll_seconds
+
+
+@pytest.fixture
 async def checkout(
+    worker_poll_seconds: float,
     tmp_path: Any,
     nats_server: NatsServer,
     service_settings: ServiceSettings,
@@ -175,7 +182,10 @@ async def checkout(
         )
         async with running(provider_settings) as provider_url:
             payment_settings = PaymentSettings(
-                provider_url=provider_url, provider_api_key=API_KEY, provider_webhook_secret=SECRET
+                provider_url=provider_url,
+                provider_api_key=API_KEY,
+                provider_webhook_secret=SECRET,
+                worker_poll_seconds=worker_poll_seconds,
             )
             async with (
                 serving(lambda s: build_app(s, payment_settings), settings) as served,

@@ -1,15 +1,21 @@
 """Catalog API v1: a category page in one call (M6), and single items with an optional
-synchronous inventory read for callers that need the system of record's answer right now."""
+synchronous inventory read for callers that need the system of record's answer right now.
+
+The two hot reads (the category list and page) answer with JSON serialized once by orjson
+from the read model's dataclasses; the models below still document them (`response_model`)
+and a test checks the answer against them (docs/architecture.md, "Hot reads").
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+import orjson
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from bazaar_catalog import inventory, use_cases
-from bazaar_catalog.domain import CatalogItem, Category
+from bazaar_catalog.domain import CatalogItem
 from bazaar_chassis import Money, ReadsDep, RuntimeDep
 
 router = APIRouter()
@@ -39,10 +45,6 @@ class CategoryOut(BaseModel):
     parent: str | None
     position: int
 
-    @classmethod
-    def of(cls, category: Category) -> CategoryOut:
-        return cls.model_validate(category, from_attributes=True)
-
 
 class CategoryList(BaseModel):
     items: list[CategoryOut]
@@ -56,27 +58,49 @@ class CategoryPage(BaseModel):
     items: list[ItemOut]
 
 
-@router.get("/categories")
-async def list_categories(reads: ReadsDep) -> CategoryList:
+class JsonBody(Response):
+    """An answer serialized once, here: no model built, validated and dumped again by FastAPI."""
+
+    media_type = "application/json"
+
+    def render(self, content: object) -> bytes:
+        return orjson.dumps(content)
+
+
+def _item(item: CatalogItem) -> dict[str, object]:
+    """`ItemOut`'s fields, in its order (orjson writes `Money`, a dataclass, as an object)."""
+    return {
+        "sku": item.sku,
+        "name": item.name,
+        "price": item.price,
+        "available": item.available,
+        "in_stock": item.in_stock,
+    }
+
+
+@router.get("/categories", response_model=CategoryList)
+async def list_categories(reads: ReadsDep) -> Response:
     found = await use_cases.list_categories(reads=reads)
-    return CategoryList(items=[CategoryOut.of(category) for category in found])
+    return JsonBody({"items": found})  # `Category` has `CategoryOut`'s fields, in its order
 
 
-@router.get("/categories/{key}/products")
+@router.get("/categories/{key}/products", response_model=CategoryPage)
 async def category_products(
     key: str,
     reads: ReadsDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> CategoryPage:
+) -> Response:
     """Everything a category page shows, from one query on the catalog's own copy."""
     page = await use_cases.category_page(reads=reads, key=key, limit=limit, offset=offset)
-    return CategoryPage(
-        category=CategoryOut.of(page.category),
-        total=page.total,
-        limit=limit,
-        offset=offset,
-        items=[ItemOut.of(item) for item in page.items],
+    return JsonBody(
+        {
+            "category": page.category,
+            "total": page.total,
+            "limit": limit,
+            "offset": offset,
+            "items": [_item(item) for item in page.items],
+        }
     )
 
 

@@ -1,0 +1,46 @@
+"""The floor: a bare FastAPI hello-world on uvicorn (uvloop, httptools), the yardstick that the
+P1b and P2 ratios are taken against — what any request costs here before Bazaar adds anything.
+
+`python -m bench.hello --port N`: `GET /hello` answers `{"hello": "world"}`, `/healthz` 200.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import uvicorn
+from fastapi import FastAPI
+
+
+def build_app() -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "alive"}
+
+    @app.get("/hello")
+    async def hello() -> dict[str, str]:
+        return {"hello": "world"}
+
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    uvicorn.run(
+        build_app(),
+        host="127.0.0.1",
+        port=args.port,
+        loop="uvloop",
+        http="httptools",
+        log_config=None,
+        access_log=False,
+        backlog=2048,
+    )
+
+
+if __name__ == "__main__":
+    main()
