@@ -69,6 +69,8 @@ class ObservabilityMiddleware:
                 response_headers = MutableHeaders(scope=message)
                 response_headers["x-request-id"] = request_id
                 response_headers.raw.append((b"bazaar-served-by", self._served_by))
+                # The route template, for the gateway's metrics (it drops the header).
+                response_headers["bazaar-route"] = self._route_template(scope)
             await send(message)
 
         with self._tracer.start_as_current_span(
@@ -83,6 +85,11 @@ class ObservabilityMiddleware:
                     span.update_name(f"{method} {route}")
                     span.set_attribute("http.route", route)
                     span.set_attribute("http.response.status_code", status)
+                    span.set_attribute("http.target", scope["path"])
+                    span.set_attribute("bazaar.request_id", request_id)
+                    major = _major_prefix(scope["path"], self._service).rpartition("/")[2]
+                    if major:
+                        span.set_attribute("bazaar.major", int(major))
                     if status >= 500:
                         span.set_status(trace.StatusCode.ERROR)
                     self._metrics.requests.labels(

@@ -125,6 +125,9 @@ def _build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> 
         password=settings.nats_password,
     )
     metrics = ServiceMetrics()
+    tracer_provider = build_tracer_provider(
+        service=definition.name, version=definition.version, otlp_endpoint=settings.otlp_endpoint
+    )
     labels = (definition.name, definition.version)
     relay = OutboxRelay(
         database=database,
@@ -144,6 +147,7 @@ def _build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> 
         handlers=definition.handlers,
         max_deliver=settings.consumer_max_deliver,
         observe=lambda outcome: metrics.events_consumed.labels(*labels, outcome).inc(),
+        tracer=tracer_provider.get_tracer("bazaar", definition.version),
     )
     return Runtime(
         definition=definition,
@@ -156,7 +160,7 @@ def _build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> 
         reads=reads_of(database, definition.store),
         consumer=consumer,
         metrics=metrics,
-        tracer_provider=build_tracer_provider(service=definition.name, version=definition.version),
+        tracer_provider=tracer_provider,
         http=ServiceClient(
             base_url=settings.gateway_url,
             client_id=definition.name,
@@ -233,6 +237,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.http.close()
         await runtime.bus.close()
         await runtime.database.close()
+        runtime.tracer_provider.shutdown()  # sends the spans still waiting for export
 
 
 def _platform_routes(app: FastAPI) -> None:
