@@ -31,9 +31,17 @@ def _major_prefix(path: str, service: str) -> str:
 
 class ObservabilityMiddleware:
     def __init__(
-        self, app: ASGIApp, *, service: str, version: str, metrics: ServiceMetrics, tracer: Tracer
+        self,
+        app: ASGIApp,
+        *,
+        service: str,
+        version: str,
+        metrics: ServiceMetrics,
+        tracer: Tracer,
+        unobserved: frozenset[str] = frozenset(),
     ) -> None:
         self.app = app
+        self._unobserved = UNOBSERVED_PATHS | unobserved
         self._service = service
         self._version = version
         self._served_by = f"{service}/{version}".encode()
@@ -52,7 +60,7 @@ class ObservabilityMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
 
-        if scope["type"] != "http" or scope["path"] in UNOBSERVED_PATHS:
+        if scope["type"] != "http" or scope["path"] in self._unobserved:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
