@@ -65,6 +65,8 @@ class ServiceDefinition:
     background: Sequence[BackgroundJob] = ()
     on_startup: Sequence[StartupStep] = ()  # after migrations, before the first request
     store: Callable[[AsyncConnection], Any] = _connection  # what `Units`/`Reads` hand use cases
+    # Paths other processes call without the gateway (an OTLP receiver): no assertion, no span.
+    open_paths: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -300,6 +302,7 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings | None =
     app.add_middleware(
         GatewayIdentityMiddleware,
         verifier=AssertionVerifier(load_public_key(key) if key else None, audience=definition.name),
+        open_paths=definition.open_paths,
     )
     for major, router in sorted(definition.apis.items()):
         app.include_router(
@@ -314,5 +317,6 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings | None =
         version=definition.version,
         metrics=runtime.metrics,
         tracer=runtime.tracer_provider.get_tracer("bazaar", definition.version),
+        unobserved=definition.open_paths,
     )
     return app
