@@ -1,12 +1,14 @@
 """Dead letters: the events a consumer gave up on, kept in the `DLQ` stream with the error.
 
 Retrying re-publishes the original event on its producer's subject (every consumer sees it
-again; those that applied it already skip it by their inbox) and removes the dead letter;
+again; those that applied it already skip it by their inbox) and removes the dead letter; the
+operator may correct its `data` on the way (same event id, so it is still applied only once);
 discarding removes it and keeps the operator's reason in the console's database.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -66,11 +68,17 @@ async def _take(bus: Bus, sequence: int) -> tuple[dict[str, Any], bytes]:
     ), message.data or b""
 
 
-async def retry(bus: Bus, sequence: int) -> dict[str, Any]:
-    """Re-publish the event on its original subject, then drop the dead letter."""
+async def retry(
+    bus: Bus, sequence: int, *, corrected: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Re-publish the event (its data corrected, if given) on its original subject, then drop
+    the dead letter."""
     letter, data = await _take(bus, sequence)
     if letter["event"] is None or not letter["subject"]:
         raise InvalidInput(f"dead letter {sequence} is not a Bazaar event: discard it instead")
+    if corrected is not None:
+        data = replace(Event.from_json(data), data=corrected).to_json()
+        letter["event"]["data"] = corrected
     await bus.js.publish(
         letter["subject"], data, headers={"Bazaar-Retry-Of": f"{DLQ_STREAM}:{sequence}"}
     )

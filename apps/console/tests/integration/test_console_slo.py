@@ -18,7 +18,7 @@ from bazaar_chassis.testing.identity import ADMIN
 from bazaar_console.service import build_app
 
 SHOPPER = Caller(subject="u-1", kind="user", organization="public", roles=("customer",))
-TOKEN = "scrape-token"  # noqa: S105 - a test's operations token
+TOKEN = "scrape-token"
 
 
 class FakeGatewayMetrics:

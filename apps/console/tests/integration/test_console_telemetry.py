@@ -3,6 +3,8 @@ waterfall; it finds a trace by request id or by the entity an event was about.""
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 from opentelemetry.trace import SpanKind
 
@@ -33,7 +35,7 @@ async def test_spans_exported_over_otlp_protobuf_become_a_waterfall_with_service
         trace_id = format(root.get_span_context().trace_id, "032x")
         async with served_client(console.url, ADMIN) as client:
 
-            async def trace() -> dict[str, object] | None:
+            async def trace() -> dict[str, Any] | None:
                 reply = await client.get(f"/console/1/traces/{trace_id}")
                 return reply.json() if reply.status_code == 200 else None
 
@@ -41,13 +43,13 @@ async def test_spans_exported_over_otlp_protobuf_become_a_waterfall_with_service
             by_request = (await client.get("/console/1/traces", params={"q": "req-42"})).json()
             by_order = (await client.get("/console/1/traces", params={"q": "order-7"})).json()
     spans = found["spans"]
-    assert [(s["name"], s["depth"]) for s in spans] == [  # type: ignore[index]
+    assert [(s["name"], s["depth"]) for s in spans] == [
         ("POST /cart/1/carts", 0),
         ("consume order.placed.v1", 1),
     ]
-    assert spans[0]["service"] == "cart"  # type: ignore[index]
-    assert spans[0]["release"] == "13.2.0"  # type: ignore[index]
-    assert spans[0]["major"] == 1  # type: ignore[index]
+    assert spans[0]["service"] == "cart"
+    assert spans[0]["release"] == "13.2.0"
+    assert spans[0]["major"] == 1
     assert [t["trace_id"] for t in by_request["items"]] == [trace_id]
     assert [t["trace_id"] for t in by_order["items"]] == [trace_id]
 

@@ -31,6 +31,10 @@ class Discard(BaseModel):
     reason: str
 
 
+class Retry(BaseModel):
+    data: dict[str, Any] | None = None  # the event's data, corrected by the operator
+
+
 async def _traffic(runtime: RuntimeDep) -> dict[str, dict[str, int]]:
     async with runtime.database.snapshot() as connection:
         found = await slo.report(connection, window=300)
@@ -120,9 +124,13 @@ async def retry_all(runtime: RuntimeDep) -> dict[str, Any]:
 
 
 @router.post("/dead-letters/{sequence}/retry")
-async def retry_one(runtime: RuntimeDep, sequence: int) -> dict[str, Any]:
-    """Publish the event again for its consumers, and drop the dead letter."""
-    return {"retried": await dead_letters.retry(runtime.bus, sequence)}
+async def retry_one(
+    runtime: RuntimeDep, sequence: int, body: Retry | None = None
+) -> dict[str, Any]:
+    """Publish the event again for its consumers (its data corrected, if given), and drop the
+    dead letter."""
+    corrected = body.data if body is not None else None
+    return {"retried": await dead_letters.retry(runtime.bus, sequence, corrected=corrected)}
 
 
 @router.post("/dead-letters/{sequence}/discard")
