@@ -60,7 +60,7 @@ def test_the_console_is_for_operators_and_admins_only(
 ) -> None:
     assert shopper.get("/console/1/services").status_code == 403
     assert guest.get("/console/1/services").status_code in (401, 403)
-    page = admin.get("/console/")
+    page = admin.get("/console/", follow_redirects=True)
     assert page.status_code == 200
     assert "Service levels" in page.text
 
@@ -230,6 +230,6 @@ def test_a_checkout_trace_spans_the_gateway_and_services_across_the_bus(
     kinds = {s["kind"] for s in trace["spans"]}
     assert "consumer" in kinds  # the trace crossed the bus
     assert all(s["release"] for s in trace["spans"])
-    page = admin.get(f"/console/ui/traces/{trace['trace_id']}")
+    page = admin.get(f"/console/1/ui/traces/{trace['trace_id']}")
     assert page.status_code == 200
     assert page.text.count('class="span"') == len(trace["spans"])

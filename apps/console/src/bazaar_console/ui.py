@@ -1,5 +1,6 @@
-"""The console's web UI (`/console/`): server-rendered pages over the same reads as the API —
-services, events, the SLO table, dead letters, and a trace's waterfall."""
+"""The console's web UI (`/console/`, which the gateway redirects to `/console/1/ui`): server-
+rendered pages over the same reads as the API — services, events, the SLO table, dead letters,
+and a trace's waterfall."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def _page(template: str, **context: Any) -> HTMLResponse:
     return HTMLResponse(_templates.get_template(template).render(**context))
 
 
-@pages.get("/")
+@pages.get("/ui")
 async def overview(
     runtime: RuntimeDep, console: ConsoleDep, window: Annotated[float, Query(gt=0)] = 300
 ) -> HTMLResponse:

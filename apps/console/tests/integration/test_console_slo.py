@@ -106,7 +106,7 @@ async def test_the_console_answers_operators_and_admins_only(
         async with served_client(console.url, SHOPPER) as client:
             refused = await client.get("/console/1/slo")
         async with served_client(console.url, ADMIN) as client:
-            page = await client.get("/console/1/")
+            page = await client.get("/console/1/ui")
     assert refused.status_code == 403
     assert page.status_code == 200
     assert "Service levels" in page.text
