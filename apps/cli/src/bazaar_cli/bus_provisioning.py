@@ -21,6 +21,11 @@ def platform_consumption() -> dict[str, tuple[str, ...]]:
     return {c.name: c.consumes for c in SERVICES if c.consumes}
 
 
+def platform_observers() -> dict[str, list[str]]:
+    """Observer (the console) -> the producers whose streams and durables it may look at."""
+    return {c.name: platform_producers() for c in SERVICES if c.observes}
+
+
 def provision_bus(url: str, *, user: str, password: str | None, replicas: int = 1) -> list[str]:
     """Create or update every stream and bucket of the platform; returns their names."""
     return run_blocking(

@@ -14,6 +14,7 @@ import psutil
 import typer
 from rich.console import Console
 
+from bazaar_cli import console_commands
 from bazaar_cli.admin import AdminCreateFailed, create_first_admin
 from bazaar_cli.bus_provisioning import provision_bus
 from bazaar_cli.recall import RecallFailed, show_recall
@@ -30,6 +31,7 @@ app = typer.Typer(
 admin = typer.Typer(help="Administer a running platform.", no_args_is_help=True)
 app.add_typer(admin, name="admin")
 console = Console()
+console_commands.register(app, console)
 DataDir = Annotated[
     Path,
     typer.Option(envvar="BAZAAR_DATA_DIR", help="where databases, the NATS store and logs live"),

@@ -17,7 +17,7 @@ from collections.abc import Collection, Mapping
 
 from bazaar_chassis.bus import inbox_prefix
 from bazaar_chassis.envelope import stream_name
-from bazaar_chassis.provisioning import POLICY_BUCKET, REGISTRY_BUCKET, kv_stream
+from bazaar_chassis.provisioning import DLQ_STREAM, POLICY_BUCKET, REGISTRY_BUCKET, kv_stream
 
 OPERATOR = "operator"
 GATEWAY = "gateway"
@@ -86,17 +86,41 @@ def gateway_permissions() -> dict[str, object]:
     }
 
 
+def observer_permissions(observer: str, producers: Collection[str]) -> dict[str, object]:
+    """The console: read the registry, each producer's stream and durables, and the dead letters;
+    its only writes are a dead letter's retry (re-published on the producer's subject) and
+    removing a dead letter. No stream is named by a wildcard, and it creates no consumer."""
+    allowed = [*_kv_reader(REGISTRY_BUCKET)]
+    for stream in [*(stream_name(p) for p in sorted(producers)), DLQ_STREAM]:
+        allowed += [f"$JS.API.STREAM.INFO.{stream}", f"$JS.API.CONSUMER.INFO.{stream}.>"]
+    allowed += [
+        f"$JS.API.STREAM.MSG.GET.{DLQ_STREAM}",
+        f"$JS.API.STREAM.MSG.DELETE.{DLQ_STREAM}",
+        *(f"bazaar.{p}.>" for p in sorted(producers)),
+    ]
+    return {
+        "publish": {"allow": allowed},
+        "subscribe": {"allow": [f"{inbox_prefix(observer)}.>"]},
+    }
+
+
 def server_config(
-    passwords: Mapping[str, str], consumes: Mapping[str, Collection[str]] | None = None
+    passwords: Mapping[str, str],
+    consumes: Mapping[str, Collection[str]] | None = None,
+    observers: Mapping[str, Collection[str]] | None = None,
 ) -> str:
     """The `authorization` block of nats-server.conf for these users; `consumes` maps a service
-    to the producers it declares it consumes (see `bus_provisioning.platform_consumption`)."""
+    to the producers it declares it consumes (see `bus_provisioning.platform_consumption`),
+    `observers` an observer to the producers it may look at (`platform_observers`)."""
     consumes = consumes or {}
+    observers = observers or {}
     users = []
     for user, password in sorted(passwords.items()):
         entry: dict[str, object] = {"user": user, "password": password}
         if user == GATEWAY:
             entry["permissions"] = gateway_permissions()
+        elif user in observers:
+            entry["permissions"] = observer_permissions(user, observers[user])
         elif user != OPERATOR:
             entry["permissions"] = service_permissions(user, consumes.get(user, ()))
         users.append(entry)

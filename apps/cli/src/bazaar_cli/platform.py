@@ -20,9 +20,13 @@ class Component:
     # streams it consumes.
     publishes: bool = False
     consumes: tuple[str, ...] = ()
+    # Reads the whole bus (registry, streams' and durables' state, dead letters): the console.
+    observes: bool = False
 
 
 SERVICES: tuple[Component, ...] = (
+    # first: every process started after it exports its spans to it
+    Component("console", "bazaar_console", observes=True),
     Component("identity", "bazaar_identity", publishes=True),
     Component("product", "bazaar_product", publishes=True),
     Component("category", "bazaar_category", publishes=True),

@@ -42,6 +42,7 @@ SERVICE_NAMES = (
     "payment",
     "customer",
     "notification",
+    "console",
 )
 
 # What identity used before this data dir had a passphrase of its own: public, so keys made with

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bazaar_chassis.nats_server import NatsServer, free_port
-from bazaar_cli.bus_provisioning import platform_consumption, provision_bus
+from bazaar_chassis.tracing import STANDARD_ENDPOINT_VARIABLES
+from bazaar_cli.bus_provisioning import platform_consumption, platform_observers, provision_bus
 from bazaar_cli.nats_permissions import OPERATOR, server_config
 from bazaar_cli.platform import Component
 from bazaar_cli.secrets import PlatformSecrets, ensure_secrets
@@ -71,7 +72,9 @@ class Supervisor:
         self.nats = NatsServer(
             store_dir=self.data_dir / "nats",
             log_file=self.logs / "nats.log",
-            config_text=server_config(self.secrets.nats_passwords, platform_consumption()),
+            config_text=server_config(
+                self.secrets.nats_passwords, platform_consumption(), platform_observers()
+            ),
         )
         self.children: list[Child] = []
 
@@ -118,6 +121,9 @@ class Supervisor:
             env["BAZAAR_OPERATIONS_TOKEN"] = secrets.operations_token
         elif component.on_bus:
             env["BAZAAR_CLIENT_SECRET"] = secrets.client_secrets[component.name]
+        if component.observes:  # the console scrapes the gateway's metrics
+            env["BAZAAR_OPERATIONS_TOKEN"] = secrets.operations_token
+        env.update(self._telemetry_environment())
         if component.name in ("payment", "payment-provider"):
             env.update(self._payment_provider_environment())
         if component.name == "identity":
@@ -125,6 +131,14 @@ class Supervisor:
         if component.name in self.database_urls:
             env["BAZAAR_DATABASE_URL"] = self.database_urls[component.name]
         return env
+
+    def _telemetry_environment(self) -> dict[str, str]:
+        """Spans go to the console, unless the operator named a collector of their own."""
+        configured = ("BAZAAR_OTLP_ENDPOINT", *STANDARD_ENDPOINT_VARIABLES)
+        console = next((c for c in self.children if c.component.observes), None)
+        if console is None or any(os.environ.get(name) for name in configured):
+            return {}
+        return {"BAZAAR_OTLP_ENDPOINT": console.url}
 
     def _payment_provider_environment(self) -> dict[str, str]:
         """Both sides of the provider: its secrets, its URL, and the gateway's webhook route."""

@@ -82,6 +82,7 @@ def build_app(settings: GatewaySettings) -> web.Application:
         await gateway.directory.stop()
         await gateway.bus.close()
         await gateway.upstreams.close()
+        gateway.tracer_provider.shutdown()  # sends the spans still waiting for export
 
     app.cleanup_ctx.append(lifecycle)
     add_own_routes(app)

@@ -7,7 +7,6 @@ authorized with one retry on another instance if the first could not be reached,
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -16,8 +15,10 @@ from multidict import CIMultiDict
 
 from bazaar_chassis.caller import IDENTITY_HEADER, Caller
 from bazaar_chassis.registry import Instance
+from bazaar_chassis.unit_of_work import current_traceparent
 from bazaar_gateway.canonical import AmbiguousPath
 from bazaar_gateway.directory import ServiceView
+from bazaar_gateway.observability import ROUTE_HEADER, Answer, observed, release_of
 from bazaar_gateway.operators import is_operator
 from bazaar_gateway.problems import problem
 from bazaar_gateway.proxy import (
@@ -54,8 +55,6 @@ class Route:
     major: int
     path: str  # what was authorized (decoded)
     path_qs: str  # what the service receives: the same path, raw, and the client's raw query
-    status: int = 503
-    version: str = "none"  # the release of the instance that answered
     extra_headers: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -118,13 +117,17 @@ def _not_routable(
     )
 
 
-async def _admitted_route(request: web.Request, gateway: Gateway) -> tuple[Caller, Route]:
+async def _admitted_route(
+    request: web.Request, gateway: Gateway, answer: Answer
+) -> tuple[Caller, Route]:
     """Authorize the path first, then tell whether it exists (so guests learn no topology)."""
     address = _address(request)
     view = gateway.directory.view(address.service)
     major = address.major
     if major is None:
         major = view.default_major if view is not None else 1
+    answer.service, answer.major = address.service, str(major)
+    answer.release = release_of(gateway, address.service, major)
     caller = await gateway.admission.admit(
         authorization=request.headers.get("Authorization"),
         remote=request.remote,
@@ -153,6 +156,9 @@ def _upstream_headers(
     request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
     headers["x-request-id"] = request_id
     headers["x-forwarded-for"] = request.remote or ""
+    headers.popall("tracestate", None)
+    if traceparent := current_traceparent():  # the gateway's span is the service's parent
+        headers["traceparent"] = traceparent
     query = route.path_qs.partition("?")[2]
     headers[IDENTITY_HEADER] = gateway.signer.assertion(
         caller, audience=route.service, method=request.method, path=route.path, query=query
@@ -162,24 +168,28 @@ def _upstream_headers(
 
 
 async def forward(request: web.Request) -> web.StreamResponse:
-    started = time.perf_counter()
     gateway = request.app[GATEWAY]
-    try:
-        caller, route = await _admitted_route(request, gateway)
-    except Refused as refused:
-        return refused.response
-    try:
+    answer = Answer()
+
+    async def handle() -> web.StreamResponse:
+        try:
+            caller, route = await _admitted_route(request, gateway, answer)
+        except Refused as refused:
+            return refused.response
         body = await request.read()
         headers = _upstream_headers(request, gateway=gateway, caller=caller, route=route)
-        return await _answer(gateway, request.method, route, headers, body)
-    finally:
-        gateway.metrics.requests.labels(
-            route.service, str(route.major), route.version, request.method, str(route.status)
-        ).observe(time.perf_counter() - started)
+        return await _answer(gateway, request.method, route, headers, body, answer)
+
+    return await observed(request, gateway, answer, handle)
 
 
 async def _answer(
-    gateway: Gateway, method: str, route: Route, headers: CIMultiDict[str], body: bytes
+    gateway: Gateway,
+    method: str,
+    route: Route,
+    headers: CIMultiDict[str],
+    body: bytes,
+    answer: Answer,
 ) -> web.Response:
     """The service's reply, or the gateway's problem when no instance answered in time."""
     try:
@@ -202,16 +212,15 @@ async def _answer(
             slug="no-instance",
         )
     except UpstreamTimeout:
-        route.status = 504
         return problem(
             504,
             "Upstream timeout",
             f"{route.service} did not answer in time",
             slug="upstream-timeout",
         )
-    route.status = reply.status
     drop_internal_locations(reply.headers, gateway.directory)
-    route.version = instance.version
+    answer.release = instance.version
+    answer.route = reply.headers.popone(ROUTE_HEADER, "unmatched")
     return to_response(reply, {**route.extra_headers, **served_by(instance)})
 
 

@@ -20,6 +20,7 @@ from bazaar_gateway.policy import Rule
 from bazaar_gateway.state import GATEWAY
 
 _log = structlog.get_logger("bazaar.gateway")
+CONSOLE_UI = "/console/1/ui"
 
 
 def json_response(data: Any, status: int = 200) -> web.Response:
@@ -120,7 +121,14 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
+async def console(_request: web.Request) -> web.Response:
+    """`/console/` (the address operators know) is the console's UI; a canonical path has no
+    trailing slash, so the gateway sends the browser to it."""
+    return web.Response(status=302, headers={"Location": CONSOLE_UI})
+
+
 def add_own_routes(app: web.Application) -> None:
+    app.router.add_get("/console/", console)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)

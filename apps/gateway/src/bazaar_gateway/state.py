@@ -7,13 +7,17 @@ signer and the metrics; handlers reach it as `request.app[GATEWAY]`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib.metadata import version
 
 from aiohttp import web
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.trace import Tracer
 from prometheus_client import CollectorRegistry, Histogram
 
 from bazaar_chassis.bus import Bus
 from bazaar_chassis.caller import AssertionSigner
 from bazaar_chassis.metrics import LATENCY_BUCKETS
+from bazaar_chassis.tracing import build_tracer_provider
 from bazaar_gateway.access import Admission
 from bazaar_gateway.authentication import Authenticator
 from bazaar_gateway.directory import ServiceDirectory
@@ -32,9 +36,9 @@ class GatewayMetrics:
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Histogram(
             "bazaar_gateway_request_duration_seconds",
-            "Requests through the gateway by service, API major, release that answered "
-            "('none' when no instance did), method and status",
-            ["service", "major", "release", "method", "status"],
+            "Every answer of the gateway, refusals included, by service, major, release, route "
+            "template and status",
+            ["service", "major", "release", "method", "route", "status"],
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
@@ -52,9 +56,15 @@ class Gateway:
     admission: Admission
     signer: AssertionSigner
     metrics: GatewayMetrics
+    tracer_provider: TracerProvider
+
+    @property
+    def tracer(self) -> Tracer:
+        return self.tracer_provider.get_tracer("bazaar-gateway", RELEASE)
 
 
 GATEWAY = web.AppKey("gateway", Gateway)
+RELEASE = version("bazaar-gateway")
 
 
 def build_gateway(settings: GatewaySettings) -> Gateway:
@@ -96,4 +106,7 @@ def build_gateway(settings: GatewaySettings) -> Gateway:
         ),
         signer=signer,
         metrics=GatewayMetrics(),
+        tracer_provider=build_tracer_provider(
+            service="gateway", version=RELEASE, otlp_endpoint=settings.otlp_endpoint
+        ),
     )

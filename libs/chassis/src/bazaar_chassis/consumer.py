@@ -14,7 +14,8 @@ stream `DLQ` (`bazaar.dlq.<service>`) with the error attached, and terminated.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -22,6 +23,8 @@ import structlog
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
+from opentelemetry import trace
+from opentelemetry.trace import Link, SpanKind, Tracer
 
 from bazaar_chassis import inbox
 from bazaar_chassis.bus import Bus
@@ -33,7 +36,7 @@ from bazaar_chassis.envelope import (
 )
 from bazaar_chassis.jobs import raise_if_cancelled, stop_task
 from bazaar_chassis.pull import ContinuousPull
-from bazaar_chassis.tracing import continuing
+from bazaar_chassis.tracing import extract_context
 from bazaar_chassis.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 EventHandler = Callable[[Event, UnitOfWork], Awaitable[None]]
@@ -75,8 +78,10 @@ class EventConsumer:
         max_deliver: int = 5,
         ack_wait_seconds: float = 30.0,
         observe: OutcomeObserver = lambda outcome: None,
+        tracer: Tracer | None = None,
     ) -> None:
         self._service = service
+        self._tracer = tracer or trace.get_tracer("bazaar")
         self._bus = bus
         self._units = units
         self._handlers = dict(handlers)
@@ -198,11 +203,43 @@ class EventConsumer:
         """Hand a run of consecutive events of one type to its handler, in stream order."""
         handler = self._handlers[name]
         if isinstance(handler, Batched):
-            await handler.handle(run, uow)
+            with self._span(run):
+                await handler.handle(run, uow)
             return
         for event in run:
-            with continuing(event.traceparent):  # what it emits continues the event's trace
+            with self._span([event]):
                 await handler(event, uow)
+
+    @contextmanager
+    def _span(self, run: list[Event]) -> Iterator[None]:
+        """A consumer span that continues the (first) event's trace, so what the handler emits
+        or calls carries that trace on; the rest of a batched run are linked."""
+        first = run[0]
+        parent = extract_context({"traceparent": first.traceparent} if first.traceparent else {})
+        links = []
+        for event in run[1:]:
+            if event.traceparent:
+                context = trace.get_current_span(
+                    extract_context({"traceparent": event.traceparent})
+                ).get_span_context()
+                links.append(Link(context))
+        with self._tracer.start_as_current_span(
+            f"consume {first.type}",
+            context=parent,
+            kind=SpanKind.CONSUMER,
+            links=links,
+            attributes={
+                "messaging.system": "nats",
+                "messaging.destination.name": first.nats_subject,
+                "messaging.batch.message_count": len(run),
+                "bazaar.consumer": self._service,
+                "bazaar.event.type": first.type,
+                "bazaar.event.id": first.id,
+                "bazaar.event.subject": first.subject,
+                "bazaar.major": int(first.type.rsplit(".v", 1)[1]),
+            },
+        ):
+            yield
 
     async def _apply_one_by_one(self, events: list[tuple[Msg, Event]]) -> None:
         applied: list[Msg] = []

@@ -31,9 +31,17 @@ def _major_prefix(path: str, service: str) -> str:
 
 class ObservabilityMiddleware:
     def __init__(
-        self, app: ASGIApp, *, service: str, version: str, metrics: ServiceMetrics, tracer: Tracer
+        self,
+        app: ASGIApp,
+        *,
+        service: str,
+        version: str,
+        metrics: ServiceMetrics,
+        tracer: Tracer,
+        unobserved: frozenset[str] = frozenset(),
     ) -> None:
         self.app = app
+        self._unobserved = UNOBSERVED_PATHS | unobserved
         self._service = service
         self._version = version
         self._served_by = f"{service}/{version}".encode()
@@ -52,7 +60,7 @@ class ObservabilityMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
 
-        if scope["type"] != "http" or scope["path"] in UNOBSERVED_PATHS:
+        if scope["type"] != "http" or scope["path"] in self._unobserved:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
@@ -69,6 +77,8 @@ class ObservabilityMiddleware:
                 response_headers = MutableHeaders(scope=message)
                 response_headers["x-request-id"] = request_id
                 response_headers.raw.append((b"bazaar-served-by", self._served_by))
+                # The route template, for the gateway's metrics (it drops the header).
+                response_headers["bazaar-route"] = self._route_template(scope)
             await send(message)
 
         with self._tracer.start_as_current_span(
@@ -83,6 +93,11 @@ class ObservabilityMiddleware:
                     span.update_name(f"{method} {route}")
                     span.set_attribute("http.route", route)
                     span.set_attribute("http.response.status_code", status)
+                    span.set_attribute("http.target", scope["path"])
+                    span.set_attribute("bazaar.request_id", request_id)
+                    major = _major_prefix(scope["path"], self._service).rpartition("/")[2]
+                    if major:
+                        span.set_attribute("bazaar.major", int(major))
                     if status >= 500:
                         span.set_status(trace.StatusCode.ERROR)
                     self._metrics.requests.labels(

@@ -19,12 +19,15 @@ _HEADER = IDENTITY_HEADER.encode()
 
 
 class GatewayIdentityMiddleware:
-    def __init__(self, app: ASGIApp, *, verifier: AssertionVerifier) -> None:
+    def __init__(
+        self, app: ASGIApp, *, verifier: AssertionVerifier, open_paths: frozenset[str] = frozenset()
+    ) -> None:
         self.app = app
         self._verifier = verifier
+        self._open = OPEN_PATHS | open_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
+        if scope["type"] != "http" or scope["path"] in self._open:
             await self.app(scope, receive, send)
             return
         token = next((v.decode() for k, v in scope["headers"] if k == _HEADER), None)

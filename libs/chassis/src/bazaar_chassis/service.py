@@ -66,6 +66,8 @@ class ServiceDefinition:
     on_startup: Sequence[StartupStep] = ()  # after migrations, before the first request
     store: Callable[[AsyncConnection], Any] = _connection  # what `Units`/`Reads` hand use cases
     quick_reads: bool = False  # `Reads` on Database.quick_snapshot (stores that only read)
+    # Paths other processes call without the gateway (an OTLP receiver): no assertion, no span.
+    open_paths: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -126,6 +128,9 @@ def _build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> 
         password=settings.nats_password,
     )
     metrics = ServiceMetrics()
+    tracer_provider = build_tracer_provider(
+        service=definition.name, version=definition.version, otlp_endpoint=settings.otlp_endpoint
+    )
     labels = (definition.name, definition.version)
     relay = OutboxRelay(
         database=database,
@@ -145,6 +150,7 @@ def _build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> 
         handlers=definition.handlers,
         max_deliver=settings.consumer_max_deliver,
         observe=lambda outcome: metrics.events_consumed.labels(*labels, outcome).inc(),
+        tracer=tracer_provider.get_tracer("bazaar", definition.version),
     )
     return Runtime(
         definition=definition,
@@ -157,7 +163,7 @@ def _build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> 
         reads=reads_of(database, definition.store, quick=definition.quick_reads),
         consumer=consumer,
         metrics=metrics,
-        tracer_provider=build_tracer_provider(service=definition.name, version=definition.version),
+        tracer_provider=tracer_provider,
         http=ServiceClient(
             base_url=settings.gateway_url,
             client_id=definition.name,
@@ -235,6 +241,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.http.close()
         await runtime.bus.close()
         await runtime.database.close()
+        runtime.tracer_provider.shutdown()  # sends the spans still waiting for export
 
 
 def _platform_routes(app: FastAPI) -> None:
@@ -297,6 +304,7 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings | None =
     app.add_middleware(
         GatewayIdentityMiddleware,
         verifier=AssertionVerifier(load_public_key(key) if key else None, audience=definition.name),
+        open_paths=definition.open_paths,
     )
     for major, router in sorted(definition.apis.items()):
         app.include_router(
@@ -311,5 +319,6 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings | None =
         version=definition.version,
         metrics=runtime.metrics,
         tracer=runtime.tracer_provider.get_tracer("bazaar", definition.version),
+        unobserved=definition.open_paths,
     )
     return app

@@ -31,6 +31,9 @@ class PlatformSettings(BaseSettings):
     nats_password: str | None = None
     host: str = "127.0.0.1"
     log_level: str = "info"
+    # Where spans go (an OTLP/HTTP collector's base URL); unset: the standard OTEL_EXPORTER_OTLP_*
+    # variables, else nowhere. `bazaar up` points every process at its console.
+    otlp_endpoint: str | None = None
 
 
 class ServiceSettings(PlatformSettings):

@@ -1,31 +1,52 @@
-"""OpenTelemetry tracing: a tracer per service instance, every span tagged with its version.
+"""OpenTelemetry tracing: a tracer per process, every span tagged with its service and release,
+exported over OTLP/HTTP to the collector the settings name (by default, `bazaar up`'s console).
 
 Spans carry `service.name` and `service.version` (M10: one trace across cart 13.2 and inventory
 19.1 shows both). Context crosses HTTP with W3C `traceparent` and events with the CloudEvents
-`traceparent` extension (see `unit_of_work.current_traceparent`).
+`traceparent` extension (see `unit_of_work.current_traceparent`); consumers continue it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+import os
+from collections.abc import Mapping
 
 from opentelemetry import context as otel_context
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 _PROPAGATOR = TraceContextTextMapPropagator()
+STANDARD_ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
+EXPORT_DELAY_MILLIS = 1000  # a trace reaches the console about a second after it ended
+
+
+def otlp_processors(endpoint: str | None) -> list[SpanProcessor]:
+    """Export to `endpoint` (a collector's base URL, `/v1/traces` appended), else to what the
+    standard `OTEL_EXPORTER_OTLP_*` variables name, else nowhere."""
+    if endpoint:
+        exporter = OTLPSpanExporter(endpoint=endpoint.rstrip("/") + "/v1/traces")
+    elif any(os.environ.get(name) for name in STANDARD_ENDPOINT_VARIABLES):
+        exporter = OTLPSpanExporter()  # it reads the OTEL_ variables itself
+    else:
+        return []
+    return [BatchSpanProcessor(exporter, schedule_delay_millis=EXPORT_DELAY_MILLIS)]
 
 
 def build_tracer_provider(
-    *, service: str, version: str, processors: list[SpanProcessor] | None = None
+    *,
+    service: str,
+    version: str,
+    processors: list[SpanProcessor] | None = None,
+    otlp_endpoint: str | None = None,
 ) -> TracerProvider:
-    """A provider whose spans name this service and version; exporters are added as processors."""
+    """A provider whose spans name this service and release, exporting as configured."""
     provider = TracerProvider(
         resource=Resource.create({"service.name": service, "service.version": version})
     )
-    for processor in processors or []:
+    for processor in [*(processors or []), *otlp_processors(otlp_endpoint)]:
         provider.add_span_processor(processor)
     return provider
 
@@ -33,17 +54,3 @@ def build_tracer_provider(
 def extract_context(carrier: Mapping[str, str]) -> otel_context.Context:
     """The remote parent described by a `traceparent` entry, if any."""
     return _PROPAGATOR.extract(carrier)
-
-
-@contextmanager
-def continuing(traceparent: str | None) -> Iterator[None]:
-    """Run a block in the trace of a consumed event, so what it emits carries the same trace
-    (a reaction to `product.recalled` continues the recall's trace)."""
-    if not traceparent:
-        yield
-        return
-    token = otel_context.attach(extract_context({"traceparent": traceparent}))
-    try:
-        yield
-    finally:
-        otel_context.detach(token)

@@ -1,0 +1,1 @@
+"""Bazaar's operator console."""

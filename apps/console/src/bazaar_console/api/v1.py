@@ -1,0 +1,144 @@
+"""The console's API (`/console/1/...`): operators and admins only (the gateway's policy says so,
+and the console checks the role again)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+
+from bazaar_chassis import CallerDep, Forbidden, NotFound, RuntimeDep
+from bazaar_chassis.registry import live_instances
+from bazaar_console import dead_letters, discovery, slo, traces
+from bazaar_console.state import Console, get_console
+
+OPERATOR_ROLES = frozenset({"operator", "admin"})
+
+
+def operator_only(caller: CallerDep) -> None:
+    if not OPERATOR_ROLES & set(caller.roles):
+        raise Forbidden("the console is for operators and admins")
+
+
+router = APIRouter(dependencies=[Depends(operator_only)])
+ConsoleDep = Annotated[Console, Depends(get_console)]
+Window = Annotated[float, Query(gt=0, le=7 * 24 * 3600, description="seconds, up to a week")]
+
+
+class Discard(BaseModel):
+    reason: str
+
+
+class Retry(BaseModel):
+    data: dict[str, Any] | None = None  # the event's data, corrected by the operator
+
+
+async def _traffic(runtime: RuntimeDep) -> dict[str, dict[str, int]]:
+    async with runtime.database.snapshot() as connection:
+        found = await slo.report(connection, window=300)
+    share: dict[str, dict[str, int]] = defaultdict(dict)
+    for row in found["releases"]:
+        share[row["service"]][row["release"]] = row["requests"]
+    return share
+
+
+@router.get("/services")
+async def list_services(runtime: RuntimeDep) -> dict[str, Any]:
+    """Every live service: releases and their traffic share, API majors, instances, health."""
+    instances = await live_instances(runtime.bus)
+    return {"items": await discovery.services(instances, await _traffic(runtime))}
+
+
+@router.get("/events")
+async def list_events(runtime: RuntimeDep) -> dict[str, Any]:
+    """Every event type: producer, consumers (declared, and their durables' backlog), schemas."""
+    instances = await live_instances(runtime.bus)
+    found = await discovery.events(runtime.bus, instances)
+    found["dead_letters"] = len(await dead_letters.listing(runtime.bus))
+    return found
+
+
+@router.get("/slo")
+async def service_levels(
+    runtime: RuntimeDep, console: ConsoleDep, window: Window = 300
+) -> dict[str, Any]:
+    """Per service, major, release and route: requests, availability, error rates, p50/p95/p99."""
+    await console.fresh(runtime)
+    async with runtime.database.snapshot() as connection:
+        found = await slo.report(connection, window=window)
+    return {**found, "last_scrape": console.last_scrape, "scrape_error": console.last_error}
+
+
+@router.get("/slo/series")
+async def service_level_series(
+    runtime: RuntimeDep,
+    console: ConsoleDep,
+    service: str,
+    window: Window = 3600,
+    step: Annotated[float, Query(ge=1)] = 60,
+) -> dict[str, Any]:
+    """One service's requests, availability and percentiles per `step` seconds."""
+    await console.fresh(runtime)
+    async with runtime.database.snapshot() as connection:
+        points = await slo.series(connection, service=service, window=window, step=step)
+    return {"service": service, "step_seconds": step, "points": points}
+
+
+@router.get("/traces")
+async def search_traces(
+    runtime: RuntimeDep, q: Annotated[str, Query(min_length=1, max_length=200)]
+) -> dict[str, Any]:
+    """Traces by trace id, request id, order id or SKU."""
+    async with runtime.database.snapshot() as connection:
+        return {"items": await traces.find(connection, q)}
+
+
+@router.get("/traces/{trace_id}")
+async def get_trace(runtime: RuntimeDep, trace_id: str) -> dict[str, Any]:
+    """One trace as a waterfall: every span with its service, release, depth and timing."""
+    async with runtime.database.snapshot() as connection:
+        found = await traces.waterfall(connection, trace_id)
+    if found is None:
+        raise NotFound(f"no trace {trace_id} (yet: spans arrive about a second after they end)")
+    return found
+
+
+@router.get("/dead-letters")
+async def list_dead_letters(runtime: RuntimeDep) -> dict[str, Any]:
+    """Events consumers gave up on, with the error; and those an operator discarded."""
+    async with runtime.database.snapshot() as connection:
+        gone = await dead_letters.discarded_letters(connection)
+    return {"items": await dead_letters.listing(runtime.bus), "discarded": gone}
+
+
+@router.post("/dead-letters/retry")
+async def retry_all(runtime: RuntimeDep) -> dict[str, Any]:
+    """Retry every dead letter that is a Bazaar event."""
+    retried = []
+    for letter in await dead_letters.listing(runtime.bus):
+        if letter["event"] is not None:
+            retried.append(await dead_letters.retry(runtime.bus, letter["sequence"]))
+    return {"retried": retried}
+
+
+@router.post("/dead-letters/{sequence}/retry")
+async def retry_one(
+    runtime: RuntimeDep, sequence: int, body: Retry | None = None
+) -> dict[str, Any]:
+    """Publish the event again for its consumers (its data corrected, if given), and drop the
+    dead letter."""
+    corrected = body.data if body is not None else None
+    return {"retried": await dead_letters.retry(runtime.bus, sequence, corrected=corrected)}
+
+
+@router.post("/dead-letters/{sequence}/discard")
+async def discard_one(
+    runtime: RuntimeDep, caller: CallerDep, sequence: int, body: Discard
+) -> dict[str, Any]:
+    """Drop a dead letter for good, with a reason."""
+    async with runtime.database.transaction() as connection:
+        return await dead_letters.discard(
+            runtime.bus, connection, sequence, reason=body.reason, by=caller.subject
+        )

@@ -1,0 +1,19 @@
+"""The console's own settings, from `BAZAAR_CONSOLE_*` (and the operations token the gateway
+shares with scrapers, `BAZAAR_OPERATIONS_TOKEN`)."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConsoleSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BAZAAR_CONSOLE_", extra="ignore")
+
+    scrape_seconds: float = 5.0
+    sample_retention_hours: float = 24.0
+    span_limit: int = 200_000  # the newest spans kept; older ones are pruned
+    operations_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("BAZAAR_CONSOLE_OPERATIONS_TOKEN", "BAZAAR_OPERATIONS_TOKEN"),
+    )

@@ -1,0 +1,65 @@
+"""The console's web UI (`/console/`, which the gateway redirects to `/console/1/ui`): server-
+rendered pages over the same reads as the API — services, events, the SLO table, dead letters,
+and a trace's waterfall."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from bazaar_chassis import NotFound, RuntimeDep
+from bazaar_chassis.registry import live_instances
+from bazaar_console import dead_letters, discovery, slo, traces
+from bazaar_console.api.v1 import ConsoleDep, operator_only
+
+_templates = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+)
+pages = APIRouter(dependencies=[Depends(operator_only)], include_in_schema=False)
+
+
+def _page(template: str, **context: Any) -> HTMLResponse:
+    return HTMLResponse(_templates.get_template(template).render(**context))
+
+
+@pages.get("/ui")
+async def overview(
+    runtime: RuntimeDep, console: ConsoleDep, window: Annotated[float, Query(gt=0)] = 300
+) -> HTMLResponse:
+    await console.fresh(runtime)
+    instances = await live_instances(runtime.bus)
+    async with runtime.database.snapshot() as connection:
+        levels = await slo.report(connection, window=window)
+    share: dict[str, dict[str, int]] = {}
+    for row in levels["releases"]:
+        share.setdefault(row["service"], {})[row["release"]] = row["requests"]
+    return _page(
+        "overview.html",
+        services=await discovery.services(instances, share),
+        events=await discovery.events(runtime.bus, instances),
+        slo=levels,
+        letters=await dead_letters.listing(runtime.bus),
+    )
+
+
+@pages.get("/ui/traces")
+async def trace_search(
+    runtime: RuntimeDep, q: Annotated[str, Query(min_length=1, max_length=200)]
+) -> HTMLResponse:
+    async with runtime.database.snapshot() as connection:
+        found = await traces.find(connection, q)
+    return _page("search.html", query=q, found=found)
+
+
+@pages.get("/ui/traces/{trace_id}")
+async def trace_page(runtime: RuntimeDep, trace_id: str) -> HTMLResponse:
+    async with runtime.database.snapshot() as connection:
+        found = await traces.waterfall(connection, trace_id)
+    if found is None:
+        raise NotFound(f"no trace {trace_id}")
+    return _page("trace.html", trace=found)

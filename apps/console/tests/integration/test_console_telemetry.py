@@ -1,0 +1,109 @@
+"""The console receives spans over OTLP/HTTP (protobuf and JSON) and shows a trace as a
+waterfall; it finds a trace by request id or by the entity an event was about."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from opentelemetry.trace import SpanKind
+
+from bazaar_chassis import ServiceSettings
+from bazaar_chassis.testing import eventually, serving
+from bazaar_chassis.testing.apps import served_client
+from bazaar_chassis.testing.identity import ADMIN
+from bazaar_chassis.tracing import build_tracer_provider
+from bazaar_console.service import build_app
+
+TRACE_ID = "5b8efff798038103d269b633813fc60c"
+
+
+async def test_spans_exported_over_otlp_protobuf_become_a_waterfall_with_service_and_release(
+    service_settings: ServiceSettings,
+) -> None:
+    async with serving(build_app, service_settings) as console:
+        provider = build_tracer_provider(
+            service="cart", version="13.2.0", otlp_endpoint=console.url
+        )
+        tracer = provider.get_tracer("test")
+        with tracer.start_as_current_span("POST /cart/1/carts", kind=SpanKind.SERVER) as root:
+            root.set_attribute("bazaar.request_id", "req-42")
+            root.set_attribute("bazaar.major", 1)
+            with tracer.start_as_current_span("consume order.placed.v1") as child:
+                child.set_attribute("bazaar.event.subject", "order-7")
+        provider.shutdown()  # flushes
+        trace_id = format(root.get_span_context().trace_id, "032x")
+        async with served_client(console.url, ADMIN) as client:
+
+            async def trace() -> dict[str, Any] | None:
+                reply = await client.get(f"/console/1/traces/{trace_id}")
+                return reply.json() if reply.status_code == 200 else None
+
+            found = await eventually(trace, message="the console never showed the trace")
+            by_request = (await client.get("/console/1/traces", params={"q": "req-42"})).json()
+            by_order = (await client.get("/console/1/traces", params={"q": "order-7"})).json()
+    spans = found["spans"]
+    assert [(s["name"], s["depth"]) for s in spans] == [
+        ("POST /cart/1/carts", 0),
+        ("consume order.placed.v1", 1),
+    ]
+    assert spans[0]["service"] == "cart"
+    assert spans[0]["release"] == "13.2.0"
+    assert spans[0]["major"] == 1
+    assert [t["trace_id"] for t in by_request["items"]] == [trace_id]
+    assert [t["trace_id"] for t in by_order["items"]] == [trace_id]
+
+
+async def test_spans_exported_as_otlp_json_are_kept_too(service_settings: ServiceSettings) -> None:
+    export = {
+        "resourceSpans": [
+            {
+                "resource": {
+                    "attributes": [
+                        {"key": "service.name", "value": {"stringValue": "inventory"}},
+                        {"key": "service.version", "value": {"stringValue": "19.1.0"}},
+                    ]
+                },
+                "scopeSpans": [
+                    {
+                        "spans": [
+                            {
+                                "traceId": TRACE_ID,
+                                "spanId": "051581bf3cb55c13",
+                                "name": "GET /inventory/1/stock/{sku}",
+                                "kind": 2,
+                                "startTimeUnixNano": "1700000000000000000",
+                                "endTimeUnixNano": "1700000000005000000",
+                                "attributes": [
+                                    {
+                                        "key": "http.target",
+                                        "value": {"stringValue": "/inventory/1/stock/TEA-1"},
+                                    }
+                                ],
+                                "status": {"code": 2},
+                            }
+                        ]
+                    }
+                ],
+            }
+        ]
+    }
+    async with serving(build_app, service_settings) as console:
+        async with served_client(console.url) as raw:
+            sent = await raw.post(
+                "/v1/traces",
+                content=orjson.dumps(export),
+                headers={"content-type": "application/json"},
+            )
+            assert sent.status_code == 200
+            refused = await raw.post(
+                "/v1/traces", content=b"{", headers={"content-type": "application/json"}
+            )
+            assert refused.status_code == 422
+        async with served_client(console.url, ADMIN) as client:
+            trace = (await client.get(f"/console/1/traces/{TRACE_ID}")).json()
+            by_sku = (await client.get("/console/1/traces", params={"q": "TEA-1"})).json()
+    (span,) = trace["spans"]
+    assert (span["service"], span["release"], span["error"]) == ("inventory", "19.1.0", True)
+    assert span["duration_ms"] == 5.0
+    assert [t["trace_id"] for t in by_sku["items"]] == [TRACE_ID]

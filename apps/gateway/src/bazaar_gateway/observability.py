@@ -1,0 +1,89 @@
+"""Every answer the gateway gives is counted and traced, refusals (401/403/404/429) included:
+by service, major, release, route template and status, in one span per request.
+
+The route template comes from the service (its `Bazaar-Route` header, dropped before the client
+sees it); an answer the gateway gave itself is counted under the route `(refused)`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+from opentelemetry.trace import SpanKind, StatusCode
+
+from bazaar_chassis.errors import DomainError
+from bazaar_chassis.tracing import extract_context
+from bazaar_gateway.state import Gateway
+
+REFUSED_ROUTE = "(refused)"
+ROUTE_HEADER = "bazaar-route"
+NOBODY = "none"
+
+
+@dataclass(slots=True)
+class Answer:
+    """What one request is counted as; filled in as forwarding learns it."""
+
+    service: str = NOBODY
+    major: str = NOBODY
+    release: str = NOBODY
+    route: str = REFUSED_ROUTE
+
+
+def release_of(gateway: Gateway, service: str, major: int) -> str:
+    """The release that would have served `major` (for answers no instance gave), if only one
+    does; `mixed` during a rollout, `none` if nothing serves it."""
+    releases = {i.version for i in gateway.directory.candidates(service, major)}
+    if len(releases) == 1:
+        return releases.pop()
+    return "mixed" if releases else NOBODY
+
+
+async def observed(
+    request: web.Request,
+    gateway: Gateway,
+    answer: Answer,
+    handle: Callable[[], Awaitable[web.StreamResponse]],
+) -> web.StreamResponse:
+    """Run `handle` in the request's span (continuing the caller's trace) and count its answer."""
+    started = time.perf_counter()
+    status = 500
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    with gateway.tracer.start_as_current_span(
+        f"{request.method} {request.path}", context=extract_context(headers), kind=SpanKind.SERVER
+    ) as span:
+        try:
+            response = await handle()
+            status = response.status
+            return response
+        except (DomainError, web.HTTPException) as exc:
+            status = exc.status
+            raise
+        finally:
+            span.update_name(f"{request.method} {answer.route}")
+            span.set_attributes(
+                {
+                    "http.request.method": request.method,
+                    "http.target": request.path,
+                    "http.route": answer.route,
+                    "http.response.status_code": status,
+                    "bazaar.target.service": answer.service,
+                    "bazaar.target.release": answer.release,
+                    "bazaar.request_id": request.headers.get("x-request-id", ""),
+                }
+            )
+            if answer.major.isdigit():
+                span.set_attribute("bazaar.major", int(answer.major))
+            if status >= 500:
+                span.set_status(StatusCode.ERROR)
+            gateway.metrics.requests.labels(
+                answer.service,
+                answer.major,
+                answer.release,
+                request.method,
+                answer.route,
+                str(status),
+            ).observe(time.perf_counter() - started)

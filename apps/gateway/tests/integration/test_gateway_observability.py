@@ -1,0 +1,105 @@
+"""The gateway counts every answer, refusals included, by service, major, release, route template
+and status; and its span per request joins the caller's trace and parents the service's span."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from bazaar_chassis import ServiceSettings
+from bazaar_chassis.testing import eventually, serving
+from bazaar_chassis.tracing import build_tracer_provider
+from bazaar_gateway import state
+from bazaar_product.service import build_app as build_product
+
+from .conftest import OPERATIONS_TOKEN, Platform
+
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+CALLER = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
+COUNT = re.compile(r"^bazaar_gateway_request_duration_seconds_count\{(?P<labels>.*)\} (?P<n>\S+)$")
+
+
+@pytest.fixture
+def gateway_spans(monkeypatch: pytest.MonkeyPatch) -> InMemorySpanExporter:
+    """Spans of every gateway built from here on (request this before `platform`)."""
+    exporter = InMemorySpanExporter()
+
+    def recording(**kwargs: Any) -> TracerProvider:
+        provider = build_tracer_provider(**kwargs)
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+        return provider
+
+    monkeypatch.setattr(state, "build_tracer_provider", recording)
+    return exporter
+
+
+async def _counts(platform: Platform) -> dict[tuple[str, ...], float]:
+    async with platform.http.get(
+        platform.url + "/metrics", headers={"Authorization": f"Bearer {OPERATIONS_TOKEN}"}
+    ) as reply:
+        text = await reply.text()
+    counts = {}
+    for line in text.splitlines():
+        if match := COUNT.match(line):
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', match["labels"]))
+            key = tuple(labels[k] for k in ("service", "major", "version", "route", "status"))
+            counts[key] = float(match["n"])
+    return counts
+
+
+async def test_every_answer_is_counted_refusals_included_by_release_route_and_status(
+    platform: Platform, service_settings: ServiceSettings
+) -> None:
+    admin = await platform.token("admin@bazaar.test")
+    async with serving(build_product, service_settings):
+        await platform.routes_to("product")
+        for _ in range(3):
+            assert (await platform.call("GET", "/product/1/products", token=admin))[0] == 200
+        for _ in range(2):
+            assert (await platform.call("GET", "/product/1/products/NOPE-1", token=admin))[0] == 404
+        assert (await platform.call("POST", "/product/1/products", json={}))[0] == 403
+        assert (await platform.call("GET", "/product/1/products", token="forged"))[0] == 401
+        counts = await _counts(platform)
+    release = "1.0.0"
+    assert counts[("product", "1", release, "/product/1/products", "200")] == 3
+    assert counts[("product", "1", release, "/product/1/products/{sku}", "404")] == 2
+    assert counts[("product", "1", release, "(refused)", "403")] == 1
+    assert counts[("product", "1", release, "(refused)", "401")] == 1
+
+
+async def test_the_gateway_span_joins_the_callers_trace_and_parents_the_services_span(
+    gateway_spans: InMemorySpanExporter, platform: Platform, service_settings: ServiceSettings
+) -> None:
+    admin = await platform.token("admin@bazaar.test")
+    async with serving(build_product, service_settings) as product:
+        service_spans = InMemorySpanExporter()
+        runtime = product.app.state.runtime
+        runtime.tracer_provider.add_span_processor(SimpleSpanProcessor(service_spans))
+        await platform.routes_to("product")
+        status, _ = await platform.call(
+            "GET", "/product/1/products", token=admin, headers={"traceparent": CALLER}
+        )
+        assert status == 200
+
+        async def both_spans() -> bool:
+            return bool(service_spans.get_finished_spans())
+
+        await eventually(both_spans, message="product never traced the request")
+    (served,) = service_spans.get_finished_spans()
+    gateway = next(
+        s for s in gateway_spans.get_finished_spans() if s.name == "GET /product/1/products"
+    )
+    assert format(gateway.context.trace_id, "032x") == TRACE_ID
+    assert gateway.parent is not None
+    assert format(gateway.parent.span_id, "016x") == "00f067aa0ba902b7"
+    assert gateway.resource.attributes["service.name"] == "gateway"
+    assert gateway.attributes is not None
+    assert gateway.attributes["bazaar.target.release"] == "1.0.0"
+    assert served.parent is not None
+    assert served.parent.span_id == gateway.context.span_id
+    assert served.context.trace_id == gateway.context.trace_id

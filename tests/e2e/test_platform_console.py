@@ -1,0 +1,235 @@
+"""The operator console on a real `bazaar up` (issue 14): every live service and event, SLOs
+whose numbers are the requests' own (refusals included), a poison event in dead letters retried
+once after the fix, and a checkout's trace across the gateway, services and the bus.
+
+One platform for the module; each test makes its own SKUs and orders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import nats
+import pytest
+
+from bazaar_chassis.envelope import Event
+from bazaar_chassis.testing import eventually_sync
+from bazaar_cli.platform import BUS_SERVICES
+from bazaar_cli.state import RunState
+
+from .conftest import Platform, sign_in
+from .test_platform_checkout import GOOD_CARD, a_cart_with, a_coffee_in_stock, place_order, settled
+
+pytestmark = pytest.mark.e2e
+
+SETTLE_SECONDS = 30.0
+
+
+def client(platform: Platform, username: str | None = None) -> httpx.Client:
+    headers = {}
+    if username is not None:
+        headers["Authorization"] = f"Bearer {sign_in(platform.gateway, username)}"
+    return httpx.Client(base_url=platform.gateway, timeout=15, headers=headers)
+
+
+@pytest.fixture(scope="module")
+def admin(platform: Platform) -> Iterator[httpx.Client]:
+    with client(platform, "admin@bazaar.test") as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def shopper(platform: Platform) -> Iterator[httpx.Client]:
+    with client(platform, "shopper@bazaar.test") as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def guest(platform: Platform) -> Iterator[httpx.Client]:
+    with client(platform) as c:
+        yield c
+
+
+def test_the_console_is_for_operators_and_admins_only(
+    shopper: httpx.Client, guest: httpx.Client, admin: httpx.Client
+) -> None:
+    assert shopper.get("/console/1/services").status_code == 403
+    assert guest.get("/console/1/services").status_code in (401, 403)
+    page = admin.get("/console/", follow_redirects=True)
+    assert page.status_code == 200
+    assert "Service levels" in page.text
+
+
+def test_services_lists_every_service_with_its_release_majors_and_healthy_instances(
+    admin: httpx.Client,
+) -> None:
+    def all_ready() -> dict[str, Any] | None:
+        items = {s["name"]: s for s in admin.get("/console/1/services").json()["items"]}
+        wanted = {c.name for c in BUS_SERVICES}
+        ready = wanted <= set(items) and all(items[n]["health"] == "ready" for n in wanted)
+        return items if ready else None
+
+    items = eventually_sync(all_ready, timeout=SETTLE_SECONDS, message="not every service ready")
+    product = items["product"]
+    assert product["majors"] == [1]
+    (release,) = product["releases"]
+    assert release["release"] == "1.0.0"
+    assert release["instances"] == 1
+    assert product["instances"][0]["health"] == "ready"
+    assert product["openapi"] == ["/product/1/openapi.json"]
+
+
+def test_events_name_each_producer_its_consumers_and_their_durables_backlog(
+    admin: httpx.Client,
+) -> None:
+    found = admin.get("/console/1/events").json()
+    by_name = {e["name"]: e for e in found["items"]}
+    placed = by_name["order.placed"]
+    assert placed["producer"] == placed["system_of_record"] == "order"
+    assert placed["types"] == ["order.placed.v1"]
+    consumers = {c["service"]: c for c in placed["consumers"]}
+    assert {"inventory", "payment", "customer", "notification"} <= set(consumers)
+    durable = consumers["inventory"]["durable"]
+    assert durable["durable"] == "inventory"
+    assert durable["pending"] >= 0
+    catalog_reads = {c["service"] for c in by_name["product.created"]["consumers"]}
+    assert catalog_reads == {"catalog"}
+    assert {"ORDER", "PRODUCT"} <= {s["name"] for s in found["streams"]}
+
+
+def _slo_counts(admin: httpx.Client) -> dict[tuple[str, str], dict[str, int]]:
+    report = admin.get("/console/1/slo", params={"window": 3600}).json()
+    return {
+        (r["service"], r["route"]): r["by_status"]
+        for r in report["routes"]
+        if r["service"] == "product"
+    }
+
+
+def test_slo_counts_successes_and_errors_refusals_included_per_release_and_route(
+    admin: httpx.Client, guest: httpx.Client
+) -> None:
+    sku = "SLO-" + uuid.uuid4().hex[:6].upper()
+    created = admin.post("/product/1/products", json={"sku": sku, "name": "Counted"})
+    assert created.status_code == 201, created.text
+    before = _slo_counts(admin)
+    for _ in range(5):
+        assert admin.get(f"/product/1/products/{sku}").status_code == 200
+    for _ in range(3):
+        assert admin.get(f"/product/1/products/NO-{sku}").status_code == 404
+    for _ in range(2):
+        assert guest.get("/product/1/products").status_code == 403
+
+    def gained() -> dict[str, int] | None:
+        after = _slo_counts(admin)
+        route, refused = ("product", "/product/1/products/{sku}"), ("product", "(refused)")
+        delta = {
+            status: after.get(key, {}).get(status, 0) - before.get(key, {}).get(status, 0)
+            for key, status in ((route, "200"), (route, "404"), (refused, "403"))
+        }
+        return delta if delta == {"200": 5, "404": 3, "403": 2} else None
+
+    eventually_sync(gained, timeout=SETTLE_SECONDS, message="the SLO never counted the requests")
+    report = admin.get("/console/1/slo", params={"window": 3600}).json()
+    row = next(
+        r
+        for r in report["routes"]
+        if (r["service"], r["route"]) == ("product", "/product/1/products/{sku}")
+    )
+    assert row["release"] == "1.0.0"
+    assert row["availability"] == 1.0  # a 404 is the client's error, not the service's
+    assert row["client_error_rate"] > 0
+    assert row["p50_ms"] is not None
+
+
+def _publish_as_product(platform: Platform, event: Event) -> None:
+    """What a buggy product release would publish (with product's own NATS user)."""
+    state = RunState.load(platform.data_dir)
+    assert state is not None
+    passwords = json.loads((platform.data_dir / "secrets" / "nats-users.json").read_text())
+
+    async def publish() -> None:
+        connection = await nats.connect(
+            state.nats_url,
+            user="product",
+            password=passwords["product"],
+            inbox_prefix="_INBOX.product",
+        )
+        try:
+            await connection.jetstream().publish(
+                event.nats_subject, event.to_json(), headers={"Nats-Msg-Id": event.id}
+            )
+        finally:
+            await connection.close()
+
+    asyncio.run(publish())
+
+
+def test_a_poison_event_lands_in_dead_letters_and_its_corrected_retry_is_applied_once(
+    platform: Platform, admin: httpx.Client, guest: httpx.Client
+) -> None:
+    sku = "POISON-" + uuid.uuid4().hex[:6].upper()
+    poison = Event(
+        type="product.created.v1", subject=sku, sequence=1, data={"sku": sku}, source="/product"
+    )
+    _publish_as_product(platform, poison)
+
+    def dead_letter() -> dict[str, Any] | None:
+        items = admin.get("/console/1/dead-letters").json()["items"]
+        return next((d for d in items if d["event"] and d["event"]["id"] == poison.id), None)
+
+    letter = eventually_sync(dead_letter, timeout=SETTLE_SECONDS, message="never dead-lettered")
+    assert letter["consumer"] == "catalog"
+    assert "name" in letter["error"]  # the validation error names the missing field
+    assert letter["subject"] == "bazaar.product.created"
+
+    fixed = {"sku": sku, "name": "Fixed after poison", "description": "", "status": "active"}
+    retried = admin.post(
+        f"/console/1/dead-letters/{letter['sequence']}/retry", json={"data": fixed}
+    )
+    assert retried.status_code == 200, retried.text
+    eventually_sync(
+        lambda: guest.get(f"/catalog/1/products/{sku}").status_code == 200,
+        timeout=SETTLE_SECONDS,
+        message="the catalog never applied the corrected event",
+    )
+    assert guest.get(f"/catalog/1/products/{sku}").json()["name"] == "Fixed after poison"
+    again = admin.post(f"/console/1/dead-letters/{letter['sequence']}/retry")
+    assert again.status_code == 404  # gone from dead letters: it cannot be applied twice
+    assert dead_letter() is None
+
+
+def test_a_checkout_trace_spans_the_gateway_and_services_across_the_bus(
+    platform: Platform, shopper: httpx.Client, admin: httpx.Client
+) -> None:
+    item = a_coffee_in_stock(shopper, at_least=1)
+    cart_id = a_cart_with(shopper, item["sku"], 1)
+    order = settled(shopper, place_order(shopper, cart_id, GOOD_CARD)["id"])
+
+    def checkout_trace() -> dict[str, Any] | None:
+        found = admin.get("/console/1/traces", params={"q": order["id"]}).json()["items"]
+        for summary in sorted(found, key=lambda t: -t["services"]):
+            trace: dict[str, Any] = admin.get(f"/console/1/traces/{summary['trace_id']}").json()
+            if (
+                any(s["name"] == "POST /order/1/orders" for s in trace["spans"])
+                and len(trace["services"]) >= 5
+            ):
+                return trace
+        return None
+
+    trace = eventually_sync(
+        checkout_trace, timeout=SETTLE_SECONDS, message="no checkout trace across five services"
+    )
+    assert "gateway" in trace["services"]
+    assert {"order", "inventory", "payment"} <= set(trace["services"]), trace["services"]
+    kinds = {s["kind"] for s in trace["spans"]}
+    assert "consumer" in kinds  # the trace crossed the bus
+    assert all(s["release"] for s in trace["spans"])
+    page = admin.get(f"/console/1/ui/traces/{trace['trace_id']}")
+    assert page.status_code == 200
+    assert page.text.count('class="span"') == len(trace["spans"])
