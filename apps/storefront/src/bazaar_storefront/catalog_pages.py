@@ -1,0 +1,106 @@
+"""Browsing: the home page's categories, a category's products, one product, and search — all
+read from the catalog and search APIs as a guest or as the signed-in shopper."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from aiohttp import web
+
+from bazaar_storefront.web import api, render, session_of
+
+PAGE_SIZE = 12
+SEARCH_UNAVAILABLE = (404, 502, 503, 504)
+
+
+def _page_number(request: web.Request) -> int:
+    raw = request.query.get("page", "1")
+    return max(1, int(raw)) if raw.isdigit() else 1
+
+
+async def home(request: web.Request) -> web.Response:
+    reply = await api(request).call("GET", "/catalog/1/categories", shopper=session_of(request))
+    categories = reply.body.get("items", []) if reply.ok else []
+    return render(request, "home.html", categories=categories, unavailable=not reply.ok)
+
+
+async def category(request: web.Request) -> web.Response:
+    key = request.match_info["key"]
+    page = _page_number(request)
+    reply = await api(request).call(
+        "GET",
+        f"/catalog/1/categories/{quote(key, safe='')}/products",
+        shopper=session_of(request),
+        params={"limit": str(PAGE_SIZE), "offset": str((page - 1) * PAGE_SIZE)},
+    )
+    if reply.status == 404:
+        return render(
+            request,
+            "error.html",
+            status=404,
+            title="No such category",
+            message=f"There is no category “{key}”.",
+        )
+    if not reply.ok:
+        return render(
+            request, "error.html", status=503, title="Catalog unavailable", message=reply.detail
+        )
+    total = int(reply.body.get("total", 0))
+    return render(
+        request,
+        "category.html",
+        category=reply.body.get("category", {"key": key, "name": key}),
+        items=reply.body.get("items", []),
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        total=total,
+    )
+
+
+async def product(request: web.Request) -> web.Response:
+    sku = request.match_info["sku"]
+    reply = await api(request).call(
+        "GET", f"/catalog/1/products/{quote(sku, safe='')}", shopper=session_of(request)
+    )
+    if reply.status == 404:
+        status = reply.body.get("product_status")
+        why = f" It has been {status}." if status else ""
+        return render(
+            request,
+            "error.html",
+            status=404,
+            title="Product not available",
+            message=f"The product {sku} is not on sale.{why}",
+        )
+    if not reply.ok:
+        return render(
+            request, "error.html", status=503, title="Catalog unavailable", message=reply.detail
+        )
+    return render(request, "product.html", item=reply.body)
+
+
+async def search(request: web.Request) -> web.Response:
+    query = request.query.get("q", "").strip()
+    in_stock = request.query.get("in_stock") == "true"
+    if not query:
+        return render(
+            request, "search.html", query="", in_stock=in_stock, result=None, unavailable=False
+        )
+    params = {"q": query, "limit": str(PAGE_SIZE)}
+    if in_stock:
+        params["in_stock"] = "true"
+    if category_key := request.query.get("category"):
+        params["category"] = category_key
+    reply = await api(request).call(
+        "GET", "/search/1/products", shopper=session_of(request), params=params
+    )
+    unavailable = reply.status in SEARCH_UNAVAILABLE or not reply.ok
+    return render(
+        request,
+        "search.html",
+        query=query,
+        in_stock=in_stock,
+        result=None if unavailable else reply.body,
+        unavailable=unavailable,
+        status=503 if unavailable else 200,
+    )
