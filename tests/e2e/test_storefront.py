@@ -6,6 +6,9 @@ Each test makes its own shopper account (through the admin API), so carts never 
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
 import uuid
 from collections.abc import Iterator
 
@@ -15,9 +18,10 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from bazaar_chassis.testing import eventually_sync
 
-from .conftest import Platform, sign_in
+from .conftest import BAZAAR, Platform, sign_in
 from .storefront_browser import (
     DESKTOP,
+    PASSWORD,
     PHONE,
     add_to_cart,
     launch,
@@ -229,3 +233,32 @@ def test_the_main_pages_have_no_serious_or_critical_accessibility_violations(
     audit("category at phone width", shoot=False)
     failing = {name: found for name, found in visited.items() if found}
     assert not failing, failing
+
+
+def test_the_terminal_shop_buys_with_a_code_and_a_good_card_through_the_public_api(
+    platform: Platform, admin: httpx.Client, merch: httpx.Client
+) -> None:
+    email = new_shopper(admin)
+    sku = a_coffee_with_stock(merch, 50)
+    script = "\n".join(
+        ["b", "coffee", sku, "2", "c", "d", "WELCOME10", "c", "p", email, PASSWORD, GOOD_CARD, "q"]
+    )
+    done = subprocess.run(
+        [BAZAAR, "shop", "--gateway", platform.gateway],
+        input=script + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "160"},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    said = done.stdout
+    assert f"added 2 of {sku}" in said, said
+    assert "code WELCOME10 applied" in said, said
+    assert re.search(r"order [0-9a-f-]+: confirmed, payment paid", said), said
+    orders = httpx.get(
+        f"{platform.gateway}/order/1/orders",
+        headers={"Authorization": f"Bearer {sign_in(platform.gateway, email, PASSWORD)}"},
+    ).json()["items"]
+    assert [o["status"] for o in orders] == ["confirmed"]
+    assert orders[0]["discounts"], orders[0]

@@ -16,6 +16,7 @@ from rich.console import Console
 
 from bazaar_cli.admin import AdminCreateFailed, create_first_admin
 from bazaar_cli.bus_provisioning import provision_bus
+from bazaar_cli.shop import TerminalShop
 from bazaar_cli.state import DataDirBusy, DataDirLock, RunState
 from bazaar_cli.status import show_status
 from bazaar_cli.up import Mode, StartFailed, run_up
@@ -125,6 +126,16 @@ def stop(data_dir: DataDir = Path(".bazaar")) -> None:
     while psutil.pid_exists(state.supervisor_pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     console.print("stopped." if not psutil.pid_exists(state.supervisor_pid) else "still stopping…")
+
+
+@app.command()
+def shop(
+    gateway: Annotated[
+        str, typer.Option(envvar="BAZAAR_GATEWAY_URL", help="the platform's public gateway")
+    ] = "http://127.0.0.1:8000",
+) -> None:
+    """Shop in the terminal: browse, search, fill a cart and pay, through the public API."""
+    TerminalShop(gateway_url=gateway, console=console).run()
 
 
 def _read_password() -> str:
