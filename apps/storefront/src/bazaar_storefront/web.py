@@ -17,7 +17,7 @@ API = web.AppKey("api", GatewayApi)
 CODEC = web.AppKey("codec", SessionCodec)
 TEMPLATES = web.AppKey("templates", Environment)
 SECURE_COOKIE = web.AppKey("secure_cookie", bool)
-SESSION = "bazaar.session"
+SESSION = web.RequestKey("session", Session)
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -51,8 +51,7 @@ def templates() -> Environment:
 
 
 def session_of(request: web.Request) -> Session:
-    session: Session = request[SESSION]
-    return session
+    return request[SESSION]
 
 
 def api(request: web.Request) -> GatewayApi:
