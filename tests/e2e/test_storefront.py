@@ -156,9 +156,11 @@ def test_a_guest_cart_joins_the_shoppers_cart_at_sign_in(
     expect(page.locator(f'tr[data-sku="{sku}"] input[name=quantity]')).to_have_value("2")
 
 
-def test_a_recalled_product_vanishes_from_its_category_page_and_the_cart_says_so(
-    page: Page, merch: httpx.Client
+def test_a_recalled_product_vanishes_from_its_category_page_and_the_buyer_is_told(
+    page: Page, admin: httpx.Client, merch: httpx.Client
 ) -> None:
+    page.goto("/shop/sign-in")
+    sign_in_page(page, new_shopper(admin))
     sku = f"REC-{uuid.uuid4().hex[:6].upper()}"
     name = f"Recall Test Tea {sku}"
     for method, path, body in (
@@ -189,7 +191,9 @@ def test_a_recalled_product_vanishes_from_its_category_page_and_the_cart_says_so
 
     eventually_sync(gone, timeout=30, interval=0.5, message=f"{sku} still listed after recall")
     page.goto("/shop/cart")
-    expect(page.locator(".notice")).to_contain_text("recalled")
+    expect(page.locator(".notice")).to_contain_text(f"{sku}) has been recalled")
+    page.goto("/shop/account")
+    expect(page.locator(".notice.recall")).to_contain_text(f"{sku}) has been recalled")
 
 
 def test_the_main_pages_have_no_serious_or_critical_accessibility_violations(
@@ -262,3 +266,21 @@ def test_the_terminal_shop_buys_with_a_code_and_a_good_card_through_the_public_a
     ).json()["items"]
     assert [o["status"] for o in orders] == ["confirmed"]
     assert orders[0]["discounts"], orders[0]
+
+
+def test_the_gateway_serves_the_storefront_at_the_root_with_a_protected_session_cookie(
+    platform: Platform,
+) -> None:
+    with httpx.Client(base_url=platform.gateway, timeout=15) as browser_like:
+        home = browser_like.get("/")
+        assert home.status_code == 200
+        assert home.headers["content-type"].startswith("text/html")
+        cookie = home.headers["set-cookie"]
+        assert "HttpOnly" in cookie
+        assert "SameSite=Lax" in cookie
+        assert browser_like.get("/shop/static/shop.css").status_code == 200
+        # a form posted from elsewhere carries no CSRF token: refused, nothing is added
+        forged = browser_like.post("/shop/cart/items", data={"sku": "COF-001", "quantity": "1"})
+        assert forged.status_code == 403
+        # API routes stay the API's: the storefront does not shadow them
+        assert browser_like.get("/catalog/1/categories").json()["items"]

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from bazaar_storefront.cart_pages import recall_notices
 from bazaar_storefront.web import (
     api,
     local_path,
@@ -89,11 +90,16 @@ async def account(request: web.Request) -> web.Response:
     if expired := signed_out_by_gateway(request, profile):
         return expired
     messages = await api(request).call("GET", "/notification/1/messages", shopper=session)
+    notices: list[str] = []
+    if session.cart_id:  # a product in the shopper's cart recalled since it was added
+        cart = await api(request).call("GET", f"/cart/1/carts/{session.cart_id}", shopper=session)
+        notices = await recall_notices(request, cart.body.get("lines", [])) if cart.ok else []
     return render(
         request,
         "account.html",
         profile=profile.body if profile.ok else None,
         messages=messages.body.get("items", []) if messages.ok else [],
+        notices=notices,
     )
 
 

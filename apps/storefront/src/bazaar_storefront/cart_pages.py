@@ -45,7 +45,7 @@ async def _open_cart(request: web.Request) -> Reply:
     return reply
 
 
-async def _recall_notices(request: web.Request, lines: list[dict[str, Any]]) -> list[str]:
+async def recall_notices(request: web.Request, lines: list[dict[str, Any]]) -> list[str]:
     """Lines whose product the catalog no longer offers (recalled, discontinued)."""
     shopper = session_of(request)
     replies = await asyncio.gather(
@@ -79,7 +79,7 @@ async def cart(request: web.Request) -> web.Response:
             request, "error.html", status=503, title="Cart unavailable", message=reply.detail
         )
     notices = list(reply.body.get("messages", []))
-    notices += await _recall_notices(request, reply.body.get("lines", []))
+    notices += await recall_notices(request, reply.body.get("lines", []))
     return render(request, "cart.html", cart=reply.body, notices=notices)
 
 
