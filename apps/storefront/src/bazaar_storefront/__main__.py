@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from aiohttp import web
-
-from bazaar_chassis.runner import exit_with_parent
+from bazaar_chassis.runner import exit_with_parent, serve_aiohttp
 from bazaar_storefront.app import build_app
 from bazaar_storefront.settings import StorefrontSettings
 
@@ -12,14 +10,7 @@ from bazaar_storefront.settings import StorefrontSettings
 def main() -> None:
     exit_with_parent()
     settings = StorefrontSettings()
-    web.run_app(
-        build_app(settings),
-        host=settings.host,
-        port=settings.port,
-        access_log=None,
-        print=None,
-        shutdown_timeout=3.0,
-    )
+    serve_aiohttp(build_app(settings), host=settings.host, port=settings.port)
 
 
 if __name__ == "__main__":

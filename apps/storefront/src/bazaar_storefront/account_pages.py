@@ -7,41 +7,36 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from bazaar_storefront import web as site
 from bazaar_storefront.cart_pages import recall_notices
-from bazaar_storefront.web import (
-    api,
-    local_path,
-    redirect,
-    render,
-    session_of,
-    signed_out_by_gateway,
-)
 
 FINAL_STATUSES = frozenset({"confirmed", "complete", "cancelled"})
 
 
 def _needs_sign_in(request: web.Request) -> web.Response | None:
-    if session_of(request).signed_in:
+    if site.session_of(request).signed_in:
         return None
-    return redirect("/shop/sign-in?next=" + quote(request.path, safe=""))
+    return site.redirect("/shop/sign-in?next=" + quote(request.path, safe=""))
 
 
 async def sign_in_form(request: web.Request) -> web.Response:
-    return render(request, "sign_in.html", next=local_path(request.query.get("next")), error=None)
+    return site.render(
+        request, "sign_in.html", next=site.local_path(request.query.get("next")), error=None
+    )
 
 
 async def sign_in(request: web.Request) -> web.Response:
-    session = session_of(request)
+    session = site.session_of(request)
     form = await request.post()
     email, password = str(form.get("email", "")).strip(), str(form.get("password", ""))
-    after = local_path(str(form.get("next", "")))
-    reply = await api(request).call(
+    after = site.local_path(str(form.get("next", "")))
+    reply = await site.api(request).call(
         "POST",
         "/identity/1/token",
         form={"grant_type": "password", "username": email, "password": password},
     )
     if not reply.ok:
-        return render(
+        return site.render(
             request,
             "sign_in.html",
             status=401 if reply.status == 401 else 503,
@@ -53,7 +48,7 @@ async def sign_in(request: web.Request) -> web.Response:
     session.token, session.email = str(reply.body["access_token"]), email
     session.cart_id = session.cart_token = None
     if guest_cart and guest_token:  # the guest's cart joins the shopper's own
-        merged = await api(request).call(
+        merged = await site.api(request).call(
             "POST",
             f"/cart/1/carts/{guest_cart}/merge",
             shopper=session,
@@ -64,37 +59,39 @@ async def sign_in(request: web.Request) -> web.Response:
             session.say(
                 "Signed in. The items you added as a guest are in your cart.", kind="success"
             )
-            return redirect(after)
+            return site.redirect(after)
         session.say(
             f"Signed in, but your guest cart could not be kept: {merged.detail}", kind="error"
         )
-        return redirect(after)
+        return site.redirect(after)
     session.say(f"Signed in as {email}.", kind="success")
-    return redirect(after)
+    return site.redirect(after)
 
 
 async def sign_out(request: web.Request) -> web.Response:
-    session = session_of(request)
+    session = site.session_of(request)
     if session.signed_in:  # the token dies at identity too, not only in this cookie
-        await api(request).call("POST", "/identity/1/logout", shopper=session)
+        await site.api(request).call("POST", "/identity/1/logout", shopper=session)
     session.sign_out()
     session.say("You are signed out.")
-    return redirect("/")
+    return site.redirect("/")
 
 
 async def account(request: web.Request) -> web.Response:
     if needed := _needs_sign_in(request):
         return needed
-    session = session_of(request)
-    profile = await api(request).call("GET", "/customer/1/customers/me", shopper=session)
-    if expired := signed_out_by_gateway(request, profile):
+    session = site.session_of(request)
+    profile = await site.api(request).call("GET", "/customer/1/customers/me", shopper=session)
+    if expired := site.signed_out_by_gateway(request, profile):
         return expired
-    messages = await api(request).call("GET", "/notification/1/messages", shopper=session)
+    messages = await site.api(request).call("GET", "/notification/1/messages", shopper=session)
     notices: list[str] = []
     if session.cart_id:  # a product in the shopper's cart recalled since it was added
-        cart = await api(request).call("GET", f"/cart/1/carts/{session.cart_id}", shopper=session)
+        cart = await site.api(request).call(
+            "GET", f"/cart/1/carts/{session.cart_id}", shopper=session
+        )
         notices = await recall_notices(request, cart.body.get("lines", [])) if cart.ok else []
-    return render(
+    return site.render(
         request,
         "account.html",
         profile=profile.body if profile.ok else None,
@@ -106,10 +103,10 @@ async def account(request: web.Request) -> web.Response:
 async def orders(request: web.Request) -> web.Response:
     if needed := _needs_sign_in(request):
         return needed
-    reply = await api(request).call("GET", "/order/1/orders", shopper=session_of(request))
-    if expired := signed_out_by_gateway(request, reply):
+    reply = await site.api(request).call("GET", "/order/1/orders", shopper=site.session_of(request))
+    if expired := site.signed_out_by_gateway(request, reply):
         return expired
-    return render(
+    return site.render(
         request,
         "orders.html",
         orders=reply.body.get("items", []) if reply.ok else [],
@@ -121,13 +118,13 @@ async def _order(request: web.Request) -> tuple[dict[str, object] | None, web.Re
     if needed := _needs_sign_in(request):
         return None, needed
     order_id = request.match_info["order_id"]
-    reply = await api(request).call(
-        "GET", f"/order/1/orders/{quote(order_id, safe='')}", shopper=session_of(request)
+    reply = await site.api(request).call(
+        "GET", f"/order/1/orders/{quote(order_id, safe='')}", shopper=site.session_of(request)
     )
-    if expired := signed_out_by_gateway(request, reply):
+    if expired := site.signed_out_by_gateway(request, reply):
         return None, expired
     if not reply.ok:
-        return None, render(
+        return None, site.render(
             request,
             "error.html",
             status=404 if reply.status == 404 else 503,
@@ -142,7 +139,9 @@ async def order(request: web.Request) -> web.Response:
     if refused is not None:
         return refused
     assert found is not None
-    return render(request, "order.html", order=found, final=found.get("status") in FINAL_STATUSES)
+    return site.render(
+        request, "order.html", order=found, final=found.get("status") in FINAL_STATUSES
+    )
 
 
 async def order_status(request: web.Request) -> web.Response:
@@ -152,6 +151,6 @@ async def order_status(request: web.Request) -> web.Response:
         return refused
     assert found is not None
     final = found.get("status") in FINAL_STATUSES
-    response = render(request, "_order_status.html", order=found, final=final)
+    response = site.render(request, "_order_status.html", order=found, final=final)
     response.headers["Bazaar-Order-Final"] = "true" if final else "false"
     return response

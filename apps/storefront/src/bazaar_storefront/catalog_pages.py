@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from bazaar_storefront.gateway_api import Reply
 from bazaar_storefront.web import api, render, session_of
 
 PAGE_SIZE = 12
@@ -16,6 +17,17 @@ SEARCH_UNAVAILABLE = (404, 502, 503, 504)
 def _page_number(request: web.Request) -> int:
     raw = request.query.get("page", "1")
     return max(1, int(raw)) if raw.isdigit() else 1
+
+
+def _failed(request: web.Request, reply: Reply, *, missing: tuple[str, str]) -> web.Response | None:
+    """The error page for a catalog reply that is not a success: 404 says what is `missing`."""
+    if reply.ok:
+        return None
+    if reply.status == 404:
+        return render(request, "error.html", status=404, title=missing[0], message=missing[1])
+    return render(
+        request, "error.html", status=503, title="Catalog unavailable", message=reply.detail
+    )
 
 
 async def home(request: web.Request) -> web.Response:
@@ -33,18 +45,10 @@ async def category(request: web.Request) -> web.Response:
         shopper=session_of(request),
         params={"limit": str(PAGE_SIZE), "offset": str((page - 1) * PAGE_SIZE)},
     )
-    if reply.status == 404:
-        return render(
-            request,
-            "error.html",
-            status=404,
-            title="No such category",
-            message=f"There is no category “{key}”.",
-        )
-    if not reply.ok:
-        return render(
-            request, "error.html", status=503, title="Catalog unavailable", message=reply.detail
-        )
+    if failed := _failed(
+        request, reply, missing=("No such category", f"There is no category “{key}”.")
+    ):
+        return failed
     total = int(reply.body.get("total", 0))
     return render(
         request,
@@ -62,20 +66,11 @@ async def product(request: web.Request) -> web.Response:
     reply = await api(request).call(
         "GET", f"/catalog/1/products/{quote(sku, safe='')}", shopper=session_of(request)
     )
-    if reply.status == 404:
-        status = reply.body.get("product_status")
-        why = f" It has been {status}." if status else ""
-        return render(
-            request,
-            "error.html",
-            status=404,
-            title="Product not available",
-            message=f"The product {sku} is not on sale.{why}",
-        )
-    if not reply.ok:
-        return render(
-            request, "error.html", status=503, title="Catalog unavailable", message=reply.detail
-        )
+    status = reply.body.get("product_status")
+    why = f" It has been {status}." if status else ""
+    missing = ("Product not available", f"The product {sku} is not on sale.{why}")
+    if failed := _failed(request, reply, missing=missing):
+        return failed
     return render(request, "product.html", item=reply.body)
 
 
