@@ -42,6 +42,7 @@ def build_app(settings: StorefrontSettings) -> web.Application:
     r.add_get("/shop/categories/{key}", catalog_pages.category)
     r.add_get("/shop/products/{sku}", catalog_pages.product)
     r.add_get("/shop/search", catalog_pages.search)
+    r.add_get("/shop/search/suggest", catalog_pages.suggest)
     r.add_get("/shop/cart", cart_pages.cart)
     r.add_post("/shop/cart/items", cart_pages.add_item)
     r.add_post("/shop/cart/items/{sku}", cart_pages.update_item)

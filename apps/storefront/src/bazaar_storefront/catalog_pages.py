@@ -74,18 +74,40 @@ async def product(request: web.Request) -> web.Response:
     return render(request, "product.html", item=reply.body)
 
 
+async def suggest(request: web.Request) -> web.Response:
+    """Type-ahead: up to 6 product names for what has been typed (none while search is away)."""
+    query = request.query.get("q", "").strip()
+    if len(query) < 2:
+        return web.json_response({"items": []})
+    reply = await api(request).call(
+        "GET", "/search/1/products", shopper=session_of(request), params={"q": query, "limit": "6"}
+    )
+    items = reply.body.get("items", []) if reply.ok else []
+    return web.json_response({"items": [{"sku": i["sku"], "name": i["name"]} for i in items]})
+
+
 async def search(request: web.Request) -> web.Response:
     query = request.query.get("q", "").strip()
     in_stock = request.query.get("in_stock") == "true"
+    listed = await api(request).call("GET", "/catalog/1/categories", shopper=session_of(request))
+    categories = listed.body.get("items", []) if listed.ok else []
+    chosen = request.query.get("category", "")
     if not query:
         return render(
-            request, "search.html", query="", in_stock=in_stock, result=None, unavailable=False
+            request,
+            "search.html",
+            query="",
+            in_stock=in_stock,
+            result=None,
+            unavailable=False,
+            categories=categories,
+            chosen=chosen,
         )
     params = {"q": query, "limit": str(PAGE_SIZE)}
     if in_stock:
         params["in_stock"] = "true"
-    if category_key := request.query.get("category"):
-        params["category"] = category_key
+    if chosen:
+        params["category"] = chosen
     reply = await api(request).call(
         "GET", "/search/1/products", shopper=session_of(request), params=params
     )
@@ -97,5 +119,7 @@ async def search(request: web.Request) -> web.Response:
         in_stock=in_stock,
         result=None if unavailable else reply.body,
         unavailable=unavailable,
+        categories=categories,
+        chosen=chosen,
         status=503 if unavailable else 200,
     )

@@ -73,3 +73,12 @@ async def test_an_unreachable_gateway_is_a_page_that_says_so(client: TestClient[
     search = await client.get("/shop/search", params={"q": "tea"})
     assert search.status == 503
     assert "Search is unavailable" in await search.text()
+
+
+async def test_type_ahead_suggests_nothing_while_search_is_away(
+    client: TestClient[Any, Any],
+) -> None:
+    for query in ("t", "tea"):
+        reply = await client.get("/shop/search/suggest", params={"q": query})
+        assert reply.status == 200
+        assert await reply.json() == {"items": []}
