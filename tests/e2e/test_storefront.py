@@ -83,6 +83,12 @@ def a_coffee_with_stock(merch: httpx.Client, quantity: int) -> str:
     return sku
 
 
+@pytest.fixture
+def buyer(admin: httpx.Client, merch: httpx.Client) -> tuple[str, str]:
+    """A new shopper's email, and a coffee with plenty of stock for them."""
+    return new_shopper(admin), a_coffee_with_stock(merch, 50)
+
+
 def checkout(page: Page, card: str) -> None:
     page.goto("/shop/checkout")
     page.get_by_label("Card number").fill(card)
@@ -91,10 +97,9 @@ def checkout(page: Page, card: str) -> None:
 
 
 def test_a_shopper_browses_adds_applies_a_code_and_pays_and_the_order_confirms_without_reload(
-    page: Page, admin: httpx.Client, merch: httpx.Client
+    page: Page, buyer: tuple[str, str]
 ) -> None:
-    email = new_shopper(admin)
-    sku = a_coffee_with_stock(merch, 50)
+    email, sku = buyer
     page.goto("/")
     page.get_by_role("link", name="Coffee").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Coffee")
@@ -121,10 +126,9 @@ def test_a_shopper_browses_adds_applies_a_code_and_pays_and_the_order_confirms_w
 
 
 def test_a_declined_card_cancels_the_order_and_the_page_says_why(
-    page: Page, admin: httpx.Client, merch: httpx.Client
+    page: Page, buyer: tuple[str, str]
 ) -> None:
-    email = new_shopper(admin)
-    sku = a_coffee_with_stock(merch, 50)
+    email, sku = buyer
     page.goto("/shop/sign-in")
     sign_in_page(page, email)
     add_to_cart(page, sku=sku, quantity=1)
@@ -144,10 +148,9 @@ def test_an_item_beyond_the_stock_is_refused_at_add_to_cart_with_the_available_q
 
 
 def test_a_guest_cart_joins_the_shoppers_cart_at_sign_in(
-    page: Page, admin: httpx.Client, merch: httpx.Client
+    page: Page, buyer: tuple[str, str]
 ) -> None:
-    email = new_shopper(admin)
-    sku = a_coffee_with_stock(merch, 50)
+    email, sku = buyer
     add_to_cart(page, sku=sku, quantity=2)  # as a guest
     expect(page.locator(f'tr[data-sku="{sku}"]')).to_be_visible()
     sign_in_page(page, email)
@@ -197,10 +200,9 @@ def test_a_recalled_product_vanishes_from_its_category_page_and_the_buyer_is_tol
 
 
 def test_the_main_pages_have_no_serious_or_critical_accessibility_violations(
-    page: Page, admin: httpx.Client, merch: httpx.Client
+    page: Page, buyer: tuple[str, str]
 ) -> None:
-    email = new_shopper(admin)
-    sku = a_coffee_with_stock(merch, 50)
+    email, sku = buyer
     visited: dict[str, list[object]] = {}
 
     def audit(name: str, *, shoot: bool = True) -> None:
@@ -240,10 +242,9 @@ def test_the_main_pages_have_no_serious_or_critical_accessibility_violations(
 
 
 def test_the_terminal_shop_buys_with_a_code_and_a_good_card_through_the_public_api(
-    platform: Platform, admin: httpx.Client, merch: httpx.Client
+    platform: Platform, buyer: tuple[str, str]
 ) -> None:
-    email = new_shopper(admin)
-    sku = a_coffee_with_stock(merch, 50)
+    email, sku = buyer
     script = "\n".join(
         ["b", "coffee", sku, "2", "c", "d", "WELCOME10", "c", "p", email, PASSWORD, GOOD_CARD, "q"]
     )
