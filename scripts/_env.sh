@@ -15,3 +15,13 @@ sync_workspace() {  # extra arguments: e.g. `--group bench`
   uv sync --all-packages --locked --quiet "$@"
 }
 
+
+ensure_chromium() {  # the storefront's browser tests drive Debian's Chromium, never a downloaded one
+  [ -x "${BAZAAR_CHROMIUM:-/usr/bin/chromium}" ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "» installing Debian's chromium for the storefront's browser tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "» /usr/bin/chromium is missing: install Debian's chromium (the browser tests need it)" >&2
+  fi
+}

@@ -18,6 +18,7 @@ from bazaar_cli import console_commands
 from bazaar_cli.admin import AdminCreateFailed, create_first_admin
 from bazaar_cli.bus_provisioning import provision_bus
 from bazaar_cli.recall import RecallFailed, show_recall
+from bazaar_cli.shop import TerminalShop
 from bazaar_cli.state import DataDirBusy, DataDirLock, RunState
 from bazaar_cli.status import show_status
 from bazaar_cli.up import Mode, StartFailed, run_up
@@ -164,6 +165,16 @@ def recall(
         )
     except RecallFailed as exc:
         raise _fail(str(exc)) from None
+
+
+@app.command()
+def shop(
+    gateway: Annotated[
+        str, typer.Option(envvar="BAZAAR_GATEWAY_URL", help="the platform's public gateway")
+    ] = "http://127.0.0.1:8000",
+) -> None:
+    """Shop in the terminal: browse, search, fill a cart and pay, through the public API."""
+    TerminalShop(gateway_url=gateway, console=console).run()
 
 
 def _read_password() -> str:

@@ -51,6 +51,8 @@ SERVICES: tuple[Component, ...] = (
     ),
     Component("customer", "bazaar_customer", consumes=("identity", "order")),
     Component("notification", "bazaar_notification", publishes=True, consumes=("order", "product")),
+    # the shoppers' web client: it calls only the gateway's public routes, which serve it at `/`
+    Component("storefront", "bazaar_storefront", on_bus=False),
 )
 BUS_SERVICES = tuple(c for c in SERVICES if c.on_bus)
 GATEWAY = Component("gateway", "bazaar_gateway", is_gateway=True)

@@ -119,6 +119,9 @@ class Supervisor:
             identity = [c.url for c in self.children if c.component.name == "identity"]
             env["BAZAAR_IDENTITY_URLS"] = json.dumps(identity)
             env["BAZAAR_OPERATIONS_TOKEN"] = secrets.operations_token
+            storefront = [c.url for c in self.children if c.component.name == "storefront"]
+            if storefront:  # `/` and `/shop/*` go to it
+                env["BAZAAR_STOREFRONT_URL"] = storefront[0]
         elif component.on_bus:
             env["BAZAAR_CLIENT_SECRET"] = secrets.client_secrets[component.name]
         if component.observes:  # the console scrapes the gateway's metrics

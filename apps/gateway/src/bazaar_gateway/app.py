@@ -22,6 +22,7 @@ from bazaar_gateway.own_routes import add_own_routes
 from bazaar_gateway.problems import problem
 from bazaar_gateway.settings import GatewaySettings
 from bazaar_gateway.state import GATEWAY, Gateway, build_gateway
+from bazaar_gateway.storefront import add_storefront_routes
 
 _log = structlog.get_logger("bazaar.gateway")
 
@@ -86,5 +87,7 @@ def build_app(settings: GatewaySettings) -> web.Application:
 
     app.cleanup_ctx.append(lifecycle)
     add_own_routes(app)
+    if settings.storefront_url:
+        add_storefront_routes(app, settings.storefront_url)
     app.router.add_route("*", "/{tail:.*}", forward)
     return app

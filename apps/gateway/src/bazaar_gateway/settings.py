@@ -29,6 +29,8 @@ class GatewaySettings(PlatformSettings):
     identity_urls: list[str] = []
     # A bearer token for probes and scrapers: readiness details and metrics without a user.
     operations_token: SecretStr | None = None
+    # The storefront's URL: `/` and `/shop/*` are forwarded to it (none: those paths are 404).
+    storefront_url: str | None = None
 
     @model_validator(mode="after")
     def _needs_a_key(self) -> GatewaySettings:

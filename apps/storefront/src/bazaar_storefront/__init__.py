@@ -1,0 +1,1 @@
+"""The storefront: the shopper's web client, built only on the public gateway API."""

@@ -1,0 +1,156 @@
+"""The shopper's own pages: sign-in (merging the guest cart), sign-out, the account with its
+notices, the order history, and an order whose status follows the checkout choreography."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from aiohttp import web
+
+from bazaar_storefront import web as site
+from bazaar_storefront.cart_pages import recall_notices
+
+FINAL_STATUSES = frozenset({"confirmed", "complete", "cancelled"})
+
+
+def _needs_sign_in(request: web.Request) -> web.Response | None:
+    if site.session_of(request).signed_in:
+        return None
+    return site.redirect("/shop/sign-in?next=" + quote(request.path, safe=""))
+
+
+async def sign_in_form(request: web.Request) -> web.Response:
+    return site.render(
+        request, "sign_in.html", next=site.local_path(request.query.get("next")), error=None
+    )
+
+
+async def sign_in(request: web.Request) -> web.Response:
+    session = site.session_of(request)
+    form = await request.post()
+    email, password = str(form.get("email", "")).strip(), str(form.get("password", ""))
+    after = site.local_path(str(form.get("next", "")))
+    reply = await site.api(request).call(
+        "POST",
+        "/identity/1/token",
+        form={"grant_type": "password", "username": email, "password": password},
+    )
+    if not reply.ok:
+        return site.render(
+            request,
+            "sign_in.html",
+            status=401 if reply.status == 401 else 503,
+            next=after,
+            error=reply.detail,
+            email=email,
+        )
+    guest_cart, guest_token = session.cart_id, session.cart_token
+    session.token, session.email = str(reply.body["access_token"]), email
+    session.cart_id = session.cart_token = None
+    if guest_cart and guest_token:  # the guest's cart joins the shopper's own
+        merged = await site.api(request).call(
+            "POST",
+            f"/cart/1/carts/{guest_cart}/merge",
+            shopper=session,
+            headers={"Bazaar-Cart-Token": guest_token},
+        )
+        if merged.ok:
+            session.cart_id = str(merged.body["id"])
+            session.say(
+                "Signed in. The items you added as a guest are in your cart.", kind="success"
+            )
+            return site.redirect(after)
+        session.say(
+            f"Signed in, but your guest cart could not be kept: {merged.detail}", kind="error"
+        )
+        return site.redirect(after)
+    session.say(f"Signed in as {email}.", kind="success")
+    return site.redirect(after)
+
+
+async def sign_out(request: web.Request) -> web.Response:
+    session = site.session_of(request)
+    if session.signed_in:  # the token dies at identity too, not only in this cookie
+        await site.api(request).call("POST", "/identity/1/logout", shopper=session)
+    session.sign_out()
+    session.say("You are signed out.")
+    return site.redirect("/")
+
+
+async def account(request: web.Request) -> web.Response:
+    if needed := _needs_sign_in(request):
+        return needed
+    session = site.session_of(request)
+    profile = await site.api(request).call("GET", "/customer/1/customers/me", shopper=session)
+    if expired := site.signed_out_by_gateway(request, profile):
+        return expired
+    messages = await site.api(request).call("GET", "/notification/1/messages", shopper=session)
+    notices: list[str] = []
+    if session.cart_id:  # a product in the shopper's cart recalled since it was added
+        cart = await site.api(request).call(
+            "GET", f"/cart/1/carts/{session.cart_id}", shopper=session
+        )
+        notices = await recall_notices(request, cart.body.get("lines", [])) if cart.ok else []
+    return site.render(
+        request,
+        "account.html",
+        profile=profile.body if profile.ok else None,
+        messages=messages.body.get("items", []) if messages.ok else [],
+        notices=notices,
+    )
+
+
+async def orders(request: web.Request) -> web.Response:
+    if needed := _needs_sign_in(request):
+        return needed
+    reply = await site.api(request).call("GET", "/order/1/orders", shopper=site.session_of(request))
+    if expired := site.signed_out_by_gateway(request, reply):
+        return expired
+    return site.render(
+        request,
+        "orders.html",
+        orders=reply.body.get("items", []) if reply.ok else [],
+        unavailable=not reply.ok,
+    )
+
+
+async def _order(request: web.Request) -> tuple[dict[str, object] | None, web.Response | None]:
+    if needed := _needs_sign_in(request):
+        return None, needed
+    order_id = request.match_info["order_id"]
+    reply = await site.api(request).call(
+        "GET", f"/order/1/orders/{quote(order_id, safe='')}", shopper=site.session_of(request)
+    )
+    if expired := site.signed_out_by_gateway(request, reply):
+        return None, expired
+    if not reply.ok:
+        return None, site.render(
+            request,
+            "error.html",
+            status=404 if reply.status == 404 else 503,
+            title="Order not found",
+            message=reply.detail,
+        )
+    return reply.body, None
+
+
+async def order(request: web.Request) -> web.Response:
+    found, refused = await _order(request)
+    if refused is not None:
+        return refused
+    assert found is not None
+    return site.render(
+        request, "order.html", order=found, final=found.get("status") in FINAL_STATUSES
+    )
+
+
+async def order_status(request: web.Request) -> web.Response:
+    """The status panel alone: what the order page's script fetches until the order settles."""
+    found, refused = await _order(request)
+    if refused is not None:
+        return refused
+    assert found is not None
+    final = found.get("status") in FINAL_STATUSES
+    response = site.render(request, "_order_status.html", order=found, final=final)
+    response.headers["Bazaar-Order-Final"] = "true" if final else "false"
+    return response

@@ -1,0 +1,125 @@
+"""Browsing: the home page's categories, a category's products, one product, and search — all
+read from the catalog and search APIs as a guest or as the signed-in shopper."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from aiohttp import web
+
+from bazaar_storefront.gateway_api import Reply
+from bazaar_storefront.web import api, render, session_of
+
+PAGE_SIZE = 12
+SEARCH_UNAVAILABLE = (404, 502, 503, 504)
+
+
+def _page_number(request: web.Request) -> int:
+    raw = request.query.get("page", "1")
+    return max(1, int(raw)) if raw.isdigit() else 1
+
+
+def _failed(request: web.Request, reply: Reply, *, missing: tuple[str, str]) -> web.Response | None:
+    """The error page for a catalog reply that is not a success: 404 says what is `missing`."""
+    if reply.ok:
+        return None
+    if reply.status == 404:
+        return render(request, "error.html", status=404, title=missing[0], message=missing[1])
+    return render(
+        request, "error.html", status=503, title="Catalog unavailable", message=reply.detail
+    )
+
+
+async def home(request: web.Request) -> web.Response:
+    reply = await api(request).call("GET", "/catalog/1/categories", shopper=session_of(request))
+    categories = reply.body.get("items", []) if reply.ok else []
+    return render(request, "home.html", categories=categories, unavailable=not reply.ok)
+
+
+async def category(request: web.Request) -> web.Response:
+    key = request.match_info["key"]
+    page = _page_number(request)
+    reply = await api(request).call(
+        "GET",
+        f"/catalog/1/categories/{quote(key, safe='')}/products",
+        shopper=session_of(request),
+        params={"limit": str(PAGE_SIZE), "offset": str((page - 1) * PAGE_SIZE)},
+    )
+    if failed := _failed(
+        request, reply, missing=("No such category", f"There is no category “{key}”.")
+    ):
+        return failed
+    total = int(reply.body.get("total", 0))
+    return render(
+        request,
+        "category.html",
+        category=reply.body.get("category", {"key": key, "name": key}),
+        items=reply.body.get("items", []),
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        total=total,
+    )
+
+
+async def product(request: web.Request) -> web.Response:
+    sku = request.match_info["sku"]
+    reply = await api(request).call(
+        "GET", f"/catalog/1/products/{quote(sku, safe='')}", shopper=session_of(request)
+    )
+    status = reply.body.get("product_status")
+    why = f" It has been {status}." if status else ""
+    missing = ("Product not available", f"The product {sku} is not on sale.{why}")
+    if failed := _failed(request, reply, missing=missing):
+        return failed
+    return render(request, "product.html", item=reply.body)
+
+
+async def suggest(request: web.Request) -> web.Response:
+    """Type-ahead: up to 6 product names for what has been typed (none while search is away)."""
+    query = request.query.get("q", "").strip()
+    if len(query) < 2:
+        return web.json_response({"items": []})
+    reply = await api(request).call(
+        "GET", "/search/1/products", shopper=session_of(request), params={"q": query, "limit": "6"}
+    )
+    items = reply.body.get("items", []) if reply.ok else []
+    return web.json_response({"items": [{"sku": i["sku"], "name": i["name"]} for i in items]})
+
+
+async def search(request: web.Request) -> web.Response:
+    query = request.query.get("q", "").strip()
+    in_stock = request.query.get("in_stock") == "true"
+    listed = await api(request).call("GET", "/catalog/1/categories", shopper=session_of(request))
+    categories = listed.body.get("items", []) if listed.ok else []
+    chosen = request.query.get("category", "")
+    if not query:
+        return render(
+            request,
+            "search.html",
+            query="",
+            in_stock=in_stock,
+            result=None,
+            unavailable=False,
+            categories=categories,
+            chosen=chosen,
+        )
+    params = {"q": query, "limit": str(PAGE_SIZE)}
+    if in_stock:
+        params["in_stock"] = "true"
+    if chosen:
+        params["category"] = chosen
+    reply = await api(request).call(
+        "GET", "/search/1/products", shopper=session_of(request), params=params
+    )
+    unavailable = reply.status in SEARCH_UNAVAILABLE or not reply.ok
+    return render(
+        request,
+        "search.html",
+        query=query,
+        in_stock=in_stock,
+        result=None if unavailable else reply.body,
+        unavailable=unavailable,
+        categories=categories,
+        chosen=chosen,
+        status=503 if unavailable else 200,
+    )
