@@ -11,6 +11,7 @@ The catalog publishes nothing, so its reaction is seen through its API: the prod
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import secrets
 import time
@@ -21,7 +22,9 @@ from typing import Any
 
 import aiohttp
 import nats
+from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 from nats.js.api import DeliverPolicy
 from rich.console import Console
 from rich.table import Table
@@ -149,17 +152,22 @@ async def watch_recall(
     bus = await nats.connect(
         state.nats_url, user=OPERATOR, password=nats_password, max_reconnect_attempts=0
     )
+    subscriptions: list[JetStreamContext.PushSubscription] = []
     watch = RecallWatch(sku, secrets.token_hex(16), time.monotonic(), show, [], set(), 0.0)
     try:
         js = bus.jetstream()
-        for fact in (RECALL.trigger, *RECALL.facts):
-            await js.subscribe(
-                f"{SUBJECT_PREFIX}.{fact}",
-                stream=stream_name(fact.split(".", 1)[0]),
-                cb=watch.on_message,
-                ordered_consumer=True,
-                deliver_policy=DeliverPolicy.NEW,
+        subscriptions = await asyncio.gather(
+            *(
+                js.subscribe(
+                    f"{SUBJECT_PREFIX}.{fact}",
+                    stream=stream_name(fact.split(".", 1)[0]),
+                    cb=watch.on_message,
+                    ordered_consumer=True,
+                    deliver_policy=DeliverPolicy.NEW,
+                )
+                for fact in (RECALL.trigger, *RECALL.facts)
             )
+        )
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
             if token is None:
                 if credentials is None:
@@ -183,8 +191,17 @@ async def watch_recall(
                 await asyncio.sleep(0.05)
             catalog.cancel()
     finally:
-        await bus.close()
+        await _let_go(bus, subscriptions)
     return watch.reactions
+
+
+async def _let_go(bus: NatsClient, subscriptions: list[JetStreamContext.PushSubscription]) -> None:
+    """Remove the ephemeral consumers and close, never waiting long on a busy server."""
+    with contextlib.suppress(Exception):
+        for subscription in subscriptions:
+            await asyncio.wait_for(subscription.unsubscribe(), 2)
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(bus.close(), 5)
 
 
 def show_recall(
