@@ -97,7 +97,7 @@ def rendered() -> dict[str, str]:
 def schemas() -> dict[str, dict[str, type[BaseModel]]]:
     """Each producer's published event types and payload models, by producer name."""
     found = {}
-    for component in BUS_SERVICES:
+    for component in (c for c in BUS_SERVICES if c.publishes):
         module = importlib.import_module(f"{component.module}.events")
         published: dict[str, type[BaseModel]] = getattr(module, "SCHEMAS", {})
         if published:
