@@ -1,9 +1,10 @@
 """The typed client reads the API's problem+json answers as `ApiProblem`, sends its token, and
-turns a 404 for a discount code into None (against a real aiohttp server on a kernel-picked port)."""
+turns a 404 for a discount code into None (a real aiohttp server on a kernel-picked port)."""
 
 from __future__ import annotations
 
 import aiohttp
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
@@ -38,11 +39,7 @@ async def test_a_problem_answer_is_an_api_problem_with_its_type_and_detail() -> 
         api = BazaarClient(session, str(server.make_url("/")))
         assert await api.sign_in("merch@bazaar.test", "bazaar-demo") == "t-1"
         assert await api.find_code("NOPE") is None  # 404, with the token sent
-        try:
+        with pytest.raises(ApiProblem, match="COF-1 exists") as raised:
             await api.create_product(sku="COF-1", name="Coffee")
-        except ApiProblem as problem:
-            assert problem.status == 409
-            assert problem.type == "https://bazaar.dev/problems/conflict"
-            assert "COF-1 exists" in str(problem)
-        else:
-            raise AssertionError("a 409 was not raised as ApiProblem")
+    assert raised.value.status == 409
+    assert raised.value.type == "https://bazaar.dev/problems/conflict"
