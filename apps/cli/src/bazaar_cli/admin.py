@@ -14,6 +14,7 @@ from typing import Any
 import aiohttp
 
 from bazaar_cli.state import DataDirLock, RunState
+from bazaar_client import ApiProblem, BazaarClient
 
 BOOTSTRAP_TOKEN_FILE = Path("secrets") / "identity-bootstrap-token"
 
@@ -34,27 +35,25 @@ def create_first_admin(
     token_file = data_dir / BOOTSTRAP_TOKEN_FILE
     if not token_file.exists():
         raise AdminCreateFailed(f"no bootstrap token in {token_file}")
-    request = {
-        "bootstrap_token": token_file.read_text().strip(),
-        "email": email,
-        "password": password,
-        "organization": organization,
-        "name": name,
-    }
-    return asyncio.run(_post(f"{state.gateway_url}/identity/1/bootstrap", request))
+    return asyncio.run(
+        _bootstrap(
+            state.gateway_url,
+            bootstrap_token=token_file.read_text().strip(),
+            email=email,
+            password=password,
+            organization=organization,
+            name=name,
+        )
+    )
 
 
-async def _post(url: str, body: dict[str, str]) -> dict[str, Any]:
+async def _bootstrap(gateway_url: str, **account: str) -> dict[str, Any]:
     try:
-        async with (
-            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session,
-            session.post(url, json=body) as reply,
-        ):
-            answer: dict[str, Any] = await reply.json(content_type=None)
-            if reply.status != 201:
-                raise AdminCreateFailed(
-                    f"identity refused ({reply.status}): {answer.get('detail')}"
-                )
-            return answer
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+            return await BazaarClient(session, gateway_url).bootstrap_admin(**account)
+    except ApiProblem as problem:
+        raise AdminCreateFailed(f"identity refused ({problem.status}): {problem.detail}") from None
     except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-        raise AdminCreateFailed(f"the platform could not be reached at {url}: {exc}") from exc
+        raise AdminCreateFailed(
+            f"the platform could not be reached at {gateway_url}: {exc}"
+        ) from exc

@@ -1,14 +1,15 @@
-"""Loads the demo catalog through the gateway's public API, like any client would (M11)."""
+"""Loads the demo catalog through the gateway's public API with the typed client (libs/client),
+like any client would (M11): the seed is the platform's own first user of its contract."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
 
 import aiohttp
 
 from bazaar_cli.demo_data import CATEGORIES, PRODUCTS, PROMOTIONS, DemoPromotion
+from bazaar_client import ApiProblem, BazaarClient
 
 CONCURRENCY = 8
 DEMO_ADMIN = {"username": "admin@bazaar.test", "password": "bazaar-demo"}  # development mode only
@@ -18,65 +19,52 @@ class SeedFailed(Exception):
     pass
 
 
-async def _call(
-    session: aiohttp.ClientSession, method: str, url: str, body: dict[str, Any]
-) -> None:
-    async with session.request(method, url, json=body) as response:
-        if response.status == 409 and method == "POST":
-            return  # already created by an earlier, interrupted seed
-        if response.status >= 400:
-            raise SeedFailed(f"{method} {url} -> {response.status}: {await response.text()}")
-
-
-async def admin_token(session: aiohttp.ClientSession, gateway_url: str) -> str:
-    """Sign in as the demo administrator, like any client of the public API."""
-    async with session.post(
-        gateway_url + "/identity/1/token", json={"grant_type": "password", **DEMO_ADMIN}
-    ) as response:
-        if response.status != 200:
-            raise SeedFailed(
-                f"cannot sign in as {DEMO_ADMIN['username']} ({response.status}); the demo "
-                "accounts exist only in development mode"
-            )
-        body = await response.json()
-    return str(body["access_token"])
-
-
-async def _seed_promotion(
-    session: aiohttp.ClientSession, gateway_url: str, promotion: DemoPromotion
-) -> int:
+async def _seed_promotion(api: BazaarClient, promotion: DemoPromotion) -> int:
     """The promotion and its code, once: a seed interrupted after them finds the code and skips.
     Returns the request count."""
-    async with session.get(f"{gateway_url}/promotion/1/codes/{promotion.code}") as response:
-        if response.status == 200:
-            return 1
-    async with session.post(f"{gateway_url}/promotion/1/promotions", json=promotion.terms) as reply:
-        if reply.status != 201:
-            raise SeedFailed(
-                f"POST /promotion/1/promotions -> {reply.status}: {await reply.text()}"
-            )
-        promotion_id = (await reply.json())["id"]
-    await _call(
-        session,
-        "POST",
-        f"{gateway_url}/promotion/1/promotions/{promotion_id}/codes",
-        {"code": promotion.code, "usage_limit": promotion.usage_limit},
+    if await api.find_code(promotion.code) is not None:
+        return 1
+    created = await api.create_promotion(promotion.terms)
+    await _unless_created_before(
+        api.add_code(created["id"], code=promotion.code, usage_limit=promotion.usage_limit)
     )
     return 3
 
 
+async def _unless_created_before(call: Awaitable[object]) -> None:
+    try:
+        await call
+    except ApiProblem as problem:
+        if problem.status != 409:  # 409: already created by an earlier, interrupted seed
+            raise
+
+
 async def seed(gateway_url: str, *, on_step: Callable[[], None] = lambda: None) -> int:
-    """Create categories, products, prices, stock, placements and the demo promotions; returns
-    the request count."""
+    """Create categories, products, prices, stock, placements and the demo promotions through
+    the typed client of the public API; returns the request count."""
+    try:
+        return await _seed(gateway_url, on_step)
+    except ApiProblem as problem:
+        raise SeedFailed(str(problem)) from problem
+
+
+async def _seed(gateway_url: str, on_step: Callable[[], None]) -> int:
     limit = asyncio.Semaphore(CONCURRENCY)
     count = 0
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-        session.headers["Authorization"] = f"Bearer {await admin_token(session, gateway_url)}"
+        api = BazaarClient(session, gateway_url)
+        try:
+            await api.sign_in(DEMO_ADMIN["username"], DEMO_ADMIN["password"])
+        except ApiProblem as problem:
+            raise SeedFailed(
+                f"cannot sign in as {DEMO_ADMIN['username']} ({problem.status}); the demo "
+                "accounts exist only in development mode"
+            ) from problem
 
-        async def call(method: str, path: str, body: dict[str, Any]) -> None:
+        async def call(step: Awaitable[object]) -> None:
             nonlocal count
             async with limit:
-                await _call(session, method, gateway_url + path, body)
+                await step
             count += 1
             on_step()
 
@@ -84,47 +72,32 @@ async def seed(gateway_url: str, *, on_step: Callable[[], None] = lambda: None) 
             await asyncio.gather(*calls)
 
         for key, name, parent, position in CATEGORIES:  # parents before children
-            await call(
-                "PUT",
-                f"/category/1/categories/{key}",
-                {
-                    "name": name,
-                    "parent": parent,
-                    "position": position,
-                },
-            )
+            await call(api.put_category(key, name=name, parent=parent, position=position))
         await run_all(
             [
                 call(
-                    "POST",
-                    "/product/1/products",
-                    {
-                        "sku": p.sku,
-                        "name": p.name,
-                        "description": p.description,
-                        "attributes": p.attributes,
-                    },
+                    _unless_created_before(
+                        api.create_product(
+                            sku=p.sku,
+                            name=p.name,
+                            description=p.description,
+                            attributes=p.attributes,
+                        )
+                    )
                 )
                 for p in PRODUCTS
             ]
         )
         await run_all(
-            [
-                call("PUT", f"/pricing/1/prices/{p.sku}", {"amount": p.price, "currency": "USD"})
-                for p in PRODUCTS
-            ]
-            + [call("PUT", f"/inventory/1/stock/{p.sku}", {"quantity": p.stock}) for p in PRODUCTS]
+            [call(api.put_price(p.sku, amount=p.price, currency="USD")) for p in PRODUCTS]
+            + [call(api.put_stock(p.sku, quantity=p.stock)) for p in PRODUCTS]
             + [
-                call(
-                    "PUT",
-                    f"/category/1/categories/{p.category}/products/{p.sku}",
-                    {"position": position},
-                )
+                call(api.place_product(p.category, p.sku, position=position))
                 for position, p in enumerate(PRODUCTS)
             ]
         )
         for promotion in PROMOTIONS:
-            count += await _seed_promotion(session, gateway_url, promotion)
+            count += await _seed_promotion(api, promotion)
             on_step()
     return count
 

@@ -14,11 +14,13 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from bazaar_chassis.caller import IDENTITY_HEADER, Caller
+from bazaar_chassis.errors import Forbidden, Unauthorized
 from bazaar_chassis.registry import Instance
 from bazaar_chassis.unit_of_work import current_traceparent
 from bazaar_gateway.canonical import AmbiguousPath
 from bazaar_gateway.directory import ServiceView
 from bazaar_gateway.observability import ROUTE_HEADER, Answer, observed, release_of
+from bazaar_gateway.openapi import undeclared_method
 from bazaar_gateway.operators import is_operator
 from bazaar_gateway.problems import problem
 from bazaar_gateway.proxy import (
@@ -128,12 +130,16 @@ async def _admitted_route(
         major = view.default_major if view is not None else 1
     answer.service, answer.major = address.service, str(major)
     answer.release = release_of(gateway, address.service, major)
-    caller = await gateway.admission.admit(
-        authorization=request.headers.get("Authorization"),
-        remote=request.remote,
-        method=request.method,
-        path=address.upstream_path(major),
-    )
+    try:
+        caller = await gateway.admission.admit(
+            authorization=request.headers.get("Authorization"),
+            remote=request.remote,
+            method=request.method,
+            path=address.upstream_path(major),
+        )
+    except (Unauthorized, Forbidden):
+        await _refuse_undeclared_method(request, address, major)
+        raise
     if view is None or major not in view.majors:
         raise _not_routable(gateway, address, view, major, operator=is_operator(gateway, caller))
     query = query_without_version(request.rel_url.raw_query_string)
@@ -145,6 +151,25 @@ async def _admitted_route(
         path_qs=path_qs,
         extra_headers=deprecation_headers(view, address=address, major=major, raw_query=query),
     )
+
+
+async def _refuse_undeclared_method(request: web.Request, address: Address, major: int) -> None:
+    """A method the path's public document does not list is a 405, whoever asks: the document
+    is public, so this tells nobody anything new."""
+    allowed = await undeclared_method(
+        request, service=address.service, major=major, path=address.upstream_path(major)
+    )
+    if allowed is not None:
+        detail = f"{address.upstream_path(major)} answers {', '.join(allowed)}"
+        raise Refused(
+            problem(
+                405,
+                "Method not allowed",
+                detail,
+                slug="http-405",
+                headers={"Allow": ", ".join(allowed)},
+            )
+        )
 
 
 def _upstream_headers(

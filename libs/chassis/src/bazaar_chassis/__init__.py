@@ -40,11 +40,15 @@ if TYPE_CHECKING:
     from bazaar_chassis.errors import Unavailable as Unavailable
     from bazaar_chassis.jobs import repeat as repeat
     from bazaar_chassis.registry import Deprecation as Deprecation
-    from bazaar_chassis.rules import MAX_SKUS_PER_QUERY as MAX_SKUS_PER_QUERY
+    from bazaar_chassis.rules import MAX_INTEGER as MAX_INTEGER
     from bazaar_chassis.rules import Clock as Clock
     from bazaar_chassis.rules import InvalidSku as InvalidSku
     from bazaar_chassis.rules import InvalidSkuList as InvalidSkuList
     from bazaar_chassis.rules import Money as Money
+    from bazaar_chassis.rules import Offset as Offset
+    from bazaar_chassis.rules import Sku as Sku
+    from bazaar_chassis.rules import SkuList as SkuList
+    from bazaar_chassis.rules import Version as Version
     from bazaar_chassis.rules import check_sku as check_sku
     from bazaar_chassis.rules import new_id as new_id
     from bazaar_chassis.rules import parse_skus as parse_skus
@@ -94,8 +98,12 @@ _HOMES = {
     "Clock": "rules",
     "InvalidSku": "rules",
     "InvalidSkuList": "rules",
-    "MAX_SKUS_PER_QUERY": "rules",
+    "MAX_INTEGER": "rules",
     "Money": "rules",
+    "Offset": "rules",
+    "Sku": "rules",
+    "SkuList": "rules",
+    "Version": "rules",
     "check_sku": "rules",
     "new_id": "rules",
     "parse_skus": "rules",

@@ -11,8 +11,9 @@ import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bazaar_chassis.caller import IDENTITY_HEADER, AssertionVerifier
+from bazaar_chassis.contract import PROBLEM_CONTENT_TYPE
 from bazaar_chassis.errors import DomainError
-from bazaar_chassis.problems import PROBLEM_BASE_URI, PROBLEM_CONTENT_TYPE
+from bazaar_chassis.problems import PROBLEM_BASE_URI
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json"})
 _HEADER = IDENTITY_HEADER.encode()

@@ -1,7 +1,8 @@
-"""The rules every service shares, written once: SKUs, money, ids and the clock.
+"""The rules every service shares, written once: SKUs, money, ids, numbers and the clock.
 
 Product, category, pricing, inventory and catalog all check SKUs with `check_sku` and read SKU
-lists with `parse_skus`, so no two services can disagree on what a valid SKU is.
+lists with `parse_skus`, so no two services can disagree on what a valid SKU is; `Sku`, `SkuList`,
+`Offset` and `Version` carry the same rules into the OpenAPI schema of every request.
 """
 
 from __future__ import annotations
@@ -10,13 +11,60 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Annotated
 
 import uuid_utils
+from pydantic import AfterValidator, Field
 
 from bazaar_chassis.errors import InvalidInput
 
 SKU_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MAX_SKUS_PER_QUERY = 100
+MAX_INTEGER = 2**53 - 1  # the largest integer any JSON client reads exactly; stores hold int64
+MAX_OFFSET = 1_000_000  # deeper pages are for exports, not for paging
+
+
+def _valid_sku(value: str) -> str:
+    if not SKU_PATTERN.fullmatch(value):
+        raise ValueError(InvalidSku(value).detail)  # the same words as `check_sku`
+    return value
+
+
+Sku = Annotated[
+    str,
+    AfterValidator(_valid_sku),
+    Field(
+        json_schema_extra={"pattern": SKU_PATTERN.pattern, "minLength": 1, "maxLength": 64},
+        examples=["COF-001"],
+        description="1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+    ),
+]
+_ONE_SKU = SKU_PATTERN.pattern.strip("^$")
+# What `parse_skus` reads: SKUs between commas, spaces around them, empty parts skipped.
+SKU_LIST_PATTERN = rf"^[\s,]*{_ONE_SKU}(\s*,[\s,]*({_ONE_SKU})?)*\s*$"
+
+
+def _valid_sku_list(value: str) -> str:
+    try:
+        parse_skus(value)
+    except InvalidInput as error:
+        raise ValueError(error.detail) from None  # the same words as `parse_skus`
+    return value
+
+
+SkuList = Annotated[
+    str,
+    AfterValidator(_valid_sku_list),
+    Field(
+        json_schema_extra={"pattern": SKU_LIST_PATTERN},
+        examples=["COF-001,COF-002"],
+        description=f"1 to {MAX_SKUS_PER_QUERY} comma-separated SKUs",
+    ),
+]
+Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET, description="how many items to skip")]
+Version = Annotated[
+    int, Field(ge=1, le=MAX_INTEGER, description="the version you last read; a stale one gets 409")
+]
 
 Clock = Callable[[], datetime]
 """What use cases ask the time of: `utc_now` in production, a fixed instant in tests."""
@@ -44,7 +92,7 @@ class InvalidSkuList(InvalidInput):
 
 def check_sku(sku: str) -> str:
     """`sku` itself when it is a valid SKU, else `InvalidSku` (422) naming it."""
-    if not SKU_PATTERN.match(sku):
+    if not SKU_PATTERN.fullmatch(sku):  # `$` alone would let a trailing newline through
         raise InvalidSku(sku)
     return sku
 

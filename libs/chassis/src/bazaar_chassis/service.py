@@ -25,6 +25,7 @@ from bazaar_chassis import inbox
 from bazaar_chassis.bus import Bus
 from bazaar_chassis.caller import AssertionVerifier, Caller, load_public_key
 from bazaar_chassis.consumer import EventConsumer, Handler
+from bazaar_chassis.contract import document_errors
 from bazaar_chassis.database import Database
 from bazaar_chassis.envelope import stream_name
 from bazaar_chassis.http_middleware import ObservabilityMiddleware
@@ -318,6 +319,7 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings | None =
             tags=[f"{definition.name} v{major}"],
             deprecated=major in definition.deprecated_majors or None,
         )
+    document_errors(app)
     app.add_middleware(
         ObservabilityMiddleware,
         service=definition.name,

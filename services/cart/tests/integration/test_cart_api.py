@@ -101,8 +101,10 @@ async def test_lines_can_be_changed_and_removed_and_a_stale_version_is_refused(s
         ("TEA-1", 1),
         ("MUG-1", 4),
     ]
-    assert_problem(await client.delete(f"{path}/TEA-1", params={"version": 3}), 409, "version 4")
-    removed = await client.delete(f"{path}/TEA-1", params={"version": 4})
+    assert_problem(
+        await client.delete(f"{path}/TEA-1", params={"expected_version": 3}), 409, "version 4"
+    )
+    removed = await client.delete(f"{path}/TEA-1", params={"expected_version": 4})
     assert [x["sku"] for x in removed.json()["lines"]] == ["MUG-1"]
     assert_problem(await client.delete(f"{path}/TEA-1"), 404, "TEA-1")
 

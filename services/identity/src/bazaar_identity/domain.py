@@ -29,9 +29,11 @@ _EMAIL = re.compile(
     r"^[^@\s\x00-\x1f]{1,64}@"
     r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$"
 )
-_ORGANIZATION_KEY = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
-_ROLE = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
-_CLIENT_ID = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
+ORGANIZATION_PATTERN = r"^[a-z][a-z0-9-]{0,62}$"
+ROLE_PATTERN = r"^[a-z][a-z0-9_-]{0,63}$"  # client ids too
+_ORGANIZATION_KEY = re.compile(ORGANIZATION_PATTERN)
+_ROLE = re.compile(ROLE_PATTERN)
+_CLIENT_ID = re.compile(ROLE_PATTERN)
 
 
 # ── errors the API shows ────────────────────────────────────────────────────────────────────

@@ -16,7 +16,7 @@ from bazaar_cart import lookups, use_cases
 from bazaar_cart.discounts import AppliedDiscount
 from bazaar_cart.domain import MAX_QUANTITY, Access, Line
 from bazaar_cart.offers import PricedCart
-from bazaar_chassis import CallerDep, Money, ReadsDep, RuntimeDep, UnitsDep
+from bazaar_chassis import MAX_INTEGER, CallerDep, Money, ReadsDep, RuntimeDep, Sku, UnitsDep
 
 router = APIRouter()
 
@@ -24,7 +24,12 @@ CartToken = Annotated[
     str | None,
     Header(alias="Bazaar-Cart-Token", description="a guest cart's token (from its creation)"),
 ]
-Version = Field(default=None, ge=1, description="the version you last read; a stale one gets 409")
+Version = Field(
+    default=None,
+    ge=1,
+    le=MAX_INTEGER,
+    description="the version you last read; a stale one gets 409",
+)
 
 
 class LineOut(BaseModel):
@@ -97,7 +102,7 @@ class CartCreated(CartOut):
 
 
 class ItemAdd(BaseModel):
-    sku: str = Field(min_length=1, max_length=64, examples=["COF-ETH-250"])
+    sku: Sku
     quantity: int = Field(ge=1, le=MAX_QUANTITY)
     version: int | None = Version
 
@@ -112,7 +117,11 @@ class CodeAdd(BaseModel):
     version: int | None = Version
 
 
-VersionQuery = Annotated[int | None, Query(ge=1, description="the version you last read")]
+# Not `?version=`: through the gateway that names the API major (docs/api.md).
+VersionQuery = Annotated[
+    int | None,
+    Query(alias="expected_version", ge=1, le=MAX_INTEGER, description="the version you last read"),
+]
 
 
 def cart_access(cart_id: str, caller: CallerDep, token: CartToken = None) -> Access:
@@ -152,7 +161,7 @@ async def add_item(
 
 @router.patch("/carts/{cart_id}/items/{sku}")
 async def change_item(
-    sku: str, body: ItemChange, access: AccessDep, units: UnitsDep, runtime: RuntimeDep
+    sku: Sku, body: ItemChange, access: AccessDep, units: UnitsDep, runtime: RuntimeDep
 ) -> CartOut:
     priced = await use_cases.change_item(
         units=units,
@@ -167,7 +176,7 @@ async def change_item(
 
 @router.delete("/carts/{cart_id}/items/{sku}")
 async def remove_item(
-    sku: str, access: AccessDep, units: UnitsDep, version: VersionQuery = None
+    sku: Sku, access: AccessDep, units: UnitsDep, version: VersionQuery = None
 ) -> CartOut:
     priced = await use_cases.remove(
         units=units, access=access, kind="line", key=sku, expected_version=version

@@ -15,8 +15,8 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from bazaar_catalog import inventory, use_cases
-from bazaar_catalog.domain import CatalogItem
-from bazaar_chassis import Money, ReadsDep, RuntimeDep
+from bazaar_catalog.domain import CatalogItem, Category
+from bazaar_chassis import Money, Offset, ReadsDep, RuntimeDep, Sku
 
 router = APIRouter()
 
@@ -89,7 +89,7 @@ async def category_products(
     key: str,
     reads: ReadsDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Response:
     """Everything a category page shows, from one query on the catalog's own copy."""
     page = await use_cases.category_page(reads=reads, key=key, limit=limit, offset=offset)
@@ -106,7 +106,7 @@ async def category_products(
 
 @router.get("/products/{sku}")
 async def product(
-    sku: str,
+    sku: Sku,
     reads: ReadsDep,
     runtime: RuntimeDep,
     force_inventory_sync: Annotated[bool, Query(alias="forceInventorySync")] = False,

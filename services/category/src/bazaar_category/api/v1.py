@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from bazaar_category import use_cases
 from bazaar_category.domain import MAX_NAME_LENGTH, MAX_POSITION, Category, Membership
-from bazaar_chassis import ReadsDep, UnitsDep
+from bazaar_chassis import MAX_INTEGER, ReadsDep, Sku, UnitsDep
 
 router = APIRouter()
 
@@ -28,7 +28,10 @@ class CategoryPut(BaseModel):
     )
     position: int = Field(default=0, ge=0, le=MAX_POSITION, description="order among siblings")
     version: int | None = Field(
-        default=None, ge=1, description="the version you last read; a stale one gets 409"
+        default=None,
+        ge=1,
+        le=MAX_INTEGER,
+        description="the version you last read; a stale one gets 409",
     )
 
 
@@ -110,7 +113,7 @@ async def get_category(key: str, reads: ReadsDep) -> CategoryDetail:
 @router.put("/categories/{key}/products/{sku}", responses=_CREATED)
 async def assign_product(
     key: str,
-    sku: str,
+    sku: Sku,
     units: UnitsDep,
     response: Response,
     body: Placement | None = None,
@@ -130,7 +133,7 @@ async def assign_product(
 
 
 @router.delete("/categories/{key}/products/{sku}", status_code=204)
-async def unassign_product(key: str, sku: str, units: UnitsDep) -> Response:
+async def unassign_product(key: str, sku: Sku, units: UnitsDep) -> Response:
     """Take a SKU out of the category; 404 when it is not in it."""
     await use_cases.unassign_product(units=units, key=key, sku=sku)
     return Response(status_code=204)

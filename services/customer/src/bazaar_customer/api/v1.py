@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
-from bazaar_chassis import CallerDep, ReadsDep, UnitsDep
+from bazaar_chassis import CallerDep, Offset, ReadsDep, UnitsDep
 from bazaar_customer import use_cases
 from bazaar_customer.domain import Address, Customer, HistoryEntry, Profile
 
@@ -112,7 +112,7 @@ async def list_customers(
     reads: ReadsDep,
     caller: CallerDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> CustomerPage:
     total, profiles = await use_cases.list_customers(
         reads=reads, caller=caller, limit=limit, offset=offset

@@ -9,12 +9,11 @@ reserve N. Thin by design: parse → use case → respond; the rules live in use
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from bazaar_chassis import MAX_SKUS_PER_QUERY, ReadsDep, UnitsDep
+from bazaar_chassis import MAX_INTEGER, ReadsDep, Sku, SkuList, UnitsDep
 from bazaar_inventory import use_cases
 from bazaar_inventory.domain import (
     DEFAULT_LOCATION,
@@ -38,6 +37,7 @@ class StockSet(BaseModel):
         default=None,
         strict=True,
         ge=0,
+        le=MAX_INTEGER,
         description="the SKU version you last read (0: never stocked); a stale one gets 409",
     )
 
@@ -71,7 +71,7 @@ class StockList(BaseModel):
 
 
 class ReservationCreate(BaseModel):
-    sku: str = Field(min_length=1, max_length=64, examples=["COF-ETH-250"])
+    sku: Sku
     quantity: int = Field(strict=True, ge=1, le=MAX_QUANTITY)
     reference: str = Field(
         min_length=1, max_length=200, description="what the units are held for, e.g. a cart id"
@@ -96,7 +96,7 @@ class ReservationOut(BaseModel):
 
 
 @router.put("/stock/{sku}")
-async def set_stock(sku: str, body: StockSet, units: UnitsDep) -> StockOut:
+async def set_stock(sku: Sku, body: StockSet, units: UnitsDep) -> StockOut:
     summary = await use_cases.set_stock(
         units=units,
         sku=sku,
@@ -110,7 +110,7 @@ async def set_stock(sku: str, body: StockSet, units: UnitsDep) -> StockOut:
 @router.get("/stock")
 async def list_stock(
     reads: ReadsDep,
-    skus: Annotated[str, Query(description=f"1 to {MAX_SKUS_PER_QUERY} comma-separated SKUs")],
+    skus: SkuList,
 ) -> StockList:
     """Stock of several SKUs in one call; SKUs that were never stocked are left out."""
     found = await use_cases.stock_of_many(reads=reads, skus=skus)
@@ -118,7 +118,7 @@ async def list_stock(
 
 
 @router.get("/stock/{sku}")
-async def get_stock(sku: str, reads: ReadsDep) -> StockOut:
+async def get_stock(sku: Sku, reads: ReadsDep) -> StockOut:
     return StockOut.of(await use_cases.stock_of(reads=reads, sku=sku))
 
 

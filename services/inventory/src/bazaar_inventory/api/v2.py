@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from bazaar_chassis import ReadsDep, UnitsDep
+from bazaar_chassis import MAX_INTEGER, ReadsDep, Sku, UnitsDep
 from bazaar_inventory import use_cases
 from bazaar_inventory.domain import MAX_QUANTITY, StockSummary
 
@@ -24,6 +24,7 @@ class LocationStockSet(BaseModel):
         default=None,
         strict=True,
         ge=0,
+        le=MAX_INTEGER,
         description="the SKU version you last read (0: never stocked); a stale one gets 409",
     )
 
@@ -58,7 +59,7 @@ class StockByLocationOut(BaseModel):
 
 @router.put("/stock/{sku}/locations/{location}")
 async def set_location_stock(
-    sku: str, location: str, body: LocationStockSet, units: UnitsDep
+    sku: Sku, location: str, body: LocationStockSet, units: UnitsDep
 ) -> StockByLocationOut:
     """Set on_hand at one location (created on first use); never below what is reserved there."""
     summary = await use_cases.set_stock(
@@ -72,6 +73,6 @@ async def set_location_stock(
 
 
 @router.get("/stock/{sku}")
-async def get_stock(sku: str, reads: ReadsDep) -> StockByLocationOut:
+async def get_stock(sku: Sku, reads: ReadsDep) -> StockByLocationOut:
     """The SKU's stock at every location, sorted by location name."""
     return StockByLocationOut.of(await use_cases.stock_of(reads=reads, sku=sku))

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from bazaar_chassis import CallerDep, ReadsDep
+from bazaar_chassis import CallerDep, Offset, ReadsDep
 from bazaar_notification import use_cases
 from bazaar_notification.domain import Delivery
 
@@ -40,7 +40,7 @@ async def list_messages(
     caller: CallerDep,
     to: Annotated[str | None, Query(min_length=3, max_length=254)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> MessagePage:
     total, messages = await use_cases.list_messages(
         reads=reads, caller=caller, to=to, limit=limit, offset=offset

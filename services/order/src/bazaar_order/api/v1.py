@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, Field
 
-from bazaar_chassis import CallerDep, ReadsDep, RuntimeDep, UnitsDep
+from bazaar_chassis import CallerDep, Offset, ReadsDep, RuntimeDep, UnitsDep
 from bazaar_order import peers, use_cases
 from bazaar_order.domain import Order
 
@@ -73,7 +73,7 @@ async def list_orders(
         str | None, Query(max_length=200, description="admins and marketing: whose orders")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=use_cases.MAX_PAGE)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> OrderPage:
     """The caller's orders, newest first."""
     found = await use_cases.list_orders(

@@ -10,18 +10,20 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from bazaar_chassis import MAX_SKUS_PER_QUERY, ReadsDep, UnitsDep
+from bazaar_chassis import MAX_INTEGER, ReadsDep, Sku, SkuList, UnitsDep
 from bazaar_pricing import use_cases
-from bazaar_pricing.domain import MAX_AMOUNT, PriceList, PriceRow
+from bazaar_pricing.domain import ACTIVE_CURRENCIES, MAX_AMOUNT, PriceList, PriceRow
 
 router = APIRouter()
+CURRENCIES: list[JsonValue] = [*sorted(ACTIVE_CURRENCIES)]
 
 CurrencyQuery = Annotated[
     str | None,
     Query(
         max_length=16,
+        json_schema_extra={"enum": CURRENCIES},
         description="ISO 4217 code, e.g. USD. Without it: USD if the SKU has it, else its only "
         "base price, else 422.",
     ),
@@ -41,12 +43,17 @@ class BasePriceWrite(BaseModel):
         examples=[1299],
     )
     currency: str = Field(
-        min_length=1, max_length=16, description="active ISO 4217 code", examples=["USD"]
+        min_length=1,
+        max_length=16,
+        json_schema_extra={"enum": CURRENCIES},  # checked with a helpful 422
+        description="active ISO 4217 code",
+        examples=["USD"],
     )
     version: int | None = Field(
         default=None,
         strict=True,
         ge=0,
+        le=MAX_INTEGER,
         description="the SKU's price-list version you last read (0 = it has no price yet); "
         "a stale one gets 409. Leave it out to overwrite unconditionally.",
     )
@@ -76,7 +83,7 @@ class PriceBatch(BaseModel):
 
 
 @router.put("/prices/{sku}")
-async def put_base_price(sku: str, body: BasePriceWrite, units: UnitsDep) -> PriceOut:
+async def put_base_price(sku: Sku, body: BasePriceWrite, units: UnitsDep) -> PriceOut:
     """Create or replace the base price of `sku` in one currency; other prices stay."""
     price_list, row = await use_cases.set_base_price(
         units=units,
@@ -89,7 +96,7 @@ async def put_base_price(sku: str, body: BasePriceWrite, units: UnitsDep) -> Pri
 
 
 @router.get("/prices/{sku}")
-async def get_base_price(sku: str, reads: ReadsDep, currency: CurrencyQuery = None) -> PriceOut:
+async def get_base_price(sku: Sku, reads: ReadsDep, currency: CurrencyQuery = None) -> PriceOut:
     """The base price of `sku` (404 when it has none in that currency)."""
     price_list, row = await use_cases.get_base_price(reads=reads, sku=sku, currency=currency)
     return PriceOut.of(price_list, row)
@@ -98,13 +105,7 @@ async def get_base_price(sku: str, reads: ReadsDep, currency: CurrencyQuery = No
 @router.get("/prices")
 async def get_base_prices(
     reads: ReadsDep,
-    skus: Annotated[
-        str,
-        Query(
-            description=f"comma-separated SKUs, at most {MAX_SKUS_PER_QUERY}",
-            examples=["COF-1,COF-2"],
-        ),
-    ],
+    skus: SkuList,
     currency: CurrencyQuery = None,
 ) -> PriceBatch:
     """Base prices of several SKUs in one read, in request order.

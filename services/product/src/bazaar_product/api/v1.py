@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from bazaar_chassis import ReadsDep, UnitsDep
+from bazaar_chassis import Offset, ReadsDep, Sku, UnitsDep, Version
 from bazaar_product import use_cases
 from bazaar_product.domain import Product, ProductStatus
 
@@ -22,7 +22,7 @@ Attributes = dict[str, str | int | float | bool | None]
 
 
 class ProductCreate(BaseModel):
-    sku: str = Field(min_length=1, max_length=64, examples=["COF-ETH-250"])
+    sku: Sku
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=5000)
     attributes: Attributes = Field(default_factory=dict)
@@ -30,12 +30,14 @@ class ProductCreate(BaseModel):
 
 
 class ProductPatch(BaseModel):
-    version: int = Field(ge=1, description="the version you last read; a stale one gets 409")
+    version: Version
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=5000)
     attributes: Attributes | None = None
     status: ProductStatus | None = Field(
-        default=None, description="use the recall endpoint to recall; other moves are checked"
+        default=None,
+        json_schema_extra={"enum": ["draft", "active", "discontinued", None]},
+        description="use the recall endpoint to recall; other moves are checked",
     )
 
 
@@ -64,19 +66,19 @@ async def create_product(body: ProductCreate, units: UnitsDep) -> Product:
 async def list_products(
     reads: ReadsDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ProductPage:
     total, products = await use_cases.list_products(reads=reads, limit=limit, offset=offset)
     return ProductPage(total=total, items=products)
 
 
 @router.get("/products/{sku}")
-async def get_product(sku: str, reads: ReadsDep) -> Product:
+async def get_product(sku: Sku, reads: ReadsDep) -> Product:
     return await use_cases.get_product(reads=reads, sku=sku)
 
 
 @router.patch("/products/{sku}")
-async def revise_product(sku: str, body: ProductPatch, units: UnitsDep) -> Product:
+async def revise_product(sku: Sku, body: ProductPatch, units: UnitsDep) -> Product:
     return await use_cases.revise_product(
         units=units,
         sku=sku,
@@ -89,5 +91,5 @@ async def revise_product(sku: str, body: ProductPatch, units: UnitsDep) -> Produ
 
 
 @router.post("/products/{sku}/recall")
-async def recall_product(sku: str, body: RecallRequest, units: UnitsDep) -> Product:
+async def recall_product(sku: Sku, body: RecallRequest, units: UnitsDep) -> Product:
     return await use_cases.recall_product(units=units, sku=sku, reason=body.reason)

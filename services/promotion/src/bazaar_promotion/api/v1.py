@@ -6,20 +6,20 @@ the use cases (the gateway's policy checks it too). Shoppers and guests read wha
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel, Field
 
-from bazaar_chassis import CallerDep, Money, ReadsDep, UnitsDep
+from bazaar_chassis import CallerDep, Money, ReadsDep, UnitsDep, Version
 from bazaar_promotion import use_cases
-from bazaar_promotion.domain import Code, Kind, Promotion, Stacking, Terms
+from bazaar_promotion.domain import MAX_AMOUNT, Code, Kind, Promotion, Stacking, Terms
 
 router = APIRouter()
 
 
 class MoneyIn(BaseModel):
-    amount: int = Field(description="integer minor units: 500 is 5.00 USD")
+    amount: Annotated[int, Field(ge=1, le=MAX_AMOUNT, description="integer minor units")]
     currency: str = Field(min_length=1, max_length=8, examples=["USD"])
 
 
@@ -49,7 +49,7 @@ class PromotionCreate(TermsIn):
 
 
 class PromotionPatch(TermsIn):
-    version: int = Field(ge=1, description="the version you last read; a stale one gets 409")
+    version: Version
     name: str | None = Field(default=None, min_length=1, max_length=200)
     kind: Kind | None = None
 
