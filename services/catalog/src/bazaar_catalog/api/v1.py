@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from bazaar_catalog import inventory, use_cases
-from bazaar_catalog.domain import CatalogItem, Category
+from bazaar_catalog.domain import CatalogItem
 from bazaar_chassis import Money, Offset, ReadsDep, RuntimeDep, Sku
 
 router = APIRouter()
