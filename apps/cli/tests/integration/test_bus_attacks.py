@@ -203,7 +203,7 @@ async def test_no_service_can_shrink_purge_or_delete_the_dead_letter_stream(
 
 
 @pytest.mark.parametrize(
-    "stream", ["PRODUCT", "IDENTITY", "KV_gateway_policies", "KV_services", "DLQ"]
+    "stream", ["CATEGORY", "IDENTITY", "KV_gateway_policies", "KV_services", "DLQ"]
 )
 async def test_cart_cannot_create_any_consumer_on_a_stream_it_does_not_consume(
     login: dict[str, Session], stream: str

@@ -47,7 +47,7 @@ async def _counts(platform: Platform) -> dict[tuple[str, ...], float]:
     for line in text.splitlines():
         if match := COUNT.match(line):
             labels = dict(re.findall(r'(\w+)="([^"]*)"', match["labels"]))
-            key = tuple(labels[k] for k in ("service", "major", "version", "route", "status"))
+            key = tuple(labels[k] for k in ("service", "major", "release", "route", "status"))
             counts[key] = float(match["n"])
     return counts
 
