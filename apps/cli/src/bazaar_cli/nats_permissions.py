@@ -90,7 +90,7 @@ def observer_permissions(observer: str, producers: Collection[str]) -> dict[str,
     """The console: read the registry, each producer's stream and durables, and the dead letters;
     its only writes are a dead letter's retry (re-published on the producer's subject) and
     removing a dead letter. No stream is named by a wildcard, and it creates no consumer."""
-    allowed = [*_kv_reader(REGISTRY_BUCKET)]
+    allowed = [*_kv_reader(REGISTRY_BUCKET), f"$KV.{REGISTRY_BUCKET}.{observer}.>"]  # its entry
     for stream in [*(stream_name(p) for p in sorted(producers)), DLQ_STREAM]:
         allowed += [f"$JS.API.STREAM.INFO.{stream}", f"$JS.API.CONSUMER.INFO.{stream}.>"]
     allowed += [

@@ -19,6 +19,11 @@ def test_the_console_is_the_platforms_only_observer_and_may_look_at_every_produc
     assert "$JS.API.STREAM.INFO.ORDER" in config
 
 
+def test_the_console_writes_only_its_own_registry_entries() -> None:
+    writes = [s for s in _allowed() if s.startswith("$KV.")]
+    assert writes == ["$KV.services.console.>"]
+
+
 def test_the_console_creates_no_consumer_and_changes_no_stream() -> None:
     allowed = _allowed()
     creates = [

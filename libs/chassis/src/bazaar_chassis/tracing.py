@@ -21,13 +21,16 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 _PROPAGATOR = TraceContextTextMapPropagator()
 STANDARD_ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
 EXPORT_DELAY_MILLIS = 1000  # a trace reaches the console about a second after it ended
+EXPORT_TIMEOUT_SECONDS = 2.0  # a collector that is gone must not hold up a shutdown
 
 
 def otlp_processors(endpoint: str | None) -> list[SpanProcessor]:
     """Export to `endpoint` (a collector's base URL, `/v1/traces` appended), else to what the
     standard `OTEL_EXPORTER_OTLP_*` variables name, else nowhere."""
     if endpoint:
-        exporter = OTLPSpanExporter(endpoint=endpoint.rstrip("/") + "/v1/traces")
+        exporter = OTLPSpanExporter(
+            endpoint=endpoint.rstrip("/") + "/v1/traces", timeout=EXPORT_TIMEOUT_SECONDS
+        )
     elif any(os.environ.get(name) for name in STANDARD_ENDPOINT_VARIABLES):
         exporter = OTLPSpanExporter()  # it reads the OTEL_ variables itself
     else:
