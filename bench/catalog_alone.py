@@ -14,12 +14,11 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
-import uvicorn
-
 from bazaar_catalog.service import DEFINITION, build_app
 from bazaar_catalog.store import categories, items, placements
 from bazaar_chassis import ServiceSettings
 from bazaar_chassis.database import Database
+from bench.serving import serve
 
 CATEGORIES = ["coffee", "tea", "cocoa", "mugs", "filters"]
 PRODUCTS = 30
@@ -82,16 +81,7 @@ def main() -> None:
         log_level="warning",
     )
     asyncio.run(seed(settings))
-    uvicorn.run(
-        build_app(settings),
-        host="127.0.0.1",
-        port=args.port,
-        loop="uvloop",
-        http="httptools",
-        log_config=None,
-        access_log=False,
-        backlog=2048,
-    )
+    serve(build_app(settings), port=args.port)
 
 
 if __name__ == "__main__":

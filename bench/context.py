@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.load import Records, Target, alternate_rounds
 from bench.profiling import profiled
 from bench.wrk import LoadSettings
 
@@ -54,6 +55,26 @@ class Context:
             directory=self.workdir / "profiles",
             say=say,
         )
+
+    def measure(
+        self,
+        label: str,
+        targets: Mapping[str, Target],
+        *,
+        watched: Callable[[], Mapping[str, Sequence[int]]],
+        scratch: Path | None = None,
+    ) -> Records:
+        """The scenario's alternating wrk rounds over `targets`, profiled as `label`."""
+        with self.profiling(label, watched()):
+            return alternate_rounds(
+                targets,
+                load=self.load,
+                rounds=self.rounds,
+                warmup_s=self.warmup_s,
+                watched=watched,
+                progress=self.progress,
+                scratch=scratch,
+            )
 
     @staticmethod
     def progress(message: str) -> None:

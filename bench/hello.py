@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import argparse
 
-import uvicorn
 from fastapi import FastAPI
+
+from bench.serving import serve
 
 
 def build_app() -> FastAPI:
@@ -30,16 +31,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
-    uvicorn.run(
-        build_app(),
-        host="127.0.0.1",
-        port=args.port,
-        loop="uvloop",
-        http="httptools",
-        log_config=None,
-        access_log=False,
-        backlog=2048,
-    )
+    serve(build_app(), port=args.port)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-import uvicorn
 from fastapi import FastAPI, HTTPException, Query, Request
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -30,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from bazaar_catalog.api.v1 import CategoryOut, CategoryPage, ItemOut
 from bazaar_chassis import Money
 from bazaar_cli.demo_data import CATEGORIES, PRODUCTS
+from bench.serving import serve
 
 SCHEMA = [
     "CREATE TABLE categories (key TEXT PRIMARY KEY, name TEXT NOT NULL, parent TEXT,"
@@ -179,16 +179,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--database", type=Path, required=True)
     args = parser.parse_args()
-    uvicorn.run(
-        build_app(args.database),
-        host="127.0.0.1",
-        port=args.port,
-        loop="uvloop",
-        http="httptools",
-        log_config=None,
-        access_log=False,
-        backlog=2048,
-    )
+    serve(build_app(args.database), port=args.port)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import urllib.request
 from typing import Any
 
 from bench.context import Context
-from bench.load import Target, alternate_rounds, cpu_facts, spread, throughput_plot
+from bench.load import Target, cpu_facts, spread, throughput_plot
 from bench.load import throughput_table as table_of
 from bench.platform import Platform
 from bench.processes import helper_process
@@ -69,15 +69,7 @@ def run(context: Context, platform: Platform) -> ScenarioResult:
         def processes() -> dict[str, list[int]]:
             return {**platform.pids(), "assembler": [assembler.pid], "monolith": [monolith.pid]}
 
-        with context.profiling("p1", processes()):
-            records = alternate_rounds(
-                targets,
-                load=context.load,
-                rounds=context.rounds,
-                warmup_s=context.warmup_s,
-                watched=processes,
-                progress=context.progress,
-            )
+        records = context.measure("p1", targets, watched=processes)
     rps = {name: spread(records, name, "requests_per_s").median for name in records}
     p50 = {name: spread(records, name, "p50_ms").median for name in records}
     p99 = {name: spread(records, name, "p99_ms").median for name in records}

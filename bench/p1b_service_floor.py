@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bazaar_chassis.caller import GUEST, AssertionSigner
 from bench.context import Context
-from bench.load import Target, alternate_rounds, cpu_facts, spread, throughput_plot
+from bench.load import Target, cpu_facts, spread, throughput_plot
 from bench.load import throughput_table as table_of
 from bench.platform import MINTED_TTL_SECONDS
 from bench.processes import helper_process
@@ -75,16 +75,7 @@ def run(context: Context) -> ScenarioResult:
         def processes() -> dict[str, list[int]]:
             return {"hello": [hello.pid], "catalog": [catalog.pid]}
 
-        with context.profiling("p1b", processes()):
-            records = alternate_rounds(
-                targets,
-                load=context.load,
-                rounds=context.rounds,
-                warmup_s=context.warmup_s,
-                watched=processes,
-                progress=context.progress,
-                scratch=logs,
-            )
+        records = context.measure("p1b", targets, watched=processes, scratch=logs)
     rps = {name: spread(records, name, "requests_per_s").median for name in records}
     ratios = {
         "category list direct / hello": ratio(rps[LIST_DIRECT], rps[HELLO]),
@@ -101,9 +92,7 @@ def run(context: Context) -> ScenarioResult:
         id=ID,
         title=TITLE,
         settings={
-            "rounds": context.rounds,
-            "duration per round": f"{context.load.duration_s:g} s",
-            "wrk": f"-t{context.load.threads} -c{context.load.connections}",
+            **context.wrk_settings(),
             "endpoints": f"/hello, {LIST} and {PAGE}",
         },
         table=table_of(records),

@@ -17,7 +17,7 @@ import asyncio
 import aiohttp
 
 from bench.context import Context
-from bench.load import Target, alternate_rounds, cpu_facts, spread, throughput_plot
+from bench.load import Target, cpu_facts, spread, throughput_plot
 from bench.load import throughput_table as table_of
 from bench.platform import CUSTOMER, Api, Platform
 from bench.results import Goal, ScenarioResult, fmt_ratio
@@ -49,16 +49,7 @@ def run(context: Context, platform: Platform) -> ScenarioResult:
         LIGHT_DIRECT: Target(catalog + LIGHT, mint=platform.minter(LIGHT)),
         LIGHT_GATEWAY: Target(platform.gateway + LIGHT, bearer),
     }
-    with context.profiling("p2", platform.pids()):
-        records = alternate_rounds(
-            targets,
-            load=context.load,
-            rounds=context.rounds,
-            warmup_s=context.warmup_s,
-            watched=platform.pids,
-            progress=context.progress,
-            scratch=context.workdir / "p2",
-        )
+    records = context.measure("p2", targets, watched=platform.pids, scratch=context.workdir / "p2")
     rps = {name: spread(records, name, "requests_per_s").median for name in records}
     p50 = {name: spread(records, name, "p50_ms").median for name in records}
     p99 = {name: spread(records, name, "p99_ms").median for name in records}

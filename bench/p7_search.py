@@ -12,7 +12,7 @@ Goal (issue 10): search throughput >= 0.5x the category page's, for (b) and (c).
 from __future__ import annotations
 
 from bench.context import Context
-from bench.load import Target, alternate_rounds, cpu_facts, spread, throughput_plot
+from bench.load import Target, cpu_facts, spread, throughput_plot
 from bench.load import throughput_table as table_of
 from bench.platform import Platform
 from bench.results import Goal, ScenarioResult, fmt_ratio
@@ -33,15 +33,7 @@ def run(context: Context, platform: Platform) -> ScenarioResult:
     context.progress(f"P7 {TITLE}")
     targets = {A: Target(platform.gateway + PAGE)}
     targets.update({name: Target(platform.gateway + path) for name, path in SEARCHES.items()})
-    with context.profiling("p7", platform.pids()):
-        records = alternate_rounds(
-            targets,
-            load=context.load,
-            rounds=context.rounds,
-            warmup_s=context.warmup_s,
-            watched=platform.pids,
-            progress=context.progress,
-        )
+    records = context.measure("p7", targets, watched=platform.pids)
     rps = {name: spread(records, name, "requests_per_s").median for name in records}
     p99 = {name: spread(records, name, "p99_ms").median for name in records}
     ratios = {f"{name[:1]}/a throughput": ratio(rps[name], rps[A]) for name in SEARCHES} | {
@@ -49,16 +41,11 @@ def run(context: Context, platform: Platform) -> ScenarioResult:
     }
     file, relative = context.plot("p7_search")
     throughput_plot(file, "P7 search beside the category page", records)
+    searches = {name[:1]: path for name, path in SEARCHES.items()}
     return ScenarioResult(
         id=ID,
         title=TITLE,
-        settings={
-            "rounds": context.rounds,
-            "duration per round": f"{context.load.duration_s:g} s",
-            "wrk": f"-t{context.load.threads} -c{context.load.connections}",
-            "page": PAGE,
-            **{name[:1]: path for name, path in SEARCHES.items()},
-        },
+        settings={**context.wrk_settings(), "page": PAGE, **searches},
         table=table_of(records),
         rounds=records,
         ratios=ratios,

@@ -13,8 +13,9 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from bazaar_chassis import MAX_INTEGER, ReadsDep, Sku, SkuList, UnitsDep
+from bazaar_chassis import ReadsDep, Sku, SkuList, UnitsDep
 from bazaar_inventory import use_cases
+from bazaar_inventory.api.fields import ExpectedVersion
 from bazaar_inventory.domain import (
     DEFAULT_LOCATION,
     DEFAULT_TTL_SECONDS,
@@ -33,13 +34,7 @@ class StockSet(BaseModel):
     quantity: int = Field(
         strict=True, ge=0, le=MAX_QUANTITY, description="units on hand at the location"
     )
-    version: int | None = Field(
-        default=None,
-        strict=True,
-        ge=0,
-        le=MAX_INTEGER,
-        description="the SKU version you last read (0: never stocked); a stale one gets 409",
-    )
+    version: ExpectedVersion = None
 
 
 class StockOut(BaseModel):

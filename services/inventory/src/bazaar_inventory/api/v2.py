@@ -1,7 +1,8 @@
 """Inventory API v2: stock per location. It reads and writes the same tables as v1.
 
 v1's "default" location is an ordinary location here, so both majors can take traffic at once
-(M4). Its models are its own: v1 may be retired without touching this module.
+(M4). Its models are its own (only the version field is shared, api/fields.py): v1 may be
+retired without touching this module.
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from bazaar_chassis import MAX_INTEGER, ReadsDep, Sku, UnitsDep
+from bazaar_chassis import ReadsDep, Sku, UnitsDep
 from bazaar_inventory import use_cases
+from bazaar_inventory.api.fields import ExpectedVersion
 from bazaar_inventory.domain import MAX_QUANTITY, StockSummary
 
 router = APIRouter()
@@ -20,13 +22,7 @@ class LocationStockSet(BaseModel):
     quantity: int = Field(
         strict=True, ge=0, le=MAX_QUANTITY, description="units on hand at this location"
     )
-    version: int | None = Field(
-        default=None,
-        strict=True,
-        ge=0,
-        le=MAX_INTEGER,
-        description="the SKU version you last read (0: never stocked); a stale one gets 409",
-    )
+    version: ExpectedVersion = None
 
 
 class LocationOut(BaseModel):

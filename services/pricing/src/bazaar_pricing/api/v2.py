@@ -1,7 +1,8 @@
 """Pricing API v2: a SKU's whole price list (tiers, customer groups, validity windows, currencies).
 
 It reads and writes the same store as v1: a v1 write is the base row here, a v2 list's base rows
-are what v1 shows. Thin on purpose: parse, call one use case, reply. Its models are its own.
+are what v1 shows. Thin on purpose: parse, call one use case, reply. Its models are its own but
+for a price row, the one `pricing.price_changed.v1` carries too (events.PriceRowState).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bazaar_chassis import ReadsDep, UnitsDep
 from bazaar_pricing import use_cases
 from bazaar_pricing.domain import MAX_AMOUNT, MAX_ROWS, PriceList, PriceRow, price_row
+from bazaar_pricing.events import PriceRowState
 
 router = APIRouter()
 
@@ -48,13 +50,8 @@ class PriceListWrite(BaseModel):
     )
 
 
-class PriceOut(BaseModel):
-    amount: int
-    currency: str
-    min_quantity: int
-    customer_group: str | None
-    valid_from: datetime | None
-    valid_until: datetime | None
+class PriceOut(PriceRowState):
+    __doc__ = None  # the row's fields are the event's; the description is not
 
     @classmethod
     def of(cls, row: PriceRow) -> PriceOut:
