@@ -58,6 +58,7 @@ class StockOut(BaseModel):
             reserved=summary.reserved,
             available=summary.best_location_available,
             version=summary.version,
+            quarantine=summary.quarantine,
         )
 
 
