@@ -5,6 +5,8 @@ gateway names the release that answered and says which majors are deprecated."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 import uuid
 from typing import Any
 
@@ -13,7 +15,7 @@ import pytest
 
 from bazaar_chassis.testing import assert_problem, eventually_sync
 
-from .conftest import Platform, seeded_in
+from .conftest import BAZAAR, Platform, seeded_in
 
 pytestmark = pytest.mark.e2e
 
@@ -153,3 +155,20 @@ def test_inventory_v1_v2_and_the_default_route_agree_and_v1_can_reserve_what_it_
 def test_the_gateway_refuses_a_conflicting_major_for_any_service(platform: Platform) -> None:
     reply = httpx.get(f"{platform.gateway}/catalog/1/categories?version=2", timeout=10)
     assert_problem(reply, 400, "path names major 1")
+
+
+def test_bazaar_versions_shows_the_live_release_its_instance_majors_weight_and_share(
+    platform: Platform, gateway: httpx.Client
+) -> None:
+    for _ in range(5):  # counted in the share since the gateway started (`--window 0`)
+        gateway.get(f"/pricing/1/prices/{a_sku()}")
+    shown = subprocess.run(
+        [BAZAAR, "versions", "pricing", "--data-dir", str(platform.data_dir), "--window", "0"],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "250"},
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    release = gateway.get(f"/pricing/1/prices/{a_sku()}").headers["Bazaar-Served-By"]
+    for expected in (release.removeprefix("pricing/"), "ready", "v1 (deprecated), v2", "100"):
+        assert expected in shown.stdout, (expected, shown.stdout)
+    assert "100.0%" in shown.stdout, shown.stdout

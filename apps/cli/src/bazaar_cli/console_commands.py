@@ -1,5 +1,5 @@
-"""`bazaar services | events | slo | dlq | trace`: the console's answers in a terminal, signed in
-at the gateway of the running platform (or `--gateway`) as an operator or admin."""
+"""`bazaar services | versions | events | slo | dlq | trace`: the console's answers in a
+terminal, signed in at the gateway of the running platform (or `--gateway`) as an operator."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from bazaar_cli import operations
+from bazaar_cli import versions as versions_view
 from bazaar_cli.state import RunState
 
 User = Annotated[str, typer.Option(envvar="BAZAAR_USER", help="an operator or admin")]
@@ -34,20 +35,45 @@ def register(app: typer.Typer, console: Console) -> None:
         path: str,
         **kwargs: Any,
     ) -> None:
-        if gateway is None:
-            state = RunState.load(data_dir)
-            if state is None:
-                console.print(f"[red]error:[/] nothing is running on {data_dir.resolve()}")
-                raise typer.Exit(code=1)
-            gateway = state.gateway_url
+        gateway = resolve(gateway, data_dir)
         try:
             body = operations.call(
                 gateway, user=user, password=password, method=method, path=path, **kwargs
             )
+            show(body, console)
         except operations.OperationFailed as exc:
             console.print(f"[red]error:[/] {exc}", soft_wrap=True)
             raise typer.Exit(code=1) from None
-        show(body, console)
+
+    def resolve(gateway: str | None, data_dir: Path) -> str:
+        """The gateway named, else the running platform's."""
+        if gateway is not None:
+            return gateway
+        state = RunState.load(data_dir)
+        if state is None:
+            console.print(f"[red]error:[/] nothing is running on {data_dir.resolve()}")
+            raise typer.Exit(code=1)
+        return state.gateway_url
+
+    @app.command()
+    def versions(
+        service: str,
+        gateway: Gateway = None,
+        data_dir: DataDir = Path(".bazaar"),
+        user: User = DEMO_ADMIN,
+        password: Password = DEMO_PASSWORD,
+        window: Annotated[float, typer.Option(help="seconds of traffic to sample")] = 5.0,
+    ) -> None:
+        """A service's live releases: instances, health, majors, weight and share of traffic."""
+        url = resolve(gateway, data_dir)
+
+        def show(body: Any, console: Console) -> None:
+            token = versions_view.operations_token(data_dir)
+            versions_view.show_versions(
+                body, console, service=service, gateway=url, token=token, window_seconds=window
+            )
+
+        run(url, data_dir, user, password, show, "GET", "/gateway/1/services")
 
     @app.command()
     def services(

@@ -19,6 +19,7 @@ from nats.js.kv import KV_DEL, KV_PURGE
 from bazaar_chassis.bus import Bus
 from bazaar_chassis.jobs import stop_task
 from bazaar_chassis.registry import Deprecation, Instance, services_bucket
+from bazaar_gateway import canary
 from bazaar_gateway.registry_trust import RegistryTrust
 
 _log = structlog.get_logger("bazaar.gateway.directory")
@@ -95,14 +96,22 @@ class ServiceDirectory:
         return sorted((i for i in self.alive(service) if major in i.majors), key=lambda i: i.key)
 
     def pick(
-        self, service: str, major: int, *, avoid: frozenset[str] = frozenset()
+        self,
+        service: str,
+        major: int,
+        *,
+        caller: str = "",
+        avoid: frozenset[str] = frozenset(),
     ) -> Instance | None:
-        """Round-robin over the live instances serving `major`."""
-        choices = [i for i in self.candidates(service, major) if i.key not in avoid]
-        if not choices:
-            return None
+        """A live instance serving `major`: the caller's release by weight (sticky), then
+        round-robin within that release (see `canary.pick`)."""
         turn = self._turns.setdefault((service, major), itertools.count())
-        return choices[next(turn) % len(choices)]
+        return canary.pick(
+            self.candidates(service, major),
+            sticky_key=f"{service}:{caller}",
+            turn=next(turn),
+            avoid=avoid,
+        )
 
     async def on_connect(self, bus: Bus) -> None:
         """(Re)start the registry watch; called by the bus after every (re)connection."""

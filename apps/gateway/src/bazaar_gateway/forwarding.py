@@ -58,6 +58,7 @@ class Route:
     path: str  # what was authorized (decoded)
     path_qs: str  # what the service receives: the same path, raw, and the client's raw query
     extra_headers: dict[str, str] = field(default_factory=dict)
+    sticky_key: str = ""  # who keeps this caller on one release: its subject, a guest's address
 
     @property
     def service(self) -> str:
@@ -150,6 +151,7 @@ async def _admitted_route(
         path=address.upstream_path(major),
         path_qs=path_qs,
         extra_headers=deprecation_headers(view, address=address, major=major, raw_query=query),
+        sticky_key=(request.remote or "") if caller.kind == "guest" else caller.subject,
     )
 
 
@@ -218,9 +220,7 @@ async def _answer(
 ) -> web.Response:
     """The service's reply, or the gateway's problem when no instance answered in time."""
     try:
-        instance, reply = await _send_with_one_retry(
-            gateway, method, route.service, route.major, route.path_qs, headers, body
-        )
+        instance, reply = await _send_with_one_retry(gateway, method, route, headers, body)
     except UpstreamBusy:
         return problem(
             503,
@@ -252,32 +252,24 @@ async def _answer(
 async def _send_with_one_retry(
     gateway: Gateway,
     method: str,
-    service: str,
-    major: int,
-    path_qs: str,
+    route: Route,
     headers: CIMultiDict[str],
     body: bytes,
 ) -> tuple[Instance, UpstreamReply]:
     """The instance that answered and its reply."""
-    instance = gateway.directory.pick(service, major)
+    instance = gateway.directory.pick(route.service, route.major, caller=route.sticky_key)
     if instance is None:
-        raise UpstreamUnreachable(service)
+        raise UpstreamUnreachable(route.service)
     try:
         return instance, await gateway.upstreams.send(
-            instance,
-            method=method,
-            path_qs=path_qs,
-            headers=headers,
-            body=body,
+            instance, method=method, path_qs=route.path_qs, headers=headers, body=body
         )
     except UpstreamUnreachable:
-        retry = gateway.directory.pick(service, major, avoid=frozenset({instance.key}))
+        retry = gateway.directory.pick(
+            route.service, route.major, caller=route.sticky_key, avoid=frozenset({instance.key})
+        )
         if retry is None:
             raise
         return retry, await gateway.upstreams.send(
-            retry,
-            method=method,
-            path_qs=path_qs,
-            headers=headers,
-            body=body,
+            retry, method=method, path_qs=route.path_qs, headers=headers, body=body
         )

@@ -78,6 +78,7 @@ async def list_services(request: web.Request) -> web.Response:
                             "version": i.version,
                             "url": i.url,
                             "majors": i.majors,
+                            "weight": i.weight,
                             "started_at": i.started_at,
                             "heartbeat_at": i.heartbeat_at,
                         }

@@ -65,6 +65,7 @@ class Instance:
     consumes: list[str] = field(default_factory=list)
     deprecated_majors: list[int] = field(default_factory=list)
     deprecations: dict[str, dict[str, str]] = field(default_factory=dict)  # major → Deprecation
+    weight: int = 100  # this instance's share of its major's traffic, relative to its peers'
     started_at: float = field(default_factory=time.time)
     heartbeat_at: float = field(default_factory=time.time)
 

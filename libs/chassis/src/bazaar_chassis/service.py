@@ -193,6 +193,7 @@ def _instance(runtime: Runtime) -> Instance:
         openapi_url=f"{url}/openapi.json",
         publishes=sorted(definition.publishes),
         consumes=sorted(definition.handlers),
+        weight=settings.weight,
     )
 
 

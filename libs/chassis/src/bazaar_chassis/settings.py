@@ -55,6 +55,11 @@ class ServiceSettings(PlatformSettings):
     )
     gateway_public_key_file: Path | None = None
     heartbeat_seconds: float = 2.0
+    weight: int = Field(
+        default=100,
+        ge=0,
+        description="this instance's share of traffic among its major's instances",
+    )
     outbox_poll_seconds: float = 1.0
     consumer_max_deliver: int = 5
 
