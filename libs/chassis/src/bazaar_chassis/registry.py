@@ -78,7 +78,9 @@ class Instance:
 
     @classmethod
     def from_json(cls, payload: bytes) -> Instance:
-        return cls(**orjson.loads(payload))
+        """Read an entry, ignoring fields a newer release added (an older gateway still routes)."""
+        entry = orjson.loads(payload)
+        return cls(**{name: entry[name] for name in cls.__dataclass_fields__ if name in entry})
 
     def deprecation(self, major: int) -> Deprecation | None:
         entry = self.deprecations.get(str(major))
