@@ -254,6 +254,7 @@ def _shoot(page: Page, name: str, selector: str | None = None) -> None:
 def _sign_in_page(page: Page, gateway: str, email: str) -> None:
     page.goto(f"{gateway}/console/")  # no session yet: the sign-in form
     expect(page).to_have_url(re.compile(r"/console/sign-in$"))
+    _shoot(page, "sign-in")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill("bazaar-demo")
     page.get_by_role("button", name="Sign in").click()
@@ -291,6 +292,10 @@ def test_an_operator_signs_in_sees_every_service_and_follows_a_checkout_across_t
             assert shown.strip(), f"no release shown for {cell!r}"
             assert releases.get(service, "") in shown, cell
         _shoot(page, "trace")
+        # the cookie opens UI pages only: the API and every change still need a bearer token
+        gateway = platform.gateway
+        assert page.request.get(f"{gateway}/console/1/services").status in (401, 403)
+        assert page.request.post(f"{gateway}/console/1/dead-letters/retry").status in (401, 403)
 
         page.goto(f"{platform.gateway}/console/sign-out")
         page.get_by_role("button", name="Sign out").click()
