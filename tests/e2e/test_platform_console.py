@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import re
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import nats
 import pytest
+from playwright.sync_api import Page, expect, sync_playwright
 
 from bazaar_chassis.envelope import Event
 from bazaar_chassis.testing import eventually_sync
@@ -23,11 +27,14 @@ from bazaar_cli.platform import BUS_SERVICES
 from bazaar_cli.state import RunState
 
 from .conftest import Platform, sign_in
+from .storefront_browser import DESKTOP, launch
 from .test_platform_checkout import GOOD_CARD, a_cart_with, a_coffee_in_stock, place_order, settled
 
 pytestmark = pytest.mark.e2e
 
 SETTLE_SECONDS = 30.0
+# Set to a folder (e.g. docs/screenshots) to write the console's screenshots there.
+CONSOLE_SCREENSHOTS = os.environ.get("BAZAAR_CONSOLE_SCREENSHOTS")
 
 
 def client(platform: Platform, username: str | None = None) -> httpx.Client:
@@ -209,9 +216,8 @@ def test_a_poison_event_lands_in_dead_letters_and_its_corrected_retry_is_applied
     assert dead_letter() is None
 
 
-def test_a_checkout_trace_spans_the_gateway_and_services_across_the_bus(
-    platform: Platform, shopper: httpx.Client, admin: httpx.Client
-) -> None:
+def _checkout_trace(shopper: httpx.Client, admin: httpx.Client) -> dict[str, Any]:
+    """A checkout through the public API, and its trace once it holds five services."""
     item = a_coffee_in_stock(shopper, at_least=1)
     cart_id = a_cart_with(shopper, item["sku"], 1)
     order = settled(shopper, place_order(shopper, cart_id, GOOD_CARD)["id"])
@@ -225,17 +231,74 @@ def test_a_checkout_trace_spans_the_gateway_and_services_across_the_bus(
                 and len(trace["services"]) >= 5
                 and {"gateway", "order", "inventory"} <= set(trace["services"])
             ):
-                return trace
+                return {**trace, "order_id": order["id"]}
         return None
 
-    trace = eventually_sync(
+    return eventually_sync(
         checkout_trace, timeout=SETTLE_SECONDS, message="no checkout trace across five services"
     )
-    assert "gateway" in trace["services"]
-    assert {"order", "inventory"} <= set(trace["services"]), trace["services"]
-    kinds = {s["kind"] for s in trace["spans"]}
-    assert "consumer" in kinds  # the trace crossed the bus
+
+
+def _shoot(page: Page, name: str, selector: str | None = None) -> None:
+    """With BAZAAR_CONSOLE_SCREENSHOTS set: the page, or one of its tables, as a PNG there."""
+    if not CONSOLE_SCREENSHOTS:
+        return
+    path = Path(CONSOLE_SCREENSHOTS) / f"console-{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if selector is None:
+        page.screenshot(path=str(path), full_page=True)
+    else:
+        page.locator(selector).screenshot(path=str(path))
+
+
+def _sign_in_page(page: Page, gateway: str, email: str) -> None:
+    page.goto(f"{gateway}/console/")  # no session yet: the sign-in form
+    expect(page).to_have_url(re.compile(r"/console/sign-in$"))
+    _shoot(page, "sign-in")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("bazaar-demo")
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_an_operator_signs_in_sees_every_service_and_follows_a_checkout_across_the_bus(
+    platform: Platform, shopper: httpx.Client, admin: httpx.Client
+) -> None:
+    trace = _checkout_trace(shopper, admin)
+    assert "consumer" in {s["kind"] for s in trace["spans"]}  # the trace crossed the bus
     assert all(s["release"] for s in trace["spans"])
-    page = admin.get(f"/console/1/ui/traces/{trace['trace_id']}")
-    assert page.status_code == 200
-    assert page.text.count('class="span"') == len(trace["spans"])
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport=DESKTOP)
+        _sign_in_page(page, platform.gateway, "shopper@bazaar.test")
+        expect(page.get_by_role("alert")).to_contain_text("may not open the console")
+        _sign_in_page(page, platform.gateway, "admin@bazaar.test")
+        expect(page).to_have_url(re.compile(r"/console/1/ui$"))
+        listed = page.locator("#services tr td:first-child").all_inner_texts()
+        assert {c.name for c in BUS_SERVICES} <= set(listed), listed
+        for table in ("services", "slo", "events", "dead-letters"):
+            _shoot(page, table, f"#{table}")
+
+        page.get_by_placeholder("trace id, request id, order id or SKU").fill(trace["order_id"])
+        page.get_by_role("button", name="Find traces").click()
+        page.get_by_role("link", name=trace["trace_id"]).click()
+        spans = page.locator("#waterfall tr.span")
+        expect(spans.nth(len(trace["spans"]) - 1)).to_be_visible()  # late spans may add rows
+        seen = {row.get_attribute("data-service") for row in spans.all()}
+        assert "gateway" in seen, seen
+        assert len(seen) >= 5, seen
+        releases = {s["service"]: s["release"] for s in trace["spans"]}
+        for cell in spans.locator("td:first-child").all_inner_texts():
+            service, _, shown = cell.partition(" ")
+            assert shown.strip(), f"no release shown for {cell!r}"
+            assert releases.get(service, "") in shown, cell
+        _shoot(page, "trace")
+        # the cookie opens UI pages only: the API and every change still need a bearer token
+        gateway = platform.gateway
+        assert page.request.get(f"{gateway}/console/1/services").status in (401, 403)
+        assert page.request.post(f"{gateway}/console/1/dead-letters/retry").status in (401, 403)
+
+        page.goto(f"{platform.gateway}/console/sign-out")
+        page.get_by_role("button", name="Sign out").click()
+        page.goto(f"{platform.gateway}/console/1/ui")
+        expect(page).to_have_url(re.compile(r"/console/sign-in$"))
+        browser.close()

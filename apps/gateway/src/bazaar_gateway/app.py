@@ -17,6 +17,7 @@ from nats.aio.msg import Msg
 
 from bazaar_chassis.bus import Bus
 from bazaar_chassis.errors import DomainError
+from bazaar_gateway.console_session import add_console_session_routes
 from bazaar_gateway.forwarding import forward
 from bazaar_gateway.openapi import add_openapi_routes
 from bazaar_gateway.own_routes import add_own_routes
@@ -89,6 +90,7 @@ def build_app(settings: GatewaySettings) -> web.Application:
     app.cleanup_ctx.append(lifecycle)
     add_own_routes(app)
     add_openapi_routes(app)
+    add_console_session_routes(app, settings.console_session_key_bytes())
     if settings.storefront_url:
         add_storefront_routes(app, settings.storefront_url)
     app.router.add_route("*", "/{tail:.*}", forward)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 from pydantic import SecretStr, model_validator
@@ -31,6 +32,9 @@ class GatewaySettings(PlatformSettings):
     operations_token: SecretStr | None = None
     # The storefront's URL: `/` and `/shop/*` are forwarded to it (none: those paths are 404).
     storefront_url: str | None = None
+    # Signs the console's session cookies (console_session.py); none: a key made at start, so
+    # sessions end when the gateway restarts, and several gateways need one shared key.
+    console_session_key: SecretStr | None = None
 
     @model_validator(mode="after")
     def _needs_a_key(self) -> GatewaySettings:
@@ -46,3 +50,8 @@ class GatewaySettings(PlatformSettings):
             return self.gateway_key
         assert self.gateway_key_file is not None
         return self.gateway_key_file.read_text()
+
+    def console_session_key_bytes(self) -> bytes:
+        if self.console_session_key is None:
+            return secrets.token_bytes(32)
+        return self.console_session_key.get_secret_value().encode()

@@ -6,24 +6,15 @@ The cookie is signed (HMAC-SHA256), not encrypted: what it holds is the shopper'
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
-import json
 import secrets
 import time
 from dataclasses import asdict, dataclass, field
 
+from bazaar_chassis.signed_cookie import SignedCookie
+
 COOKIE = "bazaar_session"
 MAX_AGE_SECONDS = 7 * 24 * 3600
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 @dataclass
@@ -63,26 +54,16 @@ class SessionCodec:
     """Turns a Session into a cookie value and back; a forged or stale cookie is no session."""
 
     def __init__(self, key: bytes) -> None:
-        self._key = key
-
-    def _mac(self, payload: str) -> str:
-        return _b64(hmac.new(self._key, payload.encode(), hashlib.sha256).digest())
+        self._cookie = SignedCookie(key, max_age_seconds=MAX_AGE_SECONDS)
 
     def dump(self, session: Session) -> str:
-        payload = _b64(json.dumps(asdict(session), separators=(",", ":")).encode())
-        return f"{payload}.{self._mac(payload)}"
+        return self._cookie.dump(asdict(session))
 
     def load(self, value: str | None, *, now: float | None = None) -> Session | None:
-        if not value or value.count(".") != 1:
-            return None
-        payload, mac = value.split(".")
-        if not hmac.compare_digest(mac, self._mac(payload)):
+        fields = self._cookie.load(value, now=now)
+        if fields is None:
             return None
         try:
-            fields = json.loads(_unb64(payload))
-            session = Session(**fields)
-        except (ValueError, TypeError):
+            return Session(**fields)
+        except TypeError:
             return None
-        if (now if now is not None else time.time()) - session.issued_at > MAX_AGE_SECONDS:
-            return None
-        return session
