@@ -3,8 +3,9 @@ reader: a payload a consumer cannot read fails here, before it is dead-lettered 
 
 Producers publish every major in their `events.SCHEMAS` (pricing: price_changed v1 and v2 twins);
 each consumer's reader must read every major it receives, and a producer must keep publishing a
-major for as long as a consumer reads only that one. Covered: the catalog (product, pricing,
-inventory, category) and the customer (identity); `READERS` is where the other consumers join.
+major for as long as a consumer reads only that one. Covered: the catalog and search (product,
+pricing, inventory, category) and the customer (identity); `READERS` is where the other consumers
+join.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from bazaar_pricing import events as pricing_events
 from bazaar_pricing.domain import PriceList, price_row
 from bazaar_product import domain as product_domain
 from bazaar_product import events as product_events
+from bazaar_search import consumers as search
+from bazaar_search import events as search_events
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 Payloads = list[tuple[str, dict[str, Any]]]  # (event type with its major, data)
@@ -144,11 +147,25 @@ READERS: dict[str, dict[str, Reader]] = {
         "category.product_assigned": catalog.placement_row(assigned=True),
         "category.product_unassigned": catalog.placement_row(assigned=False),
     },
+    "search": {
+        "product.created": search.product_row,
+        "product.updated": search.product_row,
+        "product.recalled": search.product_row,
+        "pricing.price_changed": search.price_row,
+        "inventory.stock_changed": search.stock_row,
+        "category.created": search.category_row,
+        "category.updated": search.category_row,
+        "category.product_assigned": search.placement_row(assigned=True),
+        "category.product_unassigned": search.placement_row(assigned=False),
+    },
     "customer": {"identity.user_registered": lambda e: UserRegistered.model_validate(e.data)},
 }
 """Each consumer's own reader of each event name it handles (what its handlers call first)."""
 
-MAJORS_READ: dict[str, dict[str, frozenset[int]]] = {"catalog": catalog_events.READS}
+MAJORS_READ: dict[str, dict[str, frozenset[int]]] = {
+    "catalog": catalog_events.READS,
+    "search": search_events.READS,
+}
 
 
 def all_payloads() -> Payloads:
@@ -200,6 +217,8 @@ def test_a_deliberately_broken_payload_fails_the_contract() -> None:
             del data["currencies"]
         broken.append((event_type, data))
     failures = unreadable(broken)
-    assert len(failures) == 1
-    assert failures[0].startswith("catalog cannot read pricing.price_changed.v2")
-    assert "currencies" in failures[0]
+    assert [f.split(":", 1)[0] for f in failures] == [
+        "catalog cannot read pricing.price_changed.v2",
+        "search cannot read pricing.price_changed.v2",
+    ]
+    assert all("currencies" in failure for failure in failures)

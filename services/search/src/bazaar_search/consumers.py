@@ -14,9 +14,9 @@ from bazaar_search.domain import display_price, indexed_text, spellings
 from bazaar_search.events import (
     CategoryFacts,
     PlacementFacts,
-    PriceFacts,
     ProductFacts,
     StockFacts,
+    price_facts,
 )
 
 Row = dict[str, Any]
@@ -36,7 +36,7 @@ def product_row(event: Event) -> Row:
 
 
 def price_row(event: Event) -> Row:
-    facts = PriceFacts.model_validate(event.data)
+    facts = price_facts(event.type, event.data)
     shown = display_price([Money(p.amount, p.currency) for p in facts.base_prices])
     return {
         "sku": facts.sku,
