@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bazaar_console.tables import baselines, samples
 
 FAMILY = "bazaar_gateway_request_duration_seconds"
-LABELS = ("service", "major", "version", "method", "route", "status")
+LABELS = ("service", "major", "release", "method", "route", "status")
 
 
 @dataclass(slots=True)
@@ -87,7 +87,7 @@ async def record(
                     "at": at,
                     "service": labels.get("service", ""),
                     "major": labels.get("major", ""),
-                    "release": labels.get("version", ""),
+                    "release": labels.get("release", ""),
                     "method": labels.get("method", ""),
                     "route": labels.get("route", ""),
                     "status": int(labels.get("status", "0")),
