@@ -11,13 +11,14 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from .conftest import Platform, sign_in
+from .conftest import Platform, sign_in, start_platform
 
 pytestmark = pytest.mark.e2e
 
@@ -37,6 +38,15 @@ PHASES = os.environ.get("BAZAAR_FUZZ_PHASES", "examples,fuzzing,stateful")
 # Operations that end the caller's own session or the platform's trust in every token: fuzzing
 # them would turn the rest of the run into 401s. Their own e2e tests cover them.
 NOT_FUZZED = r"^/identity/1/(logout|revocations|keys/rotate)$"
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    """A platform of this module's own: the fuzzer writes, recalls and deletes whatever the
+    documents' examples name (seeded SKUs included), which other tests must not share."""
+    running = start_platform(tmp_path_factory.mktemp("e2e-contract") / "data")
+    yield running
+    running.stop()
 
 
 def fuzz(platform: Platform, role: str, report: Path) -> dict[str, Any]:

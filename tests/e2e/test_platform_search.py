@@ -50,18 +50,22 @@ def test_a_guest_finds_a_seeded_product_through_the_gateway_even_misspelt(
 def test_a_guest_filters_the_seeded_catalog_and_gets_facets_with_counts(
     guest: httpx.Client,
 ) -> None:
+    # other tests on the shared platform add products of their own: at least the seeded ones
     expected = {"coffee": len(seeded_in("coffee")), "tea": len(seeded_in("tea"))}
 
     def all_drinks() -> dict[str, Any] | None:
         found: dict[str, Any] = guest.get(
             "/search/1/products", params={"category": "drinks"}
         ).json()
-        return found if found["facets"]["category"] == expected else None
+        counts = found["facets"]["category"]
+        placed = all(counts.get(key, 0) >= n for key, n in expected.items())
+        return found if placed else None
 
     drinks = eventually_sync(
         all_drinks, timeout=WITHIN_SECONDS, message="search never placed coffee and tea in drinks"
     )
-    assert drinks["total"] == sum(expected.values())  # a parent category finds its children's
+    # a parent category finds its children's
+    assert drinks["total"] == sum(drinks["facets"]["category"].values())
     assert sum(drinks["facets"]["in_stock"].values()) == drinks["total"]
     bad = guest.get("/search/1/products", params={"offset": 10**9})
     assert bad.status_code == 422

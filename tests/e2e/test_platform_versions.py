@@ -125,7 +125,8 @@ def test_inventory_v1_v2_and_the_default_route_agree_and_v1_can_reserve_what_it_
         ok(gateway.get(f"/inventory/stock/{sku}", params={"version": 1})),
         ok(gateway.get(f"/inventory/stock/{sku}")),
     ]
-    assert views == [{"sku": sku, "on_hand": 7, "reserved": 0, "available": 5, "version": 2}] * 3
+    one = {"sku": sku, "on_hand": 7, "reserved": 0, "available": 5, "version": 2}
+    assert views == [{**one, "quarantine": None}] * 3
 
     by_location = ok(gateway.get(f"/inventory/2/stock/{sku}"))
     assert by_location["available"] == 7

@@ -90,7 +90,7 @@ async def account(request: web.Request) -> web.Response:
         cart = await site.api(request).call(
             "GET", f"/cart/1/carts/{session.cart_id}", shopper=session
         )
-        notices = await recall_notices(request, cart.body.get("lines", [])) if cart.ok else []
+        notices = await recall_notices(request, cart.body) if cart.ok else []
     return site.render(
         request,
         "account.html",

@@ -45,8 +45,17 @@ async def _open_cart(request: web.Request) -> Reply:
     return reply
 
 
-async def recall_notices(request: web.Request, lines: list[dict[str, Any]]) -> list[str]:
-    """Lines whose product the catalog no longer offers (recalled, discontinued)."""
+async def recall_notices(request: web.Request, cart: dict[str, Any]) -> list[str]:
+    """Lines the cart removed because of a recall (the cart says why), and lines whose product
+    the catalog no longer offers (discontinued since it was added)."""
+    removed = [
+        f"{n['name']} ({n['sku']}) has been recalled and was removed from your cart: {n['reason']}"
+        for n in cart.get("notices", [])
+    ]
+    return removed + await _unavailable(request, cart.get("lines", []))
+
+
+async def _unavailable(request: web.Request, lines: list[dict[str, Any]]) -> list[str]:
     shopper = session_of(request)
     replies = await asyncio.gather(
         *(
@@ -79,7 +88,7 @@ async def cart(request: web.Request) -> web.Response:
             request, "error.html", status=503, title="Cart unavailable", message=reply.detail
         )
     notices = list(reply.body.get("messages", []))
-    notices += await recall_notices(request, reply.body.get("lines", []))
+    notices += await recall_notices(request, reply.body)
     return render(request, "cart.html", cart=reply.body, notices=notices)
 
 

@@ -7,7 +7,7 @@ from collections import defaultdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from bazaar_chassis import CallerDep, Forbidden, NotFound, RuntimeDep
 from bazaar_chassis.registry import live_instances
@@ -28,7 +28,10 @@ Window = Annotated[float, Query(gt=0, le=7 * 24 * 3600, description="seconds, up
 
 
 class Discard(BaseModel):
-    reason: str
+    reason: str = Field(  # the rule is the use case's (a clear detail); the schema says it too
+        json_schema_extra={"minLength": 1, "pattern": r"\S"},
+        description="why the dead letter is dropped for good: not only blanks",
+    )
 
 
 class Retry(BaseModel):

@@ -69,7 +69,11 @@ class UserCreate(BaseModel):
         json_schema_extra={"minLength": domain.MIN_PASSWORD_LENGTH, "pattern": r"\S"},
         description=f"at least {domain.MIN_PASSWORD_LENGTH} characters, not only blanks",
     )
-    name: str = Field(max_length=200)
+    name: str = Field(
+        max_length=200,
+        json_schema_extra={"minLength": 1, "pattern": r"\S"},
+        description="1 to 200 characters, not only blanks",
+    )
     organization: str = Field(
         max_length=63,
         json_schema_extra={"pattern": domain.ORGANIZATION_PATTERN},
