@@ -77,7 +77,7 @@ async def provider(tmp_path: Path) -> AsyncIterator[Provider]:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)  # the kernel picks the port: no free-port race
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = runner.addresses[0][1]
     settings = ProviderSettings(
         data_dir=tmp_path,
         port=0,

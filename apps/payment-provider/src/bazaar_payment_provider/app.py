@@ -229,8 +229,7 @@ async def running(settings: ProviderSettings) -> AsyncIterator[str]:
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     try:
-        yield f"http://{settings.host}:{port}"
+        yield f"http://{settings.host}:{runner.addresses[0][1]}"
     finally:
         await runner.cleanup()
