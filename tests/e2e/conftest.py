@@ -135,6 +135,14 @@ def sign_in(gateway: str, username: str, password: str = "bazaar-demo") -> str:
     return str(reply.json()["access_token"])
 
 
+def client(platform: Platform, username: str | None = None, *, timeout: float = 15) -> httpx.Client:
+    """A client of the public API, signed in as `username` (a guest without one)."""
+    headers = {}
+    if username is not None:
+        headers["Authorization"] = f"Bearer {sign_in(platform.gateway, username)}"
+    return httpx.Client(base_url=platform.gateway, timeout=timeout, headers=headers)
+
+
 @pytest.fixture
 def gateway(platform: Platform) -> Iterator[httpx.Client]:
     """A client of the public API, signed in as the demo merchandiser."""

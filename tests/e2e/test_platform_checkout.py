@@ -15,20 +15,13 @@ import pytest
 
 from bazaar_chassis.testing import eventually_sync
 
-from .conftest import Platform, sign_in
+from .conftest import Platform, client
 
 pytestmark = pytest.mark.e2e
 
 GOOD_CARD = "4242424242424242"
 DECLINED_CARD = "4000000000000002"
 SETTLE_SECONDS = 30.0
-
-
-def client(platform: Platform, username: str | None = None) -> httpx.Client:
-    headers = {}
-    if username is not None:
-        headers["Authorization"] = f"Bearer {sign_in(platform.gateway, username)}"
-    return httpx.Client(base_url=platform.gateway, timeout=15, headers=headers)
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ from bazaar_chassis.testing import eventually_sync
 from bazaar_cli.platform import BUS_SERVICES
 from bazaar_cli.state import RunState
 
-from .conftest import Platform, sign_in
+from .conftest import Platform, client
 from .storefront_browser import DESKTOP, launch
 from .test_platform_checkout import GOOD_CARD, a_cart_with, a_coffee_in_stock, place_order, settled
 
@@ -35,13 +35,6 @@ pytestmark = pytest.mark.e2e
 SETTLE_SECONDS = 30.0
 # Set to a folder (e.g. docs/screenshots) to write the console's screenshots there.
 CONSOLE_SCREENSHOTS = os.environ.get("BAZAAR_CONSOLE_SCREENSHOTS")
-
-
-def client(platform: Platform, username: str | None = None) -> httpx.Client:
-    headers = {}
-    if username is not None:
-        headers["Authorization"] = f"Bearer {sign_in(platform.gateway, username)}"
-    return httpx.Client(base_url=platform.gateway, timeout=15, headers=headers)
 
 
 @pytest.fixture(scope="module")

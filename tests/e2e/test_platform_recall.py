@@ -19,7 +19,7 @@ import pytest
 
 from bazaar_chassis.testing import eventually_sync
 
-from .conftest import BAZAAR, Platform, sign_in
+from .conftest import BAZAAR, Platform, client
 
 # A recall's cascade crosses six services and a sign-in; on a loaded machine one test can take
 # longer than the suite's default 180 s.
@@ -29,29 +29,22 @@ GOOD_CARD = "4242424242424242"
 SETTLE = 30.0
 
 
-def client(platform: Platform, username: str) -> httpx.Client:
-    token = sign_in(platform.gateway, username)
-    return httpx.Client(
-        base_url=platform.gateway, timeout=30, headers={"Authorization": f"Bearer {token}"}
-    )
-
-
 @pytest.fixture(scope="module")
 def admin(platform: Platform) -> Iterator[httpx.Client]:
-    with client(platform, "admin@bazaar.test") as c:
+    with client(platform, "admin@bazaar.test", timeout=30) as c:
         yield c
 
 
 @pytest.fixture(scope="module")
 def buyer(platform: Platform) -> Iterator[httpx.Client]:
-    with client(platform, "shopper@bazaar.test") as c:
+    with client(platform, "shopper@bazaar.test", timeout=30) as c:
         yield c
 
 
 @pytest.fixture(scope="module")
 def browser(platform: Platform) -> Iterator[httpx.Client]:
     """A customer who only puts the product in a cart: told on the cart, never by message."""
-    with client(platform, "shopper2@bazaar.test") as c:
+    with client(platform, "shopper2@bazaar.test", timeout=30) as c:
         yield c
 
 
