@@ -19,7 +19,7 @@ from bazaar_chassis.registry import Instance
 from bazaar_chassis.unit_of_work import current_traceparent
 from bazaar_gateway.canonical import AmbiguousPath
 from bazaar_gateway.directory import ServiceView
-from bazaar_gateway.observability import ROUTE_HEADER, Answer, observed, release_of
+from bazaar_gateway.observability import ROUTE_HEADER, Answer, observed
 from bazaar_gateway.openapi import undeclared_method
 from bazaar_gateway.operators import is_operator
 from bazaar_gateway.problems import problem
@@ -130,7 +130,6 @@ async def _admitted_route(
     if major is None:
         major = view.default_major if view is not None else 1
     answer.service, answer.major = address.service, str(major)
-    answer.release = release_of(gateway, address.service, major)
     try:
         caller = await gateway.admission.admit(
             authorization=request.headers.get("Authorization"),

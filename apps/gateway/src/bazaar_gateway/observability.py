@@ -63,6 +63,8 @@ async def observed(
             status = exc.status
             raise
         finally:
+            if answer.release == NOBODY and answer.major.isdigit():  # no instance answered
+                answer.release = release_of(gateway, answer.service, int(answer.major))
             span.update_name(f"{request.method} {answer.route}")
             span.set_attributes(
                 {
