@@ -1,7 +1,7 @@
 """`python -m bench [scenario ...]`: run benchmark scenarios and write docs/benchmarks.{md,json}.
 
-One platform (`bazaar up` on a fresh data dir) serves P1-P3, P5 and P7 in turn; P4 brings its own
-nats-server and in-process services; P6 starts and stops platforms of its own, after everything
+One platform (`bazaar up` on a fresh data dir) serves P1-P3, P5, P7 and P7b in turn; P4 brings its
+own nats-server and in-process services; P6 starts and stops platforms of its own, after everything
 else has stopped, so that nothing else competes with start-up. Results of scenarios not run now
 stay in docs/benchmarks.json; the markdown is regenerated whole from it.
 """
@@ -23,6 +23,7 @@ from bench import (
     p4_event_throughput,
     p5_checkout,
     p6_footprint,
+    p7_recall,
     p7_search,
     report,
 )
@@ -38,8 +39,9 @@ PLATFORM_SCENARIOS: dict[str, Callable[[Context, Platform], ScenarioResult]] = {
     "P3": p3_event_propagation.run,
     "P5": p5_checkout.run,
     "P7": p7_search.run,
+    "P7b": p7_recall.run,
 }
-ALL = ["P1", "P1b", "P2", "P3", "P4", "P5", "P6", "P7"]
+ALL = ["P1", "P1b", "P2", "P3", "P4", "P5", "P6", "P7", "P7b"]
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
@@ -64,6 +66,7 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--orders", type=int, default=160, help="P5 orders per case (160)")
     parser.add_argument("--clients", type=int, default=8, help="P5 concurrent shoppers (8)")
     parser.add_argument("--events", type=int, default=20_000, help="P4 events per round")
+    parser.add_argument("--recalls", type=int, default=15, help="P7b recalls in a row (15)")
     parser.add_argument("--starts", type=int, default=3, help="P6 fresh starts (3)")
     parser.add_argument(
         "--profile",
@@ -102,6 +105,7 @@ def _run(args: argparse.Namespace, workdir: Path) -> list[ScenarioResult]:
         clients=args.clients,
         events=args.events,
         starts=args.starts,
+        recalls=args.recalls,
         workdir=workdir,
         docs=workdir / "docs" if args.no_write else args.docs,  # plots go here
         profile=tuple(name for name in args.profile.split(",") if name),
@@ -141,7 +145,7 @@ def _is_short(args: argparse.Namespace) -> bool:
     defaults = _arguments([])
     return any(
         getattr(args, name) < getattr(defaults, name)
-        for name in ("rounds", "duration", "writes", "orders", "events", "starts")
+        for name in ("rounds", "duration", "writes", "orders", "events", "starts", "recalls")
     )
 
 

@@ -30,6 +30,7 @@ class Context:
     starts: int  # P6: fresh starts of `bazaar up`
     workdir: Path  # scratch space: data dirs, logs, databases
     docs: Path  # docs/ of the repository
+    recalls: int = 15  # P7b: recalls in a row, each of a fresh product
     profile: tuple[str, ...] = ()  # process names to profile with py-spy (--profile)
 
     def wrk_settings(self) -> dict[str, object]:

@@ -81,7 +81,7 @@ class Shopper:
         self.token = token
         self.last_cart = ""
 
-    async def _fresh_cart(self) -> str:
+    async def fresh_cart(self) -> str:
         """A new active cart; the previous one turns `ordered` as the order is placed."""
         async with asyncio.timeout(SETUP_TIMEOUT_S):
             while True:
@@ -91,7 +91,7 @@ class Shopper:
                     return self.last_cart
                 await asyncio.sleep(POLL_INTERVAL_S)
 
-    async def _add(self, cart_id: str, code: str) -> None:
+    async def add(self, cart_id: str, code: str) -> None:
         """Add one unit; retried while the cart has not yet learned of a new SKU (setup)."""
         async with asyncio.timeout(SETUP_TIMEOUT_S):
             while True:
@@ -107,9 +107,10 @@ class Shopper:
                 except PlatformFailed:
                     await asyncio.sleep(0.2)
 
-    async def buy(self, code: str, samples: CheckoutSamples) -> None:
-        cart_id = await self._fresh_cart()
-        await self._add(cart_id, code)
+    async def buy(self, code: str, samples: CheckoutSamples) -> str | None:
+        """One order of one unit of `code`: its id once confirmed, None if it never was."""
+        cart_id = await self.fresh_cart()
+        await self.add(cart_id, code)
         sent = time.perf_counter()
         order = await self.api.call(
             "POST",
@@ -125,11 +126,12 @@ class Shopper:
             seen = await self.api.call("GET", f"/order/1/orders/{order['id']}", token=self.token)
             if seen["status"] == "confirmed":
                 samples.confirmed_ms.append((time.perf_counter() - sent) * 1000)
-                return
+                return str(order["id"])
             if seen["status"] == "cancelled":
                 break
             await asyncio.sleep(POLL_INTERVAL_S)
         samples.not_confirmed += 1
+        return None
 
 
 async def checkout(clients: list[Shopper], *, orders: int, skus: Iterator[str]) -> CheckoutSamples:

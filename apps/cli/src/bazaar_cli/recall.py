@@ -15,7 +15,7 @@ import contextlib
 import json
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -137,6 +137,28 @@ async def _catalog_delisted(
         await asyncio.sleep(0.05)
 
 
+async def follow_recall_flow(
+    bus: NatsClient, callback: Callable[[Msg], Awaitable[None]]
+) -> list[JetStreamContext.PushSubscription]:
+    """Ephemeral ordered consumers of the recall flow's subjects (new messages only), each
+    message handed to `callback`; `let_go` removes them."""
+    js = bus.jetstream()
+    return list(
+        await asyncio.gather(
+            *(
+                js.subscribe(
+                    f"{SUBJECT_PREFIX}.{fact}",
+                    stream=stream_name(fact.split(".", 1)[0]),
+                    cb=callback,
+                    ordered_consumer=True,
+                    deliver_policy=DeliverPolicy.NEW,
+                )
+                for fact in (RECALL.trigger, *RECALL.facts)
+            )
+        )
+    )
+
+
 async def watch_recall(
     *,
     state: RunState,
@@ -155,19 +177,7 @@ async def watch_recall(
     subscriptions: list[JetStreamContext.PushSubscription] = []
     watch = RecallWatch(sku, secrets.token_hex(16), time.monotonic(), show, [], set(), 0.0)
     try:
-        js = bus.jetstream()
-        subscriptions = await asyncio.gather(
-            *(
-                js.subscribe(
-                    f"{SUBJECT_PREFIX}.{fact}",
-                    stream=stream_name(fact.split(".", 1)[0]),
-                    cb=watch.on_message,
-                    ordered_consumer=True,
-                    deliver_policy=DeliverPolicy.NEW,
-                )
-                for fact in (RECALL.trigger, *RECALL.facts)
-            )
-        )
+        subscriptions = await follow_recall_flow(bus, watch.on_message)
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
             if token is None:
                 if credentials is None:
@@ -191,11 +201,11 @@ async def watch_recall(
                 await asyncio.sleep(0.05)
             catalog.cancel()
     finally:
-        await _let_go(bus, subscriptions)
+        await let_go(bus, subscriptions)
     return watch.reactions
 
 
-async def _let_go(bus: NatsClient, subscriptions: list[JetStreamContext.PushSubscription]) -> None:
+async def let_go(bus: NatsClient, subscriptions: list[JetStreamContext.PushSubscription]) -> None:
     """Remove the ephemeral consumers and close, never waiting long on a busy server."""
     with contextlib.suppress(Exception):
         for subscription in subscriptions:
