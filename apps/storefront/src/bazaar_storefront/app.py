@@ -9,7 +9,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from bazaar_storefront import account_pages, cart_pages, catalog_pages
+from bazaar_storefront import account_pages, cart_pages, catalog_pages, search_pages
 from bazaar_storefront.gateway_api import GatewayApi
 from bazaar_storefront.session import SessionCodec
 from bazaar_storefront.settings import StorefrontSettings
@@ -41,8 +41,8 @@ def build_app(settings: StorefrontSettings) -> web.Application:
     r.add_get("/", catalog_pages.home)
     r.add_get("/shop/categories/{key}", catalog_pages.category)
     r.add_get("/shop/products/{sku}", catalog_pages.product)
-    r.add_get("/shop/search", catalog_pages.search)
-    r.add_get("/shop/search/suggest", catalog_pages.suggest)
+    r.add_get("/shop/search", search_pages.search)
+    r.add_get("/shop/search/suggest", search_pages.suggest)
     r.add_get("/shop/cart", cart_pages.cart)
     r.add_post("/shop/cart/items", cart_pages.add_item)
     r.add_post("/shop/cart/items/{sku}", cart_pages.update_item)

@@ -1,5 +1,5 @@
-"""Browsing: the home page's categories, a category's products, one product, and search — all
-read from the catalog and search APIs as a guest or as the signed-in shopper."""
+"""Browsing: the home page's categories, a category's products and one product — all read from
+the catalog API as a guest or as the signed-in shopper (search: search_pages)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from bazaar_storefront.gateway_api import Reply
 from bazaar_storefront.web import api, render, session_of
 
 PAGE_SIZE = 12
-SEARCH_UNAVAILABLE = (404, 502, 503, 504)
 
 
 def _page_number(request: web.Request) -> int:
@@ -72,54 +71,3 @@ async def product(request: web.Request) -> web.Response:
     if failed := _failed(request, reply, missing=missing):
         return failed
     return render(request, "product.html", item=reply.body)
-
-
-async def suggest(request: web.Request) -> web.Response:
-    """Type-ahead: up to 6 product names for what has been typed (none while search is away)."""
-    query = request.query.get("q", "").strip()
-    if len(query) < 2:
-        return web.json_response({"items": []})
-    reply = await api(request).call(
-        "GET", "/search/1/products", shopper=session_of(request), params={"q": query, "limit": "6"}
-    )
-    items = reply.body.get("items", []) if reply.ok else []
-    return web.json_response({"items": [{"sku": i["sku"], "name": i["name"]} for i in items]})
-
-
-async def search(request: web.Request) -> web.Response:
-    query = request.query.get("q", "").strip()
-    in_stock = request.query.get("in_stock") == "true"
-    listed = await api(request).call("GET", "/catalog/1/categories", shopper=session_of(request))
-    categories = listed.body.get("items", []) if listed.ok else []
-    chosen = request.query.get("category", "")
-    if not query:
-        return render(
-            request,
-            "search.html",
-            query="",
-            in_stock=in_stock,
-            result=None,
-            unavailable=False,
-            categories=categories,
-            chosen=chosen,
-        )
-    params = {"q": query, "limit": str(PAGE_SIZE)}
-    if in_stock:
-        params["in_stock"] = "true"
-    if chosen:
-        params["category"] = chosen
-    reply = await api(request).call(
-        "GET", "/search/1/products", shopper=session_of(request), params=params
-    )
-    unavailable = reply.status in SEARCH_UNAVAILABLE or not reply.ok
-    return render(
-        request,
-        "search.html",
-        query=query,
-        in_stock=in_stock,
-        result=None if unavailable else reply.body,
-        unavailable=unavailable,
-        categories=categories,
-        chosen=chosen,
-        status=503 if unavailable else 200,
-    )
