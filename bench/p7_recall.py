@@ -19,7 +19,7 @@ import nats
 
 from bazaar_cli.recall import follow_recall_flow, let_go
 from bench.context import Context
-from bench.cpu import CpuSnapshot, CpuUsage
+from bench.cpu import CPU_COUNT, CpuSnapshot, CpuUsage
 from bench.p5_probe import ADMIN, Shopper, shoppers
 from bench.p7_recall_probe import (
     CASCADE_TIMEOUT_S,
@@ -146,11 +146,12 @@ def _cpu_fact(usage: CpuUsage | None) -> str:
     if usage is None:
         return "CPU: not measured"
     busy = sorted(usage.groups.items(), key=lambda item: -item[1])
-    parts = [f"{name} {cores:.2f}" for name, cores in busy if cores >= 0.05]
+    platform = sum(cores for _, cores in busy)
+    top = ", ".join(f"{name} {cores:.2f}" for name, cores in busy[:4])
     return (
-        f"CPU during the recalls (cores, {usage.wall_seconds:.0f} s): {', '.join(parts)}; "
-        f"machine busy {usage.machine_busy_cores:.2f} of 2, of which "
-        f"{usage.others_cores():.2f} outside the platform"
+        f"CPU during the {usage.wall_seconds:.0f} s of recalls (cores): the platform "
+        f"{platform:.2f} (most: {top}); the machine {usage.machine_busy_cores:.2f} busy of "
+        f"{CPU_COUNT}, {usage.others_cores():.2f} of it outside the platform (other work)"
     )
 
 
