@@ -214,8 +214,9 @@ def memory_of(processes: list[psutil.Process]) -> dict[str, float]:
     """Sum of RSS and of USS (memory only that process holds) in MiB over `processes`.
 
     RSS double-counts shared pages (the Python interpreter, shared libraries) once per
-    process; USS counts each process's private memory once. The truth is between them."""
-    rss = uss = 0
+    process; USS counts each process's private memory once; PSS charges each shared page to its
+    sharers in equal parts, so its sum is the memory the tree really holds."""
+    rss = uss = pss = 0
     for process in processes:
         try:
             info = process.memory_full_info()
@@ -223,8 +224,14 @@ def memory_of(processes: list[psutil.Process]) -> dict[str, float]:
             continue
         rss += info.rss
         uss += info.uss
+        pss += info.pss
     mib = 1024 * 1024
-    return {"rss_mib": rss / mib, "uss_mib": uss / mib, "processes": float(len(processes))}
+    return {
+        "rss_mib": rss / mib,
+        "uss_mib": uss / mib,
+        "pss_mib": pss / mib,
+        "processes": float(len(processes)),
+    }
 
 
 class Api:
