@@ -25,6 +25,7 @@ PROBE = textwrap.dedent(
         "environment": dict(os.environ),
         "random": random.random(),
         "name": __name__,
+        "process name": open("/proc/self/comm").read().strip(),
     }))
     if os.environ.get("PROBE_WAIT") == "1":
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(7))
@@ -61,6 +62,7 @@ def test_a_forked_module_runs_as_main_with_exactly_its_environment_in_its_own_se
     assert seen["pid"] == process.pid
     assert seen["session"] == process.pid  # a session of its own: Ctrl-C does not reach it
     assert seen["session"] != os.getsid(0)
+    assert seen["process name"] == "launcher_probe"  # what `top` shows, not `python`
     assert "to stderr" in log.read_text()
 
 
