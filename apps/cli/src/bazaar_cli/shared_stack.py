@@ -29,9 +29,10 @@ SHARED_MODULES = (
     # the database
     "sqlalchemy",
     "sqlalchemy.ext.asyncio",
-    "sqlalchemy.dialects.sqlite",
-    "sqlalchemy.dialects.postgresql",
+    "sqlalchemy.dialects.sqlite.aiosqlite",
+    "sqlalchemy.dialects.postgresql.asyncpg",
     "aiosqlite",
+    "asyncpg",
     # bus, logs, traces, metrics, keys
     "nats",
     "nats.js",
@@ -39,6 +40,7 @@ SHARED_MODULES = (
     "opentelemetry.sdk.trace",
     "prometheus_client",
     "cryptography.hazmat.primitives.asymmetric.ed25519",
+    "jwt",
     # the chassis itself (its names load lazily: import the modules services use)
     "bazaar_chassis.service",
     "bazaar_chassis.runner",
