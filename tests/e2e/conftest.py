@@ -45,13 +45,17 @@ class Platform:
         except psutil.NoSuchProcess:
             return []
 
-    def component(self, name: str) -> psutil.Process:
-        """The running process of component `name`, by the pid `bazaar up` recorded (forked
-        components all show the fork server's command line, so look them up by name)."""
+    def pid_of(self, name: str) -> int:
+        """The pid `bazaar up` recorded for component `name` (forked components all show the
+        fork server's command line, so look them up by name)."""
         state = RunState.load(self.data_dir)
         assert state is not None, "bazaar up wrote no state"
         (pid,) = [entry.pid for entry in state.processes if entry.name == name]
-        return psutil.Process(pid)
+        return pid
+
+    def component(self, name: str) -> psutil.Process:
+        """The running process of component `name`."""
+        return psutil.Process(self.pid_of(name))
 
     def stop(self, sig: int = signal.SIGINT, timeout: float = 60.0) -> int:
         children = self.children()

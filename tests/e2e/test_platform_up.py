@@ -144,7 +144,7 @@ def test_a_killed_service_is_forked_again_by_the_supervisor_and_answers(
     killed.wait(timeout=10)
 
     def restarted() -> bool:
-        return platform.component("category").pid != killed.pid
+        return platform.pid_of("category") != killed.pid
 
     eventually_sync(restarted, timeout=30, message="the supervisor did not restart category")
     eventually_sync(
