@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import structlog
 from sqlalchemy import (
@@ -31,6 +32,7 @@ from sqlalchemy import (
     func,
     select,
 )
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bazaar_chassis.bus import Bus
@@ -97,6 +99,10 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._wake = asyncio.Event()
         self._forget = asyncio.Event()  # set when acknowledged rows are waiting to be deleted
+        # A read of the outbox and its filtering by `_published` are one step: a delete that
+        # commits meanwhile must not drop its rows from `_published` before the filter ran, or
+        # a read from before the delete would publish them again.
+        self._reading = asyncio.Lock()
         # Rows the stream has acknowledged but that are not deleted yet: they are deleted in
         # bulk, off the publish path, so a burst of writes is not queued behind DELETEs. A set,
         # not a high-water mark: on PostgreSQL a lower position may commit after a higher one.
@@ -148,20 +154,8 @@ class OutboxRelay:
         return max(0, int(count or 0) - len(self._published))
 
     async def _publish_batch(self) -> int:
-        async with self._database.snapshot() as connection:
-            rows = (
-                await connection.execute(
-                    select(
-                        outbox_table.c.position,
-                        outbox_table.c.event_id,
-                        outbox_table.c.subject,
-                        outbox_table.c.payload,
-                    )
-                    .order_by(outbox_table.c.position)
-                    .limit(self._batch_size + len(self._published))
-                )
-            ).all()
-        rows = [row for row in rows if row.position not in self._published][: self._batch_size]
+        async with self._reading:
+            rows = await self._unpublished_rows()
         if not rows:
             return 0
         js = self._bus.js
@@ -184,6 +178,22 @@ class OutboxRelay:
         self._on_published(acknowledged)
         return acknowledged if acknowledged == len(rows) else 0
 
+    async def _unpublished_rows(self) -> list[Row[Any, Any, Any, Any]]:
+        async with self._database.snapshot() as connection:
+            rows = (
+                await connection.execute(
+                    select(
+                        outbox_table.c.position,
+                        outbox_table.c.event_id,
+                        outbox_table.c.subject,
+                        outbox_table.c.payload,
+                    )
+                    .order_by(outbox_table.c.position)
+                    .limit(self._batch_size + len(self._published))
+                )
+            ).all()
+        return [row for row in rows if row.position not in self._published][: self._batch_size]
+
     async def _forget_published(self) -> None:
         """Delete rows the stream has acknowledged (JetStream de-duplicates a re-publish)."""
         if not self._published:
@@ -195,4 +205,5 @@ class OutboxRelay:
                 await connection.execute(
                     delete(outbox_table).where(outbox_table.c.position.in_(chunk))
                 )
-        self._published.difference_update(positions)
+        async with self._reading:
+            self._published.difference_update(positions)
