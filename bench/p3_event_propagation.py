@@ -229,6 +229,11 @@ def run(context: Context, platform: Platform) -> ScenarioResult:
         ratios[f"p50 visible/raw, {label}"] = ratio(upper[platform_name]["p50_ms"], raw["p50_ms"])
         applied = hops["applied"][platform_name]
         ratios[f"p99 applied/raw, {label}"] = ratio(applied["p99_ms"], raw["p99_ms"])
+    # P3b (issue 12): many writers must not queue each other's events far behind one writer's.
+    ratios["p99 visible, many/1 writer"] = ratio(upper[many]["p99_ms"], upper[one]["p99_ms"])
+    ratios["p99 PUT, many/1 writer"] = ratio(
+        hops["put"][many]["p99_ms"], hops["put"][one]["p99_ms"]
+    )
     file, relative = context.plot("p3_event_propagation")
     names = list(upper)
     candidate_figure(
@@ -262,6 +267,12 @@ def run(context: Context, platform: Platform) -> ScenarioResult:
                 "<=",
                 10,
                 ratios["p99 visible/raw, many"],
+            ),
+            Goal(
+                f"p99 visible, {context.writers} writers / 1 writer",
+                "<=",
+                5,
+                ratios["p99 visible, many/1 writer"],
             ),
         ],
         facts=[

@@ -120,8 +120,8 @@ class Platform:
             groups.setdefault(str(entry["name"]), []).append(int(entry["pid"]))
         known = {pid for pids in groups.values() for pid in pids}
         for child in self.tree():
-            if child.pid not in known and child.name().startswith("nats-server"):
-                groups.setdefault("nats", []).append(child.pid)
+            if child.pid not in known and (helper := _helper_name(child)):
+                groups.setdefault(helper, []).append(child.pid)
         return groups
 
     # -- credentials ----------------------------------------------------------------------
@@ -210,12 +210,41 @@ def running_platform(data_dir: Path) -> Iterator[Platform]:
         platform.stop()
 
 
+def _helper_name(process: psutil.Process) -> str | None:
+    """The name of a process of the tree that is no component: the bus, the fork server."""
+    try:
+        if process.name().startswith("nats-server"):
+            return "nats"
+        command = " ".join(process.cmdline())
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return None
+    if "multiprocessing.forkserver" in command:
+        return "fork server"
+    if "multiprocessing.resource_tracker" in command:
+        return "resource tracker"
+    return None
+
+
+def cpu_seconds_of(processes: list[psutil.Process]) -> float:
+    """CPU time (user + system) the processes have used so far, summed: what start-up cost the
+    machine, independent of how busy it was with other work."""
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        total += times.user + times.system
+    return total
+
+
 def memory_of(processes: list[psutil.Process]) -> dict[str, float]:
     """Sum of RSS and of USS (memory only that process holds) in MiB over `processes`.
 
     RSS double-counts shared pages (the Python interpreter, shared libraries) once per
-    process; USS counts each process's private memory once. The truth is between them."""
-    rss = uss = 0
+    process; USS counts each process's private memory once; PSS charges each shared page to its
+    sharers in equal parts, so its sum is the memory the tree really holds."""
+    rss = uss = pss = 0
     for process in processes:
         try:
             info = process.memory_full_info()
@@ -223,8 +252,14 @@ def memory_of(processes: list[psutil.Process]) -> dict[str, float]:
             continue
         rss += info.rss
         uss += info.uss
+        pss += info.pss
     mib = 1024 * 1024
-    return {"rss_mib": rss / mib, "uss_mib": uss / mib, "processes": float(len(processes))}
+    return {
+        "rss_mib": rss / mib,
+        "uss_mib": uss / mib,
+        "pss_mib": pss / mib,
+        "processes": float(len(processes)),
+    }
 
 
 class Api:

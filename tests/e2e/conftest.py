@@ -26,6 +26,7 @@ import pytest
 from bazaar_chassis.nats_server import free_port
 from bazaar_chassis.testing import eventually_sync
 from bazaar_cli.demo_data import PRODUCTS, DemoProduct
+from bazaar_cli.state import RunState
 
 START_TIMEOUT_SECONDS = 120.0
 BAZAAR = str(Path(sys.executable).parent / "bazaar")
@@ -43,6 +44,18 @@ class Platform:
             return psutil.Process(self.process.pid).children(recursive=True)
         except psutil.NoSuchProcess:
             return []
+
+    def pid_of(self, name: str) -> int:
+        """The pid `bazaar up` recorded for component `name` (forked components all show the
+        fork server's command line, so look them up by name)."""
+        state = RunState.load(self.data_dir)
+        assert state is not None, "bazaar up wrote no state"
+        (pid,) = [entry.pid for entry in state.processes if entry.name == name]
+        return pid
+
+    def component(self, name: str) -> psutil.Process:
+        """The running process of component `name`."""
+        return psutil.Process(self.pid_of(name))
 
     def stop(self, sig: int = signal.SIGINT, timeout: float = 60.0) -> int:
         children = self.children()

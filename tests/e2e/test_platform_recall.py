@@ -176,16 +176,12 @@ def test_a_duplicate_recall_is_refused_and_changes_nothing(
     assert after == before
 
 
-def child_running(platform: Platform, module: str) -> psutil.Process:
-    return next(p for p in platform.children() if module in " ".join(p.cmdline()))
-
-
 def test_a_service_stopped_during_the_recall_catches_up_and_the_others_do_not_wait(
     admin: httpx.Client, buyer: httpx.Client, platform: Platform
 ) -> None:
     sku = a_new_product(admin)
     order_id = buy(buyer, sku, 1)
-    notification = child_running(platform, "bazaar_notification")
+    notification = platform.component("notification")
     notification.send_signal(signal.SIGSTOP)
     try:
         reply = admin.post(f"/product/1/products/{sku}/recall", json={"reason": "stopped test"})

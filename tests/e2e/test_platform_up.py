@@ -111,7 +111,7 @@ def test_force_inventory_sync_answers_what_inventory_holds_not_the_catalogs_copy
 def inventory_paused(platform: Platform, gateway: httpx.Client) -> Iterator[None]:
     """Inventory stops answering (SIGSTOP: alive, so not restarted, but silent) until the test
     ends; then it resumes and the test waits until it answers again."""
-    (process,) = [p for p in platform.children() if "bazaar_inventory" in " ".join(p.cmdline())]
+    process = platform.component("inventory")
     process.send_signal(signal.SIGSTOP)
     try:
         yield
@@ -134,6 +134,25 @@ def test_with_inventory_down_a_forced_sync_is_a_503_and_the_catalogs_copy_still_
     assert_problem(forced, 503, "omit forceInventorySync")
     copy = catalog_item(gateway, sku)
     assert (copy["sku"], copy["inventory_synced"]) == (sku, False)
+
+
+def test_a_killed_service_is_forked_again_by_the_supervisor_and_answers(
+    platform: Platform, gateway: httpx.Client
+) -> None:
+    killed = platform.component("category")
+    killed.send_signal(signal.SIGKILL)
+    killed.wait(timeout=10)
+
+    def restarted() -> bool:
+        return platform.pid_of("category") != killed.pid
+
+    eventually_sync(restarted, timeout=30, message="the supervisor did not restart category")
+    eventually_sync(
+        lambda: gateway.get("/category/1/categories").status_code == 200,
+        timeout=30,
+        message="the restarted category never answered",
+    )
+    assert "category exited with code -9; restarted" in platform.output.read_text()
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 Children run in their own session, so Ctrl-C reaches only the supervisor, which then stops them
 in order (gateway, services, bus). A child that dies unexpectedly is restarted with back-off.
+Python components are forked from a warm fork server (bazaar_cli.launcher).
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bazaar_chassis.nats_server import NatsServer, free_port
 from bazaar_chassis.tracing import STANDARD_ENDPOINT_VARIABLES
+from bazaar_cli import launcher
 from bazaar_cli.bus_provisioning import platform_consumption, platform_observers, provision_bus
 from bazaar_cli.nats_permissions import OPERATOR, server_config
 from bazaar_cli.platform import Component
@@ -31,7 +32,7 @@ class Child:
     component: Component
     port: int
     log: Path
-    process: subprocess.Popen[bytes]
+    process: launcher.ComponentProcess
     restarts: int = 0
     started_at: float = field(default_factory=time.monotonic)
 
@@ -85,6 +86,7 @@ class Supervisor:
     def start_nats(self) -> None:
         """Start the bus and provision it as the operator, before any service connects."""
         self.logs.mkdir(parents=True, exist_ok=True)
+        launcher.warm_up()  # the fork server imports the shared stack while the bus starts
         self.nats.start()
         self.provision_bus()
 
@@ -158,16 +160,12 @@ class Supervisor:
             env["BAZAAR_PAYMENT_PROVIDER_URL"] = provider.url
         return env
 
-    def _spawn(self, component: Component, port: int) -> subprocess.Popen[bytes]:
-        log = self.logs / f"{component.name}.log"
-        with open(log, "ab") as output:
-            return subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                [sys.executable, "-m", component.module],
-                env=self._environment(component, port),
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+    def _spawn(self, component: Component, port: int) -> launcher.ComponentProcess:
+        return launcher.launch(
+            component.module,
+            env=self._environment(component, port),
+            log=self.logs / f"{component.name}.log",
+        )
 
     def start(self, component: Component) -> Child:
         port = self.gateway_port if component.is_gateway else free_port()

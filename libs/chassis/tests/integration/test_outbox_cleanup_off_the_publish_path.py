@@ -1,0 +1,91 @@
+"""The relay's delete of published outbox rows waits for the writer behind every queued write;
+events committed meanwhile must still reach the stream at once (docs/benchmarks.md P3)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bazaar_chassis.bus import Bus
+from bazaar_chassis.database import Database
+from bazaar_chassis.envelope import Event
+from bazaar_chassis.nats_server import NatsServer
+from bazaar_chassis.outbox import OutboxRelay, outbox_table, stage_events
+from bazaar_chassis.testing import eventually
+
+from .test_outbox_and_inbox import stream_messages
+
+
+class QueuedWriter(Database):
+    """A database whose write transactions wait at a gate, as behind a queue of other writes."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.gate = asyncio.Event()
+        self.waiting = 0
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        self.waiting += 1
+        await self.gate.wait()
+        async with super().transaction() as connection:
+            yield connection
+
+
+async def commit_note(database: Database, key: str) -> None:
+    event = Event(
+        type="notes.note_written.v1", subject=key, sequence=1, data={"text": key}, source="notes"
+    )
+    async with database.transaction() as connection:
+        await stage_events(connection, [event])
+
+
+async def test_an_event_committed_while_the_cleanup_waits_for_the_writer_is_published_at_once(
+    database_url: str, nats_server: NatsServer
+) -> None:
+    writes = Database(database_url)
+    await writes.migrate([])
+    relays_database = QueuedWriter(database_url)
+    bus = Bus(url=nats_server.url, name="relay-test")
+    await bus.start()
+    await bus.wait_connected(timeout=10)
+    relay = OutboxRelay(database=relays_database, bus=bus, poll_seconds=0.05)
+    running = asyncio.create_task(relay.run())
+    try:
+        await commit_note(writes, "first")
+        relay.wake()
+
+        async def stream_holds(count: int) -> bool:
+            return await stream_messages(nats_server, "NOTES") == count
+
+        await eventually(lambda: stream_holds(1), message="the first event was not published")
+
+        async def cleanup_waits() -> bool:
+            return relays_database.waiting >= 1
+
+        await eventually(cleanup_waits, message="no cleanup waits for the writer")
+        await commit_note(writes, "second")
+        relay.wake()
+        await eventually(
+            lambda: stream_holds(2), message="the second event waited behind the cleanup"
+        )
+        assert await relay.backlog() == 0  # both acknowledged, neither deleted yet
+        relays_database.gate.set()
+
+        async def rows_deleted() -> bool:
+            async with writes.snapshot() as connection:
+                rows = await connection.scalar(select(func.count()).select_from(outbox_table))
+                return rows == 0
+
+        await eventually(rows_deleted, message="the published rows were never deleted")
+        assert await stream_messages(nats_server, "NOTES") == 2
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+        await bus.close()
+        await relays_database.close()
+        await writes.close()
