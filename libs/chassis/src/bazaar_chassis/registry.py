@@ -18,11 +18,10 @@ import structlog
 from nats.js.errors import KeyNotFoundError, NoKeysError, NotFoundError
 from nats.js.kv import KeyValue
 
-from bazaar_chassis.bus import Bus
+from bazaar_chassis.bus import Bus, open_bucket
 from bazaar_chassis.jobs import raise_if_cancelled, stop_task
-from bazaar_chassis.provisioning import REGISTRY_BUCKET, open_bucket
 
-BUCKET = REGISTRY_BUCKET
+BUCKET = "services"
 STALE_AFTER_SECONDS = 6.0
 
 _log = structlog.get_logger("bazaar.registry")
