@@ -22,9 +22,6 @@ MIN_LINES = 6
 KNOWN = {
     # the keyword-only parameters of two use cases (sku, quantity, expected_version, stock)
     "services/cart/src/bazaar_cart/use_cases.py ~ services/cart/src/bazaar_cart/use_cases.py",
-    # the `Payments` protocol states the signature of the store method it stands for
-    "services/payment/src/bazaar_payment/store.py"
-    " ~ services/payment/src/bazaar_payment/use_cases.py",
     # Promotion and Code share their validity and version fields; a shared base class would move
     # them to the front of both API answers
     "services/promotion/src/bazaar_promotion/domain.py"
