@@ -36,27 +36,21 @@ def card_columns() -> list[Column[Any]]:
     ]
 
 
+def _copied(name: str, metadata: MetaData, *columns: Column[Any]) -> Table:
+    """A table of copied facts: its columns, then the sequence of the fact that set each row."""
+    return Table(name, metadata, *columns, Column("seq", Integer, nullable=False))
+
+
 def categories_table(metadata: MetaData, *shown: Column[Any]) -> Table:
-    """The category tree as copied: its key, what the service shows of it, its fact's sequence."""
-    return Table(
-        "categories",
-        metadata,
-        Column("key", String(64), primary_key=True),
-        *shown,
-        Column("seq", Integer, nullable=False),
-    )
+    """The category tree as copied: its key and what the service shows of it."""
+    return _copied("categories", metadata, Column("key", String(64), primary_key=True), *shown)
 
 
 def placements_table(metadata: MetaData, *shown: Column[Any]) -> Table:
     """Which product is placed in which category (a withdrawn placement is kept, unassigned)."""
-    return Table(
-        "placements",
-        metadata,
-        Column("category_key", String(64), primary_key=True),
-        Column("sku", String(64), primary_key=True),
-        *shown,
-        Column("assigned", Boolean, nullable=False),
-        Column("seq", Integer, nullable=False),
+    keys = [Column(name, String(64), primary_key=True) for name in ("category_key", "sku")]
+    return _copied(
+        "placements", metadata, *keys, *shown, Column("assigned", Boolean, nullable=False)
     )
 
 
