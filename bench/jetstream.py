@@ -21,8 +21,8 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
 
-from bazaar_chassis.provisioning import DUPLICATE_WINDOW_SECONDS
 from bazaar_chassis.pull import ContinuousPull
+from bazaar_platform.provisioning import DUPLICATE_WINDOW_SECONDS
 
 STREAM = "BENCH"
 SUBJECT = "bench.events"

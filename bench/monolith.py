@@ -26,9 +26,10 @@ from fastapi import FastAPI, HTTPException, Query, Request
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bazaar_catalog.api.v1 import CategoryOut, CategoryPage, ItemOut
+from bazaar_catalog.api.v1 import CategoryOut, CategoryPage
 from bazaar_chassis import Money
 from bazaar_cli.demo_data import CATEGORIES, PRODUCTS
+from bazaar_shelf.card import ItemOut
 from bench.serving import serve
 
 SCHEMA = [

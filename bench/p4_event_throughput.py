@@ -36,9 +36,9 @@ from bazaar_chassis import (
     create_app,
 )
 from bazaar_chassis.consumer import Batched
-from bazaar_chassis.nats_server import NatsServer
-from bazaar_chassis.provisioning import provision_server
 from bazaar_chassis.testing import running_app
+from bazaar_platform.nats_server import NatsServer
+from bazaar_platform.provisioning import provision_server
 from bench import jetstream
 from bench.context import Context
 from bench.plots import Panel, candidate_figure

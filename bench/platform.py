@@ -28,8 +28,8 @@ import aiohttp
 import psutil
 
 from bazaar_chassis.caller import GUEST, AssertionSigner, Caller
-from bazaar_chassis.nats_server import free_port
 from bazaar_gateway.signing import load_private_key
+from bazaar_platform.nats_server import free_port
 
 READY_LINE = "Press Ctrl-C to stop."
 START_TIMEOUT_SECONDS = 180.0

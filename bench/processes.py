@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bazaar_chassis.nats_server import free_port
+from bazaar_platform.nats_server import free_port
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 START_TIMEOUT_SECONDS = 180.0  # a busy 2-core machine can take minutes to import a service

@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bazaar_catalog import consumers as catalog
-from bazaar_catalog import events as catalog_events
 from bazaar_category import domain as category_domain
 from bazaar_category import events as category_events
 from bazaar_chassis import Event
@@ -29,7 +28,8 @@ from bazaar_pricing.domain import PriceList, price_row
 from bazaar_product import domain as product_domain
 from bazaar_product import events as product_events
 from bazaar_search import consumers as search
-from bazaar_search import events as search_events
+from bazaar_shelf import copying as shelf
+from bazaar_shelf import facts as shelf_facts
 
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 Payloads = list[tuple[str, dict[str, Any]]]  # (event type with its major, data)
@@ -135,36 +135,35 @@ PRODUCERS: dict[str, Callable[[], Payloads]] = {
 Reader = Callable[[Event], object]
 
 
+SHOP_WINDOW: dict[str, Reader] = {  # what the catalog and search both read through bazaar_shelf
+    "pricing.price_changed": shelf.price_row,
+    "inventory.stock_changed": shelf.stock_row,
+    "category.created": shelf.category_row,
+    "category.updated": shelf.category_row,
+    "category.product_assigned": shelf.placement_row(assigned=True),
+    "category.product_unassigned": shelf.placement_row(assigned=False),
+}
+
 READERS: dict[str, dict[str, Reader]] = {
     "catalog": {
         "product.created": catalog.product_row,
         "product.updated": catalog.product_row,
         "product.recalled": catalog.product_row,
-        "pricing.price_changed": catalog.price_row,
-        "inventory.stock_changed": catalog.stock_row,
-        "category.created": catalog.category_row,
-        "category.updated": catalog.category_row,
-        "category.product_assigned": catalog.placement_row(assigned=True),
-        "category.product_unassigned": catalog.placement_row(assigned=False),
+        **SHOP_WINDOW,
     },
     "search": {
         "product.created": search.product_row,
         "product.updated": search.product_row,
         "product.recalled": search.product_row,
-        "pricing.price_changed": search.price_row,
-        "inventory.stock_changed": search.stock_row,
-        "category.created": search.category_row,
-        "category.updated": search.category_row,
-        "category.product_assigned": search.placement_row(assigned=True),
-        "category.product_unassigned": search.placement_row(assigned=False),
+        **SHOP_WINDOW,
     },
     "customer": {"identity.user_registered": lambda e: UserRegistered.model_validate(e.data)},
 }
 """Each consumer's own reader of each event name it handles (what its handlers call first)."""
 
 MAJORS_READ: dict[str, dict[str, frozenset[int]]] = {
-    "catalog": catalog_events.READS,
-    "search": search_events.READS,
+    "catalog": shelf_facts.READS,
+    "search": shelf_facts.READS,
 }
 
 

@@ -23,10 +23,10 @@ import httpx
 import psutil
 import pytest
 
-from bazaar_chassis.nats_server import free_port
 from bazaar_chassis.testing import eventually_sync
 from bazaar_cli.demo_data import PRODUCTS, DemoProduct
 from bazaar_cli.state import RunState
+from bazaar_platform.nats_server import free_port
 
 START_TIMEOUT_SECONDS = 120.0
 BAZAAR = str(Path(sys.executable).parent / "bazaar")

@@ -20,11 +20,11 @@ from nats.aio.client import Client
 from nats.js.api import StreamConfig
 
 from bazaar_chassis.bus import inbox_prefix
-from bazaar_chassis.nats_server import free_port
-from bazaar_chassis.provisioning import layout
 from bazaar_chassis.registry import Instance
 from bazaar_chassis.testing import eventually
 from bazaar_cli.bus_provisioning import platform_producers
+from bazaar_platform.nats_server import free_port
+from bazaar_platform.provisioning import layout
 
 from .conftest import Platform, sign_in
 

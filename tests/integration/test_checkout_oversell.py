@@ -18,7 +18,6 @@ from fastapi import FastAPI
 from nats.aio.msg import Msg
 
 from bazaar_chassis import Caller, Event, ServiceSettings
-from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.testing import (
     add_streams,
     eventually,
@@ -29,6 +28,7 @@ from bazaar_chassis.testing import (
 )
 from bazaar_inventory.service import build_app as build_inventory
 from bazaar_order.service import build_app as build_order
+from bazaar_platform.nats_server import NatsServer
 
 SKU = "LAST-10"
 CUSTOMERS = [Caller(f"shopper-{n:02d}", "user", "public", ("customer",)) for n in range(50)]

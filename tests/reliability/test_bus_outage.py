@@ -10,9 +10,9 @@ from sqlalchemy import select
 from bazaar_catalog import store as catalog_store
 from bazaar_catalog.service import build_app as build_catalog
 from bazaar_chassis import ServiceSettings
-from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.testing import eventually, running_app
 from bazaar_inventory.service import build_app as build_inventory
+from bazaar_platform.nats_server import NatsServer
 from bazaar_pricing.service import build_app as build_pricing
 
 SKUS = [f"OUT-{i:02d}" for i in range(20)]

@@ -23,7 +23,6 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from bazaar_chassis import Caller, Event, ServiceSettings
-from bazaar_chassis.nats_server import NatsServer, free_port
 from bazaar_chassis.testing import (
     add_streams,
     eventually,
@@ -33,6 +32,7 @@ from bazaar_chassis.testing import (
     serving,
 )
 from bazaar_chassis.testing.identity import ADMIN, gateway_public_key_pem
+from bazaar_platform.nats_server import NatsServer, free_port
 
 SKU = "CRASH-1"
 IN_STOCK = 15

@@ -15,9 +15,9 @@ import nats
 import pytest
 from nats.js.errors import NotFoundError
 
-from bazaar_chassis.nats_server import NatsServer, free_port
 from bazaar_chassis.testing import eventually, eventually_sync
 from bazaar_chassis.testing.identity import gateway_public_key_pem, identity_headers
+from bazaar_platform.nats_server import NatsServer, free_port
 
 
 def start_product(data_dir: Path, nats_url: str, port: int) -> subprocess.Popen[bytes]:

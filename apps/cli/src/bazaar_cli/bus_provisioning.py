@@ -7,8 +7,8 @@ restarting that server); `bazaar provision` runs it against a production server.
 
 from __future__ import annotations
 
-from bazaar_chassis.provisioning import provision_server, run_blocking
 from bazaar_cli.platform import SERVICES
+from bazaar_platform.provisioning import provision_server, run_blocking
 
 
 def platform_producers() -> list[str]:

@@ -17,7 +17,7 @@ from collections.abc import Collection, Mapping
 
 from bazaar_chassis.bus import inbox_prefix
 from bazaar_chassis.envelope import stream_name
-from bazaar_chassis.provisioning import DLQ_STREAM, POLICY_BUCKET, REGISTRY_BUCKET, kv_stream
+from bazaar_platform.provisioning import DLQ_STREAM, POLICY_BUCKET, REGISTRY_BUCKET, kv_stream
 
 OPERATOR = "operator"
 GATEWAY = "gateway"

@@ -15,13 +15,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bazaar_chassis.nats_server import NatsServer, free_port
 from bazaar_chassis.tracing import STANDARD_ENDPOINT_VARIABLES
 from bazaar_cli import launcher
 from bazaar_cli.bus_provisioning import platform_consumption, platform_observers, provision_bus
 from bazaar_cli.nats_permissions import OPERATOR, server_config
 from bazaar_cli.platform import Component
 from bazaar_cli.secrets import PlatformSecrets, ensure_secrets
+from bazaar_platform.nats_server import NatsServer, free_port
 
 STOP_TIMEOUT_SECONDS = 10.0
 MAX_RESTARTS = 5

@@ -15,13 +15,13 @@ import asyncpg
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from bazaar_chassis.nats_server import port_is_open
 from bazaar_cli import readiness, seeding
 from bazaar_cli.platform import BUS_SERVICES, GATEWAY, SERVICES
 from bazaar_cli.postgres_provisioning import provision
 from bazaar_cli.secrets import ensure_secrets
 from bazaar_cli.state import DataDirLock, ProcessState, RunState, make_private
 from bazaar_cli.supervisor import Supervisor
+from bazaar_platform.nats_server import port_is_open
 
 READY_TIMEOUT_SECONDS = 90.0
 

@@ -17,8 +17,6 @@ from nats.aio.msg import Msg
 from nats.js.api import ConsumerConfig, KeyValueConfig, RePublish, StreamConfig
 
 from bazaar_chassis.bus import Bus, inbox_prefix
-from bazaar_chassis.nats_server import NatsServer
-from bazaar_chassis.provisioning import dead_letter_stream, producer_stream, provision_server
 from bazaar_chassis.pull import ContinuousPull
 from bazaar_chassis.registry import Instance
 from bazaar_chassis.testing import eventually
@@ -26,6 +24,8 @@ from bazaar_cli.bus_provisioning import platform_consumption, platform_producers
 from bazaar_cli.nats_permissions import server_config
 from bazaar_gateway.directory import ServiceDirectory
 from bazaar_gateway.registry_trust import RegistryTrust
+from bazaar_platform.nats_server import NatsServer
+from bazaar_platform.provisioning import dead_letter_stream, producer_stream, provision_server
 
 USERS = ["cart", "identity", "product", "catalog", "gateway", "operator"]
 REFUSED_WITHIN = 0.5  # a refused request never gets an answer; do not wait long for it

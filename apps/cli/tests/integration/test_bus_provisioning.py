@@ -13,12 +13,12 @@ import pytest
 from typer.testing import CliRunner
 
 from bazaar_chassis import ServiceSettings
-from bazaar_chassis.nats_server import NatsServer
-from bazaar_chassis.provisioning import layout
 from bazaar_cli.bus_provisioning import platform_consumption, platform_producers
 from bazaar_cli.main import app
 from bazaar_cli.nats_permissions import gateway_permissions, server_config, service_permissions
 from bazaar_cli.platform import BUS_SERVICES, Component
+from bazaar_platform.nats_server import NatsServer
+from bazaar_platform.provisioning import layout
 
 PLATFORM_STREAMS = sorted(str(c.name) for c in layout(platform_producers()))
 

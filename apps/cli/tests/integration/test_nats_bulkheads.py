@@ -13,10 +13,10 @@ from nats.aio.client import Client
 from nats.js.api import ConsumerConfig
 
 from bazaar_chassis.bus import inbox_prefix
-from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.testing import eventually
 from bazaar_cli.bus_provisioning import platform_consumption
 from bazaar_cli.nats_permissions import server_config
+from bazaar_platform.nats_server import NatsServer
 
 USERS = ["cart", "product", "catalog", "gateway", "operator"]
 

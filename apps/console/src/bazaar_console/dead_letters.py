@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bazaar_chassis.bus import Bus
 from bazaar_chassis.envelope import Event, MalformedEvent
 from bazaar_chassis.errors import InvalidInput, NotFound
-from bazaar_chassis.provisioning import DLQ_STREAM
 from bazaar_console.tables import discarded
+from bazaar_platform.provisioning import DLQ_STREAM
 
 LIST_LIMIT = 500
 

@@ -12,9 +12,9 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bazaar_chassis import NotFound, RuntimeDep
-from bazaar_chassis.registry import live_instances
 from bazaar_console import dead_letters, discovery, slo, traces
 from bazaar_console.api.v1 import ConsoleDep, operator_only
+from bazaar_platform.instances import live_instances
 
 _templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),

@@ -8,11 +8,11 @@ import pytest
 
 from bazaar_chassis import ServiceSettings
 from bazaar_chassis.envelope import Event
-from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.testing import serving
 from bazaar_chassis.testing.apps import served_client
 from bazaar_chassis.testing.identity import ADMIN
 from bazaar_console.service import build_app
+from bazaar_platform.nats_server import NatsServer
 
 
 @pytest.fixture

@@ -20,9 +20,9 @@ from aiohttp import web
 
 from bazaar_chassis.caller import Caller
 from bazaar_chassis.errors import DomainError
-from bazaar_chassis.signed_cookie import SignedCookie
 from bazaar_gateway.forwarding import forward
 from bazaar_gateway.state import GATEWAY, Gateway
+from bazaar_platform.signed_cookie import SignedCookie
 
 COOKIE = "bazaar_console"
 UI = "/console/1/ui"

@@ -20,11 +20,11 @@ from nats.js.errors import KeyWrongLastSequenceError
 from nats.js.kv import KV_DEL, KV_PURGE, KeyValue
 from pydantic import TypeAdapter
 
-from bazaar_chassis.bus import Bus
+from bazaar_chassis.bus import Bus, open_bucket
 from bazaar_chassis.errors import Conflict, Unavailable
 from bazaar_chassis.jobs import stop_task
-from bazaar_chassis.provisioning import POLICY_BUCKET, open_bucket
 from bazaar_gateway.policy import PolicyIndex, Rule, parse_csv
+from bazaar_platform.provisioning import POLICY_BUCKET
 
 BUCKET = POLICY_BUCKET
 KEY = "current"

@@ -19,13 +19,13 @@ from fastapi import APIRouter, FastAPI, Request
 from pydantic import SecretStr
 
 from bazaar_chassis import CallerDep, ServiceDefinition, ServiceSettings, create_app
-from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.testing import eventually, serving
 from bazaar_chassis.testing.identity import gateway_private_key_pem
 from bazaar_gateway.app import build_app
 from bazaar_gateway.settings import GatewaySettings
 from bazaar_identity.service import build_app as build_identity
 from bazaar_identity.settings import DEMO_KEY_PASSPHRASE, IdentitySettings
+from bazaar_platform.nats_server import NatsServer
 
 DEMO_PASSWORD = "bazaar-demo"
 OPERATIONS_TOKEN = "operations-token-of-the-tests"

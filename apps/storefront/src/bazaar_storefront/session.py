@@ -11,7 +11,7 @@ import secrets
 import time
 from dataclasses import asdict, dataclass, field
 
-from bazaar_chassis.signed_cookie import SignedCookie
+from bazaar_platform.signed_cookie import SignedCookie
 
 COOKIE = "bazaar_session"
 MAX_AGE_SECONDS = 7 * 24 * 3600

@@ -3,7 +3,8 @@
 A service must keep serving while NATS is down (M3): `Bus.start()` returns at once, connects when
 it can, and runs the `on_connect` callbacks (find its stream, bind consumers, watch the registry)
 after the first connection and again after every reconnect, since a restarted server forgets
-watchers and may have lost non-persistent state. Streams are the operator's (`provisioning`).
+watchers and may have lost non-persistent state. Streams and buckets are the operator's
+(`bazaar_platform.provisioning`): a service only looks them up (`open_stream`, `open_bucket`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import nats
 import structlog
 from nats.aio.client import Client
 from nats.js import JetStreamContext
+from nats.js.errors import BucketNotFoundError, NotFoundError
+from nats.js.kv import KeyValue
 
 from bazaar_chassis.errors import Unavailable
 from bazaar_chassis.jobs import raise_if_cancelled, stop_task
@@ -25,6 +28,31 @@ OnConnect = Callable[["Bus"], Awaitable[None]]
 _log = structlog.get_logger("bazaar.bus")
 
 RETRY_SECONDS = 0.5
+
+
+class StreamMissing(Exception):
+    """A stream or bucket the operator should have provisioned is not there (yet)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"{name} does not exist: the operator provisions it "
+            "(`bazaar up` does, or `bazaar provision` in production)"
+        )
+
+
+async def open_stream(js: JetStreamContext, name: str) -> None:
+    """Check that `name` was provisioned: what services and the gateway do instead of creating."""
+    try:
+        await js.stream_info(name)
+    except NotFoundError:
+        raise StreamMissing(f"stream {name}") from None
+
+
+async def open_bucket(js: JetStreamContext, bucket: str) -> KeyValue:
+    try:
+        return await js.key_value(bucket)
+    except (BucketNotFoundError, NotFoundError):
+        raise StreamMissing(f"KV bucket {bucket}") from None
 
 
 def inbox_prefix(user: str | None) -> str:

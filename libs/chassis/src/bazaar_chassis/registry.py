@@ -15,14 +15,12 @@ from datetime import date
 
 import orjson
 import structlog
-from nats.js.errors import KeyNotFoundError, NoKeysError, NotFoundError
 from nats.js.kv import KeyValue
 
-from bazaar_chassis.bus import Bus
+from bazaar_chassis.bus import Bus, open_bucket
 from bazaar_chassis.jobs import raise_if_cancelled, stop_task
-from bazaar_chassis.provisioning import REGISTRY_BUCKET, open_bucket
 
-BUCKET = REGISTRY_BUCKET
+BUCKET = "services"
 STALE_AFTER_SECONDS = 6.0
 
 _log = structlog.get_logger("bazaar.registry")
@@ -93,24 +91,6 @@ class Instance:
 async def services_bucket(bus: Bus) -> KeyValue:
     """Open the registry bucket (the operator provisions it; nobody else may create it)."""
     return await open_bucket(bus.js, BUCKET)
-
-
-async def live_instances(bus: Bus) -> list[Instance]:
-    """Every instance whose heartbeat is recent, read once from the bucket."""
-    bucket = await services_bucket(bus)
-    try:
-        keys = await bucket.keys()
-    except (NotFoundError, NoKeysError):
-        return []
-    instances = []
-    for key in keys:
-        with contextlib.suppress(KeyNotFoundError):
-            entry = await bucket.get(key)
-            if entry.value:
-                instance = Instance.from_json(entry.value)
-                if instance.is_alive():
-                    instances.append(instance)
-    return instances
 
 
 class Registration:

@@ -22,7 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bazaar_chassis import inbox
-from bazaar_chassis.bus import Bus
+from bazaar_chassis.bus import Bus, open_stream
 from bazaar_chassis.caller import AssertionVerifier, Caller, load_public_key
 from bazaar_chassis.consumer import EventConsumer, Handler
 from bazaar_chassis.contract import document_errors
@@ -36,7 +36,6 @@ from bazaar_chassis.metrics import ServiceMetrics
 from bazaar_chassis.outbound import ServiceClient
 from bazaar_chassis.outbox import OutboxRelay
 from bazaar_chassis.problems import install_problem_handlers
-from bazaar_chassis.provisioning import open_stream
 from bazaar_chassis.registry import Deprecation, Instance, Registration
 from bazaar_chassis.settings import ServiceSettings
 from bazaar_chassis.tracing import build_tracer_provider

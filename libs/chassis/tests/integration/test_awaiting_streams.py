@@ -10,8 +10,8 @@ import httpx
 import nats
 
 from bazaar_chassis import Event, ServiceDefinition, ServiceSettings, UnitOfWork, create_app
-from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.testing import add_streams, eventually, publish, running_app
+from bazaar_platform.nats_server import NatsServer
 
 seen: list[str] = []
 

@@ -14,8 +14,8 @@ from nats.js.api import RawStreamMsg
 from sqlalchemy import select
 
 from bazaar_chassis import Event, ServiceSettings, create_app
-from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.testing import eventually, running_app
+from bazaar_platform.nats_server import NatsServer
 
 from .conftest import SINK, applied, on_note_written
 

@@ -7,9 +7,9 @@ import nats
 from nats.js.errors import NotFoundError
 from sqlalchemy import select
 
-from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.outbox import outbox_table
 from bazaar_chassis.testing import EventProbe, eventually, running_app
+from bazaar_platform.nats_server import NatsServer
 
 from .conftest import AppFactory, applied
 

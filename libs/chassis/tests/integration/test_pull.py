@@ -7,8 +7,8 @@ import asyncio
 import nats
 from nats.js.api import AckPolicy, ConsumerConfig
 
-from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.pull import ContinuousPull
+from bazaar_platform.nats_server import NatsServer
 
 
 async def test_events_published_after_the_pull_request_expired_are_still_delivered(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bazaar_chassis import ServiceSettings, create_app
 from bazaar_chassis.bus import Bus
-from bazaar_chassis.nats_server import NatsServer
-from bazaar_chassis.registry import live_instances
 from bazaar_chassis.testing import eventually, serving
+from bazaar_platform.instances import live_instances
+from bazaar_platform.nats_server import NatsServer
 
 from .conftest import NOTES, SINK
 

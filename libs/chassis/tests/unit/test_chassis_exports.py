@@ -68,13 +68,17 @@ PUBLIC_API = [
     "versioned",
 ]
 
-SERVICES = Path(__file__).resolve().parents[4] / "services"
+ROOT = Path(__file__).resolve().parents[4]
+# the services, and libs/shelf: service code the catalog and search share
+SERVICE_CODE = [*(ROOT / "services").glob("*"), ROOT / "libs" / "shelf"]
 
 
 def _chassis_imports(*, tests: bool) -> list[tuple[str, str, str]]:
     """(file, module, name) of every `from bazaar_chassis... import name` in the services."""
     found: list[tuple[str, str, str]] = []
-    for path in sorted(SERVICES.glob("*/tests/**/*.py" if tests else "*/src/**/*.py")):
+    for path in sorted(
+        p for top in SERVICE_CODE for p in top.glob(f"{'tests' if tests else 'src'}/**/*.py")
+    ):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("bazaar_"):
                 module = node.module or ""

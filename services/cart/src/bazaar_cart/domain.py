@@ -178,6 +178,20 @@ def check_quantity(quantity: int) -> int:
     return quantity
 
 
+@dataclass(frozen=True, slots=True)
+class LineRequest:
+    """What a shopper asks of one line: `quantity` of `sku` (to add, or as the line's new
+    quantity), at the cart version they saw (None: whichever); checked when it is made."""
+
+    sku: str
+    quantity: int
+    expected_version: int | None = None
+
+    def __post_init__(self) -> None:
+        check_sku(self.sku)
+        check_quantity(self.quantity)
+
+
 def line_of(cart: Cart, sku: str) -> Line | None:
     return next((line for line in cart.lines if line.sku == sku), None)
 

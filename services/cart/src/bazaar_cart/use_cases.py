@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Literal, Protocol
 
 from bazaar_cart import domain, events, offers
-from bazaar_cart.domain import Access, Cart, ProductSnapshot
+from bazaar_cart.domain import Access, Cart, LineRequest, ProductSnapshot
 from bazaar_cart.events import CodeFacts, PromotionFacts
 from bazaar_cart.offers import PricedCart
 from bazaar_chassis import (
@@ -23,7 +23,6 @@ from bazaar_chassis import (
     Reads,
     Units,
     Work,
-    check_sku,
     new_id,
     utc_now,
 )
@@ -110,31 +109,28 @@ async def add_item(
     *,
     units: Units[Carts],
     access: Access,
-    sku: str,
-    quantity: int,
-    expected_version: int | None,
+    request: LineRequest,
     stock: StockLookup,
     products: ProductLookup,
     clock: Clock = utc_now,
 ) -> PricedCart:
-    """Add `quantity` of `sku` (summed with a line already there) if inventory can supply it all.
+    """Add the requested quantity (summed with a line already there) if inventory can supply it.
 
     The catalog and inventory are asked before the transaction (no lock is held across a call);
     the quantity they must cover is the one in the cart when the line is written.
     """
-    sku = check_sku(sku)
-    domain.check_quantity(quantity)
+    sku = request.sku
     snapshot = await products(sku)
     available = await stock(sku)
 
     async def add(cart: Cart, _: Carts, now: datetime) -> Cart:
-        needed = domain.quantity_after_adding(cart, sku, quantity)
+        needed = domain.quantity_after_adding(cart, sku, request.quantity)
         return domain.put_line(
             cart, snapshot.line(domain.supplied(sku, needed, available)), now=now
         )
 
     return await _edit(
-        units=units, access=access, expected_version=expected_version, edit=add, clock=clock
+        units=units, access=access, expected_version=request.expected_version, edit=add, clock=clock
     )
 
 
@@ -142,25 +138,28 @@ async def change_item(
     *,
     units: Units[Carts],
     access: Access,
-    sku: str,
-    quantity: int,
-    expected_version: int | None,
+    request: LineRequest,
     stock: StockLookup,
     clock: Clock = utc_now,
 ) -> PricedCart:
-    """Set a line's quantity (inventory must supply it); the line keeps its snapshot and price."""
-    domain.check_quantity(quantity)
+    """Set a line's quantity to the requested one (inventory must supply it); the line keeps its
+    snapshot and price."""
+    sku = request.sku
     available = await stock(sku)
 
     async def change(cart: Cart, _: Carts, now: datetime) -> Cart:
         line = domain.line_of(cart, sku)
         if line is None:
             raise domain.LineNotFound(sku)
-        changed = domain.replace_quantity(line, domain.supplied(sku, quantity, available))
+        changed = domain.replace_quantity(line, domain.supplied(sku, request.quantity, available))
         return domain.put_line(cart, changed, now=now)
 
     return await _edit(
-        units=units, access=access, expected_version=expected_version, edit=change, clock=clock
+        units=units,
+        access=access,
+        expected_version=request.expected_version,
+        edit=change,
+        clock=clock,
     )
 
 

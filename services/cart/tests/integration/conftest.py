@@ -16,9 +16,9 @@ from nats.js import JetStreamContext
 
 from bazaar_cart.service import build_app
 from bazaar_chassis import Caller, Event, ServiceSettings
-from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.testing import identity_headers, running_app
 from bazaar_chassis.testing.producing import add_streams
+from bazaar_platform.nats_server import NatsServer
 
 SERVICE_TOKEN = "cart-service-token"
 ANN = Caller(subject="user-ann", kind="user", organization="public", roles=("customer",))

@@ -17,7 +17,6 @@ from pydantic import SecretStr
 from bazaar_cart.service import build_app as build_cart
 from bazaar_catalog.service import build_app as build_catalog
 from bazaar_chassis import Event, ServiceSettings
-from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.testing import eventually, serving
 from bazaar_chassis.testing.identity import gateway_private_key_pem
 from bazaar_chassis.testing.producing import add_streams
@@ -26,6 +25,7 @@ from bazaar_gateway.settings import GatewaySettings
 from bazaar_identity.service import build_app as build_identity
 from bazaar_identity.settings import DEMO_KEY_PASSPHRASE
 from bazaar_inventory.service import build_app as build_inventory
+from bazaar_platform.nats_server import NatsServer
 
 PASSWORD = "bazaar-demo"
 OPERATIONS_TOKEN = "cart-test-operations-token"

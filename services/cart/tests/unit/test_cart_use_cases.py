@@ -15,6 +15,7 @@ from bazaar_cart.domain import (
     CartNotFound,
     CartState,
     CodeRefused,
+    LineRequest,
     NotForSale,
     OutOfStock,
     ProductSnapshot,
@@ -119,9 +120,7 @@ async def add(
     return await use_cases.add_item(
         units=units,
         access=Access(cart_id, caller, token),
-        sku=sku,
-        quantity=quantity,
-        expected_version=version,
+        request=LineRequest(sku, quantity, version),
         stock=stock,
         products=products,
         clock=lambda: NOW,
@@ -203,9 +202,7 @@ async def test_a_product_without_a_price_cannot_be_added(units: FakeUnits[FakeCa
         await use_cases.add_item(
             units=units,
             access=Access(cart_id, ANN, None),
-            sku="TEA-1",
-            quantity=1,
-            expected_version=None,
+            request=LineRequest("TEA-1", 1),
             stock=stock,
             products=unpriced,
         )
@@ -226,9 +223,7 @@ async def test_changing_and_removing_lines(units: FakeUnits[FakeCartStore]) -> N
     changed = await use_cases.change_item(
         units=units,
         access=Access(cart_id, ANN, None),
-        sku="MUG-1",
-        quantity=3,
-        expected_version=None,
+        request=LineRequest("MUG-1", 3),
         stock=stock,
         clock=lambda: NOW,
     )
@@ -240,9 +235,7 @@ async def test_changing_and_removing_lines(units: FakeUnits[FakeCartStore]) -> N
         await use_cases.change_item(
             units=units,
             access=Access(cart_id, ANN, None),
-            sku="TEA-1",
-            quantity=6,
-            expected_version=None,
+            request=LineRequest("TEA-1", 6),
             stock=stock,
             clock=lambda: NOW,
         )

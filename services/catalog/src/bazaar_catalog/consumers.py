@@ -1,27 +1,18 @@
-"""How consumed facts update the read model: each event name maps to the aspect it sets and a
-function from one event to one row; a run of events becomes one conditional `executemany`."""
+"""How consumed facts update the read model: product facts set the catalog's own columns, the
+rest are copied as every shop window copies them (`bazaar_shelf.copying`); a run of events of
+one kind becomes one conditional `executemany`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from bazaar_catalog import store
-from bazaar_catalog.domain import display_price
-from bazaar_catalog.events import (
-    CategoryFacts,
-    PlacementFacts,
-    ProductFacts,
-    StockFacts,
-    price_facts,
-)
-from bazaar_chassis import Event, Handler, Money, copying
-
-Row = dict[str, Any]
+from bazaar_chassis import Event, Handler, copying
+from bazaar_shelf import copying as shelf
+from bazaar_shelf.facts import ProductFacts
 
 
-def product_row(event: Event) -> Row:
+def product_row(event: Event) -> shelf.Row:
     facts = ProductFacts.model_validate(event.data)
     return {
         "sku": facts.sku,
@@ -33,61 +24,11 @@ def product_row(event: Event) -> Row:
     }
 
 
-def price_row(event: Event) -> Row:
-    facts = price_facts(event.type, event.data)  # v1 or v2; the twins carry one sequence
-    shown = display_price([Money(p.amount, p.currency) for p in facts.base_prices])
-    return {
-        "sku": facts.sku,
-        "price_amount": shown.amount if shown else None,
-        "price_currency": shown.currency if shown else None,
-        "price_seq": event.sequence,
-        "updated_at": datetime.now(UTC),
-    }
-
-
-def stock_row(event: Event) -> Row:
-    facts = StockFacts.model_validate(event.data)
-    return {
-        "sku": facts.sku,
-        "available": facts.available,
-        "stock_seq": event.sequence,
-        "updated_at": datetime.now(UTC),
-    }
-
-
-def category_row(event: Event) -> Row:
-    facts = CategoryFacts.model_validate(event.data)
-    return {
-        "key": facts.key,
-        "name": facts.name,
-        "parent": facts.parent,
-        "position": facts.position,
-        "seq": event.sequence,
-    }
-
-
-def placement_row(*, assigned: bool) -> Callable[[Event], Row]:
-    def row(event: Event) -> Row:
-        facts = PlacementFacts.model_validate(event.data)
-        return {
-            "category_key": facts.category,
-            "sku": facts.sku,
-            "position": facts.position,
-            "assigned": assigned,
-            "seq": event.sequence,
-        }
-
-    return row
-
+PRODUCTS = copying(store.PRODUCT, product_row)
 
 HANDLERS: dict[str, Handler] = {
-    "product.created": copying(store.PRODUCT, product_row),
-    "product.updated": copying(store.PRODUCT, product_row),
-    "product.recalled": copying(store.PRODUCT, product_row),
-    "pricing.price_changed": copying(store.PRICE, price_row),
-    "inventory.stock_changed": copying(store.STOCK, stock_row),
-    "category.created": copying(store.CATEGORY, category_row),
-    "category.updated": copying(store.CATEGORY, category_row),
-    "category.product_assigned": copying(store.PLACEMENT, placement_row(assigned=True)),
-    "category.product_unassigned": copying(store.PLACEMENT, placement_row(assigned=False)),
+    "product.created": PRODUCTS,
+    "product.updated": PRODUCTS,
+    "product.recalled": PRODUCTS,
+    **shelf.handlers(card=store.items, categories=store.categories, placements=store.placements),
 }

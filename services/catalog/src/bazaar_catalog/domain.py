@@ -1,18 +1,15 @@
-"""What the catalog shows, decided without I/O: which products are listed, which price is shown.
+"""What the catalog shows, decided without I/O: its categories, its items and why one is missing.
 
-The catalog is a copy. It never decides a price or a stock level; it only picks, from the facts
-the systems of record published, what a shopper sees on a category page.
+The catalog is a copy. It never decides a price or a stock level; which products are listed and
+which price is shown is every shop window's rule (`bazaar_shelf.card`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bazaar_chassis import Money, NotFound
-
-CATALOG_CURRENCY = "USD"
-LISTED_STATUSES = frozenset({"active"})
+from bazaar_shelf.card import is_listed
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,22 +41,9 @@ class CategoryNotFound(NotFound):
 
 class ItemNotListed(NotFound):
     def __init__(self, sku: str, status: str | None) -> None:
-        reason = f"it is {status}" if status and status not in LISTED_STATUSES else "unknown SKU"
+        reason = f"it is {status}" if status and not is_listed(status) else "unknown SKU"
         # `status` lets a caller tell a withdrawn product (recalled...) from an unknown SKU
         super().__init__(
             f"product {sku!r} is not in the catalog ({reason})",
             extra={"product_status": status} if status else None,
         )
-
-
-def is_listed(status: str | None) -> bool:
-    """Recalled, discontinued and draft products disappear from every listing."""
-    return status in LISTED_STATUSES
-
-
-def display_price(base_prices: Sequence[Money]) -> Money | None:
-    """The catalog shows the base price in its currency, else the first base price published."""
-    for price in base_prices:
-        if price.currency == CATALOG_CURRENCY:
-            return price
-    return base_prices[0] if base_prices else None

@@ -3,6 +3,7 @@
 Each fact is applied only if it is newer than what the row already holds for that aspect
 (`product_seq`, `price_seq`, `stock_seq`, per placement `seq`; the chassis's `apply_newer` puts
 the condition inside the UPSERT), so consumer instances can apply facts in any order and converge.
+The columns every shop window keeps come from `bazaar_shelf.copying`; the catalog adds its own.
 """
 
 from __future__ import annotations
@@ -10,23 +11,19 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    bindparam,
-    func,
-    select,
-)
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, bindparam, func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bazaar_catalog.domain import LISTED_STATUSES, CatalogItem, Category
-from bazaar_chassis import Aspect, Money, UtcDateTime
+from bazaar_catalog.domain import CatalogItem, Category
+from bazaar_chassis import Money
+from bazaar_shelf.card import LISTED_STATUSES
+from bazaar_shelf.copying import (
+    card_columns,
+    categories_table,
+    placements_table,
+    product_aspect,
+)
 
 metadata = MetaData()
 
@@ -36,57 +33,16 @@ items = Table(
     Column("sku", String(64), primary_key=True),
     Column("name", String(200)),
     Column("description", Text, nullable=False, default=""),
-    Column("status", String(20)),
-    Column("product_seq", Integer, nullable=False, default=0),
-    Column("price_amount", Integer),
-    Column("price_currency", String(3)),
-    Column("price_seq", Integer, nullable=False, default=0),
-    Column("available", Integer, nullable=False, default=0),
-    Column("stock_seq", Integer, nullable=False, default=0),
-    Column("updated_at", UtcDateTime, nullable=False),
+    *card_columns(),
 )
-
-categories = Table(
-    "categories",
+categories = categories_table(
     metadata,
-    Column("key", String(64), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("parent", String(64)),
     Column("position", Integer, nullable=False),
-    Column("seq", Integer, nullable=False),
 )
-
-placements = Table(
-    "placements",
-    metadata,
-    Column("category_key", String(64), primary_key=True),
-    Column("sku", String(64), primary_key=True),
-    Column("position", Integer, nullable=False),
-    Column("assigned", Boolean, nullable=False),
-    Column("seq", Integer, nullable=False),
-)
-
-
-PRODUCT = Aspect(
-    items,
-    ("sku",),
-    "product_seq",
-    ("sku", "name", "description", "status", "product_seq", "updated_at"),
-)
-PRICE = Aspect(
-    items,
-    ("sku",),
-    "price_seq",
-    ("sku", "price_amount", "price_currency", "price_seq", "updated_at"),
-)
-STOCK = Aspect(items, ("sku",), "stock_seq", ("sku", "available", "stock_seq", "updated_at"))
-CATEGORY = Aspect(categories, ("key",), "seq", ("key", "name", "parent", "position", "seq"))
-PLACEMENT = Aspect(
-    placements,
-    ("category_key", "sku"),
-    "seq",
-    ("category_key", "sku", "position", "assigned", "seq"),
-)
+placements = placements_table(metadata, Column("position", Integer, nullable=False))
+PRODUCT = product_aspect(items, "name", "description")
 
 
 def _to_item(row: Row[Any]) -> CatalogItem:

@@ -11,8 +11,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from bazaar_catalog.domain import CatalogItem, Category, CategoryNotFound, ItemNotListed, is_listed
+from bazaar_catalog.domain import CatalogItem, Category, CategoryNotFound, ItemNotListed
 from bazaar_chassis import Reads
+from bazaar_shelf.card import is_listed
 
 StockLookup = Callable[[str], Awaitable[int]]
 """How many units of a SKU inventory says are available right now."""

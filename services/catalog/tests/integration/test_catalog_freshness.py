@@ -18,8 +18,8 @@ from nats.js import JetStreamContext
 from bazaar_catalog.service import build_app
 from bazaar_chassis import ServiceSettings
 from bazaar_chassis.envelope import stream_name
-from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.testing import eventually, running_app
+from bazaar_platform.nats_server import NatsServer
 
 from .test_catalog_read_model import Producers, page_of
 

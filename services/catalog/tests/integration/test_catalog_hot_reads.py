@@ -12,8 +12,8 @@ import pytest
 from bazaar_catalog.api.v1 import CategoryList, CategoryPage
 from bazaar_catalog.service import build_app
 from bazaar_chassis import ServiceSettings
-from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.testing import eventually, running_app
+from bazaar_platform.nats_server import NatsServer
 
 from .test_catalog_read_model import Producers
 

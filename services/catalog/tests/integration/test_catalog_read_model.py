@@ -18,8 +18,8 @@ from nats.js import JetStreamContext
 
 from bazaar_catalog.service import build_app
 from bazaar_chassis import Event, ServiceSettings
-from bazaar_chassis.nats_server import NatsServer, free_port
 from bazaar_chassis.testing import assert_problem, eventually, running_app
+from bazaar_platform.nats_server import NatsServer, free_port
 
 
 class Producers:

@@ -1,37 +1,8 @@
-"""What the catalog shows: listed statuses and the displayed price."""
+"""What the catalog shows of an item."""
 
 from __future__ import annotations
 
-import pytest
-
-from bazaar_catalog.domain import CatalogItem, display_price, is_listed
-from bazaar_chassis import Money
-
-
-@pytest.mark.parametrize(
-    ("status", "listed"),
-    [
-        ("active", True),
-        ("draft", False),
-        ("discontinued", False),
-        ("recalled", False),
-        (None, False),
-    ],
-)
-def test_only_active_products_are_listed(status: str | None, listed: bool) -> None:
-    assert is_listed(status) is listed
-
-
-def test_the_usd_base_price_is_shown_when_there_is_one() -> None:
-    assert display_price([Money(1100, "EUR"), Money(1200, "USD")]) == Money(1200, "USD")
-
-
-def test_without_a_usd_price_the_first_published_base_price_is_shown() -> None:
-    assert display_price([Money(1100, "EUR"), Money(990, "GBP")]) == Money(1100, "EUR")
-
-
-def test_a_sku_without_prices_shows_no_price() -> None:
-    assert display_price([]) is None
+from bazaar_catalog.domain import CatalogItem
 
 
 def test_an_item_is_in_stock_only_with_units_available() -> None:

@@ -14,7 +14,6 @@ import pytest
 from fastapi import FastAPI
 
 from bazaar_chassis import Caller, Event, ServiceSettings
-from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.testing import (
     FactPublisher,
     assert_problem,
@@ -24,6 +23,7 @@ from bazaar_chassis.testing import (
 )
 from bazaar_customer import use_cases
 from bazaar_customer.service import build_app
+from bazaar_platform.nats_server import NatsServer
 
 ME = "/customer/1/customers/me"
 

@@ -20,9 +20,9 @@ import pytest
 from nats.js import JetStreamContext
 
 from bazaar_chassis import Event, ServiceSettings
-from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.testing import EventProbe, add_streams, eventually, publish, running_app
 from bazaar_inventory.service import build_app
+from bazaar_platform.nats_server import NatsServer
 
 V1 = "/inventory/1"
 

@@ -14,12 +14,12 @@ import pytest
 from fastapi import FastAPI
 
 from bazaar_chassis import Caller, Event, ServiceSettings
-from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.testing import FactPublisher, assert_problem, client_as, eventually
 from bazaar_notification import use_cases
 from bazaar_notification.service import build_app
 from bazaar_notification.settings import NotificationSettings
 from bazaar_notification.templates import TEMPLATES
+from bazaar_platform.nats_server import NatsServer
 
 MESSAGES = "/notification/1/messages"
 OPERATOR = Caller(subject="u-op", kind="user", organization="bazaar", roles=("operator",))

@@ -13,10 +13,10 @@ import pytest
 from fastapi import FastAPI
 
 from bazaar_chassis import Caller, ServiceSettings
-from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.testing import EventProbe, FactPublisher, client_as, eventually
 from bazaar_notification.service import build_app
 from bazaar_notification.settings import NotificationSettings
+from bazaar_platform.nats_server import NatsServer
 
 MESSAGES = "/notification/1/messages"
 

@@ -17,7 +17,6 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from fastapi import FastAPI
 
 from bazaar_chassis import Caller, ServiceSettings
-from bazaar_chassis.nats_server import NatsServer, free_port
 from bazaar_chassis.testing import FactPublisher, client_as, eventually
 from bazaar_notification import use_cases
 from bazaar_notification.domain import MessageQuery
@@ -25,6 +24,7 @@ from bazaar_notification.mailer import SmtpMailer
 from bazaar_notification.service import build_app
 from bazaar_notification.settings import NotificationSettings
 from bazaar_notification.templates import TEMPLATES
+from bazaar_platform.nats_server import NatsServer, free_port
 
 SAM = Caller(
     subject="u-sam",

@@ -15,7 +15,6 @@ from fastapi import FastAPI, HTTPException
 from nats.js import JetStreamContext
 
 from bazaar_chassis import Caller, ServiceSettings
-from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.testing import (
     EventProbe,
     add_streams,
@@ -27,6 +26,7 @@ from bazaar_chassis.testing import (
     serving,
 )
 from bazaar_order.service import build_app
+from bazaar_platform.nats_server import NatsServer
 
 ANN = Caller("ann", "user", "public", ("customer",), "ann@example.test")
 BOB = Caller("bob", "user", "public", ("customer",), "bob@example.test")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bazaar_chassis import Money
-from bazaar_payment.domain import Kind
+from bazaar_payment.domain import Kind, Status
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +31,11 @@ class Notice:
     succeeded: bool
     provider_ref: str  # the provider's payment intent
     reason: str | None = None
+
+    @property
+    def status(self) -> Status:
+        """What the ledger records for the transaction."""
+        return Status.SUCCEEDED if self.succeeded else Status.FAILED
 
 
 class ProviderUnavailable(Exception):

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bazaar_chassis import StaleVersion, UtcDateTime, dialect_insert, from_row, row_values
 from bazaar_payment.domain import Intent, Kind, PaymentMethod, State, Status, Transaction
+from bazaar_payment.provider import Notice
 
 metadata = MetaData()
 
@@ -177,19 +178,15 @@ class PaymentStore:
             },
         )
 
-    async def settle(
-        self,
-        transaction_id: str,
-        *,
-        status: Status,
-        reason: str | None,
-        provider_ref: str | None,
-        now: datetime,
-    ) -> bool:
+    async def settle(self, transaction_id: str, *, notice: Notice, now: datetime) -> bool:
         """Record the outcome once: False if the transaction was already settled."""
-        values: dict[str, Any] = {"status": status, "reason": reason, "updated_at": now}
-        if provider_ref:
-            values["provider_ref"] = provider_ref
+        values: dict[str, Any] = {
+            "status": notice.status,
+            "reason": notice.reason,
+            "updated_at": now,
+        }
+        if notice.provider_ref:
+            values["provider_ref"] = notice.provider_ref
         return await self._update(
             transactions.c.id == transaction_id,
             transactions.c.status.in_(UNSETTLED),

@@ -38,15 +38,7 @@ class Payments(Protocol):
     async def retry_later(
         self, transaction: Transaction, *, at: datetime, reason: str, now: datetime
     ) -> bool: ...
-    async def settle(
-        self,
-        transaction_id: str,
-        *,
-        status: Status,
-        reason: str | None,
-        provider_ref: str | None,
-        now: datetime,
-    ) -> bool: ...
+    async def settle(self, transaction_id: str, *, notice: Notice, now: datetime) -> bool: ...
     async def withdraw(self, transaction_id: str, *, reason: str, now: datetime) -> bool: ...
     async def add_method(self, method: PaymentMethod) -> None: ...
     async def method(self, method_id: str) -> PaymentMethod | None: ...
@@ -248,14 +240,7 @@ async def settle_in(*, work: Work[Payments], notice: Notice, clock: Clock) -> st
     intent = await work.store.intent(notice.order_id)
     if transaction is None or intent is None:
         return "unknown"
-    status = Status.SUCCEEDED if notice.succeeded else Status.FAILED
-    if not await work.store.settle(
-        transaction.id,
-        status=status,
-        reason=notice.reason,
-        provider_ref=notice.provider_ref,
-        now=now,
-    ):
+    if not await work.store.settle(transaction.id, notice=notice, now=now):
         return "duplicate"
     if intent.provider_ref is None and notice.provider_ref:
         intent = domain.moved(intent, now=now, provider_ref=notice.provider_ref)

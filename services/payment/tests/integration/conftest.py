@@ -25,7 +25,6 @@ from nats.js import JetStreamContext
 
 from bazaar_chassis import Caller, Event, ServiceSettings
 from bazaar_chassis.caller import GUEST
-from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.testing import (
     ADMIN,
     EventProbe,
@@ -40,6 +39,7 @@ from bazaar_payment.service import build_app
 from bazaar_payment.settings import PaymentSettings
 from bazaar_payment_provider.app import ProviderSettings, running
 from bazaar_payment_provider.signing import signature
+from bazaar_platform.nats_server import NatsServer
 
 API_KEY, SECRET = "test-api-key", "test-webhook-secret"
 WEBHOOK_PATH = "/payment/1/webhooks/test-provider"

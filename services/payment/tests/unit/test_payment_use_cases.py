@@ -87,17 +87,9 @@ class FakePayments:
             reason=reason,
         )
 
-    async def settle(
-        self,
-        transaction_id: str,
-        *,
-        status: Status,
-        reason: str | None,
-        provider_ref: str | None,
-        now: datetime,
-    ) -> bool:
+    async def settle(self, transaction_id: str, *, notice: Notice, now: datetime) -> bool:
         unsettled = {Status.PENDING, Status.SENDING, Status.SENT}
-        return self._swap(transaction_id, unsettled, status=status, reason=reason)
+        return self._swap(transaction_id, unsettled, status=notice.status, reason=notice.reason)
 
     async def withdraw(self, transaction_id: str, *, reason: str, now: datetime) -> bool:
         for t in self.transactions.values():

@@ -22,9 +22,9 @@ from fastapi import FastAPI
 from nats.js import JetStreamContext
 
 from bazaar_chassis import Event, ServiceSettings
-from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.testing import EventProbe, eventually, running_app
 from bazaar_chassis.testing.producing import add_streams
+from bazaar_platform.nats_server import NatsServer
 from bazaar_promotion.service import build_app
 
 CONCURRENT_ORDERS = 20

@@ -1,28 +1,20 @@
-"""How consumed facts update the read model: each event name maps to the aspect it sets and a
-function from one event to one row; a run of events becomes one conditional `executemany`.
-Product facts also teach the vocabulary the spellings of their words (for typo tolerance)."""
+"""How consumed facts update the read model: product facts set search's own columns and teach the
+vocabulary the spellings of their words (for typo tolerance); the rest are copied as every shop
+window copies them (`bazaar_shelf.copying`), a run of one kind in one conditional `executemany`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
-from bazaar_chassis import Batched, Event, Handler, Money, UnitOfWork, apply_newer, copying
+from bazaar_chassis import Batched, Event, Handler, UnitOfWork, apply_newer
 from bazaar_search import store
-from bazaar_search.domain import display_price, indexed_text, spellings
-from bazaar_search.events import (
-    CategoryFacts,
-    PlacementFacts,
-    ProductFacts,
-    StockFacts,
-    price_facts,
-)
-
-Row = dict[str, Any]
+from bazaar_search.domain import indexed_text, spellings
+from bazaar_shelf import copying as shelf
+from bazaar_shelf.facts import ProductFacts
 
 
-def product_row(event: Event) -> Row:
+def product_row(event: Event) -> shelf.Row:
     facts = ProductFacts.model_validate(event.data)
     return {
         "sku": facts.sku,
@@ -33,46 +25,6 @@ def product_row(event: Event) -> Row:
         "product_seq": event.sequence,
         "updated_at": datetime.now(UTC),
     }
-
-
-def price_row(event: Event) -> Row:
-    facts = price_facts(event.type, event.data)
-    shown = display_price([Money(p.amount, p.currency) for p in facts.base_prices])
-    return {
-        "sku": facts.sku,
-        "price_amount": shown.amount if shown else None,
-        "price_currency": shown.currency if shown else None,
-        "price_seq": event.sequence,
-        "updated_at": datetime.now(UTC),
-    }
-
-
-def stock_row(event: Event) -> Row:
-    facts = StockFacts.model_validate(event.data)
-    return {
-        "sku": facts.sku,
-        "available": facts.available,
-        "stock_seq": event.sequence,
-        "updated_at": datetime.now(UTC),
-    }
-
-
-def category_row(event: Event) -> Row:
-    facts = CategoryFacts.model_validate(event.data)
-    return {"key": facts.key, "parent": facts.parent, "seq": event.sequence}
-
-
-def placement_row(*, assigned: bool) -> Callable[[Event], Row]:
-    def row(event: Event) -> Row:
-        facts = PlacementFacts.model_validate(event.data)
-        return {
-            "category_key": facts.category,
-            "sku": facts.sku,
-            "assigned": assigned,
-            "seq": event.sequence,
-        }
-
-    return row
 
 
 async def _apply_products(events: Sequence[Event], uow: UnitOfWork) -> None:
@@ -88,10 +40,5 @@ HANDLERS: dict[str, Handler] = {
     "product.created": PRODUCTS,
     "product.updated": PRODUCTS,
     "product.recalled": PRODUCTS,
-    "pricing.price_changed": copying(store.PRICE, price_row),
-    "inventory.stock_changed": copying(store.STOCK, stock_row),
-    "category.created": copying(store.CATEGORY, category_row),
-    "category.updated": copying(store.CATEGORY, category_row),
-    "category.product_assigned": copying(store.PLACEMENT, placement_row(assigned=True)),
-    "category.product_unassigned": copying(store.PLACEMENT, placement_row(assigned=False)),
+    **shelf.handlers(card=store.products, categories=store.categories, placements=store.placements),
 }

@@ -1,5 +1,5 @@
 """What search finds and how it ranks, decided without I/O: the words of a text, spellings within
-one edit, price bands, and which products may be found at all.
+one edit and price bands (which products may be found at all is `bazaar_shelf.card.is_listed`).
 
 Indexing and querying share `words()`, so a product and a query are cut into the same words on
 SQLite and PostgreSQL alike (neither database's own tokenizer decides what a word is).
@@ -13,9 +13,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from bazaar_chassis import InvalidInput, Money
+from bazaar_shelf.card import DISPLAY_CURRENCY
 
-SEARCH_CURRENCY = "USD"  # the displayed price, the price filters and the price bands
-LISTED_STATUSES = frozenset({"active"})
+SEARCH_CURRENCY = DISPLAY_CURRENCY  # price filters and bands apply to the price a card shows
 MIN_CORRECTED_LENGTH = 3  # shorter words have too many neighbours to guess from
 MAX_WORD_LENGTH = 40  # longer "words" are not learned as spellings
 MAX_TERMS = 8
@@ -72,19 +72,6 @@ def spellings(texts: Sequence[str | None]) -> set[tuple[str, str]]:
     """(variant, word) pairs for the vocabulary table: every learnable word under its deletions."""
     learned = {w for text in texts for w in words(text) if learnable(w)}
     return {(variant, word) for word in learned for variant in deletions(word)}
-
-
-def is_listed(status: str | None) -> bool:
-    """Recalled, discontinued and draft products are never found."""
-    return status in LISTED_STATUSES
-
-
-def display_price(base_prices: Sequence[Money]) -> Money | None:
-    """The base price in the search currency, else the first base price published."""
-    for price in base_prices:
-        if price.currency == SEARCH_CURRENCY:
-            return price
-    return base_prices[0] if base_prices else None
 
 
 def band_key(low: int, high: int | None) -> str:

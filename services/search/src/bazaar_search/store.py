@@ -5,7 +5,8 @@ Each fact is applied only if it is newer than what the row holds for that aspect
 `price_seq`, `stock_seq`, per category or placement `seq`; the chassis's `apply_newer` puts the
 condition inside the UPSERT), so facts arriving in any order, on any instance, converge. The
 full-text index follows `products` by itself (FTS5 triggers on SQLite, a generated tsvector
-column on PostgreSQL; see the migration).
+column on PostgreSQL; see the migration). The columns every shop window keeps come from
+`bazaar_shelf.copying`; search adds the words it indexes.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
     Column,
     ColumnElement,
     Integer,
@@ -34,10 +34,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bazaar_chassis import Aspect, Money, UtcDateTime, dialect_insert
+from bazaar_chassis import Money, dialect_insert
 from bazaar_search import fulltext
 from bazaar_search.domain import (
-    LISTED_STATUSES,
     PRICE_BANDS,
     SEARCH_CURRENCY,
     Facets,
@@ -46,6 +45,8 @@ from bazaar_search.domain import (
     Term,
     band_key,
 )
+from bazaar_shelf.card import LISTED_STATUSES
+from bazaar_shelf.copying import card_columns, categories_table, placements_table, product_aspect
 
 metadata = MetaData()
 
@@ -57,58 +58,17 @@ products = Table(
     Column("name", String(200)),
     Column("name_terms", Text),
     Column("description_terms", Text),
-    Column("status", String(20)),
-    Column("product_seq", Integer, nullable=False, default=0),
-    Column("price_amount", Integer),
-    Column("price_currency", String(3)),
-    Column("price_seq", Integer, nullable=False, default=0),
-    Column("available", Integer, nullable=False, default=0),
-    Column("stock_seq", Integer, nullable=False, default=0),
-    Column("updated_at", UtcDateTime, nullable=False),
+    *card_columns(),
 )
-
-categories = Table(
-    "categories",
-    metadata,
-    Column("key", String(64), primary_key=True),
-    Column("parent", String(64)),
-    Column("seq", Integer, nullable=False),
-)
-
-placements = Table(
-    "placements",
-    metadata,
-    Column("category_key", String(64), primary_key=True),
-    Column("sku", String(64), primary_key=True),
-    Column("assigned", Boolean, nullable=False),
-    Column("seq", Integer, nullable=False),
-)
-
+categories = categories_table(metadata, Column("parent", String(64)))
+placements = placements_table(metadata)
 spellings = Table(
     "spellings",
     metadata,
     Column("variant", String(64), primary_key=True),  # the word, or it less one letter
     Column("word", String(64), primary_key=True),
 )
-
-
-PRODUCT = Aspect(
-    products,
-    ("sku",),
-    "product_seq",
-    ("sku", "name", "name_terms", "description_terms", "status", "product_seq", "updated_at"),
-)
-PRICE = Aspect(
-    products,
-    ("sku",),
-    "price_seq",
-    ("sku", "price_amount", "price_currency", "price_seq", "updated_at"),
-)
-STOCK = Aspect(products, ("sku",), "stock_seq", ("sku", "available", "stock_seq", "updated_at"))
-CATEGORY = Aspect(categories, ("key",), "seq", ("key", "parent", "seq"))
-PLACEMENT = Aspect(
-    placements, ("category_key", "sku"), "seq", ("category_key", "sku", "assigned", "seq")
-)
+PRODUCT = product_aspect(products, "name", "name_terms", "description_terms")
 
 
 async def learn_spellings(connection: AsyncConnection, pairs: Iterable[tuple[str, str]]) -> None:

@@ -15,8 +15,8 @@ import pytest
 
 from bazaar_chassis import ServiceSettings
 from bazaar_chassis.caller import GUEST
-from bazaar_chassis.nats_server import NatsServer
 from bazaar_chassis.testing import FactPublisher, assert_problem, eventually, running_app
+from bazaar_platform.nats_server import NatsServer
 from bazaar_search.service import build_app
 
 

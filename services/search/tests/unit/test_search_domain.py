@@ -12,7 +12,6 @@ from bazaar_search.domain import (
     Term,
     corrected,
     deletions,
-    is_listed,
     query_terms,
     spellings,
     within_one_edit,
@@ -80,16 +79,6 @@ def test_a_query_of_no_words_or_too_many_is_invalid(q: str, fragment: str) -> No
 def test_a_price_range_whose_minimum_is_above_its_maximum_is_invalid() -> None:
     with pytest.raises(InvalidInput, match="above max_price"):
         Filters(min_price=2000, max_price=1000)
-
-
-def test_only_active_products_are_found() -> None:
-    assert [is_listed(s) for s in ("active", "draft", "discontinued", "recalled", None)] == [
-        True,
-        False,
-        False,
-        False,
-        False,
-    ]
 
 
 def test_empty_facets_count_nothing_but_name_every_stock_state_and_price_band() -> None:

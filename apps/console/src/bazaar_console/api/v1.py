@@ -10,9 +10,9 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from bazaar_chassis import CallerDep, Forbidden, NotFound, RuntimeDep
-from bazaar_chassis.registry import live_instances
 from bazaar_console import dead_letters, discovery, slo, traces
 from bazaar_console.state import Console, get_console
+from bazaar_platform.instances import live_instances
 
 OPERATOR_ROLES = frozenset({"operator", "admin"})
 

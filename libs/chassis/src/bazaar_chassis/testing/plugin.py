@@ -17,8 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from bazaar_chassis.nats_server import NatsServer
-from bazaar_chassis.provisioning import provision_server, run_blocking
 from bazaar_chassis.settings import ServiceSettings
 from bazaar_chassis.testing.identity import gateway_public_key_pem
 from bazaar_chassis.testing.postgres import (
@@ -29,6 +27,8 @@ from bazaar_chassis.testing.postgres import (
     skipping_postgres,
 )
 from bazaar_chassis.testing.probe import EventProbe
+from bazaar_platform.nats_server import NatsServer
+from bazaar_platform.provisioning import provision_server, run_blocking
 
 # Producers whose streams every test's server has, as `bazaar up` would provision them for the
 # platform's services; a test of another producer overrides the `bus_producers` fixture.

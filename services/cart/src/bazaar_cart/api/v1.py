@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from bazaar_cart import lookups, use_cases
 from bazaar_cart.discounts import AppliedDiscount
-from bazaar_cart.domain import MAX_QUANTITY, Access, Line
+from bazaar_cart.domain import MAX_QUANTITY, Access, Line, LineRequest
 from bazaar_cart.offers import PricedCart
 from bazaar_chassis import MAX_INTEGER, CallerDep, Money, ReadsDep, RuntimeDep, Sku, UnitsDep
 
@@ -150,9 +150,7 @@ async def add_item(
     priced = await use_cases.add_item(
         units=units,
         access=access,
-        sku=body.sku,
-        quantity=body.quantity,
-        expected_version=body.version,
+        request=LineRequest(body.sku, body.quantity, body.version),
         stock=lookups.stock_lookup(runtime),
         products=lookups.product_lookup(runtime),
     )
@@ -166,9 +164,7 @@ async def change_item(
     priced = await use_cases.change_item(
         units=units,
         access=access,
-        sku=sku,
-        quantity=body.quantity,
-        expected_version=body.version,
+        request=LineRequest(sku, body.quantity, body.version),
         stock=lookups.stock_lookup(runtime),
     )
     return CartOut.of(priced)

@@ -16,21 +16,10 @@ from pydantic import BaseModel
 
 from bazaar_catalog import inventory, use_cases
 from bazaar_catalog.domain import CatalogItem
-from bazaar_chassis import Money, Offset, ReadsDep, RuntimeDep, Sku
+from bazaar_chassis import Offset, ReadsDep, RuntimeDep, Sku
+from bazaar_shelf.card import ItemOut
 
 router = APIRouter()
-
-
-class ItemOut(BaseModel):
-    sku: str
-    name: str
-    price: Money | None
-    available: int
-    in_stock: bool
-
-    @classmethod
-    def of(cls, item: CatalogItem) -> ItemOut:
-        return cls.model_validate(item, from_attributes=True)
 
 
 class ItemDetail(ItemOut):

@@ -7,26 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from bazaar_chassis import Money, ReadsDep
+from bazaar_chassis import ReadsDep
 from bazaar_search import use_cases
-from bazaar_search.domain import Filters, SearchItem, query_terms
+from bazaar_search.domain import Filters, query_terms
+from bazaar_shelf.card import ItemOut
 
 router = APIRouter()
 
 MAX_OFFSET = 10_000  # deeper than any shopper pages; a bigger offset is a 422, not a slow scan
 MAX_PRICE = 1_000_000_000  # minor units
-
-
-class ItemOut(BaseModel):
-    sku: str
-    name: str
-    price: Money | None
-    available: int
-    in_stock: bool
-
-    @classmethod
-    def of(cls, item: SearchItem) -> ItemOut:
-        return cls.model_validate(item, from_attributes=True)
 
 
 class FacetsOut(BaseModel):

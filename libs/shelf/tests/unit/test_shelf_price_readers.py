@@ -1,10 +1,10 @@
-"""The catalog reads both majors of pricing.price_changed as the same facts (v2 upcast to v1)."""
+"""A shop window reads both majors of pricing.price_changed as the same facts (v2 upcast to v1)."""
 
 from __future__ import annotations
 
 import pytest
 
-from bazaar_catalog.events import BasePrice, PriceFacts, price_facts
+from bazaar_shelf.facts import BasePrice, PriceFacts, price_facts
 
 V1 = {
     "sku": "COF-1",

@@ -1,7 +1,7 @@
-"""Tolerant readers of the events search consumes.
+"""Tolerant readers of the events a shop window consumes: product, pricing, inventory, category.
 
-Search keeps its own idea of each producer's payload, reading only the fields it needs and
-ignoring the rest, so producers can add fields freely.
+Only the fields the catalog and search need are read and the rest ignored, so producers can add
+fields freely (tests/contracts checks these models against the producers' exported schemas).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ class _Tolerant(BaseModel):
 
 
 class ProductFacts(_Tolerant):
-    """product.created / product.updated / product.recalled: what is searched, and whether."""
+    """product.created / product.updated / product.recalled."""
 
     sku: str
     name: str
@@ -31,13 +31,13 @@ class BasePrice(_Tolerant):
 
 
 class PriceFacts(_Tolerant):
-    """pricing.price_changed.v1, and v2 read as it (`price_facts`)."""
+    """pricing.price_changed.v1, and v2 upcast to it (`price_facts`)."""
 
     sku: str
     base_prices: list[BasePrice]
 
 
-class CurrencyPrices(_Tolerant):
+class CurrencyFacts(_Tolerant):
     currency: str
     base_amount: int | None = None
 
@@ -46,27 +46,29 @@ class PriceFactsV2(_Tolerant):
     """pricing.price_changed.v2: prices grouped by currency, each with its base amount or null."""
 
     sku: str
-    currencies: list[CurrencyPrices]
+    currencies: list[CurrencyFacts]
+
+    def upcast(self) -> PriceFacts:
+        """The v1 reading of the same list: the base price of each currency that has one."""
+        return PriceFacts(
+            sku=self.sku,
+            base_prices=[
+                BasePrice(amount=c.base_amount, currency=c.currency)
+                for c in self.currencies
+                if c.base_amount is not None
+            ],
+        )
 
 
 def price_facts(event_type: str, data: Mapping[str, Any]) -> PriceFacts:
-    """Either major of pricing.price_changed as the base prices search shows (both twins of one
-    change carry the same sequence, so whichever arrives second is not newer and changes
-    nothing); an unknown major is an error, retried and then dead-lettered."""
+    """Either major of pricing.price_changed as v1 facts (both twins of one change carry one
+    sequence, so the second changes nothing); an unknown major is retried, then dead-lettered."""
     major = int(event_type.rsplit(".v", 1)[1])
+    if major == 2:
+        return PriceFactsV2.model_validate(data).upcast()
     if major == 1:
         return PriceFacts.model_validate(data)
-    if major != 2:
-        raise ValueError(f"search reads pricing.price_changed v1 and v2, not {event_type}")
-    v2 = PriceFactsV2.model_validate(data)
-    return PriceFacts(
-        sku=v2.sku,
-        base_prices=[
-            BasePrice(amount=c.base_amount, currency=c.currency)
-            for c in v2.currencies
-            if c.base_amount is not None
-        ],
-    )
+    raise ValueError(f"a shop window reads pricing.price_changed v1 and v2, not {event_type}")
 
 
 READS: dict[str, frozenset[int]] = {
@@ -80,7 +82,8 @@ READS: dict[str, frozenset[int]] = {
     "category.product_assigned": frozenset({1}),
     "category.product_unassigned": frozenset({1}),
 }
-"""The majors of each consumed event search understands (checked by tests/contracts)."""
+"""The majors of each consumed event the readers here understand (checked by the contract test
+against what producers publish: a producer keeps an old major while a consumer reads only it)."""
 
 
 class StockFacts(_Tolerant):
@@ -91,10 +94,12 @@ class StockFacts(_Tolerant):
 
 
 class CategoryFacts(_Tolerant):
-    """category.created / category.updated: the tree a category filter descends."""
+    """category.created / category.updated (search keeps only the tree: key and parent)."""
 
     key: str
+    name: str
     parent: str | None = None
+    position: int = 0
 
 
 class PlacementFacts(_Tolerant):
@@ -102,3 +107,4 @@ class PlacementFacts(_Tolerant):
 
     category: str
     sku: str
+    position: int = 0

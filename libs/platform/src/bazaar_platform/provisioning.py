@@ -3,7 +3,7 @@
 Services hold no right to create or change a stream (M7): a service that could would add a
 `republish` into another producer's subjects or shrink the shared `DLQ`. The operator (`bazaar
 up`, `bazaar provision`, the test plugin's `nats_server`) runs `provision` before services start;
-services then only look their stream up (`Bus.require_stream`).
+services then only look their stream up (`bazaar_chassis.bus.open_stream`).
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from typing import Any, TypeVar
 import nats
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, StorageType, StreamConfig
-from nats.js.errors import BucketNotFoundError, NotFoundError
-from nats.js.kv import KeyValue
+from nats.js.errors import NotFoundError
 
 from bazaar_chassis.envelope import SUBJECT_PREFIX, producer_subjects, stream_name
+from bazaar_chassis.registry import BUCKET
 
 DLQ_STREAM = "DLQ"
-REGISTRY_BUCKET = "services"
+REGISTRY_BUCKET = BUCKET  # the services' heartbeats (bazaar_chassis.registry)
 POLICY_BUCKET = "gateway_policies"  # the gateway's live policy (bazaar_gateway.policy_store)
 DUPLICATE_WINDOW_SECONDS = 3600.0  # an outbox retried within this window is deduplicated
 REGISTRY_MAX_AGE_SECONDS = 60.0  # an entry nobody re-puts is gone after this
@@ -31,33 +31,8 @@ REGISTRY_MAX_ENTRY_BYTES = 16 * 1024
 T = TypeVar("T")
 
 
-class StreamMissing(Exception):
-    """A stream or bucket the operator should have provisioned is not there (yet)."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(
-            f"{name} does not exist: the operator provisions it "
-            "(`bazaar up` does, or `bazaar provision` in production)"
-        )
-
-
 def kv_stream(bucket: str) -> str:
     return f"KV_{bucket}"
-
-
-async def open_stream(js: JetStreamContext, name: str) -> None:
-    """Check that `name` was provisioned: what services and the gateway do instead of creating."""
-    try:
-        await js.stream_info(name)
-    except NotFoundError:
-        raise StreamMissing(f"stream {name}") from None
-
-
-async def open_bucket(js: JetStreamContext, bucket: str) -> KeyValue:
-    try:
-        return await js.key_value(bucket)
-    except (BucketNotFoundError, NotFoundError):
-        raise StreamMissing(f"KV bucket {bucket} ({kv_stream(bucket)})") from None
 
 
 def producer_stream(producer: str, *, replicas: int = 1) -> StreamConfig:

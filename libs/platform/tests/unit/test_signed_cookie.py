@@ -1,4 +1,4 @@
-from bazaar_chassis.signed_cookie import SignedCookie
+from bazaar_platform.signed_cookie import SignedCookie
 
 COOKIE = SignedCookie(b"a test key", max_age_seconds=60)
 
