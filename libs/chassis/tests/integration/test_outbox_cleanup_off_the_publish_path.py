@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bazaar_chassis.bus import Bus
 from bazaar_chassis.database import Database
 from bazaar_chassis.envelope import Event
-from bazaar_platform.nats_server import NatsServer
 from bazaar_chassis.outbox import OutboxRelay, outbox_table, stage_events
 from bazaar_chassis.testing import eventually
+from bazaar_platform.nats_server import NatsServer
 
 from .test_outbox_and_inbox import stream_messages
 
