@@ -1,7 +1,8 @@
 """Composition root of the console: its API and web UI behind the gateway, and the OTLP/HTTP
 receiver (`POST /v1/traces`) every process exports its spans to, called directly, not routed.
 
-Background jobs scrape the gateway's metrics every few seconds and keep the stores bounded.
+Background jobs scrape the gateway's and every instance's metrics every few seconds (unless
+Prometheus does) and keep the stores bounded.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from bazaar_chassis import (
     create_app,
     repeat,
 )
-from bazaar_console import scrape, traces
+from bazaar_console import counters, scrape, traces
 from bazaar_console.api import v1
 from bazaar_console.otlp import BadExport, span_rows
 from bazaar_console.settings import ConsoleSettings
@@ -64,21 +65,22 @@ def _receiver(app: FastAPI) -> None:
 
 
 def _jobs(console: Console) -> list[BackgroundJob]:
+    settings = console.settings
+
     async def scraping(runtime: Runtime) -> None:
-        await repeat(
-            lambda: console.fresh(runtime), every=console.settings.scrape_seconds, name="scrape"
-        )
+        await repeat(lambda: console.fresh(runtime), every=settings.scrape_seconds, name="scrape")
 
     async def pruning(runtime: Runtime) -> None:
         async def prune() -> None:
-            cutoff = time.time() - console.settings.sample_retention_hours * 3600
+            cutoff = time.time() - settings.sample_retention_hours * 3600
             async with runtime.database.transaction() as connection:
-                await traces.prune(connection, limit=console.settings.span_limit)
+                await traces.prune(connection, limit=settings.span_limit)
                 await scrape.forget_before(connection, cutoff)
+                await counters.prune(connection, cutoff=cutoff, limit=settings.counter_limit)
 
         await repeat(prune, every=PRUNE_SECONDS, name="prune")
 
-    return [scraping, pruning]
+    return [pruning] if console.prometheus else [scraping, pruning]
 
 
 def build_app(

@@ -40,9 +40,11 @@ async def test_published_and_consumed_events_are_counted_by_name(
             consumed = (await sink.get("/metrics")).text
             return (
                 'bazaar_outbox_published_total{event="notes.note_written",service="notes",'
-                'version="1.0.0"} 3.0' in published
+                'version="1.0.0"} 3.0'
+                in published
                 and 'bazaar_events_consumed_total{event="notes.note_written",outcome="processed",'
-                'service="sink",version="1.0.0"} 3.0' in consumed
+                'service="sink",version="1.0.0"} 3.0'
+                in consumed
             )
 
         await eventually(both_counted, message="three notes were never counted on both sides")
