@@ -1,5 +1,6 @@
-"""Composition root of the console: its API and web UI behind the gateway, and the OTLP/HTTP
-receiver (`POST /v1/traces`) every process exports its spans to, called directly, not routed.
+"""Composition root of the console: its API and web UI behind the gateway, the OTLP/HTTP
+receiver (`POST /v1/traces`) every process exports its spans to, called directly, not routed,
+and the scrape targets Prometheus discovers (`GET /prometheus/targets`, operations token only).
 
 Background jobs scrape the gateway's and every instance's metrics every few seconds (unless
 Prometheus does) and keep the stores bounded.
@@ -11,6 +12,7 @@ import time
 from dataclasses import replace
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 
@@ -20,9 +22,11 @@ from bazaar_chassis import (
     Runtime,
     ServiceDefinition,
     ServiceSettings,
+    Unauthorized,
     create_app,
     repeat,
 )
+from bazaar_chassis.registry import live_instances
 from bazaar_console import counters, scrape, traces
 from bazaar_console.api import v1
 from bazaar_console.otlp import BadExport, span_rows
@@ -31,6 +35,7 @@ from bazaar_console.state import Console
 from bazaar_console.ui import pages
 
 OTLP_TRACES = "/v1/traces"
+TARGETS = "/prometheus/targets"
 PRUNE_SECONDS = 60.0
 
 major_1 = APIRouter()
@@ -44,7 +49,7 @@ DEFINITION = ServiceDefinition(
     "release performs, traces across services and the dead letters.",
     apis={1: major_1},
     migrations=Path(__file__).parent / "migrations" / "versions",
-    open_paths=frozenset({OTLP_TRACES}),
+    open_paths=frozenset({OTLP_TRACES, TARGETS}),
 )
 
 
@@ -62,6 +67,26 @@ def _receiver(app: FastAPI) -> None:
         if content_type.startswith("application/json"):
             return Response(b"{}", media_type="application/json")
         return Response(b"", media_type="application/x-protobuf")
+
+
+def _targets(app: FastAPI) -> None:
+    @app.get(TARGETS, include_in_schema=False)
+    async def scrape_targets(request: Request) -> list[dict[str, Any]]:
+        """Every registered instance, for Prometheus's HTTP service discovery; for the holder of
+        the operations token only (the list is the topology)."""
+        console: Console = request.app.state.console
+        if not console.has_operations_token(request.headers.get("authorization")):
+            raise Unauthorized(
+                "the scrape targets are for Prometheus: present the operations token"
+            )
+        runtime: Runtime = request.app.state.runtime
+        return [
+            {
+                "targets": [instance.url.split("://", 1)[-1]],
+                "labels": {"bazaar_instance": instance.instance_id},
+            }
+            for instance in await live_instances(runtime.bus)
+        ]
 
 
 def _jobs(console: Console) -> list[BackgroundJob]:
@@ -90,4 +115,5 @@ def build_app(
     app = create_app(replace(DEFINITION, background=_jobs(console)), settings)
     app.state.console = console
     _receiver(app)
+    _targets(app)
     return app

@@ -5,12 +5,13 @@ configured, from Prometheus."""
 from __future__ import annotations
 
 import asyncio
+import hmac
 import time
 
 import aiohttp
 from fastapi import Request
 
-from bazaar_chassis import Runtime
+from bazaar_chassis import Runtime, Unavailable
 from bazaar_chassis.registry import live_instances
 from bazaar_console import counters, scrape, slo
 from bazaar_console.counters import Count
@@ -38,6 +39,13 @@ class Console:
         """Where the figures come from: the console's own store or Prometheus."""
         return "prometheus" if self.prometheus else "console"
 
+    def has_operations_token(self, authorization: str | None) -> bool:
+        token = self.settings.operations_token
+        expected = f"Bearer {token.get_secret_value()}" if token else None
+        return expected is not None and hmac.compare_digest(
+            (authorization or "").encode(), expected.encode()
+        )
+
     def _headers(self) -> dict[str, str]:
         token = self.settings.operations_token
         return {"Authorization": f"Bearer {token.get_secret_value()}"} if token else {}
@@ -52,7 +60,11 @@ class Console:
         """Scrape the gateway and every registered instance once and store what each counted
         since the last time; returns the gateway requests counted."""
         async with self._lock:
-            instances = await live_instances(runtime.bus)
+            try:
+                instances = await live_instances(runtime.bus)
+                bus_error = None
+            except Unavailable as exc:  # the gateway's figures do not need the bus
+                instances, bus_error = [], f"no instances to scrape: {exc.detail}"
             timeout = aiohttp.ClientTimeout(total=SCRAPE_TIMEOUT_SECONDS)
             async with aiohttp.ClientSession(timeout=timeout) as session:
                 gateway, *scraped = await asyncio.gather(
@@ -65,6 +77,8 @@ class Console:
                 for i, text in zip(instances, scraped, strict=True)
                 if isinstance(text, BaseException)
             }
+            if bus_error is not None:
+                self.instance_errors["*"] = bus_error
             counted, at = 0, time.time()
             async with runtime.database.transaction() as connection:
                 if isinstance(gateway, str):
