@@ -29,7 +29,7 @@ CHANGES = 1_000
 def consumed_by(app: object) -> float:
     runtime = app.state.runtime  # type: ignore[attr-defined]
     return sum(
-        sample.value
+        float(sample.value)
         for family in runtime.metrics.registry.collect()
         for sample in family.samples
         if sample.name == "bazaar_events_consumed_total"
