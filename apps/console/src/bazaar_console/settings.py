@@ -10,7 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class ConsoleSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BAZAAR_CONSOLE_", extra="ignore")
 
-    scrape_seconds: float = 5.0
+    scrape_seconds: float = 15.0  # as often as Prometheus scrapes by default
     sample_retention_hours: float = 24.0
     span_limit: int = 200_000  # the newest spans kept; older ones are pruned
     counter_limit: int = 500_000  # the newest per-instance counter gains kept
