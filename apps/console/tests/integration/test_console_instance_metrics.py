@@ -142,7 +142,9 @@ async def test_rates_lag_and_requests_per_route_come_from_every_instance_counted
 
         done = await eventually(all_consumed, message="tally never consumed the five ticks")
         services = {s["name"]: s for s in (await _read(console, "services"))["items"]}
+        page = (await console.get("/console/1/ui", params={"window": WINDOW})).text
 
+    assert "tally: 0 (0 / 0), 5 (" in page  # the UI shows the lag and what was consumed
     assert held["consumers"][0]["consumed"] == 0  # held at the gate: nothing counted yet
     assert done["published"] == 5
     assert done["published_per_second"] == pytest.approx(5 / WINDOW)
