@@ -117,14 +117,20 @@ SINK = ServiceDefinition(
 def _consumed(runtime: Runtime) -> float:
     value = runtime.metrics.registry.get_sample_value(
         "bazaar_events_consumed_total",
-        {"service": "benchsink", "version": "1.0.0", "outcome": "processed"},
+        {
+            "service": "benchsink",
+            "version": "1.0.0",
+            "event": "benchsrc.item_written",
+            "outcome": "processed",
+        },
     )
     return value or 0.0
 
 
 def _relayed(runtime: Runtime) -> float:
     value = runtime.metrics.registry.get_sample_value(
-        "bazaar_outbox_published_total", {"service": "benchsrc", "version": "1.0.0"}
+        "bazaar_outbox_published_total",
+        {"service": "benchsrc", "version": "1.0.0", "event": "benchsrc.item_written"},
     )
     return value or 0.0
 

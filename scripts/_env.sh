@@ -25,3 +25,13 @@ ensure_chromium() {  # the storefront's browser tests drive Debian's Chromium, n
     echo "» /usr/bin/chromium is missing: install Debian's chromium (the browser tests need it)" >&2
   fi
 }
+
+ensure_prometheus() {  # the console's production-metrics test runs Debian's Prometheus
+  command -v prometheus >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "» installing Debian's prometheus for the console's production-metrics test"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null
+  else
+    echo "» prometheus is missing: install Debian's prometheus (the console's test needs it)" >&2
+  fi
+}

@@ -152,6 +152,59 @@ def test_slo_counts_successes_and_errors_refusals_included_per_release_and_route
     assert row["p50_ms"] is not None
 
 
+def _product_created(admin: httpx.Client) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`product.created` as /events shows it, and its consumers by service."""
+    found = admin.get("/console/1/events", params={"window": 3600}).json()
+    created = next(e for e in found["items"] if e["name"] == "product.created")
+    return created, {c["service"]: c for c in created["consumers"]}
+
+
+def test_events_and_services_count_what_every_instance_published_consumed_and_answered(
+    admin: httpx.Client,
+) -> None:
+    def caught_up() -> tuple[dict[str, Any], dict[str, Any]] | None:
+        created, consumers = _product_created(admin)
+        lags = [consumers[name]["lag"] for name in ("catalog", "search")]
+        return (created, consumers) if lags == [0, 0] else None
+
+    before, readers = eventually_sync(caught_up, timeout=SETTLE_SECONDS, message="a backlog")
+    services = {
+        s["name"]: s
+        for s in admin.get("/console/1/services", params={"window": 3600}).json()["items"]
+    }
+    route = ("POST", "/product/1/products")
+    posts = [
+        r for r in services["product"]["activity"]["routes"] if (r["method"], r["route"]) == route
+    ]
+    posted_before = posts[0]["requests"] if posts else 0
+    for _ in range(3):
+        sku = "RATE-" + uuid.uuid4().hex[:6].upper()
+        assert (
+            admin.post("/product/1/products", json={"sku": sku, "name": "Rated"}).status_code == 201
+        )
+
+    def counted() -> tuple[dict[str, Any], dict[str, Any]] | None:
+        created, consumers = _product_created(admin)
+        gained = [
+            created["published"] - before["published"],
+            *(consumers[n]["consumed"] - readers[n]["consumed"] for n in ("catalog", "search")),
+        ]
+        return (created, consumers) if gained == [3, 3, 3] else None
+
+    created, consumers = eventually_sync(counted, timeout=SETTLE_SECONDS, message="not counted")
+    assert created["published_per_second"] == pytest.approx(created["published"] / 3600)
+    assert consumers["catalog"]["lag"] == 0
+    assert consumers["catalog"]["consumed_per_second"] > 0
+    services = {
+        s["name"]: s
+        for s in admin.get("/console/1/services", params={"window": 3600}).json()["items"]
+    }
+    (posts,) = [
+        r for r in services["product"]["activity"]["routes"] if (r["method"], r["route"]) == route
+    ]
+    assert posts["requests"] - posted_before == 3  # as product itself counted them
+
+
 def _publish_as_product(platform: Platform, event: Event) -> None:
     """What a buggy product release would publish (with product's own NATS user)."""
     state = RunState.load(platform.data_dir)

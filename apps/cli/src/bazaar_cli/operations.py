@@ -69,11 +69,14 @@ def show_events(body: Any, console: Console) -> None:
     rows = []
     for e in body["items"]:
         consumers = ", ".join(
-            f"{c['service']}({c['durable']['pending'] if c['durable'] else '-'})"
+            f"{c['service']}(lag {c['lag'] if c.get('lag') is not None else '-'}, "
+            f"{c.get('consumed_per_second', 0):.2f}/s)"
             for c in e["consumers"]
         )
-        rows.append([e["name"], e["producer"], e["schema_versions"], consumers])
-    console.print(_table("events", ["event", "producer", "schemas", "consumers (pending)"], rows))
+        published = f"{e.get('published_per_second', 0):.2f}/s"
+        rows.append([e["name"], e["producer"], e["schema_versions"], published, consumers])
+    columns = ["event", "producer", "schemas", "published", "consumers (lag, consumed)"]
+    console.print(_table("events", columns, rows))
     console.print(f"dead letters: {body['dead_letters']}")
 
 

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
+from hashlib import sha256
 from pathlib import Path
 
 from bazaar_chassis.tracing import STANDARD_ENDPOINT_VARIABLES
@@ -126,7 +127,11 @@ class Supervisor:
                 env["BAZAAR_STOREFRONT_URL"] = storefront[0]
         elif component.on_bus:
             env["BAZAAR_CLIENT_SECRET"] = secrets.client_secrets[component.name]
-        if component.observes:  # the console scrapes the gateway's metrics
+        if not component.is_gateway:  # its /metrics answers the operations token's holders only
+            env["BAZAAR_METRICS_TOKEN_SHA256"] = sha256(
+                secrets.operations_token.encode()
+            ).hexdigest()
+        if component.observes:  # the console scrapes the gateway's and every instance's metrics
             env["BAZAAR_OPERATIONS_TOKEN"] = secrets.operations_token
         env.update(self._telemetry_environment())
         if component.name in ("payment", "payment-provider"):

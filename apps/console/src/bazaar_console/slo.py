@@ -1,5 +1,6 @@
 """Accountability per service, release and route over a window: requests, availability (the
-share of answers that were not 5xx), error rates and latency percentiles, from stored samples.
+share of answers that were not 5xx), error rates and latency percentiles, from the gateway's
+samples — kept by the console itself or read from Prometheus (`prometheus.py`).
 
 Percentiles are estimated from histogram buckets as Prometheus's `histogram_quantile` does:
 linear interpolation inside the bucket the rank falls in.
@@ -8,8 +9,8 @@ linear interpolation inside the bucket the rank falls in.
 from __future__ import annotations
 
 import math
-import time
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -39,24 +40,64 @@ def quantile(q: float, buckets: dict[str, float]) -> float | None:
     return lower
 
 
-def _summary(rows: list[Any]) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """What one gateway series (service, major, release, method, route, status) counted over a
+    stretch of time, ending `at`: from the console's own store or from Prometheus."""
+
+    service: str
+    major: str
+    release: str
+    method: str
+    route: str
+    status: int
+    count: float
+    buckets: dict[str, float]
+    at: float = 0.0
+
+
+async def stored(
+    connection: AsyncConnection, *, since: float, service: str | None = None
+) -> list[Sample]:
+    """The console's own samples since `since` (of one service, if named)."""
+    query = select(samples).where(samples.c.at > since)
+    if service is not None:
+        query = query.where(samples.c.service == service)
+    rows = (await connection.execute(query)).mappings().all()
+    return [
+        Sample(
+            r["service"],
+            r["major"],
+            r["release"],
+            r["method"],
+            r["route"],
+            r["status"],
+            r["count"],
+            orjson.loads(r["buckets"]),
+            r["at"],
+        )
+        for r in rows
+    ]
+
+
+def _summary(rows: list[Sample]) -> dict[str, Any]:
     requests = sum(r.count for r in rows)
     by_status: dict[str, int] = defaultdict(int)
     buckets: dict[str, float] = defaultdict(float)
     for r in rows:
-        by_status[str(r.status)] += int(r.count)
-        for le, value in orjson.loads(r.buckets).items():
+        by_status[str(r.status)] += round(r.count)
+        for le, value in r.buckets.items():
             buckets[le] += value
     server_errors = sum(r.count for r in rows if r.status >= 500)
     client_errors = sum(r.count for r in rows if 400 <= r.status < 500)
     summary: dict[str, Any] = {
-        "requests": int(requests),
-        "server_errors": int(server_errors),
-        "client_errors": int(client_errors),
+        "requests": round(requests),
+        "server_errors": round(server_errors),
+        "client_errors": round(client_errors),
         "availability": 1 - server_errors / requests if requests else None,
         "error_rate": server_errors / requests if requests else None,
         "client_error_rate": client_errors / requests if requests else None,
-        "by_status": dict(sorted(by_status.items())),
+        "by_status": {k: v for k, v in sorted(by_status.items()) if v},
     }
     for name, q in QUANTILES.items():
         seconds = quantile(q, buckets)
@@ -64,21 +105,16 @@ def _summary(rows: list[Any]) -> dict[str, Any]:
     return summary
 
 
-async def report(
-    connection: AsyncConnection, *, window: float, now: float | None = None
-) -> dict[str, Any]:
-    """Per (service, major, release, route) and per (service, release) over the last `window`
-    seconds."""
-    now = time.time() if now is None else now
-    rows = (await connection.execute(select(samples).where(samples.c.at > now - window))).all()
-    routes: dict[tuple[str, str, str, str], list[Any]] = defaultdict(list)
-    releases: dict[tuple[str, str], list[Any]] = defaultdict(list)
-    for row in rows:
+def report(found: list[Sample], *, window: float, source: str) -> dict[str, Any]:
+    """Per (service, major, release, route) and per (service, release) over `window` seconds."""
+    routes: dict[tuple[str, str, str, str], list[Sample]] = defaultdict(list)
+    releases: dict[tuple[str, str], list[Sample]] = defaultdict(list)
+    for row in found:
         routes[(row.service, row.major, row.release, row.route)].append(row)
         releases[(row.service, row.release)].append(row)
     return {
         "window_seconds": window,
-        "source": "gateway",
+        "source": source,
         "routes": [
             {"service": s, "major": m, "release": r, "route": route, **_summary(group)}
             for (s, m, r, route), group in sorted(routes.items())
@@ -90,18 +126,10 @@ async def report(
     }
 
 
-async def series(
-    connection: AsyncConnection, *, service: str, window: float, step: float
-) -> list[dict[str, Any]]:
-    """Requests, availability and p95 of `service` per `step` seconds: a plot over time."""
-    now = time.time()
-    rows = (
-        await connection.execute(
-            select(samples).where(samples.c.at > now - window, samples.c.service == service)
-        )
-    ).all()
-    slots: dict[int, list[Any]] = defaultdict(list)
-    for row in rows:
+def series(found: list[Sample], *, window: float, step: float, now: float) -> list[dict[str, Any]]:
+    """Requests, availability and percentiles per `step` seconds: a plot over time."""
+    slots: dict[int, list[Sample]] = defaultdict(list)
+    for row in found:
         slots[int((row.at - (now - window)) // step)].append(row)
     return [
         {"at": now - window + slot * step, **_summary(group)}

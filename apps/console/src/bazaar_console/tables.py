@@ -74,3 +74,23 @@ discarded = Table(
     Column("by", String(200), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
 )
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False),
+    Column("service", String(64), nullable=False),
+    Column("release", String(64), nullable=False),
+    Column("metric", String(64), nullable=False),
+    Column("labels", Text, nullable=False),
+    Column("gain", Float, nullable=False),
+)
+
+counter_baselines = Table(
+    "counter_baselines",
+    metadata,
+    Column("series", String(700), primary_key=True),
+    Column("value", Float, nullable=False),
+    Column("seen_at", Float, nullable=False),
+)

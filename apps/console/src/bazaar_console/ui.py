@@ -12,8 +12,8 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bazaar_chassis import NotFound, RuntimeDep
-from bazaar_console import dead_letters, discovery, slo, traces
-from bazaar_console.api.v1 import ConsoleDep, operator_only
+from bazaar_console import activity, dead_letters, discovery, slo, traces
+from bazaar_console.api.v1 import ConsoleDep, operator_only, traffic_share
 from bazaar_platform.instances import live_instances
 
 _templates = Environment(
@@ -31,17 +31,18 @@ def _page(template: str, **context: Any) -> HTMLResponse:
 async def overview(
     runtime: RuntimeDep, console: ConsoleDep, window: Annotated[float, Query(gt=0)] = 300
 ) -> HTMLResponse:
-    await console.fresh(runtime)
     instances = await live_instances(runtime.bus)
-    async with runtime.database.snapshot() as connection:
-        levels = await slo.report(connection, window=window)
-    share: dict[str, dict[str, int]] = {}
-    for row in levels["releases"]:
-        share.setdefault(row["service"], {})[row["release"]] = row["requests"]
+    found = await console.samples(runtime, window=window)
+    levels = slo.report(found, window=window, source=console.source)
+    gains = await console.gains(runtime, window=window)
+    services = await discovery.services(instances, traffic_share(levels))
+    activity.add_to_services(services, gains, window=window)
+    events = await discovery.events(runtime.bus, instances)
+    activity.add_to_events(events["items"], gains, window=window)
     return _page(
         "overview.html",
-        services=await discovery.services(instances, share),
-        events=await discovery.events(runtime.bus, instances),
+        services=services,
+        events=events,
         slo=levels,
         letters=await dead_letters.listing(runtime.bus),
     )

@@ -32,6 +32,7 @@ from bazaar_chassis.envelope import (
     SUBJECT_PREFIX,
     Event,
     MalformedEvent,
+    event_name_of,
     stream_name,
 )
 from bazaar_chassis.jobs import raise_if_cancelled, stop_task
@@ -55,8 +56,9 @@ class Batched:
 
 
 Handler = EventHandler | Batched
-OutcomeObserver = Callable[[str], None]
-"""Told each event's outcome: processed, duplicate, failed or dead_lettered (for metrics)."""
+OutcomeObserver = Callable[[str, str], None]
+"""Told each event's outcome (processed, duplicate, failed or dead_lettered) and its name
+(`<producer>.<event>`), for metrics."""
 
 FETCH_BATCH = 100
 RETRY_SECONDS = 1.0
@@ -77,7 +79,7 @@ class EventConsumer:
         handlers: Mapping[str, Handler],
         max_deliver: int = 5,
         ack_wait_seconds: float = 30.0,
-        observe: OutcomeObserver = lambda outcome: None,
+        observe: OutcomeObserver = lambda outcome, name: None,
         tracer: Tracer | None = None,
     ) -> None:
         self._service = service
@@ -172,14 +174,14 @@ class EventConsumer:
             _log.info("batch failed, applying its events one by one", error=repr(exc))
             await self._apply_one_by_one(events)
         else:
-            for outcome in outcomes:
-                self._observe(outcome)
+            for outcome, name in outcomes:
+                self._observe(outcome, name)
             for message, _ in events:
                 await message.ack()
         for message, error in malformed:
             await self._retry_or_dead_letter(message, error)
 
-    async def _apply_batch(self, events: list[tuple[Msg, Event]]) -> list[str]:
+    async def _apply_batch(self, events: list[tuple[Msg, Event]]) -> list[tuple[str, str]]:
         """The fast path: one inbox claim for the whole batch, no savepoints."""
         wanted = [e for _, e in events if e.name in self._handlers]
         outcomes = []
@@ -192,9 +194,9 @@ class EventConsumer:
                 if event.id in fresh:
                     fresh.discard(event.id)  # the same event twice in one batch: apply once
                     to_apply.append(event)
-                    outcomes.append("processed")
+                    outcomes.append(("processed", event.name))
                 else:
-                    outcomes.append("duplicate")
+                    outcomes.append(("duplicate", event.name))
             for name, run in groupby(to_apply, key=lambda e: e.name):
                 await self._dispatch(name, list(run), uow)
         return outcomes
@@ -280,11 +282,11 @@ class EventConsumer:
             del uow.events[emitted_before:]
             _log.warning("event handler failed", type=event.type, id=event.id, error=repr(exc))
             return repr(exc)
-        self._observe("processed" if fresh else "duplicate")
+        self._observe("processed" if fresh else "duplicate", event.name)
         return None
 
     async def _retry_or_dead_letter(self, message: Msg, error: str) -> None:
-        self._observe("failed")
+        self._observe("failed", event_name_of(message.subject))
         delivered = message.metadata.num_delivered
         if error.startswith("malformed") or delivered >= self._max_deliver:
             await self._dead_letter(message, error)
@@ -307,7 +309,7 @@ class EventConsumer:
             _log.error("dead-lettering failed", error=str(exc))
             await message.nak(delay=RETRY_SECONDS)
             return
-        self._observe("dead_lettered")
+        self._observe("dead_lettered", event_name_of(message.subject))
         _log.error("event dead-lettered", subject=message.subject, error=error)
         await message.term()
 

@@ -40,6 +40,11 @@ def producer_subjects(producer: str) -> str:
     return f"{SUBJECT_PREFIX}.{producer}.>"
 
 
+def event_name_of(nats_subject: str) -> str:
+    """`<producer>.<event>` from the subject an event travels on (for metrics' labels)."""
+    return nats_subject.removeprefix(SUBJECT_PREFIX + ".")
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """One fact, as produced and as consumed."""

@@ -37,7 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bazaar_chassis.bus import Bus
 from bazaar_chassis.database import Database
-from bazaar_chassis.envelope import Event
+from bazaar_chassis.envelope import Event, event_name_of
 from bazaar_chassis.jobs import raise_if_cancelled
 
 chassis_metadata = MetaData()
@@ -90,10 +90,12 @@ class OutboxRelay:
         bus: Bus,
         poll_seconds: float = 1.0,
         batch_size: int = 500,
-        on_published: Callable[[int], None] = lambda count: None,
+        on_published: Callable[[list[str]], None] = lambda names: None,
     ) -> None:
         self._database = database
-        self._on_published = on_published  # told how many events each batch got into the stream
+        self._on_published = (
+            on_published  # told the names of the events a batch got into the stream
+        )
         self._bus = bus
         self._poll_seconds = poll_seconds
         self._batch_size = batch_size
@@ -167,16 +169,16 @@ class OutboxRelay:
         _done, pending = await asyncio.wait(acks, timeout=PUBLISH_ACK_TIMEOUT_SECONDS)
         for future in pending:
             future.cancel()
-        acknowledged = 0
+        acknowledged = []
         for row, future in zip(rows, acks, strict=True):
             if future in pending or future.exception() is not None:
                 error = "no ack from JetStream" if future in pending else future.exception()
                 _log.warning("outbox publish failed; will retry", error=str(error))
                 continue
             self._published.add(row.position)
-            acknowledged += 1
+            acknowledged.append(event_name_of(row.subject))
         self._on_published(acknowledged)
-        return acknowledged if acknowledged == len(rows) else 0
+        return len(acknowledged) if len(acknowledged) == len(rows) else 0
 
     async def _unpublished_rows(self) -> list[Row[Any, Any, Any, Any]]:
         async with self._database.snapshot() as connection:

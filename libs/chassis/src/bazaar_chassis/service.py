@@ -28,11 +28,12 @@ from bazaar_chassis.consumer import EventConsumer, Handler
 from bazaar_chassis.contract import document_errors
 from bazaar_chassis.database import Database
 from bazaar_chassis.envelope import stream_name
+from bazaar_chassis.errors import Unauthorized
 from bazaar_chassis.http_middleware import ObservabilityMiddleware
 from bazaar_chassis.identity_middleware import GatewayIdentityMiddleware
 from bazaar_chassis.jobs import repeat, stop_task
 from bazaar_chassis.logs import configure_logging
-from bazaar_chassis.metrics import ServiceMetrics
+from bazaar_chassis.metrics import ServiceMetrics, may_scrape
 from bazaar_chassis.outbound import ServiceClient
 from bazaar_chassis.outbox import OutboxRelay
 from bazaar_chassis.problems import install_problem_handlers
@@ -141,7 +142,7 @@ def _build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> 
         database=database,
         bus=bus,
         poll_seconds=settings.outbox_poll_seconds,
-        on_published=lambda count: metrics.outbox_published.labels(*labels).inc(count),
+        on_published=lambda names: metrics.count_published(labels, names),
     )
     units = UnitOfWorkFactory(
         database=database,
@@ -154,7 +155,7 @@ def _build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> 
         units=units,
         handlers=definition.handlers,
         max_deliver=settings.consumer_max_deliver,
-        observe=lambda outcome: metrics.events_consumed.labels(*labels, outcome).inc(),
+        observe=lambda outcome, name: metrics.events_consumed.labels(*labels, name, outcome).inc(),
         tracer=tracer_provider.get_tracer("bazaar", definition.version),
     )
     return Runtime(
@@ -281,7 +282,11 @@ def _platform_routes(app: FastAPI) -> None:
         }
 
     @app.get("/metrics", include_in_schema=False)
-    async def metrics(runtime: RuntimeDep) -> Response:
+    async def metrics(runtime: RuntimeDep, request: Request) -> Response:
+        if not may_scrape(
+            request.headers.get("authorization"), runtime.settings.metrics_token_sha256
+        ):
+            raise Unauthorized("/metrics is for scrapers: present the scrape token as a bearer")
         labels = (runtime.definition.name, runtime.definition.version)
         runtime.metrics.bus_connected.labels(*labels).set(1 if runtime.bus.connected else 0)
         with contextlib.suppress(Exception):

@@ -62,6 +62,11 @@ class ServiceSettings(PlatformSettings):
     )
     outbox_poll_seconds: float = 1.0
     consumer_max_deliver: int = 5
+    metrics_token_sha256: str | None = Field(
+        default=None,
+        description="hex SHA-256 of the bearer token `/metrics` asks for (the console's and "
+        "Prometheus's); unset: `/metrics` is open",
+    )
 
     @model_validator(mode="after")
     def _refuse_demo_secrets_in_production(self) -> ServiceSettings:

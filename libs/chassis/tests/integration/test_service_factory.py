@@ -63,7 +63,8 @@ async def test_metrics_count_the_events_the_outbox_got_into_the_stream(
 
         async def published_counted() -> bool:
             metrics = (await client.get("/metrics")).text
-            return 'bazaar_outbox_published_total{service="notes",version="1.0.0"} 2.0' in metrics
+            counted = 'bazaar_outbox_published_total{event="notes.note_written",service="notes",'
+            return counted + 'version="1.0.0"} 2.0' in metrics
 
         await eventually(published_counted, message="the outbox counter never reached 2")
 

@@ -3,6 +3,7 @@ and the console checks the role again)."""
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from typing import Annotated, Any
 
@@ -10,7 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from bazaar_chassis import CallerDep, Forbidden, NotFound, RuntimeDep
-from bazaar_console import dead_letters, discovery, slo, traces
+from bazaar_console import activity, dead_letters, discovery, slo, traces
 from bazaar_console.state import Console, get_console
 from bazaar_platform.instances import live_instances
 
@@ -38,29 +39,40 @@ class Retry(BaseModel):
     data: dict[str, Any] | None = None  # the event's data, corrected by the operator
 
 
-async def _traffic(runtime: RuntimeDep) -> dict[str, dict[str, int]]:
-    async with runtime.database.snapshot() as connection:
-        found = await slo.report(connection, window=300)
+def traffic_share(levels: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Requests per service and release, from an SLO report."""
     share: dict[str, dict[str, int]] = defaultdict(dict)
-    for row in found["releases"]:
+    for row in levels["releases"]:
         share[row["service"]][row["release"]] = row["requests"]
     return share
 
 
 @router.get("/services")
-async def list_services(runtime: RuntimeDep) -> dict[str, Any]:
-    """Every live service: releases and their traffic share, API majors, instances, health."""
+async def list_services(
+    runtime: RuntimeDep, console: ConsoleDep, window: Window = 300
+) -> dict[str, Any]:
+    """Every live service: releases and their traffic share, API majors, instances, health, and
+    what its instances counted over `window` (requests per route, events published and
+    consumed)."""
     instances = await live_instances(runtime.bus)
-    return {"items": await discovery.services(instances, await _traffic(runtime))}
+    levels = slo.report(await console.samples(runtime, window=window), window=window, source="")
+    items = await discovery.services(instances, traffic_share(levels))
+    activity.add_to_services(items, await console.gains(runtime, window=window), window=window)
+    return {"items": items, "source": console.source}
 
 
 @router.get("/events")
-async def list_events(runtime: RuntimeDep) -> dict[str, Any]:
-    """Every event type: producer, consumers (declared, and their durables' backlog), schemas."""
+async def list_events(
+    runtime: RuntimeDep, console: ConsoleDep, window: Window = 300
+) -> dict[str, Any]:
+    """Every event type: producer, consumers (declared, and their durables' backlog), schemas,
+    and over `window`: published and consumed per second, each consumer's lag."""
     instances = await live_instances(runtime.bus)
     found = await discovery.events(runtime.bus, instances)
+    gains = await console.gains(runtime, window=window)
+    activity.add_to_events(found["items"], gains, window=window)
     found["dead_letters"] = len(await dead_letters.listing(runtime.bus))
-    return found
+    return {**found, "source": console.source}
 
 
 @router.get("/slo")
@@ -68,10 +80,13 @@ async def service_levels(
     runtime: RuntimeDep, console: ConsoleDep, window: Window = 300
 ) -> dict[str, Any]:
     """Per service, major, release and route: requests, availability, error rates, p50/p95/p99."""
-    await console.fresh(runtime)
-    async with runtime.database.snapshot() as connection:
-        found = await slo.report(connection, window=window)
-    return {**found, "last_scrape": console.last_scrape, "scrape_error": console.last_error}
+    found = await console.samples(runtime, window=window)
+    return {
+        **slo.report(found, window=window, source=console.source),
+        "last_scrape": console.last_scrape,
+        "scrape_error": console.last_error,
+        "instance_scrape_errors": console.instance_errors,
+    }
 
 
 @router.get("/slo/series")
@@ -83,10 +98,9 @@ async def service_level_series(
     step: Annotated[float, Query(ge=1)] = 60,
 ) -> dict[str, Any]:
     """One service's requests, availability and percentiles per `step` seconds."""
-    await console.fresh(runtime)
-    async with runtime.database.snapshot() as connection:
-        points = await slo.series(connection, service=service, window=window, step=step)
-    return {"service": service, "step_seconds": step, "points": points}
+    found = await console.steps(runtime, service=service, window=window, step=step)
+    points = slo.series(found, window=window, step=step, now=time.time())
+    return {"service": service, "step_seconds": step, "points": points, "source": console.source}
 
 
 @router.get("/traces")
