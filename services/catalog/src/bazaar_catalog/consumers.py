@@ -1,9 +1,10 @@
 """How consumed facts update the read model: each event name maps to the aspect it sets and a
-function from one event to one row; a run of events becomes one conditional `executemany`."""
+function from one event to one row; a run of events becomes one conditional `executemany`, and
+the same transaction bumps the read model's generation (so no cached answer outlives it)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +17,7 @@ from bazaar_catalog.events import (
     StockFacts,
     price_facts,
 )
-from bazaar_chassis import Event, Handler, Money, copying
+from bazaar_chassis import Batched, Event, Handler, Money, UnitOfWork, copying
 
 Row = dict[str, Any]
 
@@ -80,14 +81,28 @@ def placement_row(*, assigned: bool) -> Callable[[Event], Row]:
     return row
 
 
+def new_generation(handler: Batched) -> Batched:
+    """`handler`, then the generation bumped in its transaction: an answer cached before it
+    (api/answers.py) is not served again once this transaction commits, on any instance."""
+
+    async def apply(events: Sequence[Event], uow: UnitOfWork) -> None:
+        await handler.handle(events, uow)
+        await uow.connection.execute(store.BUMP_GENERATION)
+
+    return Batched(apply)
+
+
 HANDLERS: dict[str, Handler] = {
-    "product.created": copying(store.PRODUCT, product_row),
-    "product.updated": copying(store.PRODUCT, product_row),
-    "product.recalled": copying(store.PRODUCT, product_row),
-    "pricing.price_changed": copying(store.PRICE, price_row),
-    "inventory.stock_changed": copying(store.STOCK, stock_row),
-    "category.created": copying(store.CATEGORY, category_row),
-    "category.updated": copying(store.CATEGORY, category_row),
-    "category.product_assigned": copying(store.PLACEMENT, placement_row(assigned=True)),
-    "category.product_unassigned": copying(store.PLACEMENT, placement_row(assigned=False)),
+    name: new_generation(handler)
+    for name, handler in {
+        "product.created": copying(store.PRODUCT, product_row),
+        "product.updated": copying(store.PRODUCT, product_row),
+        "product.recalled": copying(store.PRODUCT, product_row),
+        "pricing.price_changed": copying(store.PRICE, price_row),
+        "inventory.stock_changed": copying(store.STOCK, stock_row),
+        "category.created": copying(store.CATEGORY, category_row),
+        "category.updated": copying(store.CATEGORY, category_row),
+        "category.product_assigned": copying(store.PLACEMENT, placement_row(assigned=True)),
+        "category.product_unassigned": copying(store.PLACEMENT, placement_row(assigned=False)),
+    }.items()
 }

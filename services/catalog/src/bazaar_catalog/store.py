@@ -21,6 +21,7 @@ from sqlalchemy import (
     bindparam,
     func,
     select,
+    update,
 )
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -65,6 +66,17 @@ placements = Table(
     Column("assigned", Boolean, nullable=False),
     Column("seq", Integer, nullable=False),
 )
+
+# One row: how many transactions have applied events. A cached answer is as fresh as the
+# generation it was made at (api/answers.py); the consumer bumps it in the applying transaction.
+generation = Table(
+    "generation",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+BUMP_GENERATION = update(generation).values(value=generation.c.value + 1)
+CURRENT_GENERATION = "SELECT value FROM generation"
 
 
 PRODUCT = Aspect(
