@@ -123,6 +123,40 @@ def alternate_rounds(
     return records
 
 
+CONCURRENCY = (1, 8, 32, 128)
+
+
+def concurrency_sweep(
+    targets: Mapping[str, Target],
+    *,
+    load: LoadSettings,
+    watched: Callable[[], Mapping[str, Sequence[int]]],
+    progress: Callable[[str], None] = print,
+    scratch: Path | None = None,
+    connections: Sequence[int] = CONCURRENCY,
+) -> dict[str, dict[int, float]]:
+    """Requests/s of each target at each number of connections (one run each, targets
+    alternating at every level, the watched processes idle before each run)."""
+    scripts = scratch or Path(tempfile.gettempdir())
+    series: dict[str, dict[int, float]] = {name: {} for name in targets}
+    for count in connections:
+        level = LoadSettings(
+            duration_s=load.duration_s,
+            connections=count,
+            threads=min(load.threads, count),
+            timeout_s=load.timeout_s,
+        )
+        for name, target in targets.items():
+            script = _script_for(
+                target, load=level, expected_rate=2 * MINT_FIRST_RATE, directory=scripts
+            )
+            run = run_wrk(target.url, load=level, headers=target.headers, script=script)
+            settle(watched())
+            series[name][count] = run.report.requests_per_s
+            progress(f"    -c{count} {name}: {run.report.requests_per_s:,.0f} req/s")
+    return series
+
+
 def spread(records: Records, name: str, figure: str) -> Spread:
     return Spread.of([r.get(figure, math.nan) for r in records[name]])
 

@@ -73,3 +73,37 @@ def candidate_figure(path: Path, title: str, panels: Sequence[Panel]) -> None:
     figure.suptitle(title, fontsize=11)
     figure.savefig(path, dpi=110)
     plt.close(figure)
+
+
+def concurrency_figure(
+    path: Path, title: str, series: dict[str, dict[int, float]], *, unit: str = "requests/s"
+) -> None:
+    """One line per candidate: its throughput (y) at each number of connections (x, log 2)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure, axis = plt.subplots(figsize=(6.0, 3.8), layout="constrained")
+    for index, (name, points) in enumerate(series.items()):
+        xs = sorted(points)
+        axis.plot(
+            xs,
+            [points[x] for x in xs],
+            marker="o",
+            color=COLOURS[index % len(COLOURS)],
+            label=name,
+        )
+        for x in xs:
+            axis.annotate(
+                _label(points[x]),
+                (x, points[x]),
+                fontsize=7,
+                xytext=(0, 4),
+                textcoords="offset points",
+                ha="center",
+            )
+    axis.set_xscale("log", base=2)
+    axis.set_xlabel("concurrent connections (wrk -c)")
+    axis.set_ylabel(unit)
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize=8)
+    figure.suptitle(title, fontsize=11)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)

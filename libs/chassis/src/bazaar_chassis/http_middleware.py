@@ -12,7 +12,7 @@ import uuid
 import structlog
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Tracer
-from starlette.datastructures import MutableHeaders
+from prometheus_client import Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bazaar_chassis.metrics import ServiceMetrics
@@ -47,6 +47,7 @@ class ObservabilityMiddleware:
         self._served_by = f"{service}/{version}".encode()
         self._metrics = metrics
         self._tracer = tracer
+        self._children: dict[tuple[str, str, int], Histogram] = {}
 
     def _route_template(self, scope: Scope) -> str:
         """The matched route's path template, with its API prefix (`/pricing/2/prices/{sku}`):
@@ -58,8 +59,19 @@ class ObservabilityMiddleware:
         prefix = _major_prefix(scope["path"], self._service)
         return route if route.startswith(prefix) else prefix + route
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def _observe(self, method: str, route: str, status: int) -> Histogram:
+        """The latency histogram's child for these labels, looked up once per combination
+        (`labels()` takes a lock and builds its key on every call)."""
+        key = (method, route, status)
+        child = self._children.get(key)
+        if child is None:
+            child = self._metrics.requests.labels(
+                self._service, self._version, method, route, str(status)
+            )
+            self._children[key] = child
+        return child
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in self._unobserved:
             await self.app(scope, receive, send)
             return
@@ -68,17 +80,21 @@ class ObservabilityMiddleware:
         scope["bazaar.request_id"] = request_id
         method = scope["method"]
         status = 500
+        route = ""
         started = time.perf_counter()
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal status
+            nonlocal status, route
             if message["type"] == "http.response.start":
                 status = message["status"]
-                response_headers = MutableHeaders(scope=message)
-                response_headers["x-request-id"] = request_id
-                response_headers.raw.append((b"bazaar-served-by", self._served_by))
-                # The route template, for the gateway's metrics (it drops the header).
-                response_headers["bazaar-route"] = self._route_template(scope)
+                route = self._route_template(scope)
+                message["headers"] = [
+                    *message.get("headers", ()),
+                    (b"x-request-id", request_id.encode()),
+                    (b"bazaar-served-by", self._served_by),
+                    # The route template, for the gateway's metrics (it drops the header).
+                    (b"bazaar-route", route.encode()),
+                ]
             await send(message)
 
         with self._tracer.start_as_current_span(
@@ -89,17 +105,18 @@ class ObservabilityMiddleware:
                 try:
                     await self.app(scope, receive, send_with_headers)
                 finally:
-                    route = self._route_template(scope)
+                    route = route or self._route_template(scope)
                     span.update_name(f"{method} {route}")
-                    span.set_attribute("http.route", route)
-                    span.set_attribute("http.response.status_code", status)
-                    span.set_attribute("http.target", scope["path"])
-                    span.set_attribute("bazaar.request_id", request_id)
+                    attributes: dict[str, str | int] = {
+                        "http.route": route,
+                        "http.response.status_code": status,
+                        "http.target": scope["path"],
+                        "bazaar.request_id": request_id,
+                    }
                     major = _major_prefix(scope["path"], self._service).rpartition("/")[2]
                     if major:
-                        span.set_attribute("bazaar.major", int(major))
+                        attributes["bazaar.major"] = int(major)
+                    span.set_attributes(attributes)
                     if status >= 500:
                         span.set_status(trace.StatusCode.ERROR)
-                    self._metrics.requests.labels(
-                        self._service, self._version, method, route, str(status)
-                    ).observe(time.perf_counter() - started)
+                    self._observe(method, route, status).observe(time.perf_counter() - started)

@@ -1,13 +1,15 @@
 """How consumed facts update the read model: product facts set the catalog's own columns, the
 rest are copied as every shop window copies them (`bazaar_shelf.copying`); a run of events of
-one kind becomes one conditional `executemany`."""
+one kind becomes one conditional `executemany`, and the same transaction bumps the read model's
+generation (so no cached answer outlives it)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bazaar_catalog import store
-from bazaar_chassis import Event, Handler, copying
+from bazaar_chassis import Batched, Event, Handler, UnitOfWork, copying
 from bazaar_shelf import copying as shelf
 from bazaar_shelf.facts import ProductFacts
 
@@ -24,11 +26,27 @@ def product_row(event: Event) -> shelf.Row:
     }
 
 
+def new_generation(handler: Handler) -> Batched:
+    """`handler`, then the generation bumped in its transaction: an answer cached before it
+    (api/answers.py) is not served again once this transaction commits, on any instance."""
+
+    async def apply(events: Sequence[Event], uow: UnitOfWork) -> None:
+        await handler.handle(events, uow)
+        await uow.connection.execute(store.BUMP_GENERATION)
+
+    return Batched(apply)
+
+
 PRODUCTS = copying(store.PRODUCT, product_row)
 
 HANDLERS: dict[str, Handler] = {
-    "product.created": PRODUCTS,
-    "product.updated": PRODUCTS,
-    "product.recalled": PRODUCTS,
-    **shelf.handlers(card=store.items, categories=store.categories, placements=store.placements),
+    name: new_generation(handler)
+    for name, handler in {
+        "product.created": PRODUCTS,
+        "product.updated": PRODUCTS,
+        "product.recalled": PRODUCTS,
+        **shelf.handlers(
+            card=store.items, categories=store.categories, placements=store.placements
+        ),
+    }.items()
 }

@@ -8,8 +8,9 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from bazaar_catalog.api import v1
+from bazaar_catalog.api.answers import Answers
 from bazaar_catalog.consumers import HANDLERS
-from bazaar_catalog.store import CatalogStore
+from bazaar_catalog.store import CURRENT_GENERATION, CatalogStore
 from bazaar_chassis import ServiceDefinition, ServiceSettings, create_app
 
 DEFINITION = ServiceDefinition(
@@ -28,4 +29,7 @@ DEFINITION = ServiceDefinition(
 
 
 def build_app(settings: ServiceSettings | None = None) -> FastAPI:
-    return create_app(DEFINITION, settings)
+    app = create_app(DEFINITION, settings)
+    database = app.state.runtime.database
+    app.state.answers = Answers(lambda: database.quick_scalar(CURRENT_GENERATION))
+    return app

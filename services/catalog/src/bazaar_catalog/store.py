@@ -11,7 +11,18 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text, bindparam, func, select
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    bindparam,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -43,6 +54,17 @@ categories = categories_table(
 )
 placements = placements_table(metadata, Column("position", Integer, nullable=False))
 PRODUCT = product_aspect(items, "name", "description")
+
+# One row: how many transactions have applied events. A cached answer is as fresh as the
+# generation it was made at (api/answers.py); the consumer bumps it in the applying transaction.
+generation = Table(
+    "generation",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+BUMP_GENERATION = update(generation).values(value=generation.c.value + 1)
+CURRENT_GENERATION = "SELECT value FROM generation"
 
 
 def _to_item(row: Row[Any]) -> CatalogItem:

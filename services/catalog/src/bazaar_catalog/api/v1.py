@@ -2,8 +2,9 @@
 synchronous inventory read for callers that need the system of record's answer right now.
 
 The two hot reads (the category list and page) answer with JSON serialized once by orjson
-from the read model's dataclasses; the models below still document them (`response_model`)
-and a test checks the answer against them (docs/architecture.md, "Hot reads").
+from the read model's dataclasses, kept and sent again until the next event is applied
+(answers.py); the models below still document them (`response_model`) and a test checks the
+answer against them (docs/architecture.md, "Hot reads").
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from bazaar_catalog import inventory, use_cases
+from bazaar_catalog.api.answers import AnswersDep
 from bazaar_catalog.domain import CatalogItem
 from bazaar_chassis import Offset, ReadsDep, RuntimeDep, Sku
 from bazaar_shelf.card import ItemOut
@@ -48,12 +50,10 @@ class CategoryPage(BaseModel):
 
 
 class JsonBody(Response):
-    """An answer serialized once, here: no model built, validated and dumped again by FastAPI."""
+    """An answer serialized once, by orjson (no model built, validated and dumped again by
+    FastAPI), and sent as these bytes."""
 
     media_type = "application/json"
-
-    def render(self, content: object) -> bytes:
-        return orjson.dumps(content)
 
 
 def _item(item: CatalogItem) -> dict[str, object]:
@@ -68,29 +68,37 @@ def _item(item: CatalogItem) -> dict[str, object]:
 
 
 @router.get("/categories", response_model=CategoryList)
-async def list_categories(reads: ReadsDep) -> Response:
-    found = await use_cases.list_categories(reads=reads)
-    return JsonBody({"items": found})  # `Category` has `CategoryOut`'s fields, in its order
+async def list_categories(reads: ReadsDep, answers: AnswersDep) -> Response:
+    async def render() -> bytes:
+        found = await use_cases.list_categories(reads=reads)
+        return orjson.dumps({"items": found})  # `Category` has `CategoryOut`'s fields, in order
+
+    return JsonBody(await answers.answer("categories", render))
 
 
 @router.get("/categories/{key}/products", response_model=CategoryPage)
 async def category_products(
     key: str,
     reads: ReadsDep,
+    answers: AnswersDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     offset: Offset = 0,
 ) -> Response:
     """Everything a category page shows, from one query on the catalog's own copy."""
-    page = await use_cases.category_page(reads=reads, key=key, limit=limit, offset=offset)
-    return JsonBody(
-        {
-            "category": page.category,
-            "total": page.total,
-            "limit": limit,
-            "offset": offset,
-            "items": [_item(item) for item in page.items],
-        }
-    )
+
+    async def render() -> bytes:
+        page = await use_cases.category_page(reads=reads, key=key, limit=limit, offset=offset)
+        return orjson.dumps(
+            {
+                "category": page.category,
+                "total": page.total,
+                "limit": limit,
+                "offset": offset,
+                "items": [_item(item) for item in page.items],
+            }
+        )
+
+    return JsonBody(await answers.answer(("page", key, limit, offset), render))
 
 
 @router.get("/products/{sku}")
