@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table
 
-from bazaar_chassis import Aspect, Event, Handler, Money, UtcDateTime, copying
+from bazaar_chassis import Aspect, Batched, Event, Money, UtcDateTime, copying
 from bazaar_shelf.card import display_price
 from bazaar_shelf.facts import CategoryFacts, PlacementFacts, StockFacts, price_facts
 
@@ -108,7 +108,7 @@ def _whole_row(table: Table, keys: tuple[str, ...]) -> Aspect:
     return Aspect(table, keys, "seq", tuple(column.name for column in table.columns))
 
 
-def handlers(*, card: Table, categories: Table, placements: Table) -> dict[str, Handler]:
+def handlers(*, card: Table, categories: Table, placements: Table) -> dict[str, Batched]:
     """Consumer handlers for price, stock, category and placement facts, by event name."""
     price = ("sku", "price_amount", "price_currency", "price_seq", "updated_at")
     stock = ("sku", "available", "stock_seq", "updated_at")

@@ -26,7 +26,7 @@ def product_row(event: Event) -> shelf.Row:
     }
 
 
-def new_generation(handler: Handler) -> Batched:
+def new_generation(handler: Batched) -> Batched:
     """`handler`, then the generation bumped in its transaction: an answer cached before it
     (api/answers.py) is not served again once this transaction commits, on any instance."""
 
