@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from bazaar_chassis.nats_server import port_is_open
-from bazaar_cli import readiness, seeding
+from bazaar_cli import deployments, readiness, releases, seeding
 from bazaar_cli.platform import BUS_SERVICES, GATEWAY, SERVICES
 from bazaar_cli.postgres_provisioning import provision
 from bazaar_cli.secrets import ensure_secrets
@@ -152,7 +152,29 @@ async def _supervise(supervisor: Supervisor, console: Console, stop: asyncio.Eve
                 await stop.wait()
 
 
-async def _run(supervisor: Supervisor, console: Console, *, seed: bool) -> None:
+async def _start_declared(
+    supervisor: Supervisor, console: Console, declared: list[tuple[str, releases.Launch]]
+) -> None:
+    """The instances `--deploy` declared, beside the default ones (other releases, weights)."""
+    for service, launch in declared:
+        try:
+            started = await deployments.start_instance(supervisor, service, launch)
+        except deployments.DeployFailed as exc:
+            raise StartFailed(str(exc)) from exc
+        console.print(
+            f"  [green]✓[/] {service:<10} {started['url']} release {started['release']} "
+            f"from {launch.label}"
+        )
+    _save_state(supervisor)
+
+
+async def _run(
+    supervisor: Supervisor,
+    console: Console,
+    *,
+    seed: bool,
+    declared: list[tuple[str, releases.Launch]] | None = None,
+) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -172,6 +194,8 @@ async def _run(supervisor: Supervisor, console: Console, *, seed: bool) -> None:
         return
     stopper.cancel()
     waiting.result()
+    await _start_declared(supervisor, console, declared or [])
+    control = await deployments.serve_control(supervisor, on_change=lambda: _save_state(supervisor))
     if seed:
         await _seed_if_first_start(supervisor, console)
     elif supervisor.mode == Mode.PRODUCTION:
@@ -187,7 +211,10 @@ async def _run(supervisor: Supervisor, console: Console, *, seed: bool) -> None:
         f"  status    bazaar status      logs  {supervisor.logs}\n\n"
         "Press Ctrl-C to stop."
     )
-    await _supervise(supervisor, console, stop)
+    try:
+        await _supervise(supervisor, console, stop)
+    finally:
+        control.close()
 
 
 def _postgres_databases(admin_url: str, data_dir: Path, console: Console) -> dict[str, str]:
@@ -203,6 +230,23 @@ def _postgres_databases(admin_url: str, data_dir: Path, console: Console) -> dic
     return {d.service: d.url for d in databases}
 
 
+def _prepare_declared(
+    declared: tuple[releases.Declared, ...], data_dir: Path, console: Console
+) -> list[tuple[str, releases.Launch]]:
+    """Check out and install each declared revision before anything starts."""
+    launches = []
+    for d in declared:
+        try:
+            launch = releases.prepare(
+                service=d.service, ref=d.ref, weight=d.weight, data_dir=data_dir
+            )
+        except releases.ReleaseFailed as exc:
+            raise StartFailed(f"--deploy {d.service}: {exc}") from exc
+        console.print(f"  [green]✓[/] prepared   {d.service} from {launch.label}")
+        launches.append((d.service, launch))
+    return launches
+
+
 def run_up(
     *,
     data_dir: Path,
@@ -211,15 +255,18 @@ def run_up(
     console: Console,
     postgres_admin_url: str | None = None,
     mode: Mode = Mode.DEVELOPMENT,
+    declared: tuple[releases.Declared, ...] = (),
 ) -> None:
     """Start everything, wait until ready, seed once, then supervise until asked to stop.
 
-    Production mode: no demo accounts (identity), no demo catalog, no demo secrets."""
+    Production mode: no demo accounts (identity), no demo catalog, no demo secrets. `declared`:
+    more instances (another git revision, a weight) started once the default ones are ready."""
     lock = DataDirLock(data_dir)
     lock.acquire()
     make_private(data_dir)
     try:
         check_port_free(gateway_port)
+        launches = _prepare_declared(declared, data_dir, console)
         databases = (
             _postgres_databases(postgres_admin_url, data_dir, console)
             if postgres_admin_url
@@ -229,7 +276,14 @@ def run_up(
             data_dir=data_dir, gateway_port=gateway_port, mode=mode.value, database_urls=databases
         )
         try:
-            asyncio.run(_run(supervisor, console, seed=seed and mode is Mode.DEVELOPMENT))
+            asyncio.run(
+                _run(
+                    supervisor,
+                    console,
+                    seed=seed and mode is Mode.DEVELOPMENT,
+                    declared=launches,
+                )
+            )
         finally:
             console.print("stopping…")
             supervisor.stop()
