@@ -87,8 +87,9 @@ def repository(start: Path) -> Path:
 
 
 def _uv() -> list[str]:
+    """uv on the PATH, else as the project's scripts run it: `python3 -m uv`."""
     found = shutil.which("uv")
-    return [found] if found else [sys.executable, "-m", "uv"]
+    return [found] if found else [shutil.which("python3") or sys.executable, "-m", "uv"]
 
 
 def _sync(worktree: Path, service: str, venv: Path) -> None:
