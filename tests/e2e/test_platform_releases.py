@@ -14,16 +14,20 @@ import re
 import subprocess
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from importlib.metadata import version
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import nats
 import pytest
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from prometheus_client.parser import text_string_to_metric_families
 
 from bazaar_chassis.envelope import Event, stream_name
-from bazaar_chassis.testing import assert_problem, eventually_sync
+from bazaar_chassis.testing import assert_problem, eventually_sync, publish
 from bazaar_cli.secrets import ensure_secrets
 from bazaar_gateway.canary import caller_point
 
@@ -34,6 +38,7 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = "Pricing-Revision"  # what the second revision adds to every reply
 RELEASE = version("bazaar-pricing")  # the working tree's, which `bazaar up` runs
+T = TypeVar("T")
 
 
 def git(*args: str, cwd: Path = ROOT) -> str:
@@ -60,14 +65,15 @@ def _bump(match: re.Match[str]) -> str:
 
 @pytest.fixture(scope="module")
 def revision(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """(commit, release) of a second revision of pricing: this checkout's HEAD plus a commit that
-    bumps pricing's release and adds a response header to every pricing reply."""
+    """(commit, pricing's release) of a second revision: this checkout's HEAD plus a commit that
+    bumps the releases of pricing and inventory and adds a response header to pricing's replies."""
     tree = tmp_path_factory.mktemp("revision") / "tree"
     git("worktree", "add", "--detach", str(tree), "HEAD")
-    project = tree / "services" / "pricing" / "pyproject.toml"
     pattern = r'^version = "(\d+)\.(\d+)\.(\d+)"'
-    bumped = re.sub(pattern, _bump, project.read_text(), count=1, flags=re.M)
-    project.write_text(bumped)
+    for service in ("inventory", "pricing"):  # a new release of each: its own version
+        project = tree / "services" / service / "pyproject.toml"
+        bumped = re.sub(pattern, _bump, project.read_text(), count=1, flags=re.M)
+        project.write_text(bumped)
     release = re.search(r'^version = "(.+)"', bumped, flags=re.M)
     assert release is not None
     composition = tree / "services" / "pricing" / "src" / "bazaar_pricing" / "service.py"
@@ -85,7 +91,7 @@ def revision(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
             "    return app\n",
         )
     )
-    git("commit", "-qam", "pricing: a second release for the e2e test", cwd=tree)
+    git("commit", "-qam", "pricing, inventory: a second release for the e2e test", cwd=tree)
     commit = git("rev-parse", "HEAD", cwd=tree)
     yield commit, release.group(1)
     git("worktree", "remove", "--force", str(tree))
@@ -126,13 +132,17 @@ def pids(platform: Platform) -> set[tuple[str, int]]:
     return {(p["name"], p["pid"]) for p in state["processes"]}
 
 
+async def as_operator(platform: Platform) -> Client:
+    password = ensure_secrets(platform.data_dir.resolve()).nats_passwords["operator"]
+    state = json.loads((platform.data_dir / "run" / "state.json").read_text())
+    return await nats.connect(state["nats_url"], user="operator", password=password)
+
+
 def price_events(platform: Platform, skus: set[str]) -> list[Event]:
     """Every `pricing.price_changed.v1` about `skus` in pricing's stream, read as the operator."""
 
     async def read() -> list[Event]:
-        password = ensure_secrets(platform.data_dir.resolve()).nats_passwords["operator"]
-        state = json.loads((platform.data_dir / "run" / "state.json").read_text())
-        connection = await nats.connect(state["nats_url"], user="operator", password=password)
+        connection = await as_operator(platform)
         try:
             js = connection.jetstream()
             info = await js.stream_info(stream_name("pricing"))
@@ -145,6 +155,19 @@ def price_events(platform: Platform, skus: set[str]) -> list[Event]:
         return [e for e in events if e.type == "pricing.price_changed.v1" and e.subject in skus]
 
     return asyncio.run(read())
+
+
+def consumed(urls: dict[str, str]) -> dict[str, dict[str, float]]:
+    """Each instance's `bazaar_events_consumed_total` by outcome, read from its own /metrics."""
+    counts: dict[str, dict[str, float]] = {}
+    for release, url in urls.items():
+        counts[release] = {}
+        for family in text_string_to_metric_families(httpx.get(f"{url}/metrics").text):
+            for sample in family.samples:
+                if sample.name == "bazaar_events_consumed_total":
+                    outcome = sample.labels["outcome"]
+                    counts[release][outcome] = counts[release].get(outcome, 0) + sample.value
+    return counts
 
 
 def test_a_second_git_revision_of_pricing_runs_beside_the_first_on_one_database_and_both_serve(
@@ -267,3 +290,74 @@ def test_a_client_pinned_to_v1_keeps_working_and_v1_is_retired_only_once_it_stop
     assert_problem(gone, 404, "pricing v1 is retired; live majors: v2")
     assert merch.get(f"/pricing/2/prices/{sku}").status_code == 200
     merch.close()
+
+
+def on_the_bus(platform: Platform, act: Callable[[JetStreamContext], Awaitable[T]]) -> T:
+    """`act` on the running platform's bus, as its operator."""
+
+    async def run() -> T:
+        connection = await as_operator(platform)
+        try:
+            return await act(connection.jetstream())
+        finally:
+            await connection.close()
+
+    return asyncio.run(run())
+
+
+def recall(sku: str) -> Callable[[JetStreamContext], Awaitable[Event]]:
+    """Publish `product.recalled` for `sku`, as the product service would."""
+
+    async def send(js: JetStreamContext) -> Event:
+        data = {"sku": sku, "reason": "e2e"}
+        return await publish(js, "product.recalled.v1", subject=sku, data=data)
+
+    return send
+
+
+def test_two_releases_of_inventory_share_its_durable_and_each_event_is_applied_once(
+    platform: Platform, revision: tuple[str, str]
+) -> None:
+    commit, _ = revision
+    deployed = bazaar(platform, "deploy", "inventory", "--ref", commit)
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    admin = {"Authorization": f"Bearer {sign_in(platform.gateway, 'admin@bazaar.test')}"}
+    listing = httpx.get(f"{platform.gateway}/gateway/1/services", headers=admin).json()
+    urls = {
+        i["version"]: i["url"]
+        for s in listing["items"]
+        if s["name"] == "inventory"
+        for i in s["instances"]
+    }
+    assert len(urls) == 2, urls  # two releases, one instance each
+
+    async def waiting(js: JetStreamContext) -> int:
+        return (await js.consumer_info(stream_name("product"), "inventory")).num_waiting or 0
+
+    # both releases pull from the one durable
+    eventually_sync(lambda: on_the_bus(platform, waiting) >= 2, timeout=15)
+
+    before = consumed(urls)
+
+    def applied(release: str, outcome: str = "processed") -> float:
+        return consumed(urls)[release].get(outcome, 0) - before[release].get(outcome, 0)
+
+    def total(outcome: str) -> float:
+        return sum(applied(release, outcome) for release in urls)
+
+    sent: list[Event] = []
+    for _ in range(40):  # one at a time, until both releases have applied some
+        sku = f"REC-{uuid.uuid4().hex[:8]}"
+        sent.append(on_the_bus(platform, recall(sku)))
+        eventually_sync(lambda: total("processed") == len(sent), timeout=15)
+        if all(applied(release) for release in urls):
+            break
+    assert all(applied(release) > 0 for release in urls), consumed(urls)
+
+    async def again(js: JetStreamContext) -> None:  # past JetStream's deduplication
+        for event in sent[:3]:
+            await js.publish(event.nats_subject, event.to_json())
+
+    on_the_bus(platform, again)
+    eventually_sync(lambda: total("duplicate") == 3, timeout=15)
+    assert total("processed") == len(sent)  # no event applied twice, by either release

@@ -34,7 +34,7 @@ def control_path(data_dir: Path) -> Path:
     return data_dir.resolve() / "run" / "control.sock"
 
 
-def _component(service: str) -> Component:
+def component_named(service: str) -> Component:
     found = next((c for c in BUS_SERVICES if c.name == service), None)
     if found is None:
         names = ", ".join(c.name for c in BUS_SERVICES)
@@ -44,7 +44,7 @@ def _component(service: str) -> Component:
 
 async def start_instance(supervisor: Supervisor, service: str, launch: Launch) -> dict[str, Any]:
     """Start one more instance of `service` and wait until it says it is ready."""
-    child = supervisor.start(_component(service), launch)
+    child = supervisor.start(component_named(service), launch)
     started = time.monotonic()
     async with aiohttp.ClientSession() as session:
         while (body := await readiness.probe(session, f"{child.url}/readyz")) is None or body.get(

@@ -21,7 +21,7 @@ from bazaar_cli.platform import BUS_SERVICES, GATEWAY, SERVICES
 from bazaar_cli.postgres_provisioning import provision
 from bazaar_cli.secrets import ensure_secrets
 from bazaar_cli.state import DataDirLock, ProcessState, RunState, make_private
-from bazaar_cli.supervisor import Supervisor
+from bazaar_cli.supervisor import Child, Supervisor
 
 READY_TIMEOUT_SECONDS = 90.0
 
@@ -55,7 +55,7 @@ async def _wait_ready(supervisor: Supervisor, console: Console) -> None:
         transient=True,
     ) as progress:
         task = progress.add_task("starting services", total=len(supervisor.children))
-        pending = {c.component.name: c for c in supervisor.children}
+        pending = {_shown(c): c for c in supervisor.children}
         async with aiohttp.ClientSession() as session:
             while pending:
                 for name, child in list(pending.items()):
@@ -152,20 +152,10 @@ async def _supervise(supervisor: Supervisor, console: Console, stop: asyncio.Eve
                 await stop.wait()
 
 
-async def _start_declared(
-    supervisor: Supervisor, console: Console, declared: list[tuple[str, releases.Launch]]
-) -> None:
-    """The instances `--deploy` declared, beside the default ones (other releases, weights)."""
-    for service, launch in declared:
-        try:
-            started = await deployments.start_instance(supervisor, service, launch)
-        except deployments.DeployFailed as exc:
-            raise StartFailed(str(exc)) from exc
-        console.print(
-            f"  [green]✓[/] {service:<10} {started['url']} release {started['release']} "
-            f"from {launch.label}"
-        )
-    _save_state(supervisor)
+def _shown(child: Child) -> str:
+    """A process's name in the start-up list: a declared instance says what it runs."""
+    name = child.component.name
+    return name if child.launch is None else f"{name} ({child.launch.label}, :{child.port})"
 
 
 async def _run(
@@ -184,6 +174,8 @@ async def _run(
     console.print(f"  [green]✓[/] nats       {supervisor.nats.url} (JetStream, store in data dir)")
     for component in SERVICES:
         supervisor.start(component)
+    for service, launch in declared or []:  # `--deploy`: more instances, beside those
+        supervisor.start(deployments.component_named(service), launch)
     supervisor.start(GATEWAY)
     _save_state(supervisor)
     waiting = asyncio.create_task(_wait_ready(supervisor, console))
@@ -194,7 +186,6 @@ async def _run(
         return
     stopper.cancel()
     waiting.result()
-    await _start_declared(supervisor, console, declared or [])
     control = await deployments.serve_control(supervisor, on_change=lambda: _save_state(supervisor))
     if seed:
         await _seed_if_first_start(supervisor, console)
@@ -237,10 +228,11 @@ def _prepare_declared(
     launches = []
     for d in declared:
         try:
+            deployments.component_named(d.service)
             launch = releases.prepare(
                 service=d.service, ref=d.ref, weight=d.weight, data_dir=data_dir
             )
-        except releases.ReleaseFailed as exc:
+        except (releases.ReleaseFailed, deployments.DeployFailed) as exc:
             raise StartFailed(f"--deploy {d.service}: {exc}") from exc
         console.print(f"  [green]✓[/] prepared   {d.service} from {launch.label}")
         launches.append((d.service, launch))
