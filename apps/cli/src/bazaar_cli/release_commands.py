@@ -14,6 +14,8 @@ from bazaar_cli.console_commands import DEMO_ADMIN, DEMO_PASSWORD, DataDir, Pass
 from bazaar_cli.state import DataDirLock, RunState
 
 DEFAULT_IDLE_SECONDS = 300.0
+Service = Annotated[str, typer.Argument(help="the service, e.g. pricing")]
+GatewayUrl = Annotated[str | None, typer.Option(help="the gateway's URL (default: the platform's)")]
 
 
 def _require_running(data_dir: Path) -> None:
@@ -64,7 +66,7 @@ def register(app: typer.Typer, console: Console) -> None:
 
     @app.command()
     def deploy(
-        service: Annotated[str, typer.Argument(help="the service, e.g. pricing")],
+        service: Service,
         ref: Annotated[
             str | None,
             typer.Option(help="a git revision to run (default: the working tree)"),
@@ -92,9 +94,9 @@ def register(app: typer.Typer, console: Console) -> None:
 
     @app.command()
     def undeploy(
-        service: Annotated[str, typer.Argument(help="the service, e.g. pricing")],
+        service: Service,
         which: Annotated[str, typer.Argument(help="a release (e.g. 1.0.1) or an instance id")],
-        gateway: Annotated[str | None, typer.Option(help="the gateway's URL")] = None,
+        gateway: GatewayUrl = None,
         data_dir: DataDir = Path(".bazaar"),
         user: User = DEMO_ADMIN,
         password: Password = DEMO_PASSWORD,
@@ -117,13 +119,13 @@ def register(app: typer.Typer, console: Console) -> None:
 
     @app.command()
     def retire(
-        service: Annotated[str, typer.Argument(help="the service, e.g. pricing")],
+        service: Service,
         major: Annotated[int, typer.Argument(min=1, help="the API major to retire, e.g. 1")],
         force: Annotated[bool, typer.Option(help="retire it even though it has traffic")] = False,
         idle: Annotated[
             float, typer.Option(help="seconds without a request to that major it must have had")
         ] = DEFAULT_IDLE_SECONDS,
-        gateway: Annotated[str | None, typer.Option(help="the gateway's URL")] = None,
+        gateway: GatewayUrl = None,
         data_dir: DataDir = Path(".bazaar"),
         user: User = DEMO_ADMIN,
         password: Password = DEMO_PASSWORD,
