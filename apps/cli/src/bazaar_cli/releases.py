@@ -87,9 +87,25 @@ def repository(start: Path) -> Path:
 
 
 def _uv() -> list[str]:
-    """uv on the PATH, else as the project's scripts run it: `python3 -m uv`."""
-    found = shutil.which("uv")
-    return [found] if found else [shutil.which("python3") or sys.executable, "-m", "uv"]
+    """The uv that runs us (`uv run` says where, in $UV), else uv on the PATH, else uv as the
+    project's scripts run it (`python3 -m uv`, the system's python3, not this virtualenv's)."""
+    candidates = [[os.environ.get("UV", "")], [shutil.which("uv") or ""]]
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        candidates.append([os.path.join(directory, "python3"), "-m", "uv"])
+    for command in candidates:
+        if command[0] and os.access(command[0], os.X_OK) and _answers(command):
+            return command
+    raise ReleaseFailed("uv is needed to deploy another revision (pip install uv)")
+
+
+def _answers(command: list[str]) -> bool:
+    try:
+        subprocess.run(  # noqa: S603 - a uv we found, asked its version
+            [*command, "--version"], capture_output=True, check=True, timeout=30
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return True
 
 
 def _sync(worktree: Path, service: str, venv: Path) -> None:
@@ -110,8 +126,8 @@ def _sync(worktree: Path, service: str, venv: Path) -> None:
             check=True,
             timeout=PREPARE_TIMEOUT_SECONDS,
         )
-    except FileNotFoundError as exc:
-        raise ReleaseFailed("uv is needed to deploy another revision (pip install uv)") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise ReleaseFailed(f"installing bazaar-{service} at {worktree} took too long") from exc
     except subprocess.CalledProcessError as exc:
         output = (exc.stderr or exc.stdout).strip().splitlines()[-3:]
         raise ReleaseFailed(f"cannot install bazaar-{service} at {worktree}: {output}") from exc
