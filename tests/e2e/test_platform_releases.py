@@ -120,11 +120,20 @@ def subject_of(token: str) -> str:
 
 def weight_between(low: float, high: float) -> int:
     """A weight for a second release (the first has 100, and is first by release) that puts the
-    release boundary on [0, 1) between the points `low` < `high`."""
-    for weight in range(1, 100_000):
-        if low < 100 / (100 + weight) <= high:
-            return weight
-    pytest.skip("these two callers fall too close together to be split by any weight")
+    release boundary on [0, 1) half-way between the points `low` < `high`."""
+    weight = max(1, round(100 / ((low + high) / 2) - 100))
+    if not low < 100 / (100 + weight) <= high:
+        pytest.skip("these two callers fall too close together to be split by any weight")
+    return weight
+
+
+def instances(platform: Platform, token: str, service: str) -> dict[str, str]:
+    """Release → URL of each instance of `service` the gateway routes to now."""
+    listing = httpx.get(
+        f"{platform.gateway}/gateway/1/services", headers={"Authorization": f"Bearer {token}"}
+    ).json()
+    entries = [s["instances"] for s in listing["items"] if s["name"] == service]
+    return {i["version"]: i["url"] for entry in entries for i in entry}
 
 
 def pids(platform: Platform) -> set[tuple[str, int]]:
@@ -185,6 +194,8 @@ def test_a_second_git_revision_of_pricing_runs_beside_the_first_on_one_database_
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
     assert f"pricing release {release} ready" in deployed.stdout, deployed.stdout
     assert before <= pids(platform), "a deploy restarted something"
+    admin = tokens["admin@bazaar.test"]
+    eventually_sync(lambda: release in instances(platform, admin, "pricing"), timeout=15)
 
     skus = {who: f"REL-{uuid.uuid4().hex[:8]}" for who in tokens}
     served: dict[str, set[str]] = {who: set() for who in tokens}
@@ -321,15 +332,13 @@ def test_two_releases_of_inventory_share_its_durable_and_each_event_is_applied_o
     commit, _ = revision
     deployed = bazaar(platform, "deploy", "inventory", "--ref", commit)
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
-    admin = {"Authorization": f"Bearer {sign_in(platform.gateway, 'admin@bazaar.test')}"}
-    listing = httpx.get(f"{platform.gateway}/gateway/1/services", headers=admin).json()
-    urls = {
-        i["version"]: i["url"]
-        for s in listing["items"]
-        if s["name"] == "inventory"
-        for i in s["instances"]
-    }
-    assert len(urls) == 2, urls  # two releases, one instance each
+    admin = sign_in(platform.gateway, "admin@bazaar.test")
+
+    def both_routed() -> dict[str, str] | None:  # two releases, one instance each
+        found = instances(platform, admin, "inventory")
+        return found if len(found) == 2 else None
+
+    urls = eventually_sync(both_routed, timeout=15)
 
     async def waiting(js: JetStreamContext) -> int:
         return (await js.consumer_info(stream_name("product"), "inventory")).num_waiting or 0
