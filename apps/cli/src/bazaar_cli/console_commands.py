@@ -69,8 +69,24 @@ def register(app: typer.Typer, console: Console) -> None:
 
         def show(body: Any, console: Console) -> None:
             token = versions_view.operations_token(data_dir)
+            try:  # the last hour, from the console's store; the table says "-" without it
+                stored = operations.call(
+                    url,
+                    user=user,
+                    password=password,
+                    method="GET",
+                    path=f"/console/1/slo?window={versions_view.LONG_WINDOW_SECONDS:g}",
+                )
+            except operations.OperationFailed:
+                stored = None
             versions_view.show_versions(
-                body, console, service=service, gateway=url, token=token, window_seconds=window
+                body,
+                console,
+                service=service,
+                gateway=url,
+                token=token,
+                window_seconds=window,
+                stored=stored,
             )
 
         run(url, data_dir, user, password, show, "GET", "/gateway/1/services")

@@ -14,10 +14,11 @@ import psutil
 import typer
 from rich.console import Console
 
-from bazaar_cli import console_commands
+from bazaar_cli import console_commands, release_commands
 from bazaar_cli.admin import AdminCreateFailed, create_first_admin
 from bazaar_cli.bus_provisioning import provision_bus
 from bazaar_cli.recall import RecallFailed, show_recall
+from bazaar_cli.releases import Declared, ReleaseFailed
 from bazaar_cli.shop import TerminalShop
 from bazaar_cli.state import DataDirBusy, DataDirLock, RunState
 from bazaar_cli.status import show_status
@@ -33,6 +34,7 @@ admin = typer.Typer(help="Administer a running platform.", no_args_is_help=True)
 app.add_typer(admin, name="admin")
 console = Console()
 console_commands.register(app, console)
+release_commands.register(app, console)
 DataDir = Annotated[
     Path,
     typer.Option(envvar="BAZAAR_DATA_DIR", help="where databases, the NATS store and logs live"),
@@ -67,10 +69,18 @@ def up(
             "admin with `bazaar admin create`)",
         ),
     ] = Mode.DEVELOPMENT,
+    deploy: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="one more instance, beside the default ones: service[@git-ref][:weight], "
+            "e.g. pricing@v1.2:10 (repeatable)"
+        ),
+    ] = None,
 ) -> None:
     """Start NATS, every service and the gateway; seed the demo catalog on first start."""
     console.print(f"[bold]Bazaar[/] — data dir {data_dir.resolve()} ({mode.value} mode)")
     try:
+        declared = tuple(Declared.parse(spec) for spec in deploy or [])
         run_up(
             data_dir=data_dir,
             gateway_port=port,
@@ -78,8 +88,10 @@ def up(
             console=console,
             postgres_admin_url=postgres,
             mode=mode,
+            declared=declared,
         )
-
+    except ReleaseFailed as exc:
+        raise _fail(str(exc)) from None
     except DataDirBusy as exc:
         raise _fail(
             f"another `bazaar up` ({exc}) is using {data_dir.resolve()}; stop it with "

@@ -21,6 +21,7 @@ from bazaar_cli import launcher
 from bazaar_cli.bus_provisioning import platform_consumption, platform_observers, provision_bus
 from bazaar_cli.nats_permissions import OPERATOR, server_config
 from bazaar_cli.platform import Component
+from bazaar_cli.releases import Launch
 from bazaar_cli.secrets import PlatformSecrets, ensure_secrets
 from bazaar_platform.nats_server import NatsServer, free_port
 
@@ -36,6 +37,7 @@ class Child:
     process: launcher.ComponentProcess
     restarts: int = 0
     started_at: float = field(default_factory=time.monotonic)
+    launch: Launch | None = None  # one more instance (`bazaar deploy`); None: `bazaar up`'s own
 
     @property
     def url(self) -> str:
@@ -165,23 +167,55 @@ class Supervisor:
             env["BAZAAR_PAYMENT_PROVIDER_URL"] = provider.url
         return env
 
-    def _spawn(self, component: Component, port: int) -> launcher.ComponentProcess:
+    def _log(self, component: Component, port: int, launch: Launch | None) -> Path:
+        return self.logs / (f"{component.name}-{port}.log" if launch else f"{component.name}.log")
+
+    def _spawn(
+        self, component: Component, port: int, launch: Launch | None = None
+    ) -> launcher.ComponentProcess:
+        """`bazaar up`'s own instances fork from the warm fork server; a deployed one runs from
+        its release's own interpreter (another revision may lock other libraries)."""
+        if launch is not None:
+            return self._spawn_launch(component, port, launch)
         return launcher.launch(
             component.module,
             env=self._environment(component, port),
-            log=self.logs / f"{component.name}.log",
+            log=self._log(component, port, None),
         )
 
-    def start(self, component: Component) -> Child:
+    def _spawn_launch(
+        self, component: Component, port: int, launch: Launch
+    ) -> subprocess.Popen[bytes]:
+        """One more instance, from its release's own interpreter and directory."""
+        env = {**self._environment(component, port), **launch.environment()}
+        if launch.cwd is not None:  # another revision: nothing of this checkout on its path
+            env.pop("PYTHONPATH", None)
+        with open(self._log(component, port, launch), "ab") as output:
+            return subprocess.Popen(  # noqa: S603 - the release's interpreter, our module
+                [launch.python, "-m", component.module],
+                env=env,
+                cwd=launch.cwd,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def start(self, component: Component, launch: Launch | None = None) -> Child:
         port = self.gateway_port if component.is_gateway else free_port()
         child = Child(
             component=component,
             port=port,
-            log=self.logs / f"{component.name}.log",
-            process=self._spawn(component, port),
+            log=self._log(component, port, launch),
+            process=self._spawn(component, port, launch),
+            launch=launch,
         )
         self.children.append(child)
         return child
+
+    def stop_child(self, child: Child) -> None:
+        """Stop one instance for good (`bazaar undeploy`): it is not restarted."""
+        self.children.remove(child)
+        _terminate([child])
 
     def restart_crashed(self) -> list[tuple[str, int]]:
         """Restart whatever died (the bus included); returns (name, exit code) of each."""
@@ -196,7 +230,7 @@ class Supervisor:
             if code is None or child.restarts >= MAX_RESTARTS:
                 continue
             child.restarts += 1
-            child.process = self._spawn(child.component, child.port)
+            child.process = self._spawn(child.component, child.port, child.launch)
             child.started_at = time.monotonic()
             restarted.append((child.component.name, code))
         return restarted
@@ -206,15 +240,20 @@ class Supervisor:
         gateway = [c for c in self.children if c.component.is_gateway]
         services = [c for c in self.children if not c.component.is_gateway]
         for group in (gateway, services):
-            for child in group:
-                if child.alive():
-                    child.process.send_signal(signal.SIGTERM)
-            deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
-            for child in group:
-                remaining = max(0.1, deadline - time.monotonic())
-                try:
-                    child.process.wait(remaining)
-                except subprocess.TimeoutExpired:
-                    child.process.kill()
-                    child.process.wait()
+            _terminate(group)
         self.nats.stop()
+
+
+def _terminate(group: list[Child]) -> None:
+    """SIGTERM each, then wait for all; whoever is still there after the timeout is killed."""
+    for child in group:
+        if child.alive():
+            child.process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+    for child in group:
+        remaining = max(0.1, deadline - time.monotonic())
+        try:
+            child.process.wait(remaining)
+        except subprocess.TimeoutExpired:
+            child.process.kill()
+            child.process.wait()

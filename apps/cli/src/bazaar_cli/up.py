@@ -15,12 +15,12 @@ import asyncpg
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from bazaar_cli import readiness, seeding
+from bazaar_cli import deployments, readiness, releases, seeding
 from bazaar_cli.platform import BUS_SERVICES, GATEWAY, SERVICES
 from bazaar_cli.postgres_provisioning import provision
 from bazaar_cli.secrets import ensure_secrets
 from bazaar_cli.state import DataDirLock, ProcessState, RunState, make_private
-from bazaar_cli.supervisor import Supervisor
+from bazaar_cli.supervisor import Child, Supervisor
 from bazaar_platform.nats_server import port_is_open
 
 READY_TIMEOUT_SECONDS = 90.0
@@ -55,7 +55,7 @@ async def _wait_ready(supervisor: Supervisor, console: Console) -> None:
         transient=True,
     ) as progress:
         task = progress.add_task("starting services", total=len(supervisor.children))
-        pending = {c.component.name: c for c in supervisor.children}
+        pending = {_shown(c): c for c in supervisor.children}
         async with aiohttp.ClientSession() as session:
             while pending:
                 for name, child in list(pending.items()):
@@ -152,7 +152,19 @@ async def _supervise(supervisor: Supervisor, console: Console, stop: asyncio.Eve
                 await stop.wait()
 
 
-async def _run(supervisor: Supervisor, console: Console, *, seed: bool) -> None:
+def _shown(child: Child) -> str:
+    """A process's name in the start-up list: a declared instance says what it runs."""
+    name = child.component.name
+    return name if child.launch is None else f"{name} ({child.launch.label}, :{child.port})"
+
+
+async def _run(
+    supervisor: Supervisor,
+    console: Console,
+    *,
+    seed: bool,
+    declared: list[tuple[str, releases.Launch]] | None = None,
+) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -162,6 +174,8 @@ async def _run(supervisor: Supervisor, console: Console, *, seed: bool) -> None:
     console.print(f"  [green]✓[/] nats       {supervisor.nats.url} (JetStream, store in data dir)")
     for component in SERVICES:
         supervisor.start(component)
+    for service, launch in declared or []:  # `--deploy`: more instances, beside those
+        supervisor.start(deployments.component_named(service), launch)
     supervisor.start(GATEWAY)
     _save_state(supervisor)
     waiting = asyncio.create_task(_wait_ready(supervisor, console))
@@ -172,6 +186,7 @@ async def _run(supervisor: Supervisor, console: Console, *, seed: bool) -> None:
         return
     stopper.cancel()
     waiting.result()
+    control = await deployments.serve_control(supervisor, on_change=lambda: _save_state(supervisor))
     if seed:
         await _seed_if_first_start(supervisor, console)
     elif supervisor.mode == Mode.PRODUCTION:
@@ -187,7 +202,10 @@ async def _run(supervisor: Supervisor, console: Console, *, seed: bool) -> None:
         f"  status    bazaar status      logs  {supervisor.logs}\n\n"
         "Press Ctrl-C to stop."
     )
-    await _supervise(supervisor, console, stop)
+    try:
+        await _supervise(supervisor, console, stop)
+    finally:
+        control.close()
 
 
 def _postgres_databases(admin_url: str, data_dir: Path, console: Console) -> dict[str, str]:
@@ -203,6 +221,24 @@ def _postgres_databases(admin_url: str, data_dir: Path, console: Console) -> dic
     return {d.service: d.url for d in databases}
 
 
+def _prepare_declared(
+    declared: tuple[releases.Declared, ...], data_dir: Path, console: Console
+) -> list[tuple[str, releases.Launch]]:
+    """Check out and install each declared revision before anything starts."""
+    launches = []
+    for d in declared:
+        try:
+            deployments.component_named(d.service)
+            launch = releases.prepare(
+                service=d.service, ref=d.ref, weight=d.weight, data_dir=data_dir
+            )
+        except (releases.ReleaseFailed, deployments.DeployFailed) as exc:
+            raise StartFailed(f"--deploy {d.service}: {exc}") from exc
+        console.print(f"  [green]✓[/] prepared   {d.service} from {launch.label}")
+        launches.append((d.service, launch))
+    return launches
+
+
 def run_up(
     *,
     data_dir: Path,
@@ -211,15 +247,18 @@ def run_up(
     console: Console,
     postgres_admin_url: str | None = None,
     mode: Mode = Mode.DEVELOPMENT,
+    declared: tuple[releases.Declared, ...] = (),
 ) -> None:
     """Start everything, wait until ready, seed once, then supervise until asked to stop.
 
-    Production mode: no demo accounts (identity), no demo catalog, no demo secrets."""
+    Production mode: no demo accounts (identity), no demo catalog, no demo secrets. `declared`:
+    more instances (another git revision, a weight) started once the default ones are ready."""
     lock = DataDirLock(data_dir)
     lock.acquire()
     make_private(data_dir)
     try:
         check_port_free(gateway_port)
+        launches = _prepare_declared(declared, data_dir, console)
         databases = (
             _postgres_databases(postgres_admin_url, data_dir, console)
             if postgres_admin_url
@@ -229,7 +268,14 @@ def run_up(
             data_dir=data_dir, gateway_port=gateway_port, mode=mode.value, database_urls=databases
         )
         try:
-            asyncio.run(_run(supervisor, console, seed=seed and mode is Mode.DEVELOPMENT))
+            asyncio.run(
+                _run(
+                    supervisor,
+                    console,
+                    seed=seed and mode is Mode.DEVELOPMENT,
+                    declared=launches,
+                )
+            )
         finally:
             console.print("stopping…")
             supervisor.stop()

@@ -1,5 +1,6 @@
 """`bazaar versions <service>`: the live releases of one service, their instances, majors, weights
-and share of traffic, read from the gateway's registry view and its request counters."""
+and share of traffic (sampled now, over the last hour from the console's store, and in total),
+read from the gateway's registry view, its request counters and the console's SLO report."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from bazaar_cli import readiness
 from bazaar_cli.operations import OperationFailed
 
 REQUESTS = "bazaar_gateway_request_duration_seconds"
+LONG_WINDOW_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class Traffic:
     window_seconds: float
     before: dict[str, float]
     after: dict[str, float]
+    long_window: dict[str, float] | None = None  # the console's count over LONG_WINDOW_SECONDS
 
     def recent(self) -> dict[str, float]:
         return {r: n - self.before.get(r, 0) for r, n in self.after.items()}
@@ -44,7 +47,16 @@ def requests_per_release(metrics_text: str, service: str) -> dict[str, float]:
     return dict(counts)
 
 
-def share(counts: dict[str, float], release: str) -> str:
+def requests_per_release_stored(report: Any, service: str) -> dict[str, float]:
+    """Requests per release of `service` in the console's SLO report (`/console/1/slo`)."""
+    return {
+        r["release"]: float(r["requests"]) for r in report["releases"] if r["service"] == service
+    }
+
+
+def share(counts: dict[str, float] | None, release: str) -> str:
+    if counts is None:
+        return "-"
     total = sum(counts.values())
     if total <= 0:
         return "-"
@@ -55,7 +67,9 @@ def versions_table(entry: dict[str, Any], *, health: dict[str, str], traffic: Tr
     """One row per instance, grouped by release; a release's share is shown on its first row."""
     table = Table(title=f"{entry['name']} — default major v{entry['default_major']}")
     window = f"share, last {traffic.window_seconds:g} s"
-    columns = ["release", "instance", "url", "health", "majors", "weight", window, "share, total"]
+    hour = f"share, last {LONG_WINDOW_SECONDS / 3600:g} h"
+    columns = ["release", "instance", "url", "health", "majors", "weight", window, hour]
+    columns.append("share, total")
     for column in columns:
         table.add_column(column)
     recent = traffic.recent()
@@ -78,6 +92,7 @@ def versions_table(entry: dict[str, Any], *, health: dict[str, str], traffic: Tr
             majors,
             str(i.get("weight", 100)),
             share(recent, release) if first else "",
+            share(traffic.long_window, release) if first else "",
             share(traffic.after, release) if first else "",
         )
     return table
@@ -121,8 +136,16 @@ def operations_token(data_dir: Path) -> str:
 
 
 def show_versions(
-    body: Any, console: Console, *, service: str, gateway: str, token: str, window_seconds: float
+    body: Any,
+    console: Console,
+    *,
+    service: str,
+    gateway: str,
+    token: str,
+    window_seconds: float,
+    stored: Any = None,
 ) -> None:
+    """`stored`: the console's SLO report over the long window, if it could be had."""
     entry = next((s for s in body["items"] if s["name"] == service), None)
     if entry is None:
         live = ", ".join(s["name"] for s in body["items"]) or "none"
@@ -130,4 +153,7 @@ def show_versions(
     health, traffic = asyncio.run(
         gather(gateway, entry=entry, operations_token=token, window_seconds=window_seconds)
     )
+    if stored is not None:
+        long_window = requests_per_release_stored(stored, service)
+        traffic = Traffic(traffic.window_seconds, traffic.before, traffic.after, long_window)
     console.print(versions_table(entry, health=health, traffic=traffic))

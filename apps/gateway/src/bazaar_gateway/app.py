@@ -22,6 +22,7 @@ from bazaar_gateway.forwarding import forward
 from bazaar_gateway.openapi import add_openapi_routes
 from bazaar_gateway.own_routes import add_own_routes
 from bazaar_gateway.problems import problem
+from bazaar_gateway.retirement_routes import add_retirement_routes
 from bazaar_gateway.settings import GatewaySettings
 from bazaar_gateway.state import GATEWAY, Gateway, build_gateway
 from bazaar_gateway.storefront import add_storefront_routes
@@ -74,6 +75,7 @@ def build_app(settings: GatewaySettings) -> web.Application:
     app[GATEWAY] = gateway
     gateway.bus.on_connect(gateway.directory.on_connect)
     gateway.bus.on_connect(gateway.policies.on_connect)
+    gateway.bus.on_connect(gateway.retired.on_connect)
     _follow_key_rotation(gateway)
     gateway.bus.on_connect(gateway.admission.authenticator.follow_revocations)
 
@@ -82,6 +84,7 @@ def build_app(settings: GatewaySettings) -> web.Application:
         await gateway.bus.start()
         yield
         await gateway.policies.stop()
+        await gateway.retired.stop()
         await gateway.directory.stop()
         await gateway.bus.close()
         await gateway.upstreams.close()
@@ -89,6 +92,7 @@ def build_app(settings: GatewaySettings) -> web.Application:
 
     app.cleanup_ctx.append(lifecycle)
     add_own_routes(app)
+    add_retirement_routes(app)
     add_openapi_routes(app)
     add_console_session_routes(app, settings.console_session_key_bytes())
     if settings.storefront_url:

@@ -19,6 +19,7 @@ from bazaar_chassis.registry import Instance
 from bazaar_chassis.unit_of_work import current_traceparent
 from bazaar_gateway.canonical import AmbiguousPath
 from bazaar_gateway.directory import ServiceView
+from bazaar_gateway.major_traffic import caller_label
 from bazaar_gateway.observability import ROUTE_HEADER, Answer, observed
 from bazaar_gateway.openapi import undeclared_method
 from bazaar_gateway.operators import is_operator
@@ -120,15 +121,30 @@ def _not_routable(
     )
 
 
+def _default_major(gateway: Gateway, view: ServiceView | None) -> int:
+    """The service's default major; once that is retired, the next live major up."""
+    if view is None:
+        return 1
+    routable = gateway.retired.routable(view.name, view.majors)
+    if view.default_major in routable or not routable:
+        return view.default_major
+    return next((m for m in routable if m > view.default_major), routable[-1])
+
+
+def _retired(gateway: Gateway, view: ServiceView, major: int) -> Refused:
+    """A retired major is public knowledge, and so are the majors its clients should move to."""
+    live = ", ".join(f"v{m}" for m in gateway.retired.routable(view.name, view.majors)) or "none"
+    detail = f"{view.name} v{major} is retired; live majors: {live}"
+    return Refused(problem(404, "Retired version", detail, slug="retired-version"))
+
+
 async def _admitted_route(
     request: web.Request, gateway: Gateway, answer: Answer
 ) -> tuple[Caller, Route]:
     """Authorize the path first, then tell whether it exists (so guests learn no topology)."""
     address = _address(request)
     view = gateway.directory.view(address.service)
-    major = address.major
-    if major is None:
-        major = view.default_major if view is not None else 1
+    major = address.major if address.major is not None else _default_major(gateway, view)
     answer.service, answer.major = address.service, str(major)
     try:
         caller = await gateway.admission.admit(
@@ -140,6 +156,10 @@ async def _admitted_route(
     except (Unauthorized, Forbidden):
         await _refuse_undeclared_method(request, address, major)
         raise
+    if view is not None and major in view.majors:  # live majors only: the counts stay bounded
+        gateway.traffic.record(address.service, major, caller_label(caller, request.remote))
+        if gateway.retired.is_retired(address.service, major):
+            raise _retired(gateway, view, major)
     if view is None or major not in view.majors:
         raise _not_routable(gateway, address, view, major, operator=is_operator(gateway, caller))
     query = query_without_version(request.rel_url.raw_query_string)

@@ -6,7 +6,7 @@ signer and the metrics; handlers reach it as `request.app[GATEWAY]`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import version
 
 from aiohttp import web
@@ -22,10 +22,12 @@ from bazaar_gateway.access import Admission
 from bazaar_gateway.authentication import Authenticator
 from bazaar_gateway.directory import ServiceDirectory
 from bazaar_gateway.jwks import SELF, IdentityJwks
+from bazaar_gateway.major_traffic import MajorTraffic
 from bazaar_gateway.policy_store import PolicyStore
 from bazaar_gateway.proxy import Upstreams
 from bazaar_gateway.rate_limit import RateLimiter
 from bazaar_gateway.registry_trust import RegistryTrust
+from bazaar_gateway.retirements import RetiredMajors
 from bazaar_gateway.revocation import IdentityRevocations
 from bazaar_gateway.settings import GatewaySettings
 from bazaar_gateway.signing import load_private_key
@@ -57,6 +59,8 @@ class Gateway:
     signer: AssertionSigner
     metrics: GatewayMetrics
     tracer_provider: TracerProvider
+    retired: RetiredMajors = field(default_factory=RetiredMajors)
+    traffic: MajorTraffic = field(default_factory=MajorTraffic)  # who calls which major
 
     @property
     def tracer(self) -> Tracer:
