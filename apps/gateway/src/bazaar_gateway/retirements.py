@@ -18,10 +18,10 @@ import structlog
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KV_DEL, KV_PURGE, KeyValue
 
-from bazaar_chassis.bus import Bus
+from bazaar_chassis.bus import Bus, open_bucket
 from bazaar_chassis.errors import Conflict, Unavailable
 from bazaar_chassis.jobs import stop_task
-from bazaar_chassis.provisioning import POLICY_BUCKET, open_bucket
+from bazaar_platform.provisioning import POLICY_BUCKET
 
 KEY = "retired-majors"
 
