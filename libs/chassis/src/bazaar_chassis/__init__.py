@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from bazaar_chassis.errors import Unauthorized as Unauthorized
     from bazaar_chassis.errors import Unavailable as Unavailable
     from bazaar_chassis.jobs import repeat as repeat
+    from bazaar_chassis.links import Links as Links
     from bazaar_chassis.registry import Deprecation as Deprecation
     from bazaar_chassis.rules import MAX_INTEGER as MAX_INTEGER
     from bazaar_chassis.rules import Clock as Clock
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from bazaar_chassis.rules import Sku as Sku
     from bazaar_chassis.rules import SkuList as SkuList
     from bazaar_chassis.rules import Version as Version
+    from bazaar_chassis.rules import WholeNumber as WholeNumber
     from bazaar_chassis.rules import check_sku as check_sku
     from bazaar_chassis.rules import new_id as new_id
     from bazaar_chassis.rules import parse_skus as parse_skus
@@ -95,6 +97,7 @@ _HOMES = {
     "Unauthorized": "errors",
     "Unavailable": "errors",
     "repeat": "jobs",
+    "Links": "links",
     "Clock": "rules",
     "InvalidSku": "rules",
     "InvalidSkuList": "rules",
@@ -104,6 +107,7 @@ _HOMES = {
     "Sku": "rules",
     "SkuList": "rules",
     "Version": "rules",
+    "WholeNumber": "rules",
     "check_sku": "rules",
     "new_id": "rules",
     "parse_skus": "rules",
