@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -35,6 +36,9 @@ ROLES = {  # one user per role; None: a guest, without a token
 # The coverage phase (every boundary value of every schema) takes minutes as the admin alone:
 # CI runs the others, BAZAAR_FUZZ_PHASES=examples,coverage,fuzzing,stateful runs them all.
 PHASES = os.environ.get("BAZAAR_FUZZ_PHASES", "examples,fuzzing,stateful")
+# Who creates what the documents' links lead from: their stateful runs must follow links.
+CREATORS = ("customer", "merchandiser", "marketing")
+LINKS_COVERED = re.compile(r"API Links:\s+(\d+) covered / (\d+) selected")
 # Operations that end the caller's own session or the platform's trust in every token: fuzzing
 # them would turn the rest of the run into 401s. Their own e2e tests cover them.
 NOT_FUZZED = r"^/identity/1/(logout|revocations|keys/rotate)$"
@@ -136,10 +140,19 @@ def test_schemathesis_finds_no_failure_as_any_role(
 ) -> None:
     result = fuzz(platform, role, tmp_path / f"schemathesis-{role}.json")
     cases, operations = result["test_cases"], result["operations"]
+    links = LINKS_COVERED.search(result["output"])
+    covered, selected = (int(links[1]), int(links[2])) if links else (0, 0)
     print(  # the numbers docs/reliability.md records
         f"\n{role}: {operations['tested']} operations, {cases['generated']} cases, "
+        f"{covered}/{selected} links covered, "
         f"{cases['unique_failures']} failures, {len(result['errors'])} errors"
     )
     assert operations["tested"] > 0
+    if "stateful" in PHASES:
+        [stateful] = [v for k, v in result["phases"].items() if k.startswith("stateful")]
+        assert stateful["status"] == "success", result["output"]
+        assert selected > 0, result["output"]
+        if role in CREATORS:  # they created something, then followed a link from it
+            assert covered > 0, result["output"]
     assert result["failures"] == [], result["output"]
     assert result["errors"] == [], result["output"]
