@@ -67,7 +67,6 @@ Version = Annotated[
 ]
 
 
-
 def _whole(value: object) -> object:
     """JSON's `12.0` is the integer 12 (so says JSON Schema); `12.5`, `"12"` and `true` are not."""
     return int(value) if isinstance(value, float) and value.is_integer() else value

@@ -86,7 +86,9 @@ def test_each_target_gets_only_the_parameters_and_body_fields_it_declares() -> N
 
 
 def test_a_link_to_an_operation_the_document_lacks_is_refused() -> None:
-    wrong = Links(sources=("POST /t/1/things",), targets=("DELETE /t/1/things/{key}",), parameters={})
+    wrong = Links(
+        sources=("POST /t/1/things",), targets=("DELETE /t/1/things/{key}",), parameters={}
+    )
     with pytest.raises(ValueError, match="DELETE /t/1/things/"):
         _app((wrong,)).openapi()
 
