@@ -9,13 +9,12 @@ fails when the committed models are stale.
 
 from __future__ import annotations
 
-import importlib.util
 import json
+import runpy
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from bazaar_gateway.openapi import merge
@@ -38,18 +37,10 @@ GENERATOR_OPTIONS = (
 )
 
 
-def _api_docs() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("api_docs", ROOT / "scripts" / "api_docs.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def merged_document() -> dict[str, Any]:
     """The whole public API as the gateway serves it at /openapi.json."""
-    return merge(_api_docs().openapi_documents(), unavailable=[])
+    api_docs = runpy.run_path(str(ROOT / "scripts" / "api_docs.py"))
+    return merge(api_docs["openapi_documents"](), unavailable=[])
 
 
 def rendered() -> dict[str, str]:

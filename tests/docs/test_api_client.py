@@ -3,24 +3,15 @@ scripts/api_client.py (datamodel-code-generator), they fail here as soon as a sc
 
 from __future__ import annotations
 
-import importlib.util
+import runpy
 from pathlib import Path
-from types import ModuleType
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def api_client() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("api_client", ROOT / "scripts" / "api_client.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_the_committed_client_models_are_what_the_merged_document_says(tmp_path: Path) -> None:
-    module = api_client()
+    module = SimpleNamespace(**runpy.run_path(str(ROOT / "scripts" / "api_client.py")))
     models = ROOT / "libs" / "client" / "src" / "bazaar_client" / "models"
     wanted = module.rendered()
     stale = module.stale_files(models, wanted)
