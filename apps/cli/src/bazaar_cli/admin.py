@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 
 from bazaar_cli.state import DataDirLock, RunState
 from bazaar_client import ApiProblem, BazaarClient
+from bazaar_client.models.identity import UserOut
 
 BOOTSTRAP_TOKEN_FILE = Path("secrets") / "identity-bootstrap-token"
 
@@ -25,7 +25,7 @@ class AdminCreateFailed(Exception):
 
 def create_first_admin(
     *, data_dir: Path, email: str, password: str, organization: str, name: str
-) -> dict[str, Any]:
+) -> UserOut:
     """The created account (identity's reply); AdminCreateFailed with the reason otherwise."""
     state = RunState.load(data_dir)
     if state is None or not DataDirLock(data_dir).is_held_by_someone():
@@ -47,7 +47,7 @@ def create_first_admin(
     )
 
 
-async def _bootstrap(gateway_url: str, **account: str) -> dict[str, Any]:
+async def _bootstrap(gateway_url: str, **account: str) -> UserOut:
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
             return await BazaarClient(session, gateway_url).bootstrap_admin(**account)

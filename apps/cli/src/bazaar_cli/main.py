@@ -217,7 +217,7 @@ def admin_create(
         )
     except AdminCreateFailed as exc:
         raise _fail(str(exc)) from None
-    console.print(f"created administrator {created['email']} ({created['id']}) of {organization}")
+    console.print(f"created administrator {created.email} ({created.id}) of {organization}")
 
 
 if __name__ == "__main__":

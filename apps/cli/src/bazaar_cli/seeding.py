@@ -26,7 +26,7 @@ async def _seed_promotion(api: BazaarClient, promotion: DemoPromotion) -> int:
         return 1
     created = await api.create_promotion(promotion.terms)
     await _unless_created_before(
-        api.add_code(created["id"], code=promotion.code, usage_limit=promotion.usage_limit)
+        api.add_code(created.id, code=promotion.code, usage_limit=promotion.usage_limit)
     )
     return 3
 

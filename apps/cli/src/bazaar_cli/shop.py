@@ -1,7 +1,7 @@
 """`bazaar shop`: a terminal storefront, the second channel on the same public API (M11).
 
-It browses, searches, fills a cart and checks out with exactly the gateway calls the web
-storefront makes (the same `GatewayApi` client), with the shopper's own token and nothing else.
+It browses, searches, fills a cart and checks out with exactly the calls the web storefront
+makes (the same typed `bazaar_client`, through `GatewayApi`), with the shopper's own token only.
 """
 
 from __future__ import annotations
@@ -9,16 +9,16 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
-from urllib.parse import quote
 
 import aiohttp
 from rich.console import Console
 from rich.prompt import Prompt
 from rich.table import Table
 
-from bazaar_storefront.gateway_api import GatewayApi, Reply
+from bazaar_client import BazaarClient
+from bazaar_storefront.gateway_api import GatewayApi, Reply, attempt
 from bazaar_storefront.session import Session
 from bazaar_storefront.web import money
 
@@ -40,11 +40,12 @@ class TerminalShop:
     def _run(self, work: Coroutine[Any, Any, T]) -> T:
         return self._loop.run_until_complete(work)
 
-    def call(self, method: str, path: str, **kwargs: Any) -> Reply:
+    def call(self, work: Callable[[BazaarClient], Awaitable[T]]) -> Reply[T]:
+        """One public call as this shopper, with the typed client."""
         if self._http is None:
             self._http = self._run(self._open())
-        api = GatewayApi(self._http, self.gateway_url)
-        return self._run(api.call(method, path, shopper=self.shopper, **kwargs))
+        client = GatewayApi(self._http, self.gateway_url).client(self.shopper)
+        return self._run(attempt(work(client)))
 
     async def _open(self) -> aiohttp.ClientSession:
         return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
@@ -86,29 +87,27 @@ class TerminalShop:
             self.close()
 
     def browse(self) -> None:
-        reply = self.call("GET", "/catalog/1/categories")
-        if not reply.ok:
+        reply = self.call(lambda api: api.categories())
+        if reply.value is None:
             self.console.print(f"[red]catalog unavailable:[/] {reply.detail}")
             return
         table = Table("category", "name", title="Categories")
-        for category in reply.body.get("items", []):
-            table.add_row(category["key"], category["name"])
+        for category in reply.value.items:
+            table.add_row(category.key, category.name)
         self.console.print(table)
         key = self.ask("Category")
         if not key:
             return
-        page = self.call(
-            "GET", f"/catalog/1/categories/{quote(key, safe='')}/products", params={"limit": "50"}
-        )
-        if not page.ok:
+        page = self.call(lambda api: api.category_page(key, limit=50))
+        if page.value is None:
             self.console.print(f"[red]{page.detail}[/]")
             return
-        self.show_items(page.body.get("items", []), title=page.body["category"]["name"])
+        self.show_items(page.body["items"], title=page.value.category.name)
         self.add_from_prompt()
 
     def search(self) -> None:
         query = self.ask("Search for")
-        reply = self.call("GET", "/search/1/products", params={"q": query, "limit": "20"})
+        reply = self.call(lambda api: api.search_products(query, limit=20))
         if not reply.ok:
             self.console.print("[yellow]Search is unavailable right now; try browsing.[/]")
             return
@@ -128,13 +127,10 @@ class TerminalShop:
         if not sku:
             return
         quantity = self.ask("Quantity", default="1")
-        if not self.cart_id():
+        cart_id, count = self.cart_id(), int(quantity or "1")
+        if not cart_id:
             return
-        reply = self.call(
-            "POST",
-            f"/cart/1/carts/{self.shopper.cart_id}/items",
-            json={"sku": sku, "quantity": int(quantity or "1")},
-        )
+        reply = self.call(lambda api: api.add_item(cart_id, sku=sku, quantity=count))
         if reply.ok:
             self.console.print(f"[green]added[/] {quantity} of {sku}")
         elif "available" in reply.body:
@@ -148,18 +144,19 @@ class TerminalShop:
 
     def cart_id(self) -> str | None:
         if self.shopper.cart_id is None:
-            reply = self.call("POST", "/cart/1/carts")
-            if not reply.ok:
+            reply = self.call(lambda api: api.create_cart())
+            if reply.value is None:
                 self.console.print(f"[red]no cart:[/] {reply.detail}")
                 return None
-            self.shopper.cart_id = str(reply.body["id"])
-            self.shopper.cart_token = reply.body.get("cart_token") or None
+            self.shopper.cart_id = reply.value.id
+            self.shopper.cart_token = reply.value.cart_token or None
         return self.shopper.cart_id
 
     def cart(self) -> None:
-        if self.cart_id() is None:
+        cart_id = self.cart_id()
+        if cart_id is None:
             return
-        reply = self.call("GET", f"/cart/1/carts/{self.shopper.cart_id}")
+        reply = self.call(lambda api: api.get_cart(cart_id))
         if not reply.ok:
             self.console.print(f"[red]{reply.detail}[/]")
             return
@@ -178,9 +175,7 @@ class TerminalShop:
         choice = self.ask("discount code (d), pay (p), or Enter to go back").lower()
         if choice.startswith("d"):
             code = self.ask("Code")
-            added = self.call(
-                "POST", f"/cart/1/carts/{self.shopper.cart_id}/discount-codes", json={"code": code}
-            )
+            added = self.call(lambda api: api.apply_code(cart_id, code=code))
             said = "[green]applied[/]" if added.ok else f"[red]refused:[/] {added.detail}"
             self.console.print(f"code {code} {said}")
         elif choice.startswith("p"):
@@ -189,25 +184,17 @@ class TerminalShop:
     def sign_in(self) -> bool:
         email = self.ask("Email")
         password = self.ask("Password", secret=True)
-        reply = self.call(
-            "POST",
-            "/identity/1/token",
-            form={"grant_type": "password", "username": email, "password": password},
-        )
-        if not reply.ok:
+        reply = self.call(lambda api: api.sign_in(email, password))
+        if reply.value is None:
             self.console.print(f"[red]sign-in failed:[/] {reply.detail}")
             return False
         guest_cart, guest_token = self.shopper.cart_id, self.shopper.cart_token
-        self.shopper.token, self.shopper.email = str(reply.body["access_token"]), email
+        self.shopper.token, self.shopper.email = reply.value, email
         self.shopper.cart_id = self.shopper.cart_token = None
         if guest_cart and guest_token:  # the guest cart joins the shopper's own
-            merged = self.call(
-                "POST",
-                f"/cart/1/carts/{guest_cart}/merge",
-                headers={"Bazaar-Cart-Token": guest_token},
-            )
-            if merged.ok:
-                self.shopper.cart_id = str(merged.body["id"])
+            merged = self.call(lambda api: api.merge_cart(guest_cart, guest_token=guest_token))
+            if merged.value is not None:
+                self.shopper.cart_id = merged.value.id
         self.console.print(f"signed in as {email}")
         return True
 
@@ -216,23 +203,22 @@ class TerminalShop:
             return
         cart_id = self.cart_id()
         card = self.ask("Card number (4242424242424242 succeeds)").replace(" ", "")
+        if cart_id is None:
+            return
         placed = self.call(
-            "POST",
-            "/order/1/orders",
-            headers={"Idempotency-Key": str(cart_id)},
-            json={"cart_id": cart_id, "payment": {"card_number": card}},
+            lambda api: api.place_order(cart_id=cart_id, card_number=card, idempotency_key=cart_id)
         )
-        if not placed.ok:
+        if placed.value is None:
             self.console.print(f"[red]order refused:[/] {placed.detail}")
             return
         self.shopper.cart_id = None
-        order_id = str(placed.body["id"])
+        order_id = placed.value.id
         self.console.print(f"order {order_id} placed; waiting for it to settle…")
         deadline = time.monotonic() + SETTLE_SECONDS
         order = placed.body
         while order.get("status") not in FINAL and time.monotonic() < deadline:
             time.sleep(0.5)
-            reply = self.call("GET", f"/order/1/orders/{order_id}")
+            reply = self.call(lambda api: api.get_order(order_id))
             order = reply.body if reply.ok else order
         reason = f" ({order['reason']})" if order.get("reason") else ""
         self.console.print(

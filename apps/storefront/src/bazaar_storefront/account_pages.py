@@ -9,6 +9,7 @@ from aiohttp import web
 
 from bazaar_storefront import web as site
 from bazaar_storefront.cart_pages import recall_notices
+from bazaar_storefront.gateway_api import attempt
 
 FINAL_STATUSES = frozenset({"confirmed", "complete", "cancelled"})
 
@@ -30,12 +31,8 @@ async def sign_in(request: web.Request) -> web.Response:
     form = await request.post()
     email, password = str(form.get("email", "")).strip(), str(form.get("password", ""))
     after = site.local_path(str(form.get("next", "")))
-    reply = await site.api(request).call(
-        "POST",
-        "/identity/1/token",
-        form={"grant_type": "password", "username": email, "password": password},
-    )
-    if not reply.ok:
+    reply = await attempt(request.app[site.API].client().sign_in(email, password))
+    if reply.value is None:
         return site.render(
             request,
             "sign_in.html",
@@ -45,17 +42,12 @@ async def sign_in(request: web.Request) -> web.Response:
             email=email,
         )
     guest_cart, guest_token = session.cart_id, session.cart_token
-    session.token, session.email = str(reply.body["access_token"]), email
+    session.token, session.email = reply.value, email
     session.cart_id = session.cart_token = None
     if guest_cart and guest_token:  # the guest's cart joins the shopper's own
-        merged = await site.api(request).call(
-            "POST",
-            f"/cart/1/carts/{guest_cart}/merge",
-            shopper=session,
-            headers={"Bazaar-Cart-Token": guest_token},
-        )
-        if merged.ok:
-            session.cart_id = str(merged.body["id"])
+        merged = await attempt(site.api(request).merge_cart(guest_cart, guest_token=guest_token))
+        if merged.value is not None:
+            session.cart_id = merged.value.id
             session.say(
                 "Signed in. The items you added as a guest are in your cart.", kind="success"
             )
@@ -71,7 +63,7 @@ async def sign_in(request: web.Request) -> web.Response:
 async def sign_out(request: web.Request) -> web.Response:
     session = site.session_of(request)
     if session.signed_in:  # the token dies at identity too, not only in this cookie
-        await site.api(request).call("POST", "/identity/1/logout", shopper=session)
+        await attempt(site.api(request).sign_out())
     session.sign_out()
     session.say("You are signed out.")
     return site.redirect("/")
@@ -81,15 +73,13 @@ async def account(request: web.Request) -> web.Response:
     if needed := _needs_sign_in(request):
         return needed
     session = site.session_of(request)
-    profile = await site.api(request).call("GET", "/customer/1/customers/me", shopper=session)
+    profile = await attempt(site.api(request).me())
     if expired := site.signed_out_by_gateway(request, profile):
         return expired
-    messages = await site.api(request).call("GET", "/notification/1/messages", shopper=session)
+    messages = await attempt(site.api(request).messages())
     notices: list[str] = []
     if session.cart_id:  # a product in the shopper's cart recalled since it was added
-        cart = await site.api(request).call(
-            "GET", f"/cart/1/carts/{session.cart_id}", shopper=session
-        )
+        cart = await attempt(site.api(request).get_cart(session.cart_id))
         notices = await recall_notices(request, cart.body) if cart.ok else []
     return site.render(
         request,
@@ -103,7 +93,7 @@ async def account(request: web.Request) -> web.Response:
 async def orders(request: web.Request) -> web.Response:
     if needed := _needs_sign_in(request):
         return needed
-    reply = await site.api(request).call("GET", "/order/1/orders", shopper=site.session_of(request))
+    reply = await attempt(site.api(request).orders())
     if expired := site.signed_out_by_gateway(request, reply):
         return expired
     return site.render(
@@ -118,9 +108,7 @@ async def _order(request: web.Request) -> tuple[dict[str, object] | None, web.Re
     if needed := _needs_sign_in(request):
         return None, needed
     order_id = request.match_info["order_id"]
-    reply = await site.api(request).call(
-        "GET", f"/order/1/orders/{quote(order_id, safe='')}", shopper=site.session_of(request)
-    )
+    reply = await attempt(site.api(request).get_order(order_id))
     if expired := site.signed_out_by_gateway(request, reply):
         return None, expired
     if not reply.ok:

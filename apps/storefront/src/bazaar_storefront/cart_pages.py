@@ -9,7 +9,8 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from bazaar_storefront.gateway_api import Reply
+from bazaar_client.models.cart import CartCreated, CartOut
+from bazaar_storefront.gateway_api import Reply, attempt
 from bazaar_storefront.web import (
     api,
     local_path,
@@ -30,19 +31,19 @@ async def _field(request: web.Request, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-async def _open_cart(request: web.Request) -> Reply:
+async def _open_cart(request: web.Request) -> Reply[CartOut | CartCreated]:
     """The session's cart; else the shopper's active one (or a new one) from the cart API."""
     session = session_of(request)
     if session.cart_id:
-        reply = await api(request).call("GET", f"/cart/1/carts/{session.cart_id}", shopper=session)
-        if reply.ok and reply.body.get("state") == "active":
+        reply = await attempt(api(request).get_cart(session.cart_id))
+        if reply.value is not None and reply.value.state == "active":
             return reply
         session.cart_id = session.cart_token = None  # ordered, merged or gone: start again
-    reply = await api(request).call("POST", "/cart/1/carts", shopper=session)
-    if reply.ok:
-        session.cart_id = str(reply.body["id"])
-        session.cart_token = reply.body.get("cart_token") or None
-    return reply
+    created = await attempt(api(request).create_cart())
+    if created.value is not None:
+        session.cart_id = created.value.id
+        session.cart_token = created.value.cart_token or None
+    return created
 
 
 async def recall_notices(request: web.Request, cart: dict[str, Any]) -> list[str]:
@@ -56,14 +57,9 @@ async def recall_notices(request: web.Request, cart: dict[str, Any]) -> list[str
 
 
 async def _unavailable(request: web.Request, lines: list[dict[str, Any]]) -> list[str]:
-    shopper = session_of(request)
+    client = api(request)
     replies = await asyncio.gather(
-        *(
-            api(request).call(
-                "GET", f"/catalog/1/products/{quote(line['sku'], safe='')}", shopper=shopper
-            )
-            for line in lines
-        )
+        *(attempt(client.catalog_product(line["sku"])) for line in lines)
     )
     notices = []
     for line, reply in zip(lines, replies, strict=True):
@@ -106,11 +102,9 @@ async def add_item(request: web.Request) -> web.Response:
     if not opened.ok:
         session.say(f"Your cart cannot be opened now: {opened.detail}", kind="error")
         return redirect(back)
-    reply = await api(request).call(
-        "POST",
-        f"/cart/1/carts/{session.cart_id}/items",
-        shopper=session,
-        json={"sku": sku, "quantity": int(quantity_text)},
+    assert session.cart_id is not None  # opened above
+    reply = await attempt(
+        api(request).add_item(session.cart_id, sku=sku, quantity=int(quantity_text))
     )
     if reply.ok:
         session.say(f"Added {quantity_text} of {sku} to your cart.", kind="success")
@@ -133,13 +127,11 @@ async def update_item(request: web.Request) -> web.Response:
     quantity_text = await _field(request, "quantity")
     if not session.cart_id:
         return redirect("/shop/cart")
-    path = f"/cart/1/carts/{session.cart_id}/items/{quote(sku, safe='')}"
     if quantity_text == "0" or await _field(request, "remove"):
-        reply = await api(request).call("DELETE", path, shopper=session)
+        reply = await attempt(api(request).remove_item(session.cart_id, sku=sku))
     elif quantity_text.isdigit():
-        reply = await api(request).call(
-            "PATCH", path, shopper=session, json={"quantity": int(quantity_text)}
-        )
+        change = api(request).change_item(session.cart_id, sku=sku, quantity=int(quantity_text))
+        reply = await attempt(change)
     else:
         session.say("Quantity must be a whole number.", kind="error")
         return redirect("/shop/cart")
@@ -158,12 +150,7 @@ async def apply_code(request: web.Request) -> web.Response:
     if not session.cart_id or not code:
         session.say("Add something to your cart, then enter a code.", kind="error")
         return redirect("/shop/cart")
-    reply = await api(request).call(
-        "POST",
-        f"/cart/1/carts/{session.cart_id}/discount-codes",
-        shopper=session,
-        json={"code": code},
-    )
+    reply = await attempt(api(request).apply_code(session.cart_id, code=code))
     if expired := signed_out_by_gateway(request, reply):
         return expired
     if reply.ok:
@@ -192,17 +179,17 @@ async def place_order(request: web.Request) -> web.Response:
     card = (await _field(request, "card_number")).replace(" ", "")
     if not session.signed_in or not session.cart_id:
         return redirect("/shop/checkout")
-    reply = await api(request).call(
-        "POST",
-        "/order/1/orders",
-        shopper=session,
-        json={"cart_id": session.cart_id, "payment": {"card_number": card}},
-        headers={"Idempotency-Key": session.cart_id},  # a double submit is the same order
+    reply = await attempt(
+        api(request).place_order(
+            cart_id=session.cart_id,
+            card_number=card,
+            idempotency_key=session.cart_id,  # a double submit is the same order
+        )
     )
     if expired := signed_out_by_gateway(request, reply):
         return expired
-    if not reply.ok:
+    if reply.value is None:
         session.say(f"The order could not be placed: {reply.detail}", kind="error")
         return redirect("/shop/checkout")
     session.cart_id = session.cart_token = None
-    return redirect(f"/shop/orders/{quote(str(reply.body['id']), safe='')}")
+    return redirect(f"/shop/orders/{quote(reply.value.id, safe='')}")

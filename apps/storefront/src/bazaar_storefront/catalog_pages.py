@@ -3,12 +3,12 @@ the catalog API as a guest or as the signed-in shopper (search: search_pages).""
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from typing import Any
 
 from aiohttp import web
 
-from bazaar_storefront.gateway_api import Reply
-from bazaar_storefront.web import api, render, session_of
+from bazaar_storefront.gateway_api import Reply, attempt
+from bazaar_storefront.web import api, render
 
 PAGE_SIZE = 12
 
@@ -18,7 +18,9 @@ def _page_number(request: web.Request) -> int:
     return max(1, int(raw)) if raw.isdigit() else 1
 
 
-def _failed(request: web.Request, reply: Reply, *, missing: tuple[str, str]) -> web.Response | None:
+def _failed(
+    request: web.Request, reply: Reply[Any], *, missing: tuple[str, str]
+) -> web.Response | None:
     """The error page for a catalog reply that is not a success: 404 says what is `missing`."""
     if reply.ok:
         return None
@@ -30,7 +32,7 @@ def _failed(request: web.Request, reply: Reply, *, missing: tuple[str, str]) -> 
 
 
 async def home(request: web.Request) -> web.Response:
-    reply = await api(request).call("GET", "/catalog/1/categories", shopper=session_of(request))
+    reply = await attempt(api(request).categories())
     categories = reply.body.get("items", []) if reply.ok else []
     return render(request, "home.html", categories=categories, unavailable=not reply.ok)
 
@@ -38,11 +40,8 @@ async def home(request: web.Request) -> web.Response:
 async def category(request: web.Request) -> web.Response:
     key = request.match_info["key"]
     page = _page_number(request)
-    reply = await api(request).call(
-        "GET",
-        f"/catalog/1/categories/{quote(key, safe='')}/products",
-        shopper=session_of(request),
-        params={"limit": str(PAGE_SIZE), "offset": str((page - 1) * PAGE_SIZE)},
+    reply = await attempt(
+        api(request).category_page(key, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     )
     if failed := _failed(
         request, reply, missing=("No such category", f"There is no category “{key}”.")
@@ -62,9 +61,7 @@ async def category(request: web.Request) -> web.Response:
 
 async def product(request: web.Request) -> web.Response:
     sku = request.match_info["sku"]
-    reply = await api(request).call(
-        "GET", f"/catalog/1/products/{quote(sku, safe='')}", shopper=session_of(request)
-    )
+    reply = await attempt(api(request).catalog_product(sku))
     status = reply.body.get("product_status")
     why = f" It has been {status}." if status else ""
     missing = ("Product not available", f"The product {sku} is not on sale.{why}")

@@ -8,7 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bazaar_storefront.web import api, money, render, session_of
+from bazaar_storefront.gateway_api import attempt
+from bazaar_storefront.web import api, money, render
 
 PAGE_SIZE = 12
 SEARCH_UNAVAILABLE = (404, 502, 503, 504)
@@ -39,10 +40,6 @@ class PriceBand:
             return f"{low} and up"
         return f"{low} to {money({'amount': self.high, 'currency': currency})}"
 
-    def params(self) -> dict[str, str]:
-        bounds = {"min_price": str(self.low)}
-        return bounds if self.high is None else bounds | {"max_price": str(self.high)}
-
 
 def price_filters(facets: dict[str, Any]) -> list[dict[str, Any]]:
     """The price bands of a result's facets, in order, each with its label and count."""
@@ -60,21 +57,16 @@ async def suggest(request: web.Request) -> web.Response:
     query = request.query.get("q", "").strip()
     if len(query) < 2:
         return web.json_response({"items": []})
-    reply = await api(request).call(
-        "GET",
-        "/search/1/products",
-        shopper=session_of(request),
-        params={"q": query, "limit": str(SUGGESTIONS)},
-    )
-    items = reply.body.get("items", []) if reply.ok else []
-    return web.json_response({"items": [{"sku": i["sku"], "name": i["name"]} for i in items]})
+    reply = await attempt(api(request).search_products(query, limit=SUGGESTIONS))
+    items = reply.value.items if reply.value is not None else []
+    return web.json_response({"items": [{"sku": i.sku, "name": i.name} for i in items]})
 
 
 async def search(request: web.Request) -> web.Response:
     query = request.query.get("q", "").strip()
     in_stock = request.query.get("in_stock") == "true"
     band = PriceBand.parse(request.query.get("price", ""))
-    listed = await api(request).call("GET", "/catalog/1/categories", shopper=session_of(request))
+    listed = await attempt(api(request).categories())
     categories = listed.body.get("items", []) if listed.ok else []
     chosen = request.query.get("category", "")
     page: dict[str, Any] = {
@@ -87,15 +79,15 @@ async def search(request: web.Request) -> web.Response:
     }
     if not query:
         return render(request, "search.html", result=None, unavailable=False, **page)
-    params = {"q": query, "limit": str(PAGE_SIZE)}
-    if in_stock:
-        params["in_stock"] = "true"
-    if chosen:
-        params["category"] = chosen
-    if band:
-        params |= band.params()
-    reply = await api(request).call(
-        "GET", "/search/1/products", shopper=session_of(request), params=params
+    reply = await attempt(
+        api(request).search_products(
+            query,
+            limit=PAGE_SIZE,
+            category_key=chosen,
+            in_stock=in_stock,
+            min_price=band.low if band else None,
+            max_price=band.high if band else None,
+        )
     )
     unavailable = reply.status in SEARCH_UNAVAILABLE or not reply.ok
     facets = {} if unavailable else reply.body.get("facets", {})

@@ -10,6 +10,7 @@ from urllib.parse import quote
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from bazaar_client import BazaarClient
 from bazaar_storefront.gateway_api import GatewayApi, Reply
 from bazaar_storefront.session import COOKIE, MAX_AGE_SECONDS, Session, SessionCodec
 
@@ -54,8 +55,9 @@ def session_of(request: web.Request) -> Session:
     return request[SESSION]
 
 
-def api(request: web.Request) -> GatewayApi:
-    return request.app[API]
+def api(request: web.Request) -> BazaarClient:
+    """The typed public API client, as this request's shopper."""
+    return request.app[API].client(session_of(request))
 
 
 def render(
@@ -75,7 +77,7 @@ def redirect(location: str) -> web.Response:
     return web.Response(status=303, headers={"Location": location})
 
 
-def signed_out_by_gateway(request: web.Request, reply: Reply) -> web.Response | None:
+def signed_out_by_gateway(request: web.Request, reply: Reply[Any]) -> web.Response | None:
     """A 401 means the shopper's token expired or was revoked: sign them out, ask again."""
     if reply.status != 401 or not session_of(request).signed_in:
         return None

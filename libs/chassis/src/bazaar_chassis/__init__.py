@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from bazaar_chassis.errors import Unauthorized as Unauthorized
     from bazaar_chassis.errors import Unavailable as Unavailable
     from bazaar_chassis.jobs import repeat as repeat
+    from bazaar_chassis.links import Links as Links
     from bazaar_chassis.registry import Deprecation as Deprecation
     from bazaar_chassis.rules import MAX_INTEGER as MAX_INTEGER
     from bazaar_chassis.rules import Clock as Clock
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from bazaar_chassis.rules import Sku as Sku
     from bazaar_chassis.rules import SkuList as SkuList
     from bazaar_chassis.rules import Version as Version
+    from bazaar_chassis.rules import WholeNumber as WholeNumber
     from bazaar_chassis.rules import check_sku as check_sku
     from bazaar_chassis.rules import new_id as new_id
     from bazaar_chassis.rules import parse_skus as parse_skus
@@ -81,9 +83,10 @@ _EXPORTS = {  # module: the names services import from it
     "errors": "ConfigurationError Conflict DomainError Forbidden InvalidInput NotFound "
     "StaleVersion Unauthorized Unavailable",
     "jobs": "repeat",
+    "links": "Links",
     "registry": "Deprecation",
     "rules": "check_sku Clock InvalidSku InvalidSkuList MAX_INTEGER Money new_id Offset parse_skus "
-    "Sku SkuList utc_now Version",
+    "Sku SkuList utc_now Version WholeNumber",
     "runner": "serve",
     "service": "BackgroundJob CallerDep create_app ReadsDep Runtime RuntimeDep ServiceDefinition "
     "StartupStep UnitsDep",

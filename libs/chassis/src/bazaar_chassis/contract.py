@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from bazaar_chassis.links import Links, with_links
+
 if TYPE_CHECKING:  # the gateway uses `with_errors` without paying for FastAPI
     from fastapi import FastAPI
 
@@ -110,22 +112,22 @@ def with_errors(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-def document_errors(app: FastAPI) -> None:
-    """Make `app.openapi()` describe every error answer (computed once, on first request)."""
+def document_errors(app: FastAPI, *, links: tuple[Links, ...] = ()) -> None:
+    """Make `app.openapi()` describe every error answer, and carry the service's `links`
+    (computed once, on first request)."""
 
     from fastapi.openapi.utils import get_openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = with_errors(
-                get_openapi(
-                    title=app.title,
-                    version=app.version,
-                    openapi_version=app.openapi_version,
-                    description=app.description,
-                    routes=app.routes,
-                )
+            document = get_openapi(
+                title=app.title,
+                version=app.version,
+                openapi_version=app.openapi_version,
+                description=app.description,
+                routes=app.routes,
             )
+            app.openapi_schema = with_links(with_errors(document), links)
         return app.openapi_schema
 
     setattr(app, "openapi", openapi)  # noqa: B010 - FastAPI's documented way to replace it

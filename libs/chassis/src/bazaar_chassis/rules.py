@@ -2,7 +2,7 @@
 
 Product, category, pricing, inventory and catalog all check SKUs with `check_sku` and read SKU
 lists with `parse_skus`, so no two services can disagree on what a valid SKU is; `Sku`, `SkuList`,
-`Offset` and `Version` carry the same rules into the OpenAPI schema of every request.
+`Offset`, `Version` and `WholeNumber` carry the same rules into the OpenAPI schema of every request.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import uuid_utils
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from bazaar_chassis.errors import InvalidInput
 
@@ -65,6 +65,16 @@ Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET, description="how many items t
 Version = Annotated[
     int, Field(ge=1, le=MAX_INTEGER, description="the version you last read; a stale one gets 409")
 ]
+
+
+def _whole(value: object) -> object:
+    """JSON's `12.0` is the integer 12 (so says JSON Schema); `12.5`, `"12"` and `true` are not."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# An integer field that takes no string or boolean for a number (pydantic's strict mode), yet
+# takes `12.0`: every `"type": "integer"` value a client may send, and nothing else.
+WholeNumber = Annotated[int, BeforeValidator(_whole), Field(strict=True)]
 
 Clock = Callable[[], datetime]
 """What use cases ask the time of: `utc_now` in production, a fixed instant in tests."""

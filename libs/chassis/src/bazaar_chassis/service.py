@@ -32,6 +32,7 @@ from bazaar_chassis.errors import Unauthorized
 from bazaar_chassis.http_middleware import ObservabilityMiddleware
 from bazaar_chassis.identity_middleware import GatewayIdentityMiddleware
 from bazaar_chassis.jobs import repeat, stop_task
+from bazaar_chassis.links import Links
 from bazaar_chassis.logs import configure_logging
 from bazaar_chassis.metrics import ServiceMetrics, may_scrape
 from bazaar_chassis.outbound import ServiceClient
@@ -69,6 +70,8 @@ class ServiceDefinition:
     quick_reads: bool = False  # `Reads` on Database.quick_snapshot (stores that only read)
     # Paths other processes call without the gateway (an OTLP receiver): no assertion, no span.
     open_paths: frozenset[str] = frozenset()
+    # Where an answer's values lead (OpenAPI links): what a client does next with a resource.
+    links: tuple[Links, ...] = ()
 
 
 @dataclass
@@ -324,7 +327,7 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings | None =
             tags=[f"{definition.name} v{major}"],
             deprecated=major in definition.deprecated_majors or None,
         )
-    document_errors(app)
+    document_errors(app, links=definition.links)
     app.add_middleware(
         ObservabilityMiddleware,
         service=definition.name,

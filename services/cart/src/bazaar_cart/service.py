@@ -11,7 +11,42 @@ from bazaar_cart import events
 from bazaar_cart.api import v1
 from bazaar_cart.consumers import HANDLERS
 from bazaar_cart.store import CartStore
-from bazaar_chassis import ServiceDefinition, ServiceSettings, create_app
+from bazaar_chassis import Links, ServiceDefinition, ServiceSettings, create_app
+
+# Where a cart's answers lead: read it, fill it, change and remove lines, add and remove
+# codes (OpenAPI links); a guest's cart token comes from the cart's creation.
+CART = "/cart/1/carts/{cart_id}"
+CART_WRITES = (f"POST {CART}/items", f"POST {CART}/discount-codes")
+LINKS = (
+    Links(
+        sources=("POST /cart/1/carts",),
+        targets=(f"GET {CART}", *CART_WRITES),
+        parameters={
+            "cart_id": "$response.body#/id",
+            "Bazaar-Cart-Token": "$response.body#/cart_token",
+        },
+        body={"version": "$response.body#/version"},
+    ),
+    Links(
+        sources=(f"POST {CART}/items",),
+        targets=(f"GET {CART}", f"PATCH {CART}/items/{{sku}}", f"DELETE {CART}/items/{{sku}}"),
+        parameters={
+            "cart_id": "$response.body#/id",
+            "sku": "$request.body#/sku",
+            "Bazaar-Cart-Token": "$request.header.Bazaar-Cart-Token",
+        },
+        body={"version": "$response.body#/version"},
+    ),
+    Links(
+        sources=(f"POST {CART}/discount-codes",),
+        targets=(f"GET {CART}", f"DELETE {CART}/discount-codes/{{code}}"),
+        parameters={
+            "cart_id": "$response.body#/id",
+            "code": "$request.body#/code",
+            "Bazaar-Cart-Token": "$request.header.Bazaar-Cart-Token",
+        },
+    ),
+)
 
 DEFINITION = ServiceDefinition(
     name="cart",
@@ -25,6 +60,7 @@ DEFINITION = ServiceDefinition(
     publishes=sorted(events.SCHEMAS),
     handlers=HANDLERS,
     store=CartStore,
+    links=LINKS,
 )
 
 

@@ -11,7 +11,21 @@ from bazaar_catalog.api import v1
 from bazaar_catalog.api.answers import Answers
 from bazaar_catalog.consumers import HANDLERS
 from bazaar_catalog.store import CURRENT_GENERATION, CatalogStore
-from bazaar_chassis import ServiceDefinition, ServiceSettings, create_app
+from bazaar_chassis import Links, ServiceDefinition, ServiceSettings, create_app
+
+# Where the catalog's answers lead: a category's products, a product (OpenAPI links).
+LINKS = (
+    Links(
+        sources=("GET /catalog/1/categories",),
+        targets=("GET /catalog/1/categories/{key}/products",),
+        parameters={"key": "$response.body#/items/0/key"},
+    ),
+    Links(
+        sources=("GET /catalog/1/categories/{key}/products",),
+        targets=("GET /catalog/1/products/{sku}",),
+        parameters={"sku": "$response.body#/items/0/sku"},
+    ),
+)
 
 DEFINITION = ServiceDefinition(
     name="catalog",
@@ -25,6 +39,7 @@ DEFINITION = ServiceDefinition(
     handlers=HANDLERS,
     store=CatalogStore,
     quick_reads=True,  # every page is a read of the local copy: docs/architecture.md, hot reads
+    links=LINKS,
 )
 
 

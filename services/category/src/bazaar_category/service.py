@@ -10,7 +10,24 @@ from fastapi import FastAPI
 from bazaar_category import events
 from bazaar_category.api import v1
 from bazaar_category.store import CategoryStore
-from bazaar_chassis import ServiceDefinition, ServiceSettings, create_app
+from bazaar_chassis import Links, ServiceDefinition, ServiceSettings, create_app
+
+# Where a category's answers lead: read it, change it, place products in it (OpenAPI links).
+CATEGORY = "/category/1/categories/{key}"
+LINKS = (
+    Links(
+        sources=(f"PUT {CATEGORY}",),
+        targets=(f"GET {CATEGORY}", f"PUT {CATEGORY}", f"PUT {CATEGORY}/products/{{sku}}"),
+        parameters={"key": "$request.path.key"},
+        body={"version": "$response.body#/version"},
+    ),
+    Links(
+        sources=(f"PUT {CATEGORY}/products/{{sku}}",),
+        targets=(f"PUT {CATEGORY}/products/{{sku}}", f"DELETE {CATEGORY}/products/{{sku}}"),
+        parameters={"key": "$request.path.key", "sku": "$request.path.sku"},
+        body={"version": "$response.body#/version"},
+    ),
+)
 
 DEFINITION = ServiceDefinition(
     name="category",
@@ -20,6 +37,7 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations" / "versions",
     publishes=sorted(events.SCHEMAS),
     store=CategoryStore,
+    links=LINKS,
 )
 
 

@@ -7,11 +7,26 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from bazaar_chassis import ServiceDefinition, ServiceSettings, create_app
+from bazaar_chassis import Links, ServiceDefinition, ServiceSettings, create_app
 from bazaar_customer import events
 from bazaar_customer.api import v1
 from bazaar_customer.consumers import HANDLERS
 from bazaar_customer.store import CustomerStore
+
+# Where a customer's answers lead: their profile, their addresses (OpenAPI links).
+ADDRESS = "/customer/1/customers/me/addresses/{label}"
+LINKS = (
+    Links(
+        sources=(f"PUT {ADDRESS}",),
+        targets=("GET /customer/1/customers/me", f"PUT {ADDRESS}", f"DELETE {ADDRESS}"),
+        parameters={"label": "$request.path.label"},
+    ),
+    Links(
+        sources=("GET /customer/1/customers/me", f"PUT {ADDRESS}"),
+        targets=("GET /customer/1/customers/{subject}",),
+        parameters={"subject": "$response.body#/subject"},
+    ),
+)
 
 DEFINITION = ServiceDefinition(
     name="customer",
@@ -22,6 +37,7 @@ DEFINITION = ServiceDefinition(
     publishes=sorted(events.SCHEMAS),
     handlers=HANDLERS,
     store=CustomerStore,
+    links=LINKS,
 )
 
 

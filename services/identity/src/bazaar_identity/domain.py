@@ -29,6 +29,12 @@ _EMAIL = re.compile(
     r"^[^@\s\x00-\x1f]{1,64}@"
     r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$"
 )
+# `_EMAIL` for what a client sends (any case, blanks around it: `normalize_email`); the
+# domain's 253-character limit follows from the schema's `maxLength` of 254.
+EMAIL_SCHEMA_PATTERN = (
+    r"^\s*[^@\s\x00-\x1f]{1,64}@(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+"
+    r"(?:[a-zA-Z]{2,63}|[xX][nN]--[a-zA-Z0-9-]{1,59})\s*$"
+)
 ORGANIZATION_PATTERN = r"^[a-z][a-z0-9-]{0,62}$"
 ROLE_PATTERN = r"^[a-z][a-z0-9_-]{0,63}$"  # client ids too
 _ORGANIZATION_KEY = re.compile(ORGANIZATION_PATTERN)

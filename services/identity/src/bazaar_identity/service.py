@@ -8,13 +8,22 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 
-from bazaar_chassis import Clock, ServiceDefinition, ServiceSettings, create_app, utc_now
+from bazaar_chassis import Clock, Links, ServiceDefinition, ServiceSettings, create_app, utc_now
 from bazaar_identity import events, service_clients
 from bazaar_identity.api import bootstrap, v1
 from bazaar_identity.context import IdentityContext
 from bazaar_identity.settings import IdentitySettings, refuse_insecure
 from bazaar_identity.startup import background_jobs, startup_steps
 from bazaar_identity.store import IdentityStore
+
+# Where a user's answers lead: read the user back (OpenAPI links).
+LINKS = (
+    Links(
+        sources=("POST /identity/1/users", "GET /identity/1/users/me"),
+        targets=("GET /identity/1/users/{user_id}",),
+        parameters={"user_id": "$response.body#/id"},
+    ),
+)
 
 DEFINITION = ServiceDefinition(
     name="identity",
@@ -27,6 +36,7 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations" / "versions",
     publishes=sorted(events.SCHEMAS),
     store=IdentityStore,
+    links=LINKS,
 )
 
 

@@ -7,11 +7,21 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from bazaar_chassis import ServiceDefinition, ServiceSettings, create_app
+from bazaar_chassis import Links, ServiceDefinition, ServiceSettings, create_app
 from bazaar_order import events
 from bazaar_order.api import v1
 from bazaar_order.consumers import HANDLERS
 from bazaar_order.store import OrderStore
+
+# Where an order's answers lead: follow it, cancel it (OpenAPI links).
+ORDER = "/order/1/orders/{order_id}"
+LINKS = (
+    Links(
+        sources=("POST /order/1/orders", f"POST {ORDER}/cancel"),
+        targets=(f"GET {ORDER}", f"POST {ORDER}/cancel"),
+        parameters={"order_id": "$response.body#/id"},
+    ),
+)
 
 DEFINITION = ServiceDefinition(
     name="order",
@@ -25,6 +35,7 @@ DEFINITION = ServiceDefinition(
     publishes=sorted(events.SCHEMAS),
     handlers=HANDLERS,
     store=OrderStore,
+    links=LINKS,
 )
 
 

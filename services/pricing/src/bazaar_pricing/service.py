@@ -8,10 +8,35 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from bazaar_chassis import Deprecation, ServiceDefinition, ServiceSettings, create_app
+from bazaar_chassis import Deprecation, Links, ServiceDefinition, ServiceSettings, create_app
 from bazaar_pricing import events
 from bazaar_pricing.api import v1, v2
 from bazaar_pricing.store import PriceStore
+
+# Where a price's answers lead: read it, its list, change it, quote it (OpenAPI links).
+LINKS = (
+    Links(
+        sources=("PUT /pricing/1/prices/{sku}",),
+        targets=(
+            "GET /pricing/1/prices/{sku}",
+            "PUT /pricing/1/prices/{sku}",
+            "GET /pricing/1/prices",
+            "GET /pricing/2/prices/{sku}",
+        ),
+        parameters={"sku": "$request.path.sku", "skus": "$request.path.sku"},
+        body={"version": "$response.body#/version"},
+    ),
+    Links(
+        sources=("PUT /pricing/2/prices/{sku}",),
+        targets=(
+            "GET /pricing/2/prices/{sku}",
+            "PUT /pricing/2/prices/{sku}",
+            "GET /pricing/2/prices/{sku}/quote",
+        ),
+        parameters={"sku": "$request.path.sku"},
+        body={"version": "$response.body#/version"},
+    ),
+)
 
 DEFINITION = ServiceDefinition(
     name="pricing",
@@ -23,6 +48,7 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations" / "versions",
     publishes=sorted(events.SCHEMAS),
     store=PriceStore,
+    links=LINKS,
 )
 
 

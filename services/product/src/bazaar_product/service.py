@@ -7,10 +7,21 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from bazaar_chassis import ServiceDefinition, ServiceSettings, create_app
+from bazaar_chassis import Links, ServiceDefinition, ServiceSettings, create_app
 from bazaar_product import events
 from bazaar_product.api import v1
 from bazaar_product.store import ProductStore
+
+# Where a product's answers lead: read it, change it, recall it (OpenAPI links).
+PRODUCT = "/product/1/products/{sku}"
+LINKS = (
+    Links(
+        sources=("POST /product/1/products", f"PATCH {PRODUCT}", f"POST {PRODUCT}/recall"),
+        targets=(f"GET {PRODUCT}", f"PATCH {PRODUCT}", f"POST {PRODUCT}/recall"),
+        parameters={"sku": "$response.body#/sku"},
+        body={"version": "$response.body#/version"},
+    ),
+)
 
 DEFINITION = ServiceDefinition(
     name="product",
@@ -20,6 +31,7 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations" / "versions",
     publishes=sorted(events.SCHEMAS),
     store=ProductStore,
+    links=LINKS,
 )
 
 

@@ -18,6 +18,8 @@ from bazaar_chassis import Caller, Conflict, Forbidden, InvalidInput, Money, Not
 OPERATOR_ORGANIZATION = "bazaar"
 WRITER_ROLES = frozenset({"admin", "marketing", "merchandiser"})
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{2,31}$")
+# The same rule for what a client sends: any case, blanks around it (`normalize_code`).
+CODE_SCHEMA_PATTERN = r"^\s*[A-Za-z0-9][A-Za-z0-9_-]{2,31}\s*$"
 CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
 MAX_AMOUNT = 10**11  # minor units, as pricing allows
 PREDICATE_KEYS = ("skus", "categories")

@@ -7,11 +7,27 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from bazaar_chassis import ServiceDefinition, ServiceSettings, create_app
+from bazaar_chassis import Links, ServiceDefinition, ServiceSettings, create_app
 from bazaar_promotion import events
 from bazaar_promotion.api import v1
 from bazaar_promotion.consumers import HANDLERS
 from bazaar_promotion.store import PromotionStore
+
+# Where a promotion's answers lead: read it, change it, give it codes (OpenAPI links).
+PROMOTION = "/promotion/1/promotions/{promotion_id}"
+LINKS = (
+    Links(
+        sources=("POST /promotion/1/promotions", f"PATCH {PROMOTION}"),
+        targets=(f"GET {PROMOTION}", f"PATCH {PROMOTION}", f"POST {PROMOTION}/codes"),
+        parameters={"promotion_id": "$response.body#/id"},
+        body={"version": "$response.body#/version"},
+    ),
+    Links(
+        sources=(f"POST {PROMOTION}/codes",),
+        targets=("GET /promotion/1/codes/{code}",),
+        parameters={"code": "$response.body#/code"},
+    ),
+)
 
 DEFINITION = ServiceDefinition(
     name="promotion",
@@ -25,6 +41,7 @@ DEFINITION = ServiceDefinition(
     publishes=sorted(events.SCHEMAS),
     handlers=HANDLERS,
     store=PromotionStore,
+    links=LINKS,
 )
 
 

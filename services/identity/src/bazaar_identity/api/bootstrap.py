@@ -20,7 +20,11 @@ router = APIRouter()
 
 class BootstrapRequest(BaseModel):
     bootstrap_token: SecretStr = Field(description="<data dir>/secrets/identity-bootstrap-token")
-    email: str = Field(max_length=254, examples=["ops@example.com"])
+    email: str = Field(
+        max_length=254,
+        json_schema_extra={"pattern": domain.EMAIL_SCHEMA_PATTERN},
+        examples=["ops@example.com"],
+    )
     password: SecretStr = Field(description=f"at least {domain.MIN_PASSWORD_LENGTH} characters")
     name: str = Field(max_length=200, default="Administrator")
     organization: str = Field(max_length=63, default=domain.PLATFORM_ORGANIZATION)

@@ -63,7 +63,11 @@ Role = Annotated[str, Field(json_schema_extra={"pattern": domain.ROLE_PATTERN})]
 
 
 class UserCreate(BaseModel):
-    email: str = Field(max_length=254, examples=["jane@example.com"])
+    email: str = Field(
+        max_length=254,
+        json_schema_extra={"pattern": domain.EMAIL_SCHEMA_PATTERN},
+        examples=["jane@example.com"],
+    )
     password: str = Field(
         max_length=domain.MAX_PASSWORD_LENGTH,
         json_schema_extra={"minLength": domain.MIN_PASSWORD_LENGTH, "pattern": r"\S"},

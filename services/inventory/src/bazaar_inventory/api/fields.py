@@ -9,12 +9,11 @@ from typing import Annotated
 
 from pydantic import Field
 
-from bazaar_chassis import MAX_INTEGER
+from bazaar_chassis import MAX_INTEGER, WholeNumber
 
 ExpectedVersion = Annotated[
-    int | None,
+    WholeNumber | None,
     Field(
-        strict=True,
         ge=0,
         le=MAX_INTEGER,
         description="the SKU version you last read (0: never stocked); a stale one gets 409",

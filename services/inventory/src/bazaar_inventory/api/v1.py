@@ -13,7 +13,7 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from bazaar_chassis import ReadsDep, Sku, SkuList, UnitsDep
+from bazaar_chassis import ReadsDep, Sku, SkuList, UnitsDep, WholeNumber
 from bazaar_inventory import use_cases
 from bazaar_inventory.api.fields import ExpectedVersion
 from bazaar_inventory.domain import (
@@ -31,8 +31,8 @@ router = APIRouter()
 
 
 class StockSet(BaseModel):
-    quantity: int = Field(
-        strict=True, ge=0, le=MAX_QUANTITY, description="units on hand at the location"
+    quantity: WholeNumber = Field(
+        ge=0, le=MAX_QUANTITY, description="units on hand at the location"
     )
     version: ExpectedVersion = None
 
@@ -68,12 +68,12 @@ class StockList(BaseModel):
 
 class ReservationCreate(BaseModel):
     sku: Sku
-    quantity: int = Field(strict=True, ge=1, le=MAX_QUANTITY)
+    quantity: WholeNumber = Field(ge=1, le=MAX_QUANTITY)
     reference: str = Field(
         min_length=1, max_length=200, description="what the units are held for, e.g. a cart id"
     )
-    ttl_seconds: int = Field(
-        default=DEFAULT_TTL_SECONDS, strict=True, ge=MIN_TTL_SECONDS, le=MAX_TTL_SECONDS
+    ttl_seconds: WholeNumber = Field(
+        default=DEFAULT_TTL_SECONDS, ge=MIN_TTL_SECONDS, le=MAX_TTL_SECONDS
     )
 
 

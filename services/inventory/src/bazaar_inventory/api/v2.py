@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from bazaar_chassis import ReadsDep, Sku, UnitsDep
+from bazaar_chassis import ReadsDep, Sku, UnitsDep, WholeNumber
 from bazaar_inventory import use_cases
 from bazaar_inventory.api.fields import ExpectedVersion
 from bazaar_inventory.domain import MAX_QUANTITY, StockSummary
@@ -19,8 +19,8 @@ router = APIRouter()
 
 
 class LocationStockSet(BaseModel):
-    quantity: int = Field(
-        strict=True, ge=0, le=MAX_QUANTITY, description="units on hand at this location"
+    quantity: WholeNumber = Field(
+        ge=0, le=MAX_QUANTITY, description="units on hand at this location"
     )
     version: ExpectedVersion = None
 

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from bazaar_chassis import MAX_INTEGER, ReadsDep, Sku, SkuList, UnitsDep
+from bazaar_chassis import MAX_INTEGER, ReadsDep, Sku, SkuList, UnitsDep, WholeNumber
 from bazaar_pricing import use_cases
 from bazaar_pricing.domain import ACTIVE_CURRENCIES, MAX_AMOUNT, PriceList, PriceRow
 
@@ -35,8 +35,7 @@ class BasePriceWrite(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    amount: int = Field(
-        strict=True,
+    amount: WholeNumber = Field(
         ge=0,
         le=MAX_AMOUNT,
         description="integer minor units of `currency` (1299 = 12.99 USD); never a float",
@@ -49,9 +48,8 @@ class BasePriceWrite(BaseModel):
         description="active ISO 4217 code",
         examples=["USD"],
     )
-    version: int | None = Field(
+    version: WholeNumber | None = Field(
         default=None,
-        strict=True,
         ge=0,
         le=MAX_INTEGER,
         description="the SKU's price-list version you last read (0 = it has no price yet); "

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from bazaar_chassis import ReadsDep, UnitsDep
+from bazaar_chassis import ReadsDep, UnitsDep, WholeNumber
 from bazaar_pricing import use_cases
 from bazaar_pricing.domain import MAX_AMOUNT, MAX_ROWS, PriceList, PriceRow, price_row
 from bazaar_pricing.events import PriceRowState
@@ -26,9 +26,9 @@ class PriceIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    amount: int = Field(strict=True, ge=0, le=MAX_AMOUNT, examples=[1299])
+    amount: WholeNumber = Field(ge=0, le=MAX_AMOUNT, examples=[1299])
     currency: str = Field(min_length=1, max_length=16, examples=["USD"])
-    min_quantity: int = Field(default=1, strict=True, ge=1, description="the tier's first unit")
+    min_quantity: WholeNumber = Field(default=1, ge=1, description="the tier's first unit")
     customer_group: str | None = Field(
         default=None, max_length=64, description="null: every buyer", examples=["wholesale"]
     )
@@ -42,9 +42,8 @@ class PriceListWrite(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     prices: list[PriceIn] = Field(max_length=MAX_ROWS)
-    version: int | None = Field(
+    version: WholeNumber | None = Field(
         default=None,
-        strict=True,
         ge=0,
         description="the price-list version you last read (0 = no price yet); stale → 409",
     )

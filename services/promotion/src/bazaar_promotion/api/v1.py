@@ -13,7 +13,15 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from bazaar_chassis import CallerDep, Money, ReadsDep, UnitsDep, Version
 from bazaar_promotion import use_cases
-from bazaar_promotion.domain import MAX_AMOUNT, Code, Kind, Promotion, Stacking, Terms
+from bazaar_promotion.domain import (
+    CODE_SCHEMA_PATTERN,
+    MAX_AMOUNT,
+    Code,
+    Kind,
+    Promotion,
+    Stacking,
+    Terms,
+)
 
 router = APIRouter()
 
@@ -55,7 +63,14 @@ class PromotionPatch(TermsIn):
 
 
 class CodeCreate(BaseModel):
-    code: str = Field(min_length=1, max_length=64, examples=["WELCOME10"])
+    code: str = Field(
+        min_length=1,
+        max_length=64,
+        json_schema_extra={"pattern": CODE_SCHEMA_PATTERN},
+        examples=["WELCOME10"],
+        description="3-32 letters, digits, '_' or '-', starting with a letter or digit; "
+        "case-insensitive",
+    )
     usage_limit: int | None = Field(description="at least 1; null for no limit")
     valid_from: AwareDatetime | None = Field(default=None, description="default: the promotion's")
     valid_until: AwareDatetime | None = Field(default=None, description="default: the promotion's")
