@@ -42,7 +42,9 @@ async def searched(tmp_path: Path) -> AsyncIterator[tuple[TestClient[Any, Any], 
     asked: list[Any] = []
 
     async def categories(_: web.Request) -> web.Response:
-        return web.json_response({"items": [{"key": "coffee", "name": "Coffee"}]})
+        return web.json_response(
+            {"items": [{"key": "coffee", "name": "Coffee", "parent": None, "position": 0}]}
+        )
 
     async def search(request: web.Request) -> web.Response:
         asked.append(dict(request.query))

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import aiohttp
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from bazaar_client.models import (
     cart,
@@ -28,6 +28,7 @@ from bazaar_client.models import (
 Json = dict[str, Any]
 M = TypeVar("M", bound=BaseModel)
 UNREACHABLE = 503
+OFF_CONTRACT = 502
 
 
 class ApiProblem(Exception):
@@ -98,7 +99,20 @@ class BazaarClient:
         return answer if isinstance(answer, dict) else {"items": answer}
 
     async def _model(self, model: type[M], method: str, path: str, **kwargs: Any) -> M:
-        return model.model_validate(await self._call(method, path, **kwargs))
+        """The answer as `model`; an answer outside the documented shape is a 502 problem (a bad
+        gateway), so a caller handles it like any other refusal instead of crashing."""
+        body = await self._call(method, path, **kwargs)
+        try:
+            return model.model_validate(body)
+        except ValidationError as off_contract:
+            problem = {
+                "title": "Bad Gateway",
+                "status": OFF_CONTRACT,
+                "detail": f"the answer does not match {model.__name__}: {off_contract}",
+            }
+            raise ApiProblem(
+                status=OFF_CONTRACT, problem=problem, what=f"{method} {path}"
+            ) from off_contract
 
     # identity
     async def sign_in(self, username: str, password: str) -> str:
