@@ -29,6 +29,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bazaar_chassis.envelope import Event, stream_name
 from bazaar_chassis.testing import assert_problem, eventually_sync, publish
 from bazaar_cli.secrets import ensure_secrets
+from bazaar_cli.versions import operations_token
 from bazaar_gateway.canary import caller_point
 
 from .conftest import BAZAAR, Platform, client, sign_in, start_platform
@@ -166,12 +167,16 @@ def price_events(platform: Platform, skus: set[str]) -> list[Event]:
     return asyncio.run(read())
 
 
-def consumed(urls: dict[str, str]) -> dict[str, dict[str, float]]:
-    """Each instance's `bazaar_events_consumed_total` by outcome, read from its own /metrics."""
+def consumed(platform: Platform, urls: dict[str, str]) -> dict[str, dict[str, float]]:
+    """Each instance's `bazaar_events_consumed_total` by outcome, read from its own /metrics
+    (which answers only the bearer of the scrape token, as the console scrapes it)."""
+    scrape = {"Authorization": f"Bearer {operations_token(platform.data_dir)}"}
     counts: dict[str, dict[str, float]] = {}
     for release, url in urls.items():
         counts[release] = {}
-        for family in text_string_to_metric_families(httpx.get(f"{url}/metrics").text):
+        answer = httpx.get(f"{url}/metrics", headers=scrape)
+        assert answer.status_code == 200, answer.text
+        for family in text_string_to_metric_families(answer.text):
             for sample in family.samples:
                 if sample.name == "bazaar_events_consumed_total":
                     outcome = sample.labels["outcome"]
@@ -346,10 +351,10 @@ def test_two_releases_of_inventory_share_its_durable_and_each_event_is_applied_o
     # both releases pull from the one durable
     eventually_sync(lambda: on_the_bus(platform, waiting) >= 2, timeout=15)
 
-    before = consumed(urls)
+    before = consumed(platform, urls)
 
     def applied(release: str, outcome: str = "processed") -> float:
-        return consumed(urls)[release].get(outcome, 0) - before[release].get(outcome, 0)
+        return consumed(platform, urls)[release].get(outcome, 0) - before[release].get(outcome, 0)
 
     def total(outcome: str) -> float:
         return sum(applied(release, outcome) for release in urls)
@@ -361,5 +366,5 @@ def test_two_releases_of_inventory_share_its_durable_and_each_event_is_applied_o
         eventually_sync(lambda: total("processed") == len(sent), timeout=15)
         if all(applied(release) for release in urls):
             break
-    assert all(applied(release) > 0 for release in urls), consumed(urls)
+    assert all(applied(release) > 0 for release in urls), consumed(platform, urls)
     assert total("processed") == len(sent)  # no event applied twice, by either release
