@@ -93,9 +93,8 @@ class OutboxRelay:
         on_published: Callable[[list[str]], None] = lambda names: None,
     ) -> None:
         self._database = database
-        self._on_published = (
-            on_published  # told the names of the events a batch got into the stream
-        )
+        # told the names of the events each batch got into the stream (for metrics)
+        self._on_published = on_published
         self._bus = bus
         self._poll_seconds = poll_seconds
         self._batch_size = batch_size
