@@ -37,10 +37,12 @@ GENERATOR_OPTIONS = (
 )
 
 
+API_DOCS = runpy.run_path(str(ROOT / "scripts" / "api_docs.py"))
+
+
 def merged_document() -> dict[str, Any]:
     """The whole public API as the gateway serves it at /openapi.json."""
-    api_docs = runpy.run_path(str(ROOT / "scripts" / "api_docs.py"))
-    return merge(api_docs["openapi_documents"](), unavailable=[])
+    return merge(API_DOCS["openapi_documents"](), unavailable=[])
 
 
 def rendered() -> dict[str, str]:
@@ -62,13 +64,8 @@ def stale_files(directory: Path, wanted: dict[str, str] | None = None) -> list[s
     """The names of the files in `directory` that differ from, lack or outlive the generated
     (`wanted`, rendered when not given)."""
     wanted = rendered() if wanted is None else wanted
-    present = {path.name for path in directory.glob("*.py")}
-    differ = [
-        name
-        for name, text in wanted.items()
-        if not (directory / name).is_file() or (directory / name).read_text() != text
-    ]
-    return sorted(set(differ) | (present - set(wanted)))
+    outlive = {path.name for path in directory.glob("*.py")} - set(wanted)
+    return sorted(set(API_DOCS["stale"](wanted, directory)) | outlive)
 
 
 def main(argv: list[str]) -> int:

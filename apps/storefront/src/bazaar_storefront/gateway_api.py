@@ -8,7 +8,8 @@ policy lets that shopper do with curl. `attempt` turns a call into a `Reply` a p
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 import aiohttp
@@ -21,37 +22,46 @@ T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Reply(Generic[T_co]):
-    """A call's outcome: its typed `value` on success, else its status and problem."""
+    """A call's outcome: its typed `value` on success, else the client's `ApiProblem` (its
+    status, problem and detail are the reply's)."""
 
-    status: int
     value: T_co | None = None
-    problem: dict[str, Any] = field(default_factory=dict)
+    refused: ApiProblem | None = None
 
     @property
     def ok(self) -> bool:
-        return 200 <= self.status < 300
+        return self.refused is None
 
     @property
+    def status(self) -> int:
+        return 200 if self.refused is None else self.refused.status
+
+    @property
+    def problem(self) -> dict[str, Any]:
+        return {} if self.refused is None else self.refused.problem
+
+    @cached_property
     def body(self) -> dict[str, Any]:
-        """What the templates read: the value as the documents' JSON, or the problem."""
+        """What the templates read: the value as the documents' JSON (dumped once), or the
+        problem."""
         if isinstance(self.value, BaseModel):
             return self.value.model_dump(mode="json", by_alias=True)
         return self.problem
 
     @property
     def detail(self) -> str:
-        return str(self.problem.get("detail") or self.problem.get("title") or f"HTTP {self.status}")
+        return f"HTTP {self.status}" if self.refused is None else self.refused.detail
 
 
 async def attempt(call: Awaitable[T]) -> Reply[T]:
     """One public call; an answer that is not a success (an unreachable gateway is a 503) is a
     reply with its problem, never an exception."""
     try:
-        return Reply(200, await call)
+        return Reply(await call)
     except ApiProblem as refused:
-        return Reply(refused.status, problem=refused.problem)
+        return Reply(refused=refused)
 
 
 class GatewayApi:

@@ -4,6 +4,7 @@ API's min/max price (anything else is dropped, never forwarded)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -50,9 +51,20 @@ async def searched(tmp_path: Path) -> AsyncIterator[tuple[TestClient[Any, Any], 
         asked.append(dict(request.query))
         return web.json_response(RESULTS)
 
+    async def new_cart(_: web.Request) -> web.Response:
+        money = {"amount": 0, "currency": "USD"}
+        cart = {"id": "c-1", "cart_token": "ct-1", "owner": "guest", "state": "active"}
+        empty = {"codes": [], "discounts": [], "lines": [], "messages": [], "version": 1}
+        return web.json_response({**cart, **empty, "subtotal": money, "total": money}, status=201)
+
+    async def refuse_item(_: web.Request) -> web.Response:
+        return web.json_response({"status": 409, "detail": "short", "available": 4}, status=409)
+
     gateway = web.Application()
     gateway.router.add_get("/catalog/1/categories", categories)
     gateway.router.add_get("/search/1/products", search)
+    gateway.router.add_post("/cart/1/carts", new_cart)
+    gateway.router.add_post("/cart/1/carts/{cart_id}/items", refuse_item)
     async with TestServer(gateway) as server:
         url = str(server.make_url("")).rstrip("/")
         settings = StorefrontSettings(data_dir=tmp_path, gateway_url=url)
@@ -74,6 +86,14 @@ async def test_each_result_in_stock_can_be_added_and_a_refusal_comes_back_to_the
     assert '<li class="product" data-sku="COF-1">' in page
     assert 'name="next" value="/shop/search?q=kenya"' in page
     assert "Out of stock" in page
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert csrf is not None
+    form = {"csrf": csrf[1], "sku": "COF-1", "quantity": "9", "next": "/shop/search?q=kenya"}
+    refused = await client.post("/shop/cart/items", data=form, allow_redirects=False)
+    assert (refused.status, refused.headers["Location"]) == (303, "/shop/search?q=kenya")
+    back = await (await client.get(refused.headers["Location"])).text()
+    assert "only 4 available (you asked for 9)" in back
+    assert "2 results for “kenya”" in back
 
 
 async def test_the_filters_show_the_facet_counts_and_a_band_becomes_min_and_max_price(

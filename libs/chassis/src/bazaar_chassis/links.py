@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 SCHEMA_REF = "#/components/schemas/"
 
@@ -20,8 +20,11 @@ class Links:
     """After any of `sources` ("POST /product/1/products") succeeds, each of `targets` can be
     called with values taken from its answer: `parameters` names a target's path or query
     parameter and the runtime expression of its value (`$response.body#/sku`), `body` the fields
-    merged into a target's request body (`version` for a write that checks it). A target gets
-    only the parameters and body fields it declares."""
+    merged into a target's request body (`version` for a write that checks it: `SAME_VERSION`).
+    A target gets only the parameters and body fields it declares."""
+
+    SAME_VERSION: ClassVar[Mapping[str, str]] = {"version": "$response.body#/version"}
+    """`body` for targets that check the version the source's answer carries."""
 
     sources: tuple[str, ...]
     targets: tuple[str, ...]

@@ -25,7 +25,7 @@ LINKS = (
             "cart_id": "$response.body#/id",
             "Bazaar-Cart-Token": "$response.body#/cart_token",
         },
-        body={"version": "$response.body#/version"},
+        body=Links.SAME_VERSION,
     ),
     Links(
         sources=(f"POST {CART}/items",),
@@ -35,7 +35,7 @@ LINKS = (
             "sku": "$request.body#/sku",
             "Bazaar-Cart-Token": "$request.header.Bazaar-Cart-Token",
         },
-        body={"version": "$response.body#/version"},
+        body=Links.SAME_VERSION,
     ),
     Links(
         sources=(f"POST {CART}/discount-codes",),

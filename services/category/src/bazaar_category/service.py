@@ -19,13 +19,13 @@ LINKS = (
         sources=(f"PUT {CATEGORY}",),
         targets=(f"GET {CATEGORY}", f"PUT {CATEGORY}", f"PUT {CATEGORY}/products/{{sku}}"),
         parameters={"key": "$request.path.key"},
-        body={"version": "$response.body#/version"},
+        body=Links.SAME_VERSION,
     ),
     Links(
         sources=(f"PUT {CATEGORY}/products/{{sku}}",),
         targets=(f"PUT {CATEGORY}/products/{{sku}}", f"DELETE {CATEGORY}/products/{{sku}}"),
         parameters={"key": "$request.path.key", "sku": "$request.path.sku"},
-        body={"version": "$response.body#/version"},
+        body=Links.SAME_VERSION,
     ),
 )
 

@@ -28,7 +28,7 @@ LINKS = (
             "GET /inventory/2/stock/{sku}",
         ),
         parameters={"sku": "$request.path.sku", "skus": "$request.path.sku"},
-        body={"version": "$response.body#/version", "sku": "$request.path.sku"},
+        body={**Links.SAME_VERSION, "sku": "$request.path.sku"},
     ),
     Links(
         sources=("PUT /inventory/2/stock/{sku}/locations/{location}",),
@@ -37,7 +37,7 @@ LINKS = (
             "PUT /inventory/2/stock/{sku}/locations/{location}",
         ),
         parameters={"sku": "$request.path.sku", "location": "$request.path.location"},
-        body={"version": "$response.body#/version"},
+        body=Links.SAME_VERSION,
     ),
     Links(
         sources=("POST /inventory/1/reservations",),

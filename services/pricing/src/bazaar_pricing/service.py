@@ -24,7 +24,7 @@ LINKS = (
             "GET /pricing/2/prices/{sku}",
         ),
         parameters={"sku": "$request.path.sku", "skus": "$request.path.sku"},
-        body={"version": "$response.body#/version"},
+        body=Links.SAME_VERSION,
     ),
     Links(
         sources=("PUT /pricing/2/prices/{sku}",),
@@ -34,7 +34,7 @@ LINKS = (
             "GET /pricing/2/prices/{sku}/quote",
         ),
         parameters={"sku": "$request.path.sku"},
-        body={"version": "$response.body#/version"},
+        body=Links.SAME_VERSION,
     ),
 )
 

@@ -19,7 +19,7 @@ LINKS = (
         sources=("POST /product/1/products", f"PATCH {PRODUCT}", f"POST {PRODUCT}/recall"),
         targets=(f"GET {PRODUCT}", f"PATCH {PRODUCT}", f"POST {PRODUCT}/recall"),
         parameters={"sku": "$response.body#/sku"},
-        body={"version": "$response.body#/version"},
+        body=Links.SAME_VERSION,
     ),
 )
 

@@ -20,7 +20,7 @@ LINKS = (
         sources=("POST /promotion/1/promotions", f"PATCH {PROMOTION}"),
         targets=(f"GET {PROMOTION}", f"PATCH {PROMOTION}", f"POST {PROMOTION}/codes"),
         parameters={"promotion_id": "$response.body#/id"},
-        body={"version": "$response.body#/version"},
+        body=Links.SAME_VERSION,
     ),
     Links(
         sources=(f"POST {PROMOTION}/codes",),
