@@ -24,6 +24,16 @@ DEMO_ADMIN = "admin@bazaar.test"
 DEMO_PASSWORD = "bazaar-demo"  # noqa: S105 - the documented demo account, development mode only
 
 
+def running_gateway(gateway: str | None, data_dir: Path) -> str:
+    """The gateway named, else the running platform's (OperationFailed if nothing runs)."""
+    if gateway is not None:
+        return gateway
+    state = RunState.load(data_dir)
+    if state is None:
+        raise operations.OperationFailed(f"nothing is running on {data_dir.resolve()}")
+    return state.gateway_url
+
+
 def register(app: typer.Typer, console: Console) -> None:
     def run(
         gateway: str | None,
@@ -46,14 +56,11 @@ def register(app: typer.Typer, console: Console) -> None:
             raise typer.Exit(code=1) from None
 
     def resolve(gateway: str | None, data_dir: Path) -> str:
-        """The gateway named, else the running platform's."""
-        if gateway is not None:
-            return gateway
-        state = RunState.load(data_dir)
-        if state is None:
-            console.print(f"[red]error:[/] nothing is running on {data_dir.resolve()}")
-            raise typer.Exit(code=1)
-        return state.gateway_url
+        try:
+            return running_gateway(gateway, data_dir)
+        except operations.OperationFailed as exc:
+            console.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(code=1) from None
 
     @app.command()
     def versions(

@@ -11,7 +11,8 @@ is single-threaded and runs no event loop, so forking it is safe; it exits with 
 
 `launch()` is the whole interface: the supervisor starts, restarts and stops components through
 the `ComponentProcess` it returns, as it would a `subprocess.Popen`. `BAZAAR_FORK_SERVER=0`
-starts fresh interpreters instead.
+starts fresh interpreters instead (`fresh_interpreter`, also how a deployed release, with an
+interpreter of its own, starts).
 """
 
 from __future__ import annotations
@@ -66,19 +67,28 @@ def warm_up() -> None:
 def launch(module: str, *, env: dict[str, str], log: Path) -> ComponentProcess:
     """Run `python -m module` with exactly `env`, appending its output to `log`."""
     if not fork_server_enabled():
-        with open(log, "ab") as output:
-            return subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                [sys.executable, "-m", module],
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        return fresh_interpreter(sys.executable, module, env=env, log=log)
     process = _fork_server().Process(
         target=_run_module, args=(module, env, str(log)), name=module, daemon=False
     )
     process.start()
     return ForkedProcess(process, module=module)
+
+
+def fresh_interpreter(
+    python: str, module: str, *, env: dict[str, str], log: Path, cwd: str | None = None
+) -> subprocess.Popen[bytes]:
+    """Run `python -m module` in a new interpreter (`python`, in `cwd`), in a session of its own,
+    with exactly `env`, appending its output to `log`."""
+    with open(log, "ab") as output:
+        return subprocess.Popen(  # noqa: S603 - an interpreter and module the supervisor chose
+            [python, "-m", module],
+            env=env,
+            cwd=cwd,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def _fork_server() -> ForkServerContext:

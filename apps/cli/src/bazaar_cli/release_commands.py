@@ -3,6 +3,7 @@ stop one, and retire a major once nobody calls it, on the running platform, rest
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,27 +11,24 @@ import typer
 from rich.console import Console
 
 from bazaar_cli import deployments, operations, releases
-from bazaar_cli.console_commands import DEMO_ADMIN, DEMO_PASSWORD, DataDir, Password, User
-from bazaar_cli.state import DataDirLock, RunState
+from bazaar_cli.console_commands import (
+    DEMO_ADMIN,
+    DEMO_PASSWORD,
+    DataDir,
+    Gateway,
+    Password,
+    User,
+    running_gateway,
+)
+from bazaar_cli.state import DataDirLock
 
 DEFAULT_IDLE_SECONDS = 300.0
 Service = Annotated[str, typer.Argument(help="the service, e.g. pricing")]
-GatewayUrl = Annotated[str | None, typer.Option(help="the gateway's URL (default: the platform's)")]
 
 
 def _require_running(data_dir: Path) -> None:
     if not DataDirLock(data_dir).is_held_by_someone():
         raise deployments.DeployFailed(f"nothing is running on {data_dir.resolve()}")
-
-
-def _gateway(gateway: str | None, data_dir: Path) -> str:
-    """The gateway named, else the running platform's."""
-    if gateway is not None:
-        return gateway
-    state = RunState.load(data_dir)
-    if state is None:
-        raise deployments.DeployFailed(f"nothing is running on {data_dir.resolve()}")
-    return state.gateway_url
 
 
 def instances_matching(listing: Any, *, service: str, which: str) -> list[dict[str, Any]]:
@@ -83,7 +81,7 @@ def register(app: typer.Typer, console: Console) -> None:
             console.print(f"starting {service} from {launch.label}…")
             started = deployments.ask(
                 data_dir,
-                {"op": "deploy", "service": service, "launch": _fields(launch)},
+                {"op": "deploy", "service": service, "launch": asdict(launch)},
             )
         except (releases.ReleaseFailed, deployments.DeployFailed) as exc:
             raise fail(str(exc)) from None
@@ -96,7 +94,7 @@ def register(app: typer.Typer, console: Console) -> None:
     def undeploy(
         service: Service,
         which: Annotated[str, typer.Argument(help="a release (e.g. 1.0.1) or an instance id")],
-        gateway: GatewayUrl = None,
+        gateway: Gateway = None,
         data_dir: DataDir = Path(".bazaar"),
         user: User = DEMO_ADMIN,
         password: Password = DEMO_PASSWORD,
@@ -104,7 +102,7 @@ def register(app: typer.Typer, console: Console) -> None:
         """Stop the instances of one release (or one instance) of a service."""
         try:
             _require_running(data_dir)
-            url = _gateway(gateway, data_dir)
+            url = running_gateway(gateway, data_dir)
             listing = operations.call(
                 url, user=user, password=password, method="GET", path="/gateway/1/services"
             )
@@ -125,14 +123,14 @@ def register(app: typer.Typer, console: Console) -> None:
         idle: Annotated[
             float, typer.Option(help="seconds without a request to that major it must have had")
         ] = DEFAULT_IDLE_SECONDS,
-        gateway: GatewayUrl = None,
+        gateway: Gateway = None,
         data_dir: DataDir = Path(".bazaar"),
         user: User = DEMO_ADMIN,
         password: Password = DEMO_PASSWORD,
     ) -> None:
         """Stop routing one major of a service, once nobody has called it for `--idle` seconds."""
         try:
-            url = _gateway(gateway, data_dir)
+            url = running_gateway(gateway, data_dir)
             done = retire_major(
                 url,
                 user=user,
@@ -148,12 +146,3 @@ def register(app: typer.Typer, console: Console) -> None:
         console.print(
             f"retired {service} v{major}: /{service}/{major}/ now answers 404 (live majors: {live})"
         )
-
-
-def _fields(launch: releases.Launch) -> dict[str, Any]:
-    return {
-        "python": launch.python,
-        "label": launch.label,
-        "cwd": launch.cwd,
-        "weight": launch.weight,
-    }

@@ -174,31 +174,17 @@ class Supervisor:
         self, component: Component, port: int, launch: Launch | None = None
     ) -> launcher.ComponentProcess:
         """`bazaar up`'s own instances fork from the warm fork server; a deployed one runs from
-        its release's own interpreter (another revision may lock other libraries)."""
-        if launch is not None:
-            return self._spawn_launch(component, port, launch)
-        return launcher.launch(
-            component.module,
-            env=self._environment(component, port),
-            log=self._log(component, port, None),
-        )
-
-    def _spawn_launch(
-        self, component: Component, port: int, launch: Launch
-    ) -> subprocess.Popen[bytes]:
-        """One more instance, from its release's own interpreter and directory."""
-        env = {**self._environment(component, port), **launch.environment()}
+        its release's own interpreter and directory (another revision may lock other libraries)."""
+        env = self._environment(component, port)
+        log = self._log(component, port, launch)
+        if launch is None:
+            return launcher.launch(component.module, env=env, log=log)
+        env.update(launch.environment())
         if launch.cwd is not None:  # another revision: nothing of this checkout on its path
             env.pop("PYTHONPATH", None)
-        with open(self._log(component, port, launch), "ab") as output:
-            return subprocess.Popen(  # noqa: S603 - the release's interpreter, our module
-                [launch.python, "-m", component.module],
-                env=env,
-                cwd=launch.cwd,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        return launcher.fresh_interpreter(
+            launch.python, component.module, env=env, log=log, cwd=launch.cwd
+        )
 
     def start(self, component: Component, launch: Launch | None = None) -> Child:
         port = self.gateway_port if component.is_gateway else free_port()

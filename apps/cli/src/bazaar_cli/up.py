@@ -252,7 +252,8 @@ def run_up(
     """Start everything, wait until ready, seed once, then supervise until asked to stop.
 
     Production mode: no demo accounts (identity), no demo catalog, no demo secrets. `declared`:
-    more instances (another git revision, a weight) started once the default ones are ready."""
+    more instances (another git revision, a weight), prepared before anything starts and started
+    with the default ones."""
     lock = DataDirLock(data_dir)
     lock.acquire()
     make_private(data_dir)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bazaar_chassis.testing import eventually_sync
-from bazaar_cli.launcher import launch
+from bazaar_cli.launcher import fresh_interpreter, launch
 
 PROBE = textwrap.dedent(
     """
@@ -26,6 +26,7 @@ PROBE = textwrap.dedent(
         "random": random.random(),
         "name": __name__,
         "process name": open("/proc/self/comm").read().strip(),
+        "cwd": os.getcwd(),
     }))
     if os.environ.get("PROBE_WAIT") == "1":
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(7))
@@ -93,6 +94,25 @@ def test_a_child_that_ignores_sigterm_is_killed(probe: str, tmp_path: Path) -> N
     eventually_sync(lambda: log.exists() and log.read_text(), message="the child never started")
     process.kill()
     assert process.wait(timeout=30) == -signal.SIGKILL
+
+
+def test_a_fresh_interpreter_runs_the_module_in_its_directory_with_its_environment_and_session(
+    probe: str, tmp_path: Path
+) -> None:
+    """How a deployed release starts: its own interpreter, in its own checkout (here the probe's
+    directory, which `-m` puts on the path)."""
+    log = tmp_path / "fresh.log"
+    env = {"PROBE_EXIT": "3", "PYTHONUNBUFFERED": "1"}  # unbuffered, as the supervisor sets it
+    process = fresh_interpreter(sys.executable, probe, env=env, log=log, cwd=str(tmp_path))
+    assert process.wait(timeout=30) == 3
+    seen = first_line(log)
+    environment = dict(seen["environment"])  # type: ignore[call-overload]
+    environment.pop("LC_CTYPE", None)  # CPython coerces the C locale of an empty environment
+    assert environment == env
+    assert seen["name"] == "__main__"
+    assert seen["cwd"] == str(tmp_path)
+    assert seen["session"] == process.pid != os.getsid(0)
+    assert "to stderr" in log.read_text()
 
 
 def test_importing_the_shared_stack_starts_no_thread() -> None:
