@@ -15,7 +15,7 @@ from bazaar_console.service import build_app
 from bazaar_console.settings import ConsoleSettings
 from bazaar_console.state import Console
 
-from .conftest import TOKEN, FakeGatewayMetrics
+from .conftest import FakeGatewayMetrics, scraping, serving_metrics
 
 
 class HeldGateway:
@@ -36,14 +36,9 @@ class HeldGateway:
 @pytest.fixture
 async def held() -> AsyncIterator[tuple[HeldGateway, str]]:
     gateway = HeldGateway()
-    app = web.Application()
-    app.router.add_get("/metrics", gateway.metrics)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    yield gateway, f"http://127.0.0.1:{runner.addresses[0][1]}"
-    gateway.open.set()
-    await runner.cleanup()
+    async with serving_metrics(gateway.metrics) as url:
+        yield gateway, url
+        gateway.open.set()
 
 
 async def test_reads_arriving_during_a_scrape_wait_for_it_instead_of_scraping_again(
@@ -52,9 +47,8 @@ async def test_reads_arriving_during_a_scrape_wait_for_it_instead_of_scraping_ag
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     gateway, url = held
-    monkeypatch.setenv("BAZAAR_OPERATIONS_TOKEN", TOKEN)
     monkeypatch.setenv("BAZAAR_CONSOLE_SCRAPE_SECONDS", "3600")  # the job scrapes at start only
-    settings = service_settings.model_copy(update={"gateway_url": url})
+    settings = scraping(service_settings, monkeypatch, url)
     gateway.fake.answer(200, 0.004)
     async with serving(build_app, settings) as served:
         started: Console = served.app.state.console

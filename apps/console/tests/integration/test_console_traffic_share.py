@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from fastapi import APIRouter
 
 from bazaar_chassis import ServiceDefinition, ServiceSettings, create_app
@@ -14,7 +13,7 @@ from bazaar_chassis.testing.apps import served_client
 from bazaar_chassis.testing.identity import ADMIN
 from bazaar_console.service import build_app
 
-from .conftest import TOKEN, FakeGatewayMetrics
+from .conftest import FakeGatewayMetrics
 
 
 def _cart(release: str) -> ServiceDefinition:
@@ -24,13 +23,9 @@ def _cart(release: str) -> ServiceDefinition:
 
 
 async def test_each_release_gets_its_share_of_the_requests_the_gateway_counted(
-    gateway: tuple[FakeGatewayMetrics, str],
-    service_settings: ServiceSettings,
-    monkeypatch: pytest.MonkeyPatch,
+    scraped: tuple[FakeGatewayMetrics, ServiceSettings],
 ) -> None:
-    fake, url = gateway
-    monkeypatch.setenv("BAZAAR_OPERATIONS_TOKEN", TOKEN)
-    settings = service_settings.model_copy(update={"gateway_url": url})
+    fake, settings = scraped
     for status in (200, 200, 500):
         fake.answer(status, 0.004)  # release 13.2.0
     fake.requests.labels("cart", "1", "13.3.0", "GET", "/cart/1/carts", "200").observe(0.01)
