@@ -5,7 +5,6 @@ configured, from Prometheus."""
 from __future__ import annotations
 
 import asyncio
-import hmac
 import time
 
 import aiohttp
@@ -18,6 +17,7 @@ from bazaar_console.prometheus import PrometheusReader
 from bazaar_console.settings import ConsoleSettings
 from bazaar_console.slo import Sample
 from bazaar_platform.instances import live_instances
+from bazaar_platform.operations_token import presents_operations_token
 
 FRESH_SECONDS = 1.0
 SCRAPE_TIMEOUT_SECONDS = 5.0
@@ -42,10 +42,8 @@ class Console:
 
     def has_operations_token(self, authorization: str | None) -> bool:
         token = self.settings.operations_token
-        expected = f"Bearer {token.get_secret_value()}" if token else None
-        return expected is not None and hmac.compare_digest(
-            (authorization or "").encode(), expected.encode()
-        )
+        secret = token.get_secret_value() if token else None
+        return presents_operations_token(authorization, secret)
 
     def _headers(self) -> dict[str, str]:
         token = self.settings.operations_token
