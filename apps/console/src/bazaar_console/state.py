@@ -5,7 +5,6 @@ configured, from Prometheus."""
 from __future__ import annotations
 
 import asyncio
-import hmac
 import time
 
 import aiohttp
@@ -18,6 +17,7 @@ from bazaar_console.prometheus import PrometheusReader
 from bazaar_console.settings import ConsoleSettings
 from bazaar_console.slo import Sample
 from bazaar_platform.instances import live_instances
+from bazaar_platform.operations_token import presents_operations_token
 
 FRESH_SECONDS = 1.0
 SCRAPE_TIMEOUT_SECONDS = 5.0
@@ -30,7 +30,8 @@ class Console:
             PrometheusReader(settings.prometheus_url) if settings.prometheus_url else None
         )
         self._lock = asyncio.Lock()
-        self.last_scrape = 0.0
+        self.last_scrape = 0.0  # when the gateway last answered a scrape
+        self._scraped_at = 0.0  # when the last scrape ended, whatever answered
         self.last_error: str | None = None
         self.instance_errors: dict[str, str] = {}  # instance id -> why its last scrape failed
 
@@ -41,10 +42,8 @@ class Console:
 
     def has_operations_token(self, authorization: str | None) -> bool:
         token = self.settings.operations_token
-        expected = f"Bearer {token.get_secret_value()}" if token else None
-        return expected is not None and hmac.compare_digest(
-            (authorization or "").encode(), expected.encode()
-        )
+        secret = token.get_secret_value() if token else None
+        return presents_operations_token(authorization, secret)
 
     def _headers(self) -> dict[str, str]:
         token = self.settings.operations_token
@@ -56,48 +55,52 @@ class Console:
                 raise ValueError(f"{url}/metrics answered {reply.status}")
             return await reply.text()
 
-    async def scrape(self, runtime: Runtime) -> int:
+    async def _scrape(self, runtime: Runtime) -> None:
         """Scrape the gateway and every registered instance once and store what each counted
-        since the last time; returns the gateway requests counted."""
-        async with self._lock:
-            try:
-                instances = await live_instances(runtime.bus)
-                bus_error = None
-            except Unavailable as exc:  # the gateway's figures do not need the bus
-                instances, bus_error = [], f"no instances to scrape: {exc.detail}"
-            timeout = aiohttp.ClientTimeout(total=SCRAPE_TIMEOUT_SECONDS)
-            async with aiohttp.ClientSession(timeout=timeout) as session:
-                gateway, *scraped = await asyncio.gather(
-                    self._get(session, runtime.settings.gateway_url),
-                    *(self._get(session, i.url) for i in instances),
-                    return_exceptions=True,
-                )
-            self.instance_errors = {
-                i.instance_id: str(text)
-                for i, text in zip(instances, scraped, strict=True)
-                if isinstance(text, BaseException)
-            }
-            if bus_error is not None:
-                self.instance_errors["*"] = bus_error
-            counted, at = 0, time.time()
-            async with runtime.database.transaction() as connection:
-                if isinstance(gateway, str):
-                    counted = await scrape.record(connection, scrape.parse(gateway), at=at)
-                for instance, text in zip(instances, scraped, strict=True):
-                    if isinstance(text, str):
-                        parsed = counters.parse(text)
-                        await counters.record(connection, instance.instance_id, parsed, at=at)
-            if isinstance(gateway, BaseException):
-                self.last_error = f"gateway /metrics unreachable: {gateway}"
-                return 0
+        since the last time (the caller holds the lock)."""
+        try:
+            instances = await live_instances(runtime.bus)
+            bus_error = None
+        except Unavailable as exc:  # the gateway's figures do not need the bus
+            instances, bus_error = [], f"no instances to scrape: {exc.detail}"
+        timeout = aiohttp.ClientTimeout(total=SCRAPE_TIMEOUT_SECONDS)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            gateway, *scraped = await asyncio.gather(
+                self._get(session, runtime.settings.gateway_url),
+                *(self._get(session, i.url) for i in instances),
+                return_exceptions=True,
+            )
+        self.instance_errors = {
+            i.instance_id: str(text)
+            for i, text in zip(instances, scraped, strict=True)
+            if isinstance(text, BaseException)
+        }
+        if bus_error is not None:
+            self.instance_errors["*"] = bus_error
+        at = time.time()
+        async with runtime.database.transaction() as connection:
+            if isinstance(gateway, str):
+                await scrape.record(connection, scrape.parse(gateway), at=at)
+            for instance, text in zip(instances, scraped, strict=True):
+                if isinstance(text, str):
+                    parsed = counters.parse(text)
+                    await counters.record(connection, instance.instance_id, parsed, at=at)
+        self._scraped_at = at
+        if isinstance(gateway, BaseException):
+            self.last_error = f"gateway /metrics unreachable: {gateway}"
+        else:
             self.last_scrape, self.last_error = at, None
-            return counted
 
     async def fresh(self, runtime: Runtime) -> None:
-        """Scrape now unless the last scrape is under a second old (a read is current); with
-        Prometheus, it scrapes."""
-        if self.prometheus is None and time.time() - self.last_scrape > FRESH_SECONDS:
-            await self.scrape(runtime)
+        """Scrape now unless the last scrape (of the gateway and every instance, whether the
+        gateway answered or not) is under a second old, so a read is current; reads that arrive
+        during a scrape wait for it instead of scraping again. With Prometheus, nothing:
+        Prometheus scrapes."""
+        if self.prometheus is not None:
+            return
+        async with self._lock:
+            if time.time() - self._scraped_at > FRESH_SECONDS:
+                await self._scrape(runtime)
 
     async def samples(self, runtime: Runtime, *, window: float) -> list[Sample]:
         """What the gateway counted over the last `window` seconds."""

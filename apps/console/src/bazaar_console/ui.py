@@ -35,7 +35,7 @@ async def overview(
     found = await console.samples(runtime, window=window)
     levels = slo.report(found, window=window, source=console.source)
     gains = await console.gains(runtime, window=window)
-    services = await discovery.services(instances, traffic_share(levels))
+    services = await discovery.services(instances, traffic_share(found))
     activity.add_to_services(services, gains, window=window)
     events = await discovery.events(runtime.bus, instances)
     activity.add_to_events(events["items"], gains, window=window)

@@ -13,7 +13,7 @@ from bazaar_chassis.testing.apps import served_client
 from bazaar_chassis.testing.identity import ADMIN
 from bazaar_console.service import build_app
 
-from .conftest import TOKEN, FakeGatewayMetrics
+from .conftest import FakeGatewayMetrics
 
 SHOPPER = Caller(subject="u-1", kind="user", organization="public", roles=("customer",))
 
@@ -23,13 +23,9 @@ def _row(report: dict[str, Any], route: str) -> dict[str, Any]:
 
 
 async def test_slo_counts_requests_availability_and_percentiles_per_release_and_route(
-    gateway: tuple[FakeGatewayMetrics, str],
-    service_settings: ServiceSettings,
-    monkeypatch: pytest.MonkeyPatch,
+    scraped: tuple[FakeGatewayMetrics, ServiceSettings],
 ) -> None:
-    fake, url = gateway
-    monkeypatch.setenv("BAZAAR_OPERATIONS_TOKEN", TOKEN)
-    settings = service_settings.model_copy(update={"gateway_url": url})
+    fake, settings = scraped
     for _ in range(6):
         fake.answer(200, 0.004)
     fake.answer(500, 0.2)

@@ -53,7 +53,9 @@ class MajorTraffic:
     def record(self, service: str, major: int, caller: str) -> None:
         now = self._clock()
         slot = int(now // SLOT_SECONDS)
-        slots = self._slots.setdefault((service, major), deque())
+        slots = self._slots.get((service, major))
+        if slots is None:
+            slots = self._slots[(service, major)] = deque()
         if not slots or slots[-1][0] != slot:
             slots.append((slot, Counter()))
             while slots and slots[0][0] <= slot - KEPT_SECONDS / SLOT_SECONDS:

@@ -7,13 +7,12 @@ operations token (`BAZAAR_OPERATIONS_TOKEN`, made by `bazaar up` in `secrets/`) 
 
 from __future__ import annotations
 
-import hmac
-
 from aiohttp import web
 
 from bazaar_chassis.caller import Caller
 from bazaar_chassis.errors import DomainError
 from bazaar_gateway.state import GATEWAY, Gateway
+from bazaar_platform.operations_token import presents_operations_token
 
 OPERATOR_PROBE = ("GET", "/gateway/1/services")
 
@@ -31,11 +30,8 @@ def is_operator(gateway: Gateway, caller: Caller) -> bool:
 
 def has_operations_token(request: web.Request) -> bool:
     token = request.app[GATEWAY].settings.operations_token
-    if token is None:
-        return False
-    expected = f"Bearer {token.get_secret_value()}".encode()
-    given = request.headers.get("Authorization", "").encode()
-    return hmac.compare_digest(expected, given)
+    secret = token.get_secret_value() if token else None
+    return presents_operations_token(request.headers.get("Authorization"), secret)
 
 
 async def may_see_topology(request: web.Request) -> bool:

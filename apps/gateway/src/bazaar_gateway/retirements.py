@@ -39,15 +39,16 @@ class Retirement:
 class RetiredMajors:
     def __init__(self) -> None:
         self.items: list[Retirement] = []
+        self._keys: frozenset[tuple[str, int]] = frozenset()  # (service, major) of the items
         self._bus: Bus | None = None
         self._watch: asyncio.Task[None] | None = None
 
     def is_retired(self, service: str, major: int) -> bool:
-        return any(r.service == service and r.major == major for r in self.items)
+        return (service, major) in self._keys
 
     def routable(self, service: str, majors: list[int]) -> list[int]:
         """`majors` of `service` without the retired ones."""
-        return [m for m in majors if not self.is_retired(service, m)]
+        return [m for m in majors if (service, m) not in self._keys]
 
     async def _bucket(self, bus: Bus) -> KeyValue:
         return await open_bucket(bus.js, POLICY_BUCKET)
@@ -72,6 +73,7 @@ class RetiredMajors:
     def _apply(self, value: bytes | None) -> None:
         items = orjson.loads(value)["items"] if value else []
         self.items = [Retirement(**item) for item in items]
+        self._keys = frozenset((r.service, r.major) for r in self.items)
         _log.info("retired majors", majors=[f"{r.service}/{r.major}" for r in self.items])
 
     async def retire(self, service: str, major: int, *, by: str) -> Retirement:

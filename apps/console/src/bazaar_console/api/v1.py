@@ -39,11 +39,14 @@ class Retry(BaseModel):
     data: dict[str, Any] | None = None  # the event's data, corrected by the operator
 
 
-def traffic_share(levels: dict[str, Any]) -> dict[str, dict[str, int]]:
-    """Requests per service and release, from an SLO report."""
+def traffic_share(found: list[slo.Sample]) -> dict[str, dict[str, int]]:
+    """Requests per service and release, from the gateway's samples."""
+    totals: dict[tuple[str, str], float] = defaultdict(float)
+    for sample in found:
+        totals[(sample.service, sample.release)] += sample.count
     share: dict[str, dict[str, int]] = defaultdict(dict)
-    for row in levels["releases"]:
-        share[row["service"]][row["release"]] = row["requests"]
+    for (service, release), requests in totals.items():
+        share[service][release] = round(requests)
     return share
 
 
@@ -55,8 +58,8 @@ async def list_services(
     what its instances counted over `window` (requests per route, events published and
     consumed)."""
     instances = await live_instances(runtime.bus)
-    levels = slo.report(await console.samples(runtime, window=window), window=window, source="")
-    items = await discovery.services(instances, traffic_share(levels))
+    found = await console.samples(runtime, window=window)
+    items = await discovery.services(instances, traffic_share(found))
     activity.add_to_services(items, await console.gains(runtime, window=window), window=window)
     return {"items": items, "source": console.source}
 
