@@ -75,12 +75,18 @@ class Supervisor:
         self.secrets: PlatformSecrets = ensure_secrets(self.data_dir)
         self.nats = NatsServer(
             store_dir=self.data_dir / "nats",
+            port=free_port(avoid={gateway_port}),
             log_file=self.logs / "nats.log",
             config_text=server_config(
                 self.secrets.nats_passwords, platform_consumption(), platform_observers()
             ),
         )
         self.children: list[Child] = []
+
+    def ports_promised(self) -> set[int]:
+        """The ports handed out so far: a service starting now must not be offered the gateway's
+        port (the gateway starts last, so the kernel still sees that port as free)."""
+        return {self.gateway_port, self.nats.port} | {child.port for child in self.children}
 
     @property
     def gateway_url(self) -> str:
@@ -187,7 +193,7 @@ class Supervisor:
         )
 
     def start(self, component: Component, launch: Launch | None = None) -> Child:
-        port = self.gateway_port if component.is_gateway else free_port()
+        port = self.gateway_port if component.is_gateway else free_port(avoid=self.ports_promised())
         child = Child(
             component=component,
             port=port,

