@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from bazaar_platform import nats_server
 from bazaar_platform.nats_server import free_port
 
 
@@ -44,7 +43,7 @@ def test_a_promised_port_is_skipped_until_the_kernel_offers_another(
     def fake_socket(*args: Any) -> KernelOffering:
         return KernelOffering(offered)
 
-    monkeypatch.setattr(nats_server.socket, "socket", fake_socket)
+    monkeypatch.setattr(socket, "socket", fake_socket)
     assert free_port(avoid={41000}) == 42000
 
 
