@@ -10,6 +10,8 @@ import aiohttp
 from rich.console import Console
 from rich.table import Table
 
+from bazaar_client import ApiProblem, BazaarClient
+
 
 class OperationFailed(Exception):
     """Said to the user in one line."""
@@ -19,13 +21,10 @@ async def _call(
     gateway: str, *, user: str, password: str, method: str, path: str, **kwargs: Any
 ) -> Any:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-        async with session.post(
-            f"{gateway}/identity/1/token",
-            data={"grant_type": "password", "username": user, "password": password},
-        ) as reply:
-            if reply.status != 200:
-                raise OperationFailed(f"cannot sign in as {user}: {reply.status}")
-            token = (await reply.json())["access_token"]
+        try:
+            token = await BazaarClient(session, gateway).sign_in(user, password)
+        except ApiProblem as refused:
+            raise OperationFailed(f"cannot sign in as {user}: {refused.detail}") from None
         headers = {"Authorization": f"Bearer {token}"}
         async with session.request(method, gateway + path, headers=headers, **kwargs) as reply:
             body = await reply.json(content_type=None)

@@ -34,6 +34,7 @@ from bazaar_chassis.envelope import SUBJECT_PREFIX, stream_name
 from bazaar_cli.choreography import RECALL
 from bazaar_cli.nats_permissions import OPERATOR
 from bazaar_cli.state import RunState
+from bazaar_client import ApiProblem, BazaarClient
 
 QUIET_SECONDS = 1.5  # the cascade is over when nothing more arrived for this long
 
@@ -108,11 +109,12 @@ def operator_password(data_dir: Path) -> str:
 
 
 async def _sign_in(session: aiohttp.ClientSession, gateway: str, user: str, password: str) -> str:
-    form = {"grant_type": "password", "username": user, "password": password}
-    async with session.post(f"{gateway}/identity/1/token", data=form) as reply:
-        if reply.status != 200:
-            raise RecallFailed(f"cannot sign in as {user} ({reply.status}): {await reply.text()}")
-        return str((await reply.json())["access_token"])
+    try:
+        return await BazaarClient(session, gateway).sign_in(user, password)
+    except ApiProblem as refused:
+        raise RecallFailed(
+            f"cannot sign in as {user} ({refused.status}): {refused.detail}"
+        ) from None
 
 
 async def _post_recall(
