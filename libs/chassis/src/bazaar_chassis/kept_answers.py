@@ -35,13 +35,13 @@ class KeptAnswers:
 
 @dataclass(frozen=True, slots=True)
 class _Answer:
-    generation: object  # None: the key's endpoint keeps answers, none is kept yet
+    generation: object
     route: Any = None  # what the router matched, for the metrics' route label
     headers: tuple[tuple[bytes, bytes], ...] = ()
     body: bytes = b""
 
 
-_LEARNT = _Answer(generation=None)
+_LEARNT = _Answer(generation=None)  # the key's endpoint keeps answers; none is kept yet
 
 
 class KeptAnswersMiddleware:
@@ -74,7 +74,7 @@ class KeptAnswersMiddleware:
                 self._keep(key, _LEARNT)
             return
         now = await self._generation()
-        if kept.generation == now:
+        if kept is not _LEARNT and kept.generation == now:
             scope["route"] = kept.route
             headers = list(kept.headers)  # a fresh list: layers above may add to it
             await send({"type": "http.response.start", "status": 200, "headers": headers})
