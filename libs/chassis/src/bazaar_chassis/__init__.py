@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from bazaar_chassis.errors import Unauthorized as Unauthorized
     from bazaar_chassis.errors import Unavailable as Unavailable
     from bazaar_chassis.jobs import repeat as repeat
+    from bazaar_chassis.kept_answers import KeptAnswers as KeptAnswers
     from bazaar_chassis.links import Links as Links
     from bazaar_chassis.registry import Deprecation as Deprecation
     from bazaar_chassis.rules import MAX_INTEGER as MAX_INTEGER
@@ -83,6 +84,7 @@ _EXPORTS = {  # module: the names services import from it
     "errors": "ConfigurationError Conflict DomainError Forbidden InvalidInput NotFound "
     "StaleVersion Unauthorized Unavailable",
     "jobs": "repeat",
+    "kept_answers": "KeptAnswers",
     "links": "Links",
     "registry": "Deprecation",
     "rules": "check_sku Clock InvalidSku InvalidSkuList MAX_INTEGER Money new_id Offset parse_skus "

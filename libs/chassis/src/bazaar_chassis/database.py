@@ -10,7 +10,7 @@ SQLite it runs the statements on the calling thread over a synchronous connectio
 hop to aiosqlite's worker thread per statement (BEGIN, SELECT, ROLLBACK: ~1.2 ms of CPU for the
 catalog's page against ~0.2 ms; docs/benchmarks.md P1b). A WAL reader does not wait for writers,
 so the event loop is held only for the query itself. `quick_scalar()` is cheaper still, for one
-tiny autocommit read per request (a read model's generation, see `bazaar_catalog.api.answers`).
+tiny autocommit read per request (a read model's generation, see `bazaar_chassis.kept_answers`).
 """
 
 from __future__ import annotations

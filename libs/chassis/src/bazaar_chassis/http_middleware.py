@@ -6,10 +6,11 @@ Pure ASGI (not BaseHTTPMiddleware) because it sits on every request's hot path.
 
 from __future__ import annotations
 
+import os
 import time
-import uuid
 
 import structlog
+from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Tracer
 from prometheus_client import Histogram
@@ -19,6 +20,19 @@ from bazaar_chassis.metrics import ServiceMetrics
 from bazaar_chassis.tracing import extract_context
 
 UNOBSERVED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+_TRACE_HEADERS = frozenset({b"traceparent", b"tracestate"})
+_NEW_TRACE = otel_context.Context()  # no caller's trace to continue: this request starts one
+
+
+def _read_headers(raw: list[tuple[bytes, bytes]]) -> tuple[str | None, dict[str, str]]:
+    """The caller's request id, and its W3C trace headers (empty when it sent none)."""
+    request_id, carrier = None, {}
+    for name, value in raw:
+        if name == b"x-request-id":
+            request_id = value.decode("latin-1")
+        elif name in _TRACE_HEADERS:
+            carrier[name.decode()] = value.decode("latin-1")
+    return request_id, carrier
 
 
 def _major_prefix(path: str, service: str) -> str:
@@ -75,8 +89,8 @@ class ObservabilityMiddleware:
         if scope["type"] != "http" or scope["path"] in self._unobserved:
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        request_id = headers.get("x-request-id") or uuid.uuid4().hex
+        given_id, carrier = _read_headers(scope["headers"])
+        request_id = given_id or os.urandom(16).hex()
         scope["bazaar.request_id"] = request_id
         method = scope["method"]
         status = 500
@@ -97,26 +111,37 @@ class ObservabilityMiddleware:
                 ]
             await send(message)
 
-        with self._tracer.start_as_current_span(
-            f"{method} {scope['path']}", context=extract_context(headers), kind=SpanKind.SERVER
-        ) as span:
-            trace_id = format(span.get_span_context().trace_id, "032x")
-            with structlog.contextvars.bound_contextvars(request_id=request_id, trace_id=trace_id):
-                try:
-                    await self.app(scope, receive, send_with_headers)
-                finally:
-                    route = route or self._route_template(scope)
-                    span.update_name(f"{method} {route}")
-                    attributes: dict[str, str | int] = {
-                        "http.route": route,
-                        "http.response.status_code": status,
-                        "http.target": scope["path"],
-                        "bazaar.request_id": request_id,
-                    }
-                    major = _major_prefix(scope["path"], self._service).rpartition("/")[2]
-                    if major:
-                        attributes["bazaar.major"] = int(major)
-                    span.set_attributes(attributes)
-                    if status >= 500:
-                        span.set_status(trace.StatusCode.ERROR)
-                    self._observe(method, route, status).observe(time.perf_counter() - started)
+        span = self._tracer.start_span(
+            f"{method} {scope['path']}",
+            context=extract_context(carrier) if carrier else _NEW_TRACE,
+            kind=SpanKind.SERVER,
+        )
+        current = otel_context.attach(trace.set_span_in_context(span))
+        logged = structlog.contextvars.bind_contextvars(
+            request_id=request_id, trace_id=format(span.get_span_context().trace_id, "032x")
+        )
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception as exc:
+            span.record_exception(exc)
+            span.set_status(trace.StatusCode.ERROR, f"{type(exc).__name__}: {exc}")
+            raise
+        finally:
+            structlog.contextvars.reset_contextvars(**logged)
+            otel_context.detach(current)
+            route = route or self._route_template(scope)
+            span.update_name(f"{method} {route}")
+            attributes: dict[str, str | int] = {
+                "http.route": route,
+                "http.response.status_code": status,
+                "http.target": scope["path"],
+                "bazaar.request_id": request_id,
+            }
+            major = _major_prefix(scope["path"], self._service).rpartition("/")[2]
+            if major:
+                attributes["bazaar.major"] = int(major)
+            span.set_attributes(attributes)
+            if status >= 500:
+                span.set_status(trace.StatusCode.ERROR)
+            span.end()
+            self._observe(method, route, status).observe(time.perf_counter() - started)

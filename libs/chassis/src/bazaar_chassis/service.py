@@ -32,6 +32,7 @@ from bazaar_chassis.errors import Unauthorized
 from bazaar_chassis.http_middleware import ObservabilityMiddleware
 from bazaar_chassis.identity_middleware import GatewayIdentityMiddleware
 from bazaar_chassis.jobs import repeat, stop_task
+from bazaar_chassis.kept_answers import KeptAnswers, KeptAnswersMiddleware
 from bazaar_chassis.links import Links
 from bazaar_chassis.logs import configure_logging
 from bazaar_chassis.metrics import ServiceMetrics, may_scrape
@@ -72,6 +73,8 @@ class ServiceDefinition:
     open_paths: frozenset[str] = frozenset()
     # Where an answer's values lead (OpenAPI links): what a client does next with a resource.
     links: tuple[Links, ...] = ()
+    # Hot reads answered again while the read model's generation stands still (kept_answers.py).
+    kept_answers: KeptAnswers | None = None
 
 
 @dataclass
@@ -314,6 +317,13 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings | None =
     app.state.runtime = runtime
     install_problem_handlers(app)
     _platform_routes(app)
+    if (kept := definition.kept_answers) is not None:
+        database = runtime.database
+        app.add_middleware(  # added first, so inside the identity check: every caller verified
+            KeptAnswersMiddleware,
+            generation=lambda: database.quick_scalar(kept.generation),
+            endpoints=kept.endpoints,
+        )
     key = settings.gateway_public_key_pem()
     app.add_middleware(
         GatewayIdentityMiddleware,

@@ -30,6 +30,7 @@ PUBLIC_API = [
     "InvalidInput",
     "InvalidSku",
     "InvalidSkuList",
+    "KeptAnswers",
     "Links",
     "Money",
     "NotFound",

@@ -27,8 +27,8 @@ def product_row(event: Event) -> shelf.Row:
 
 
 def new_generation(handler: Batched) -> Batched:
-    """`handler`, then the generation bumped in its transaction: an answer cached before it
-    (api/answers.py) is not served again once this transaction commits, on any instance."""
+    """`handler`, then the generation bumped in its transaction: an answer kept before it
+    (`KEPT` in service.py) is not sent again once this transaction commits, on any instance."""
 
     async def apply(events: Sequence[Event], uow: UnitOfWork) -> None:
         await handler.handle(events, uow)

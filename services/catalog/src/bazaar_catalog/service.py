@@ -8,10 +8,9 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from bazaar_catalog.api import v1
-from bazaar_catalog.api.answers import Answers
 from bazaar_catalog.consumers import HANDLERS
 from bazaar_catalog.store import CURRENT_GENERATION, CatalogStore
-from bazaar_chassis import Links, ServiceDefinition, ServiceSettings, create_app
+from bazaar_chassis import KeptAnswers, Links, ServiceDefinition, ServiceSettings, create_app
 
 # Where the catalog's answers lead: a category's products, a product (OpenAPI links).
 LINKS = (
@@ -27,6 +26,13 @@ LINKS = (
     ),
 )
 
+# The hot reads depend on nothing but their path, query and the read model: their answers are
+# sent again while no event has been applied since (the generation, bumped in consumers.py).
+KEPT = KeptAnswers(
+    generation=CURRENT_GENERATION,
+    endpoints=frozenset({v1.list_categories, v1.category_products}),
+)
+
 DEFINITION = ServiceDefinition(
     name="catalog",
     version=version("bazaar-catalog"),
@@ -40,11 +46,9 @@ DEFINITION = ServiceDefinition(
     store=CatalogStore,
     quick_reads=True,  # every page is a read of the local copy: docs/architecture.md, hot reads
     links=LINKS,
+    kept_answers=KEPT,
 )
 
 
 def build_app(settings: ServiceSettings | None = None) -> FastAPI:
-    app = create_app(DEFINITION, settings)
-    database = app.state.runtime.database
-    app.state.answers = Answers(lambda: database.quick_scalar(CURRENT_GENERATION))
-    return app
+    return create_app(DEFINITION, settings)

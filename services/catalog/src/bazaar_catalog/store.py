@@ -55,8 +55,8 @@ categories = categories_table(
 placements = placements_table(metadata, Column("position", Integer, nullable=False))
 PRODUCT = product_aspect(items, "name", "description")
 
-# One row: how many transactions have applied events. A cached answer is as fresh as the
-# generation it was made at (api/answers.py); the consumer bumps it in the applying transaction.
+# One row: how many transactions have applied events. A kept answer is as fresh as the
+# generation it was made at (`KEPT` in service.py); the consumer bumps it in the applying one.
 generation = Table(
     "generation",
     metadata,

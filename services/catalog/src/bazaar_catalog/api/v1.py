@@ -2,9 +2,9 @@
 synchronous inventory read for callers that need the system of record's answer right now.
 
 The two hot reads (the category list and page) answer with JSON serialized once by orjson
-from the read model's dataclasses, kept and sent again until the next event is applied
-(answers.py); the models below still document them (`response_model`) and a test checks the
-answer against them (docs/architecture.md, "Hot reads").
+from the read model's dataclasses, and their whole answers are kept and sent again until the
+next event is applied (`KEPT` in service.py); the models below still document them
+(`response_model`) and a test checks the answer against them (docs/architecture.md, "Hot reads").
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from bazaar_catalog import inventory, use_cases
-from bazaar_catalog.api.answers import AnswersDep
 from bazaar_catalog.domain import CatalogItem
 from bazaar_chassis import Offset, ReadsDep, RuntimeDep, Sku
 from bazaar_shelf.card import ItemOut
@@ -68,27 +67,22 @@ def _item(item: CatalogItem) -> dict[str, object]:
 
 
 @router.get("/categories", response_model=CategoryList)
-async def list_categories(reads: ReadsDep, answers: AnswersDep) -> Response:
-    async def render() -> bytes:
-        found = await use_cases.list_categories(reads=reads)
-        return orjson.dumps({"items": found})  # `Category` has `CategoryOut`'s fields, in order
-
-    return JsonBody(await answers.answer("categories", render))
+async def list_categories(reads: ReadsDep) -> Response:
+    found = await use_cases.list_categories(reads=reads)
+    return JsonBody(orjson.dumps({"items": found}))  # `Category` has `CategoryOut`'s fields
 
 
 @router.get("/categories/{key}/products", response_model=CategoryPage)
 async def category_products(
     key: str,
     reads: ReadsDep,
-    answers: AnswersDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     offset: Offset = 0,
 ) -> Response:
     """Everything a category page shows, from one query on the catalog's own copy."""
-
-    async def render() -> bytes:
-        page = await use_cases.category_page(reads=reads, key=key, limit=limit, offset=offset)
-        return orjson.dumps(
+    page = await use_cases.category_page(reads=reads, key=key, limit=limit, offset=offset)
+    return JsonBody(
+        orjson.dumps(
             {
                 "category": page.category,
                 "total": page.total,
@@ -97,8 +91,7 @@ async def category_products(
                 "items": [_item(item) for item in page.items],
             }
         )
-
-    return JsonBody(await answers.answer(("page", key, limit, offset), render))
+    )
 
 
 @router.get("/products/{sku}")
