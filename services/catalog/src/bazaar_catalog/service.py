@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from bazaar_catalog.api import v1
 from bazaar_catalog.api.answers import Answers
 from bazaar_catalog.consumers import HANDLERS
+from bazaar_catalog.quick_reads import QuickReads
 from bazaar_catalog.store import CURRENT_GENERATION, CatalogStore
 from bazaar_chassis import Links, ServiceDefinition, ServiceSettings, create_app
 
@@ -38,13 +39,12 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations" / "versions",
     handlers=HANDLERS,
     store=CatalogStore,
-    quick_reads=True,  # every page is a read of the local copy: docs/architecture.md, hot reads
     links=LINKS,
 )
 
 
 def build_app(settings: ServiceSettings | None = None) -> FastAPI:
     app = create_app(DEFINITION, settings)
-    database = app.state.runtime.database
-    app.state.answers = Answers(lambda: database.quick_scalar(CURRENT_GENERATION))
+    quick = QuickReads(app.state.runtime, CatalogStore)
+    app.state.answers = Answers(lambda: quick.scalar(CURRENT_GENERATION))
     return app

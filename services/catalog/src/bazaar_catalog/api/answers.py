@@ -2,7 +2,7 @@
 it was made at and sent again only while that generation is still the database's.
 
 The generation is bumped in the same transaction that applies events (consumers.py) and read on
-every request (one tiny read, `Database.quick_scalar`: autocommit on SQLite, a snapshot query on
+every request (one tiny read, `QuickReads.scalar`: autocommit on SQLite, a snapshot query on
 PostgreSQL), so once an event is acknowledged the very next request to any instance finds a newer
 generation and renders afresh.
 """
