@@ -24,8 +24,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bazaar_catalog.service import build_app
 from bazaar_chassis import ServiceSettings
-from bazaar_chassis.caller import GUEST, IDENTITY_HEADER, AssertionSigner, Caller
+from bazaar_chassis.caller import GUEST, IDENTITY_HEADER, Caller
 from bazaar_chassis.identity_middleware import GatewayIdentityMiddleware
+from bazaar_platform.assertions import AssertionSigner
 from bench import hello
 from bench.catalog_alone import seed
 

@@ -12,7 +12,8 @@ from collections.abc import Callable
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from bazaar_chassis.caller import AssertionSigner, AssertionVerifier, Caller
+from bazaar_chassis.caller import AssertionVerifier, Caller
+from bazaar_platform.assertions import AssertionSigner
 
 ROUNDS, N = 5, 3000
 CALLER = Caller(

@@ -16,7 +16,8 @@ from collections.abc import Callable
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from bazaar_chassis.caller import GUEST, AssertionSigner
+from bazaar_chassis.caller import GUEST
+from bazaar_platform.assertions import AssertionSigner
 from bench.context import Context
 from bench.load import Target, cpu_facts, spread, throughput_plot
 from bench.load import throughput_table as table_of

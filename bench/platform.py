@@ -27,8 +27,9 @@ from typing import Any
 import aiohttp
 import psutil
 
-from bazaar_chassis.caller import GUEST, AssertionSigner, Caller
+from bazaar_chassis.caller import GUEST, Caller
 from bazaar_gateway.signing import load_private_key
+from bazaar_platform.assertions import AssertionSigner
 from bazaar_platform.nats_server import free_port
 
 READY_LINE = "Press Ctrl-C to stop."

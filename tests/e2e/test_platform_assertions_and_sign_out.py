@@ -13,9 +13,10 @@ import json
 import httpx
 import pytest
 
-from bazaar_chassis.caller import GUEST, IDENTITY_HEADER, AssertionSigner, Caller
+from bazaar_chassis.caller import GUEST, IDENTITY_HEADER, Caller
 from bazaar_chassis.testing import eventually
 from bazaar_gateway.signing import load_private_key
+from bazaar_platform.assertions import AssertionSigner
 
 from .conftest import Platform, sign_in
 

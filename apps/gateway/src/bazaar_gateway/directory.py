@@ -21,6 +21,7 @@ from bazaar_chassis.jobs import stop_task
 from bazaar_chassis.registry import Deprecation, Instance, services_bucket
 from bazaar_gateway import canary
 from bazaar_gateway.registry_trust import RegistryTrust
+from bazaar_platform.instances import deprecation_of, is_alive, read_entry
 
 _log = structlog.get_logger("bazaar.gateway.directory")
 
@@ -68,7 +69,7 @@ class ServiceDirectory:
         return [
             i
             for i in self._instances.values()
-            if i.is_alive() and (service is None or i.service == service)
+            if is_alive(i) and (service is None or i.service == service)
         ]
 
     def view(self, service: str) -> ServiceView | None:
@@ -83,7 +84,9 @@ class ServiceDirectory:
             deprecated_majors=sorted(newest.deprecated_majors),
             instances=sorted(instances, key=lambda i: (i.version, i.instance_id)),
             deprecations={
-                m: d for m in newest.deprecated_majors if (d := newest.deprecation(m)) is not None
+                m: d
+                for m in newest.deprecated_majors
+                if (d := deprecation_of(newest, m)) is not None
             },
         )
 
@@ -128,7 +131,7 @@ class ServiceDirectory:
                 self.remove(entry.key)
                 continue
             try:
-                self.put(Instance.from_json(entry.value), key=entry.key)
+                self.put(read_entry(entry.value), key=entry.key)
             except (TypeError, ValueError) as exc:
                 _log.warning("ignoring a malformed registry entry", key=entry.key, error=str(exc))
 

@@ -11,9 +11,10 @@ from typing import Any
 import orjson
 from multidict import CIMultiDict
 
-from bazaar_chassis.caller import IDENTITY_HEADER, AssertionSigner, Caller
+from bazaar_chassis.caller import IDENTITY_HEADER, Caller
 from bazaar_gateway.directory import ServiceDirectory
 from bazaar_gateway.proxy import Upstreams
+from bazaar_platform.assertions import AssertionSigner
 
 SELF = Caller(
     subject="service:gateway", kind="service", organization="bazaar", roles=("service:gateway",)

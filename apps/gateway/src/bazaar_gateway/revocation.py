@@ -16,9 +16,10 @@ from typing import Any
 import orjson
 from multidict import CIMultiDict
 
-from bazaar_chassis.caller import IDENTITY_HEADER, AssertionSigner, Caller
+from bazaar_chassis.caller import IDENTITY_HEADER, Caller
 from bazaar_gateway.directory import ServiceDirectory
 from bazaar_gateway.proxy import Upstreams
+from bazaar_platform.assertions import AssertionSigner
 
 REVOKED_SUBJECT = "bazaar.identity.token_revoked"
 REVOCATIONS_PATH = "/identity/1/revocations"

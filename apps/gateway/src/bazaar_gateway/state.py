@@ -15,7 +15,6 @@ from opentelemetry.trace import Tracer
 from prometheus_client import CollectorRegistry, Histogram
 
 from bazaar_chassis.bus import Bus
-from bazaar_chassis.caller import AssertionSigner
 from bazaar_chassis.metrics import LATENCY_BUCKETS
 from bazaar_chassis.tracing import build_tracer_provider
 from bazaar_gateway.access import Admission
@@ -31,6 +30,7 @@ from bazaar_gateway.retirements import RetiredMajors
 from bazaar_gateway.revocation import IdentityRevocations
 from bazaar_gateway.settings import GatewaySettings
 from bazaar_gateway.signing import load_private_key
+from bazaar_platform.assertions import AssertionSigner
 
 
 class GatewayMetrics:

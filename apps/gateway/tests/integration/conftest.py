@@ -25,6 +25,7 @@ from bazaar_gateway.app import build_app
 from bazaar_gateway.settings import GatewaySettings
 from bazaar_identity.service import build_app as build_identity
 from bazaar_identity.settings import DEMO_KEY_PASSPHRASE, IdentitySettings
+from bazaar_platform.assertions import claims_of
 from bazaar_platform.nats_server import NatsServer
 
 DEMO_PASSWORD = "bazaar-demo"
@@ -36,7 +37,8 @@ def stand_in(name: str) -> Callable[[ServiceSettings], FastAPI]:
 
     @router.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     async def echo(path: str, request: Request, caller: CallerDep) -> dict[str, Any]:
-        return {"service": name, "path": path, "method": request.method, "caller": caller.claims()}
+        caller_claims = claims_of(caller)
+        return {"service": name, "path": path, "method": request.method, "caller": caller_claims}
 
     definition = ServiceDefinition(
         name=name,

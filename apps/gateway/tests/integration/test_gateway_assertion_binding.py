@@ -16,10 +16,11 @@ import pytest
 from fastapi import APIRouter, FastAPI, Request
 
 from bazaar_chassis import ServiceDefinition, ServiceSettings, create_app
-from bazaar_chassis.caller import IDENTITY_HEADER, AssertionSigner, Caller
+from bazaar_chassis.caller import IDENTITY_HEADER, Caller
 from bazaar_chassis.testing import eventually, serving
 from bazaar_chassis.testing.identity import assertion_for, gateway_private_key_pem
 from bazaar_gateway.signing import load_private_key
+from bazaar_platform.assertions import AssertionSigner
 
 from .conftest import Platform
 

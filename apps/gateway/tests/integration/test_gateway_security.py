@@ -15,8 +15,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from structlog.testing import capture_logs
 
-from bazaar_chassis.caller import IDENTITY_HEADER, AssertionSigner, Caller
+from bazaar_chassis.caller import IDENTITY_HEADER, Caller
 from bazaar_gateway.policy import CASBIN_MODEL, EVERYONE, Rule
+from bazaar_platform.assertions import AssertionSigner
 
 from .conftest import GatewayFactory, Platform
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bazaar_chassis.runner import exit_with_parent, serve_aiohttp
+from bazaar_chassis.runner import exit_with_parent
 from bazaar_payment_provider.app import ProviderSettings, build_app
+from bazaar_platform.serving import serve_aiohttp
 
 
 def main() -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bazaar_chassis.runner import exit_with_parent, serve_aiohttp
+from bazaar_chassis.runner import exit_with_parent
+from bazaar_platform.serving import serve_aiohttp
 from bazaar_storefront.app import build_app
 from bazaar_storefront.settings import StorefrontSettings
 

@@ -1,13 +1,9 @@
-"""bazaar_chassis: the infrastructure every Bazaar service shares, and nothing more.
+"""bazaar_chassis: the infrastructure every Bazaar service shares, and no business logic
+(README.md says what each piece is for). Services import only the names below.
 
-Business logic never lives here. A service builds a `ServiceDefinition` and calls `create_app`;
-its use cases write through `Units` and read through `Reads` (its own store on a transaction or a
-snapshot), raise the error types of `errors` and check SKUs, money and ids with `rules`.
-README.md says what each piece is for. Services import only the names below.
-
-The names are imported on first use (PEP 562), so a process that needs only a piece — the
-gateway wants the bus and the caller, the CLI the nats-server launcher — does not pay for FastAPI
-and SQLAlchemy at start-up; the `TYPE_CHECKING` imports give the type checker the same names.
+The names are imported on first use (PEP 562), so a process that needs only a piece (the gateway
+wants the bus and the caller) does not pay for FastAPI and SQLAlchemy at start-up; the
+`TYPE_CHECKING` imports give the type checker the same names.
 """
 
 from __future__ import annotations

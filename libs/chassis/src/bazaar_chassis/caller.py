@@ -14,24 +14,22 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import os
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode
 
 import orjson
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_public_key
 from nacl.exceptions import CryptoError
-from nacl.signing import SigningKey, VerifyKey
+from nacl.signing import VerifyKey
 
 from bazaar_chassis.errors import ConfigurationError, Unauthorized, Unavailable
 from bazaar_chassis.replay import ReplayCache
 
 IDENTITY_HEADER = "bazaar-identity"
 ASSERTION_ISSUER = "bazaar-gateway"
-ASSERTION_TTL_SECONDS = 10.0
 MAX_ASSERTION_LIFETIME_SECONDS = 60.0  # a longer-lived assertion is refused outright
 CLOCK_LEEWAY_SECONDS = 2.0
 CallerKind = Literal["user", "service", "guest"]
@@ -41,7 +39,7 @@ CallerKind = Literal["user", "service", "guest"]
 # keys are loaded with `cryptography` (PEM) and used through libsodium (PyNaCl): its Ed25519
 # verification costs about half of OpenSSL's, the largest single cost of a service's cheapest
 # request (docs/benchmarks.md, P1b).
-_HEADER = base64.urlsafe_b64encode(b'{"alg":"EdDSA","typ":"JWT"}').rstrip(b"=")
+JWS_HEADER = base64.urlsafe_b64encode(b'{"alg":"EdDSA","typ":"JWT"}').rstrip(b"=")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,17 +61,6 @@ class Caller:
     @property
     def is_admin(self) -> bool:
         return "admin" in self.roles
-
-    def claims(self) -> dict[str, Any]:
-        return {
-            "sub": self.subject,
-            "kind": self.kind,
-            "org": self.organization,
-            "roles": list(self.roles),
-            **({"email": self.email} if self.email else {}),
-            **({"tid": self.token_id} if self.token_id else {}),
-            **({"texp": self.token_expires} if self.token_expires else {}),
-        }
 
     @classmethod
     def from_claims(cls, claims: dict[str, Any]) -> Caller:
@@ -111,46 +98,15 @@ def query_hash(query: str) -> str | None:
     pairs = parse_qsl(query, keep_blank_values=True)
     if not pairs:
         return None
-    return _b64(hashlib.sha256(urlencode(pairs).encode()).digest()[:16]).decode()
+    return b64url(hashlib.sha256(urlencode(pairs).encode()).digest()[:16]).decode()
 
 
-def _b64(raw: bytes) -> bytes:
+def b64url(raw: bytes) -> bytes:
     return base64.urlsafe_b64encode(raw).rstrip(b"=")
 
 
 def _unb64(part: bytes) -> bytes:
     return base64.urlsafe_b64decode(part + b"=" * (-len(part) % 4))
-
-
-class AssertionSigner:
-    """Issues identity assertions; only the gateway (and tests) hold the private key."""
-
-    def __init__(
-        self, private_key: Ed25519PrivateKey, *, ttl_seconds: float = ASSERTION_TTL_SECONDS
-    ) -> None:
-        self._key = SigningKey(private_key.private_bytes_raw())
-        self._ttl = ttl_seconds
-
-    def assertion(
-        self, caller: Caller, *, audience: str, method: str, path: str, query: str = ""
-    ) -> str:
-        """A fresh, single-use assertion that `caller` sends `method path?query` to `audience`."""
-        now = int(time.time())
-        claims = caller.claims()
-        claims.update(
-            iss=ASSERTION_ISSUER,
-            aud=audience,
-            htm=method.upper(),
-            htp=path,
-            iat=now,
-            exp=now + int(self._ttl),
-            jti=_b64(os.urandom(16)).decode(),
-        )
-        if (digest := query_hash(query)) is not None:
-            claims["hq"] = digest
-        signing_input = _HEADER + b"." + _b64(orjson.dumps(claims))
-        signature = self._key.sign(signing_input).signature
-        return (signing_input + b"." + _b64(signature)).decode()
 
 
 class AssertionVerifier:
@@ -205,7 +161,7 @@ class AssertionVerifier:
         raw = token.encode()
         signing_input, _, signature = raw.rpartition(b".")
         header, _, payload = signing_input.partition(b".")
-        if header != _HEADER or not payload:
+        if header != JWS_HEADER or not payload:
             raise Unauthorized("identity assertion rejected: not an EdDSA assertion")
         try:
             self._verify_key.verify(signing_input, _unb64(signature))

@@ -8,7 +8,6 @@ messages are acked only after the commit. If the batch fails, it is applied agai
 savepoint, so only the failing events are retried: `nak`ed with a growing delay, and after
 `max_deliver` attempts (or at once, if it is not even a CloudEvent) copied to the dead-letter
 stream `DLQ` (`bazaar.dlq.<service>`) with the error attached, and terminated.
-
 """
 
 from __future__ import annotations
@@ -62,6 +61,7 @@ OutcomeObserver = Callable[[str, str], None]
 
 FETCH_BATCH = 100
 RETRY_SECONDS = 1.0
+ACK_WAIT_SECONDS = 30.0
 
 
 _log = structlog.get_logger("bazaar.consumer")
@@ -78,7 +78,6 @@ class EventConsumer:
         units: UnitOfWorkFactory,
         handlers: Mapping[str, Handler],
         max_deliver: int = 5,
-        ack_wait_seconds: float = 30.0,
         observe: OutcomeObserver = lambda outcome, name: None,
         tracer: Tracer | None = None,
     ) -> None:
@@ -88,7 +87,6 @@ class EventConsumer:
         self._units = units
         self._handlers = dict(handlers)
         self._max_deliver = max_deliver
-        self._ack_wait = ack_wait_seconds
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._observe = observe
         self.bound: set[str] = set()
@@ -123,7 +121,7 @@ class EventConsumer:
             durable_name=self._service,
             deliver_policy=DeliverPolicy.ALL,
             ack_policy=AckPolicy.EXPLICIT,
-            ack_wait=self._ack_wait,
+            ack_wait=ACK_WAIT_SECONDS,
             max_deliver=self._max_deliver + 1,  # the last delivery is the one we dead-letter
             filter_subjects=subjects,
             max_ack_pending=1000,

@@ -4,29 +4,19 @@ SQLite (the embedded default) gets WAL, a busy timeout and `BEGIN IMMEDIATE` for
 several instances or versions of one service can share its file without "database is locked"
 surprises; reads run on separate connections and see a consistent snapshot. PostgreSQL gets one
 pooled engine. Either way, callers only see `transaction()` (write) and `snapshot()` (read).
-
-`quick_snapshot()` is the read path for hot reads (opt-in, `ServiceDefinition.quick_reads`): on
-SQLite it runs the statements on the calling thread over a synchronous connection, instead of a
-hop to aiosqlite's worker thread per statement (BEGIN, SELECT, ROLLBACK: ~1.2 ms of CPU for the
-catalog's page against ~0.2 ms; docs/benchmarks.md P1b). A WAL reader does not wait for writers,
-so the event loop is held only for the query itself. `quick_scalar()` is cheaper still, for one
-tiny autocommit read per request (a read model's generation, see `bazaar_chassis.kept_answers`).
 """
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, event, text
+from sqlalchemy import Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Result, ScalarResult, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.sql import Executable
 
 from bazaar_chassis.migrations import upgrade_to_heads
 
@@ -62,45 +52,6 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _quick_sqlite_engine(url: str) -> Engine:
-    """Synchronous read connections, used on the event loop's thread: never block on checkout
-    (unbounded overflow), and read only."""
-    engine = create_engine(
-        make_url(url).set(drivername="sqlite+pysqlite"),
-        pool_size=4,
-        max_overflow=-1,
-        pool_pre_ping=False,
-    )
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, record: Any) -> None:
-        _on_sqlite_connect(dbapi_connection, record)
-        dbapi_connection.execute("PRAGMA query_only=ON")
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")  # one snapshot for the whole block
-
-    return engine
-
-
-class QuickSnapshot:
-    """The read calls of `AsyncConnection` (execute, scalar, scalars) on a synchronous
-    connection: awaiting them runs the statement right away, on this thread."""
-
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
-
-    async def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]:
-        return self._connection.execute(statement, parameters)
-
-    async def scalar(self, statement: Executable, parameters: Any = None) -> Any:
-        return self._connection.scalar(statement, parameters)
-
-    async def scalars(self, statement: Executable, parameters: Any = None) -> ScalarResult[Any]:
-        return self._connection.scalars(statement, parameters)
-
-
 class Database:
     """The engines of one service's database and the two ways to use them."""
 
@@ -115,17 +66,11 @@ class Database:
             # on SQLite's file lock; BEGIN IMMEDIATE takes the lock up front across processes.
             self._writer = _sqlite_engine(url, begin="BEGIN IMMEDIATE", pool_size=1)
             self._reader = _sqlite_engine(url, begin="BEGIN", pool_size=4)
-            self._quick: Engine | None = _quick_sqlite_engine(url)
-            self._file = parsed.database or ":memory:"
         elif self.dialect == "postgresql":
             self._writer = create_async_engine(url, pool_size=10, max_overflow=10)
             self._reader = self._writer
-            self._quick = None
-            self._file = ""
         else:
             raise ValueError(f"unsupported database URL {parsed.render_as_string()!r}")
-        self._plain = threading.local()  # per thread: a bare sqlite3 connection
-        self._plain_connections: list[sqlite3.Connection] = []
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -139,34 +84,6 @@ class Database:
         async with self._reader.connect() as connection:
             yield connection
 
-    @asynccontextmanager
-    async def quick_snapshot(self) -> AsyncIterator[QuickSnapshot | AsyncConnection]:
-        """`snapshot()` for hot reads: on SQLite, statements run on this thread (see above)."""
-        if self._quick is None:
-            async with self.snapshot() as connection:
-                yield connection
-            return
-        with self._quick.connect() as connection:
-            yield QuickSnapshot(connection)
-
-    async def quick_scalar(self, sql: str) -> Any:
-        """The first column of the first row of one read-only statement, on its own (autocommit:
-        it sees every committed transaction). On SQLite, a bare `sqlite3` call on this thread
-        (~10 µs, against ~250 µs through SQLAlchemy's pool and events); else a snapshot."""
-        if self._quick is None:
-            async with self.snapshot() as connection:
-                return await connection.scalar(text(sql))
-        plain: sqlite3.Connection | None = getattr(self._plain, "connection", None)
-        if plain is None:
-            # Used on this thread only (thread-local); not checked so that close() can close it.
-            plain = sqlite3.connect(self._file, isolation_level=None, check_same_thread=False)
-            _on_sqlite_connect(plain, None)
-            plain.execute("PRAGMA query_only=ON")
-            self._plain.connection = plain
-            self._plain_connections.append(plain)
-        row = plain.execute(sql).fetchone()
-        return row[0] if row else None
-
     async def migrate(self, version_locations: list[Path]) -> None:
         """Bring the schema to the newest revision of every migration branch, once per DB."""
         async with self._writer.begin() as connection:
@@ -174,6 +91,11 @@ class Database:
                 # Serialise concurrent starts of several instances on the same database.
                 await connection.execute(text("SELECT pg_advisory_xact_lock(727272)"))
             await connection.run_sync(upgrade_to_heads, version_locations)
+
+    async def scalar(self, sql: str) -> Any:
+        """The first column of the first row of one read-only statement, on a snapshot."""
+        async with self.snapshot() as connection:
+            return await connection.scalar(text(sql))
 
     async def ping(self) -> bool:
         try:
@@ -184,12 +106,6 @@ class Database:
         return True
 
     async def close(self) -> None:
-        for plain in self._plain_connections:
-            plain.close()
-        self._plain_connections.clear()
-        self._plain = threading.local()
-        if self._quick is not None:
-            self._quick.dispose()
         await self._writer.dispose()
         if self._reader is not self._writer:
             await self._reader.dispose()

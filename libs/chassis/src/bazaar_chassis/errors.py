@@ -66,8 +66,6 @@ class StaleVersion(Conflict):
             f"{resource} is at version {actual}, the request was based on version {expected}; "
             "read it again and retry"
         )
-        self.expected = expected
-        self.actual = actual
 
 
 class Unauthorized(DomainError):

@@ -7,13 +7,11 @@ them directly, and they reveal no business data.
 
 from __future__ import annotations
 
-import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bazaar_chassis.caller import IDENTITY_HEADER, AssertionVerifier
-from bazaar_chassis.contract import PROBLEM_CONTENT_TYPE
 from bazaar_chassis.errors import DomainError
-from bazaar_chassis.problems import PROBLEM_BASE_URI
+from bazaar_chassis.problems import problem_response
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json"})
 _HEADER = IDENTITY_HEADER.encode()
@@ -40,28 +38,9 @@ class GatewayIdentityMiddleware:
                 query=scope.get("query_string", b"").decode("latin-1"),
             )
         except DomainError as exc:  # Unauthorized, or Unavailable when the replay cache is full
-            await _refuse(send, exc)
+            refusal = problem_response(
+                status=exc.status, title=exc.title, detail=exc.detail, slug=exc.type_slug
+            )
+            await refusal(scope, receive, send)
             return
         await self.app(scope, receive, send)
-
-
-async def _refuse(send: Send, error: DomainError) -> None:
-    body = orjson.dumps(
-        {
-            "type": PROBLEM_BASE_URI + error.type_slug,
-            "title": error.title,
-            "status": error.status,
-            "detail": error.detail,
-        }
-    )
-    await send(
-        {
-            "type": "http.response.start",
-            "status": error.status,
-            "headers": [
-                (b"content-type", PROBLEM_CONTENT_TYPE.encode()),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

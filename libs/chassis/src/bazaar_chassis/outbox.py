@@ -58,6 +58,7 @@ outbox_table = Table(
 _log = structlog.get_logger("bazaar.outbox")
 
 PUBLISH_ACK_TIMEOUT_SECONDS = 5.0
+BATCH_SIZE = 500  # rows read and published per round
 FORGET_EVERY = 2_000  # published rows kept before a bulk delete during a long burst
 
 
@@ -89,7 +90,6 @@ class OutboxRelay:
         database: Database,
         bus: Bus,
         poll_seconds: float = 1.0,
-        batch_size: int = 500,
         on_published: Callable[[list[str]], None] = lambda names: None,
     ) -> None:
         self._database = database
@@ -97,7 +97,6 @@ class OutboxRelay:
         self._on_published = on_published
         self._bus = bus
         self._poll_seconds = poll_seconds
-        self._batch_size = batch_size
         self._wake = asyncio.Event()
         self._forget = asyncio.Event()  # set when acknowledged rows are waiting to be deleted
         # A read of the outbox and its filtering by `_published` are one step: a delete that
@@ -127,7 +126,7 @@ class OutboxRelay:
                     await self._wake.wait()
             self._wake.clear()
             try:
-                while self._bus.ready and await self._publish_batch() == self._batch_size:
+                while self._bus.ready and await self._publish_batch() == BATCH_SIZE:
                     if len(self._published) >= FORGET_EVERY:
                         self._forget.set()
             except Exception as exc:  # bus or database hiccup: the rows stay, retry next round
@@ -190,10 +189,10 @@ class OutboxRelay:
                         outbox_table.c.payload,
                     )
                     .order_by(outbox_table.c.position)
-                    .limit(self._batch_size + len(self._published))
+                    .limit(BATCH_SIZE + len(self._published))
                 )
             ).all()
-        return [row for row in rows if row.position not in self._published][: self._batch_size]
+        return [row for row in rows if row.position not in self._published][:BATCH_SIZE]
 
     async def _forget_published(self) -> None:
         """Delete rows the stream has acknowledged (JetStream de-duplicates a re-publish)."""

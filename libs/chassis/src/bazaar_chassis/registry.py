@@ -1,8 +1,9 @@
 """Service discovery: each instance announces itself in the NATS KV bucket `services`.
 
 The entry says what the instance is (name, implementation version, API majors, URL, OpenAPI URL,
-events published and consumed) and is re-put every heartbeat. Readers treat an entry whose last
-heartbeat is older than `STALE_AFTER_SECONDS` as gone; the bucket's max age removes it for good.
+events published and consumed) and is re-put every heartbeat. Readers (the gateway, the console:
+`bazaar_platform.instances`) treat an entry without a recent heartbeat as gone; the bucket's max
+age removes it for good.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from bazaar_chassis.bus import Bus, open_bucket
 from bazaar_chassis.jobs import raise_if_cancelled, stop_task
 
 BUCKET = "services"
-STALE_AFTER_SECONDS = 6.0
 
 _log = structlog.get_logger("bazaar.registry")
 
@@ -40,12 +40,6 @@ class Deprecation:
 
     def to_entry(self) -> dict[str, str]:
         return {"since": self.since.isoformat(), "sunset": self.sunset.isoformat()}
-
-    @classmethod
-    def from_entry(cls, entry: dict[str, str]) -> Deprecation:
-        return cls(
-            since=date.fromisoformat(entry["since"]), sunset=date.fromisoformat(entry["sunset"])
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,19 +67,6 @@ class Instance:
 
     def to_json(self) -> bytes:
         return orjson.dumps(asdict(self))
-
-    @classmethod
-    def from_json(cls, payload: bytes) -> Instance:
-        """Read an entry, ignoring fields a newer release added (an older gateway still routes)."""
-        entry = orjson.loads(payload)
-        return cls(**{name: entry[name] for name in cls.__dataclass_fields__ if name in entry})
-
-    def deprecation(self, major: int) -> Deprecation | None:
-        entry = self.deprecations.get(str(major))
-        return Deprecation.from_entry(entry) if entry else None
-
-    def is_alive(self, now: float | None = None) -> bool:
-        return (now or time.time()) - self.heartbeat_at < STALE_AFTER_SECONDS
 
 
 async def services_bucket(bus: Bus) -> KeyValue:

@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable
 
 import uvicorn
-from aiohttp import web
 from fastapi import FastAPI
 
 from bazaar_chassis.errors import ConfigurationError
@@ -72,9 +71,3 @@ def exit_with_parent(poll_seconds: float = 1.0) -> None:
 
     if os.environ.get("BAZAAR_EXIT_WITH_PARENT") == "1":
         threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
-
-
-def serve_aiohttp(app: web.Application, *, host: str, port: int) -> None:
-    """Serve an aiohttp application that is not a service (the test payment provider, the
-    storefront) until SIGINT/SIGTERM, quietly: they log what matters themselves."""
-    web.run_app(app, host=host, port=port, access_log=None, print=None, shutdown_timeout=3.0)

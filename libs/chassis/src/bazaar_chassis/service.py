@@ -68,7 +68,6 @@ class ServiceDefinition:
     background: Sequence[BackgroundJob] = ()
     on_startup: Sequence[StartupStep] = ()  # after migrations, before the first request
     store: Callable[[AsyncConnection], Any] = _connection  # what `Units`/`Reads` hand use cases
-    quick_reads: bool = False  # `Reads` on Database.quick_snapshot (stores that only read)
     # Paths other processes call without the gateway (an OTLP receiver): no assertion, no span.
     open_paths: frozenset[str] = frozenset()
     # Where an answer's values lead (OpenAPI links): what a client does next with a resource.
@@ -89,16 +88,24 @@ class Runtime:
     unit_of_work: UnitOfWorkFactory
     units: Units[Any]  # the service's store on a transaction, for use cases
     reads: Reads[Any]  # the service's store on a snapshot, for queries
+    read_value: Callable[
+        [str], Awaitable[Any]
+    ]  # one value of a SQL read (kept answers' generation)
     consumer: EventConsumer
     metrics: ServiceMetrics
     tracer_provider: TracerProvider
     http: ServiceClient
     registration: Registration | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    closers: list[Callable[[], None]] = field(default_factory=list)
 
     def spawn(self, job: Coroutine[Any, Any, None], name: str) -> None:
         """Run `job` for the lifetime of the instance."""
         self.tasks.append(asyncio.create_task(job, name=name))
+
+    def on_close(self, closer: Callable[[], None]) -> None:
+        """Call `closer` when the instance stops (what a service opened beside the chassis)."""
+        self.closers.append(closer)
 
 
 # The dependencies below are `async def` on purpose: FastAPI runs a plain `def` dependency in
@@ -172,7 +179,8 @@ def _build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> 
         relay=relay,
         unit_of_work=units,
         units=units_of(units, definition.store),
-        reads=reads_of(database, definition.store, quick=definition.quick_reads),
+        reads=reads_of(database, definition.store),
+        read_value=database.scalar,
         consumer=consumer,
         metrics=metrics,
         tracer_provider=tracer_provider,
@@ -254,6 +262,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.http.close()
         await runtime.bus.close()
         await runtime.database.close()
+        for close in runtime.closers:
+            close()
         runtime.tracer_provider.shutdown()  # sends the spans still waiting for export
 
 
@@ -318,10 +328,9 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings | None =
     install_problem_handlers(app)
     _platform_routes(app)
     if (kept := definition.kept_answers) is not None:
-        database = runtime.database
         app.add_middleware(  # added first, so inside the identity check: every caller verified
             KeptAnswersMiddleware,
-            generation=lambda: database.quick_scalar(kept.generation),
+            generation=lambda: runtime.read_value(kept.generation),
             endpoints=kept.endpoints,
         )
     key = settings.gateway_public_key_pem()

@@ -39,17 +39,13 @@ def otlp_processors(endpoint: str | None) -> list[SpanProcessor]:
 
 
 def build_tracer_provider(
-    *,
-    service: str,
-    version: str,
-    processors: list[SpanProcessor] | None = None,
-    otlp_endpoint: str | None = None,
+    *, service: str, version: str, otlp_endpoint: str | None = None
 ) -> TracerProvider:
     """A provider whose spans name this service and release, exporting as configured."""
     provider = TracerProvider(
         resource=Resource.create({"service.name": service, "service.version": version})
     )
-    for processor in [*(processors or []), *otlp_processors(otlp_endpoint)]:
+    for processor in otlp_processors(otlp_endpoint):
         provider.add_span_processor(processor)
     return provider
 

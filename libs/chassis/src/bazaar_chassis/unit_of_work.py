@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar, cast
+from typing import Any, Generic, Protocol, TypeVar
 
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -143,20 +143,12 @@ def units_within(uow: UnitOfWork, store: Callable[[AsyncConnection], S]) -> Unit
     return open_savepoint
 
 
-def reads_of(
-    database: Database, store: Callable[[AsyncConnection], S], *, quick: bool = False
-) -> Reads[S]:
-    """`Reads` that give a query `store(connection)` on a snapshot of `database`; `quick`: on
-    `Database.quick_snapshot()`, whose connection offers only `execute`, `scalar`, `scalars`."""
+def reads_of(database: Database, store: Callable[[AsyncConnection], S]) -> Reads[S]:
+    """`Reads` that give a query `store(connection)` on a snapshot of `database`."""
 
     @asynccontextmanager
     async def open_snapshot() -> AsyncIterator[S]:
         async with database.snapshot() as connection:
             yield store(connection)
 
-    @asynccontextmanager
-    async def open_quick_snapshot() -> AsyncIterator[S]:
-        async with database.quick_snapshot() as connection:
-            yield store(cast(AsyncConnection, connection))  # the read calls stores use
-
-    return open_quick_snapshot if quick else open_snapshot
+    return open_snapshot

@@ -22,6 +22,18 @@ async def test_health_and_readiness_report_the_database_and_the_bus(notes_app: A
         assert ready["service"] == "notes"
 
 
+async def test_what_a_service_opened_beside_the_chassis_closes_when_the_instance_stops(
+    notes_app: AppFactory,
+) -> None:
+    app = notes_app()
+    closed: list[str] = []
+    app.state.runtime.on_close(lambda: closed.append("its connections"))
+    async with running_app(app, caller=None) as client:
+        assert (await client.get("/healthz")).status_code == 200
+        assert closed == []
+    assert closed == ["its connections"]
+
+
 async def test_every_reply_names_its_request_and_the_version_that_served_it(
     notes_app: AppFactory,
 ) -> None:

@@ -9,7 +9,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bazaar_chassis import Caller, Unauthorized
-from bazaar_chassis.caller import AssertionSigner, AssertionVerifier
+from bazaar_chassis.caller import AssertionVerifier
+from bazaar_platform.assertions import AssertionSigner, claims_of
 
 KEY = Ed25519PrivateKey.generate()
 ALICE = Caller(
@@ -102,7 +103,7 @@ def test_the_query_binding_ignores_how_the_parameters_were_percent_encoded() -> 
 
 def test_a_user_token_is_not_an_assertion() -> None:
     token = jwt.encode(
-        {**ALICE.claims(), "iss": "bazaar-identity", "exp": int(time.time()) + 60},
+        {**claims_of(ALICE), "iss": "bazaar-identity", "exp": int(time.time()) + 60},
         KEY,
         algorithm="EdDSA",
     )

@@ -1,5 +1,6 @@
 """bazaar_platform: what the platform's operator and apps use and services never do.
 
-Starting nats-server, provisioning the bus, signed browser sessions: kept out of the chassis so
-that a service carries only what it needs (the chassis's test plugin uses it via `testing`).
+Starting nats-server, provisioning the bus, signing identity assertions, reading the registry,
+signed browser sessions: kept out of the chassis so that a service carries only what it needs
+(the chassis's test plugin uses it via `testing`).
 """

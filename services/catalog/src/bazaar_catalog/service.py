@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from bazaar_catalog.api import v1
 from bazaar_catalog.consumers import HANDLERS
+from bazaar_catalog.quick_reads import QuickReads
 from bazaar_catalog.store import CURRENT_GENERATION, CatalogStore
 from bazaar_chassis import KeptAnswers, Links, ServiceDefinition, ServiceSettings, create_app
 
@@ -44,11 +45,12 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations" / "versions",
     handlers=HANDLERS,
     store=CatalogStore,
-    quick_reads=True,  # every page is a read of the local copy: docs/architecture.md, hot reads
     links=LINKS,
     kept_answers=KEPT,
 )
 
 
 def build_app(settings: ServiceSettings | None = None) -> FastAPI:
-    return create_app(DEFINITION, settings)
+    app = create_app(DEFINITION, settings)
+    QuickReads(app.state.runtime, CatalogStore)
+    return app

@@ -94,7 +94,20 @@ def may_see_everything(caller: Caller) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class Promotion:
+class Offered:
+    """What a promotion and a discount code both have: a validity window, an on/off switch and
+    a version. (Its fields come first in both API answers.)"""
+
+    valid_from: datetime
+    valid_until: datetime | None
+    active: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Promotion(Offered):
     id: str
     name: str
     kind: Kind
@@ -106,29 +119,17 @@ class Promotion:
     priority: int
     stacking: Stacking
     requires_code: bool
-    valid_from: datetime
-    valid_until: datetime | None
-    active: bool
-    version: int
-    created_at: datetime
-    updated_at: datetime
 
     def on_offer(self, now: datetime) -> bool:
         return self.active and within(self.valid_from, self.valid_until, now)
 
 
 @dataclass(frozen=True, slots=True)
-class Code:
+class Code(Offered):
     code: str
     promotion_id: str
     usage_limit: int | None  # None: unlimited
     uses: int
-    valid_from: datetime
-    valid_until: datetime | None
-    active: bool
-    version: int
-    created_at: datetime
-    updated_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,8 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 
-from bazaar_chassis.caller import IDENTITY_HEADER, AssertionSigner, Caller
+from bazaar_chassis.caller import IDENTITY_HEADER, Caller
+from bazaar_platform.assertions import AssertionSigner
 
 ADMIN = Caller(
     subject="test-admin",

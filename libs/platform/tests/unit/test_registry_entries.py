@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orjson
 
-from bazaar_chassis.registry import Instance
+from bazaar_platform.instances import read_entry
 
 ENTRY = {
     "service": "pricing",
@@ -18,10 +18,10 @@ ENTRY = {
 
 
 def test_an_entry_round_trips() -> None:
-    instance = Instance.from_json(orjson.dumps(ENTRY))
-    assert Instance.from_json(instance.to_json()) == instance
+    instance = read_entry(orjson.dumps(ENTRY))
+    assert read_entry(instance.to_json()) == instance
 
 
 def test_a_field_from_a_newer_release_is_ignored_not_a_malformed_entry() -> None:
-    instance = Instance.from_json(orjson.dumps({**ENTRY, "region": "eu-1"}))
+    instance = read_entry(orjson.dumps({**ENTRY, "region": "eu-1"}))
     assert (instance.service, instance.majors, instance.weight) == ("pricing", [1, 2], 100)
