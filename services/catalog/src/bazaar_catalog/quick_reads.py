@@ -55,7 +55,6 @@ class QuickReads:
     the instance."""
 
     def __init__(self, runtime: Runtime, store: Callable[[AsyncConnection], Any]) -> None:
-        self._database = runtime.database
         url = make_url(runtime.database.url)
         self._file = url.database or ":memory:"
         self._engine: Engine | None = None
