@@ -11,8 +11,11 @@ if ! python3 -m uv --version >/dev/null 2>&1; then
     || python3 -m pip install --quiet --disable-pip-version-check uv
 fi
 
+# Bytecode is compiled at install: where PYTHONDONTWRITEBYTECODE is set (containers often set
+# it), every process would otherwise compile each module it imports, on every start; `bazaar up`
+# imports ~1,400 in the CLI and again in its fork server (docs/benchmarks.md P6).
 sync_workspace() {  # extra arguments: e.g. `--group bench`
-  uv sync --all-packages --locked --quiet "$@"
+  uv sync --all-packages --locked --quiet --compile-bytecode "$@"
 }
 
 

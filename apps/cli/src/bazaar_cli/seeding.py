@@ -4,7 +4,7 @@ like any client would (M11): the seed is the platform's own first user of its co
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 
@@ -68,13 +68,23 @@ async def _seed(gateway_url: str, on_step: Callable[[], None]) -> int:
             count += 1
             on_step()
 
-        async def run_all(calls: Sequence[Awaitable[None]]) -> None:
-            await asyncio.gather(*calls)
+        async def categories() -> None:
+            for key, name, parent, position in CATEGORIES:  # parents before children
+                await call(api.put_category(key, name=name, parent=parent, position=position))
 
-        for key, name, parent, position in CATEGORIES:  # parents before children
-            await call(api.put_category(key, name=name, parent=parent, position=position))
-        await run_all(
-            [
+        async def promotions() -> None:
+            nonlocal count
+            for promotion in PROMOTIONS:
+                requests = await _seed_promotion(api, promotion)
+                count += requests
+                on_step()
+
+        # What depends on nothing else goes at once; prices, stock and placements wait for
+        # their products (and placements for their categories).
+        await asyncio.gather(
+            categories(),
+            promotions(),
+            *(
                 call(
                     _unless_created_before(
                         api.create_product(
@@ -86,19 +96,16 @@ async def _seed(gateway_url: str, on_step: Callable[[], None]) -> int:
                     )
                 )
                 for p in PRODUCTS
-            ]
+            ),
         )
-        await run_all(
-            [call(api.put_price(p.sku, amount=p.price, currency="USD")) for p in PRODUCTS]
-            + [call(api.put_stock(p.sku, quantity=p.stock)) for p in PRODUCTS]
-            + [
+        await asyncio.gather(
+            *(call(api.put_price(p.sku, amount=p.price, currency="USD")) for p in PRODUCTS),
+            *(call(api.put_stock(p.sku, quantity=p.stock)) for p in PRODUCTS),
+            *(
                 call(api.place_product(p.category, p.sku, position=position))
                 for position, p in enumerate(PRODUCTS)
-            ]
+            ),
         )
-        for promotion in PROMOTIONS:
-            count += await _seed_promotion(api, promotion)
-            on_step()
     return count
 
 

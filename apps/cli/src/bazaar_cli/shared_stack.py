@@ -16,6 +16,7 @@ SHARED_MODULES = (
     "fastapi",
     "fastapi.routing",
     "pydantic",
+    "pydantic.v1",  # FastAPI imports it at the first route with a response model
     "pydantic_settings",
     "starlette.applications",
     "uvicorn",
@@ -50,8 +51,11 @@ SHARED_MODULES = (
     "bazaar_chassis.tracing",
     "bazaar_chassis.logs",
     "bazaar_chassis.metrics",
-    # the CLI's own entry point: a forked child re-runs the parent's `__main__` script
-    "bazaar_cli.main",
+    "bazaar_platform.operations_token",
+    "bazaar_shelf.card",
+    "bazaar_shelf.copying",
+    # the CLI's entry point: a forked child re-runs the parent's `__main__` script
+    "bazaar_cli.entry",
 )
 
 

@@ -57,19 +57,24 @@ async def _wait_ready(supervisor: Supervisor, console: Console) -> None:
         task = progress.add_task("starting services", total=len(supervisor.children))
         pending = {_shown(c): c for c in supervisor.children}
         async with aiohttp.ClientSession() as session:
+
+            async def is_ready(child: Child) -> bool:
+                if child.component.is_gateway:
+                    return await readiness.gateway_routes(
+                        session, child.url, names, token=supervisor.secrets.operations_token
+                    )
+                return await readiness.service_ready(session, child.url)
+
             while pending:
-                for name, child in list(pending.items()):
+                for name, child in pending.items():
                     if not child.alive():
                         raise StartFailed(
                             f"{name} exited during start-up (code {child.process.returncode}); "
                             f"see {child.log}"
                         )
-                    if child.component.is_gateway:
-                        ok = await readiness.gateway_routes(
-                            session, child.url, names, token=supervisor.secrets.operations_token
-                        )
-                    else:
-                        ok = await readiness.service_ready(session, child.url)
+                probed = list(pending.items())  # all at once: one slow answer delays no other
+                answers = await asyncio.gather(*(is_ready(child) for _, child in probed))
+                for (name, child), ok in zip(probed, answers, strict=True):
                     if ok:
                         del pending[name]
                         progress.advance(task)

@@ -23,6 +23,7 @@ from nats.aio.msg import Msg
 from bazaar_chassis.bus import Bus
 from bazaar_chassis.caller import GUEST, Caller
 from bazaar_chassis.errors import Unauthorized, Unavailable
+from bazaar_gateway.directory import NoLiveInstance
 from bazaar_gateway.revocation import (
     REVOKED_SUBJECT,
     RevocationList,
@@ -67,6 +68,7 @@ class Authenticator:
         self._verified: dict[str, tuple[Caller, float, int]] = {}  # token -> caller, exp, iat
         self._fetch_revocations = fetch_revocations
         self._last_revocations_load = 0.0
+        self._loading_revocations: asyncio.Lock = asyncio.Lock()
         self.revocations = RevocationList()
         self._subscribed = False
 
@@ -147,8 +149,10 @@ class Authenticator:
         no token is accepted (a revoked one could be among them)."""
         if self._fetch_revocations is None or self.revocations.loaded:
             return
-        if time.monotonic() - self._last_revocations_load > REFRESH_AT_MOST_EVERY_SECONDS:
-            await self.reload_revocations()
+        async with self._loading_revocations:  # the first tokens at once: all wait for one load
+            since_last = time.monotonic() - self._last_revocations_load
+            if not self.revocations.loaded and since_last > REFRESH_AT_MOST_EVERY_SECONDS:
+                await self.reload_revocations()
         if not self.revocations.loaded:
             raise Unavailable("tokens cannot be checked right now (revocations not loaded)")
 
@@ -160,6 +164,8 @@ class Authenticator:
         try:
             everything = await self._fetch_revocations()
         except Exception as exc:
+            if isinstance(exc, NoLiveInstance):  # nothing was asked: the next token may ask
+                self._last_revocations_load = 0.0
             _log.warning("revocations fetch failed", error=str(exc))
             self.revocations.loaded = False
             return
@@ -196,6 +202,9 @@ class Authenticator:
 
     async def _key(self, kid: str) -> Any:
         key = self._keys.get(kid)
+        if key is None and self._refreshing.locked():  # a fetch under way may bring it
+            async with self._refreshing:
+                key = self._keys.get(kid)
         if key is None and time.monotonic() - self._last_refresh > REFRESH_AT_MOST_EVERY_SECONDS:
             await self.refresh()
             key = self._keys.get(kid)
@@ -206,12 +215,16 @@ class Authenticator:
         return key
 
     async def refresh(self) -> None:
-        """Fetch identity's JWKS now (one fetch at a time)."""
+        """Fetch identity's JWKS now (one fetch at a time). Identity announces its first key
+        before it registers: a fetch that found no instance to ask does not hold back the
+        next one."""
         async with self._refreshing:
             self._last_refresh = time.monotonic()
             try:
                 document = await self._fetch_jwks()
             except Exception as exc:
+                if isinstance(exc, NoLiveInstance):  # nothing was asked: the next key asks
+                    self._last_refresh = 0.0
                 _log.warning("JWKS fetch failed", error=str(exc))
                 return
             keys = {}

@@ -26,6 +26,10 @@ from bazaar_platform.instances import deprecation_of, is_alive, read_entry
 _log = structlog.get_logger("bazaar.gateway.directory")
 
 
+class NoLiveInstance(RuntimeError):
+    """Raised by a call that found no live instance of the service to ask: nothing was sent."""
+
+
 @dataclass(frozen=True, slots=True)
 class ServiceView:
     """What the gateway knows of one service: its majors, default and deprecated majors."""

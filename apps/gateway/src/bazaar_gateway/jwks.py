@@ -12,7 +12,7 @@ import orjson
 from multidict import CIMultiDict
 
 from bazaar_chassis.caller import IDENTITY_HEADER, Caller
-from bazaar_gateway.directory import ServiceDirectory
+from bazaar_gateway.directory import NoLiveInstance, ServiceDirectory
 from bazaar_gateway.proxy import Upstreams
 from bazaar_platform.assertions import AssertionSigner
 
@@ -32,7 +32,7 @@ class IdentityJwks:
     async def __call__(self) -> dict[str, Any]:
         instance = self.directory.pick("identity", 1)
         if instance is None:
-            raise RuntimeError("no identity instance is registered")
+            raise NoLiveInstance("no identity instance is registered")
         reply = await self.upstreams.send(
             instance,
             method="GET",

@@ -17,7 +17,7 @@ import orjson
 from multidict import CIMultiDict
 
 from bazaar_chassis.caller import IDENTITY_HEADER, Caller
-from bazaar_gateway.directory import ServiceDirectory
+from bazaar_gateway.directory import NoLiveInstance, ServiceDirectory
 from bazaar_gateway.proxy import Upstreams
 from bazaar_platform.assertions import AssertionSigner
 
@@ -99,7 +99,7 @@ class IdentityRevocations:
     async def __call__(self) -> list[Revoked]:
         instance = self.directory.pick("identity", 1)
         if instance is None:
-            raise RuntimeError("no identity instance is registered")
+            raise NoLiveInstance("no identity instance is registered")
         assertion = self.signer.assertion(
             self.caller, audience="identity", method="GET", path=REVOCATIONS_PATH
         )

@@ -82,11 +82,15 @@ class Registration:
         self._instance = instance
         self._heartbeat = heartbeat_seconds
         self._task: asyncio.Task[None] | None = None
+        self._bus_ready = asyncio.Event()
 
     async def start(self) -> None:
+        self._bus.on_ready(self._bus_ready.set)
         self._task = asyncio.create_task(self._beat(), name="registry-heartbeat")
 
     async def _beat(self) -> None:
+        """Beat every heartbeat, and at once whenever the bus becomes ready: the first beat
+        (from then on the gateway routes to this instance) waits for no heartbeat to pass."""
         while True:
             if self._bus.connected:
                 try:
@@ -96,7 +100,10 @@ class Registration:
                 except Exception as exc:
                     raise_if_cancelled()
                     _log.debug("heartbeat failed", error=str(exc))
-            await asyncio.sleep(self._heartbeat)
+            self._bus_ready.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._heartbeat):
+                    await self._bus_ready.wait()
 
     def halt(self) -> None:
         """Stop heart-beating without deregistering, as a crashed process would."""

@@ -47,6 +47,7 @@ def serve(build_app: Callable[[ServiceSettings], FastAPI]) -> None:
         app,
         loop="uvloop",
         http="httptools",
+        ws="none",  # no service speaks WebSocket: skip importing a WebSocket library
         lifespan="on",
         log_config=None,
         access_log=False,
