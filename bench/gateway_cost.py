@@ -41,8 +41,7 @@ from bazaar_gateway.routing import parse
 from bazaar_gateway.settings import GatewaySettings
 from bazaar_gateway.state import GATEWAY, Gateway
 from bazaar_platform.nats_server import free_port
-from bench.hello_service import PATH, instance_at
-from bench.p2b_gateway_floor import HELLO_RULE
+from bench.hello_service import HELLO_RULE, PATH, instance_at
 from bench.processes import helper_process
 
 CUSTOMER = "shopper@bazaar.test"
@@ -240,7 +239,7 @@ def _parts(
 
 
 async def measure(
-    *, rounds: int, requests: int, connections: int, upstream: str
+    *, rounds: int, requests: int, connections: int, upstream: str, only: str = ""
 ) -> dict[str, float]:
     upstream_port = int(upstream.rsplit(":", 1)[1])
     identity = Ed25519PrivateKey.generate()
@@ -274,8 +273,9 @@ async def measure(
             ),
             **_parts(gateway, token, requests),
         }
+        chosen = {name: case for name, case in cases.items() if name.startswith(only)}
         return await _best(
-            cases, rounds=rounds, before_each=lambda: _heartbeat(gateway, upstream_port)
+            chosen, rounds=rounds, before_each=lambda: _heartbeat(gateway, upstream_port)
         )
     finally:
         await runner.cleanup()
@@ -286,6 +286,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--connections", type=int, default=CONNECTIONS)
+    parser.add_argument(
+        "--only", default="", help="run only the cases whose name starts so (to profile one)"
+    )
     args = parser.parse_args()
     configure_logging(service="gateway", version="bench", level="warning")
 
@@ -298,10 +301,13 @@ def main() -> None:
                 requests=args.requests,
                 connections=args.connections,
                 upstream=hello.url,
+                only=args.only,
             )
         )
-    gateway = best["client -> gateway -> hello"] - best["client -> hello (the client's own share)"]
-    print(f"{gateway:7.1f} µs  the gateway, whole request (HTTP in and out included)")
+    through, direct = "client -> gateway -> hello", "client -> hello (the client's own share)"
+    if through in best and direct in best:
+        gateway = best[through] - best[direct]
+        print(f"{gateway:7.1f} µs  the gateway, whole request (HTTP in and out included)")
     for name, us in best.items():
         print(f"{us:7.1f} µs  {name}")
 

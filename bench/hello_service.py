@@ -27,6 +27,13 @@ from bench.serving import serve
 SERVICE = "hello"
 PATH = f"/{SERVICE}/1/hello"
 HEARTBEAT_SECONDS = 2.0
+HELLO_RULE = {  # the policy rule that lets customers call it (P2b adds it through the API)
+    "role": "customer",
+    "organization": "public",
+    "object": f"/{SERVICE}/*",
+    "action": "GET",
+    "effect": "allow",
+}
 
 
 def instance_at(port: int) -> Instance:

@@ -22,7 +22,7 @@ from typing import Any
 import aiohttp
 
 from bench.context import Context
-from bench.hello_service import PATH, SERVICE
+from bench.hello_service import HELLO_RULE, PATH
 from bench.load import Target, cpu_facts, spread, throughput_plot
 from bench.load import throughput_table as table_of
 from bench.platform import CUSTOMER, Api, Platform, PlatformFailed
@@ -37,13 +37,6 @@ HELLO_DIRECT = "hello-world direct"
 HELLO_GATEWAY = "hello-world through gateway (customer)"
 GOAL_US = 150.0
 ROUTED_TIMEOUT_SECONDS = 30.0
-HELLO_RULE = {
-    "role": "customer",
-    "organization": "public",
-    "object": f"/{SERVICE}/*",
-    "action": "GET",
-    "effect": "allow",
-}
 
 
 def with_rule(rules: Sequence[Mapping[str, Any]], rule: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -9,8 +9,8 @@ import pytest
 from bazaar_gateway.policy import Rule
 from bazaar_gateway.registry_trust import RegistryTrust
 from bench.__main__ import _arguments
-from bench.hello_service import PATH, instance_at
-from bench.p2b_gateway_floor import HELLO_RULE, per_request_us, with_rule
+from bench.hello_service import HELLO_RULE, PATH, instance_at
+from bench.p2b_gateway_floor import per_request_us, with_rule
 
 CATALOG_RULE = {
     "role": "guest",
