@@ -10,7 +10,8 @@ accepts and drops them). A minimal HTTP/1.1 client in this process sends the cus
 requests over keep-alive connections, a few at a time; the same client against the hello-world
 directly measures the client's own share, which is subtracted. Each figure is the minimum over
 interleaved batches of process CPU time per request (see bench/app_cost.py for why the minimum).
-Then the parts of one request, each called alone the same way.
+Then the parts of one request, each called alone the same way, and what the gateway used to do
+per request next to what it does now ("was:" / "now:"), measured in the same run.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from multidict import CIMultiDict
 
 from bazaar_chassis.caller import Caller
 from bazaar_chassis.logs import configure_logging
+from bazaar_chassis.tracing import extract_context
 from bazaar_gateway.app import build_app
 from bazaar_gateway.authentication import Authenticator
 from bazaar_gateway.policy import Rule
@@ -235,6 +237,71 @@ def _parts(
         "part: addressing (parse)": (addressing, count),
         "part: span and metric": (span_and_metric, count),
         "part: the upstream hop (aiohttp client, one at a time)": (hop, count),
+        **_once_per_request_or_per_change(gateway, count),
+    }
+
+
+def _once_per_request_or_per_change(
+    gateway: Gateway, count: int
+) -> dict[str, tuple[Callable[[], Awaitable[None]], int]]:
+    """What the gateway did per request and now does once, measured both ways in one run:
+    the former way is rebuilt here from the same parts (a tracer per request, the directory
+    worked out afresh, a timer armed for a free slot, a lower-cased copy of the headers)."""
+    headers = CIMultiDict(
+        {"Host": "127.0.0.1", "Accept": "*/*", "Authorization": "Bearer x", "User-Agent": "wrk"}
+    )
+    provider = gateway.tracer_provider
+
+    async def tracer_per_request() -> None:
+        for _ in range(count):
+            provider.get_tracer("bazaar-gateway", "1.0.0")
+
+    async def tracer_once() -> None:
+        for _ in range(count):
+            gateway.tracer  # noqa: B018 - the cached attribute is what a request reads
+
+    async def directory_afresh() -> None:
+        for _ in range(count):
+            gateway.directory._snapshots.clear()
+            gateway.directory.view("hello")
+            gateway.directory.pick("hello", 1, caller="user-1")
+
+    async def directory_snapshot() -> None:
+        for _ in range(count):
+            gateway.directory.view("hello")
+            gateway.directory.pick("hello", 1, caller="user-1")
+
+    async def slot_with_timer() -> None:
+        slots = asyncio.Semaphore(256)
+        for _ in range(count):
+            async with asyncio.timeout(1.0):
+                await slots.acquire()
+            slots.release()
+
+    async def slot_at_once() -> None:
+        slots = asyncio.Semaphore(256)
+        for _ in range(count):
+            if not slots.locked():
+                await slots.acquire()
+            slots.release()
+
+    async def context_from_a_copy() -> None:
+        for _ in range(count):
+            extract_context({k.lower(): v for k, v in headers.items()})
+
+    async def context_from_the_headers() -> None:
+        for _ in range(count):
+            extract_context(headers)
+
+    return {
+        "was: a tracer per request": (tracer_per_request, count),
+        "now: the tracer made once": (tracer_once, count),
+        "was: the directory afresh (view + pick)": (directory_afresh, count),
+        "now: the directory's snapshot (view + pick)": (directory_snapshot, count),
+        "was: a timer armed for a free slot": (slot_with_timer, count),
+        "now: a free slot taken at once": (slot_at_once, count),
+        "was: trace context from a lower-cased copy": (context_from_a_copy, count),
+        "now: trace context from the headers": (context_from_the_headers, count),
     }
 
 
