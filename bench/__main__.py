@@ -140,6 +140,8 @@ def _summary(results: list[ScenarioResult]) -> None:
         for goal in result.goals:
             verdict = "met" if goal.met else "MISSED"
             print(f"   goal {goal.label} {goal.op} {goal.threshold:g}: {goal.value:.2f} {verdict}")
+        for fact in result.facts:
+            print(f"   - {fact}")
 
 
 def _is_short(args: argparse.Namespace) -> bool:

@@ -115,8 +115,10 @@ def run(context: Context, platform: Platform) -> ScenarioResult:
     hello_behind_us = per_request_us(
         spread(records, HELLO_GATEWAY, "cores.hello").median, rps[HELLO_GATEWAY]
     )
+    gateway_idle_cores = spread(records, HELLO_DIRECT, "cores.gateway").median
     ratios = {
         "gateway CPU per request us": gateway_us,
+        "gateway cores while it serves nothing (direct rounds)": gateway_idle_cores,
         "hello CPU per request us, direct": hello_us,
         "hello CPU per request us, behind the gateway": hello_behind_us,
         "through gateway / direct throughput": ratio(rps[HELLO_GATEWAY], rps[HELLO_DIRECT]),
@@ -140,7 +142,10 @@ def run(context: Context, platform: Platform) -> ScenarioResult:
             f"seconds / requests, medians over rounds) with authentication, authorization, "
             f"an assertion per request, metrics and tracing on; the hello-world upstream "
             f"{hello_behind_us:,.0f} µs behind it and {hello_us:,.0f} µs direct. Through the "
-            f"gateway / direct: {fmt_ratio(ratios['through gateway / direct throughput'])}.",
+            f"gateway / direct: {fmt_ratio(ratios['through gateway / direct throughput'])}. "
+            f"While it serves nothing (the direct rounds) the gateway uses "
+            f"{gateway_idle_cores:.3f} "
+            "cores (registry watch, span export, the bus).",
             *cpu_facts(records),
         ],
         plots=[relative],
