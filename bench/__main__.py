@@ -1,9 +1,9 @@
 """`python -m bench [scenario ...]`: run benchmark scenarios and write docs/benchmarks.{md,json}.
 
-One platform (`bazaar up` on a fresh data dir) serves P1-P3, P5, P7 and P7b in turn; P4 brings its
-own nats-server and in-process services; P6 starts and stops platforms of its own, after everything
-else has stopped, so that nothing else competes with start-up. Results of scenarios not run now
-stay in docs/benchmarks.json; the markdown is regenerated whole from it.
+One platform (`bazaar up` on a fresh data dir) serves P1, P2, P2b, P3, P5, P7 and P7b in turn;
+P4 brings its own nats-server and in-process services; P6 starts and stops platforms of its own,
+after everything else has stopped, so that nothing else competes with start-up. Results of
+scenarios not run now stay in docs/benchmarks.json; the markdown is regenerated whole from it.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from bench import (
     p1_category_page,
     p1b_service_floor,
     p2_gateway_overhead,
+    p2b_gateway_floor,
     p3_event_propagation,
     p4_event_throughput,
     p5_checkout,
@@ -36,12 +37,13 @@ from bench.wrk import LoadSettings, WrkFailed
 PLATFORM_SCENARIOS: dict[str, Callable[[Context, Platform], ScenarioResult]] = {
     "P1": p1_category_page.run,
     "P2": p2_gateway_overhead.run,
+    "P2b": p2b_gateway_floor.run,
     "P3": p3_event_propagation.run,
     "P5": p5_checkout.run,
     "P7": p7_search.run,
     "P7b": p7_recall.run,
 }
-ALL = ["P1", "P1b", "P2", "P3", "P4", "P5", "P6", "P7", "P7b"]
+ALL = ["P1", "P1b", "P2", "P2b", "P3", "P4", "P5", "P6", "P7", "P7b"]
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
@@ -138,6 +140,8 @@ def _summary(results: list[ScenarioResult]) -> None:
         for goal in result.goals:
             verdict = "met" if goal.met else "MISSED"
             print(f"   goal {goal.label} {goal.op} {goal.threshold:g}: {goal.value:.2f} {verdict}")
+        for fact in result.facts:
+            print(f"   - {fact}")
 
 
 def _is_short(args: argparse.Namespace) -> bool:

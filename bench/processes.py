@@ -8,12 +8,13 @@ cores exactly as a real extra service would.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,8 +50,11 @@ def _healthy(url: str) -> bool:
 
 
 @contextmanager
-def helper_process(module: str, *args: str, log_dir: Path) -> Iterator[Helper]:
-    """Run `python -m bench.<module> --port <free> *args` until the block ends."""
+def helper_process(
+    module: str, *args: str, log_dir: Path, env: Mapping[str, str] | None = None
+) -> Iterator[Helper]:
+    """Run `python -m bench.<module> --port <free> *args` until the block ends (`env`: more
+    environment variables, for what must not show on a command line)."""
     port = free_port()
     log = log_dir / f"{module}.log"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -60,6 +64,7 @@ def helper_process(module: str, *args: str, log_dir: Path) -> Iterator[Helper]:
             cwd=REPOSITORY,
             stdout=output,
             stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
         )
     helper = Helper(module, process, f"http://127.0.0.1:{port}", log)
     try:

@@ -22,7 +22,7 @@ from typing import Any
 from bench.results import ScenarioResult
 
 NOTES = Path(__file__).parent / "notes"
-ORDER = ["P1", "P1b", "P2", "P3", "P4", "P5", "P6", "P7", "P7b"]
+ORDER = ["P1", "P1b", "P2", "P2b", "P3", "P4", "P5", "P6", "P7", "P7b"]
 PLACEHOLDERS = {"P5": "P5 checkout"}
 
 

@@ -4,13 +4,19 @@ A KV watcher streams every heartbeat into the directory; an instance whose heart
 than the registry's staleness limit is not routed to, and a deleted entry is dropped at once.
 An entry `RegistryTrust` refuses (a key of cart's claiming identity, a foreign URL) is logged and
 never routed to. Watchers do not survive a NATS restart, so the watch is re-created on reconnect.
+
+What a service's live instances are is worked out once per change, not once per request: each
+service's snapshot is kept until an entry is put or removed, or until the first of its instances
+would go stale, whichever comes first, so it always equals what a fresh look would give.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Iterator
+import math
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import structlog
@@ -21,7 +27,7 @@ from bazaar_chassis.jobs import stop_task
 from bazaar_chassis.registry import Deprecation, Instance, services_bucket
 from bazaar_gateway import canary
 from bazaar_gateway.registry_trust import RegistryTrust
-from bazaar_platform.instances import deprecation_of, is_alive, read_entry
+from bazaar_platform.instances import STALE_AFTER_SECONDS, deprecation_of, is_alive, read_entry
 
 _log = structlog.get_logger("bazaar.gateway.directory")
 
@@ -46,10 +52,23 @@ class ServiceView:
         return next((m for m in self.majors if m > major), None)
 
 
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    """One service's live instances at one moment, and until when that answer holds."""
+
+    view: ServiceView | None
+    candidates: dict[int, list[Instance]]  # major -> live instances serving it, by key
+    valid_until: float
+
+
 class ServiceDirectory:
-    def __init__(self, trust: RegistryTrust | None = None) -> None:
+    def __init__(
+        self, trust: RegistryTrust | None = None, *, clock: Callable[[], float] = time.time
+    ) -> None:
         self._trust = trust or RegistryTrust()
+        self._clock = clock
         self._instances: dict[str, Instance] = {}
+        self._snapshots: dict[str, _Snapshot] = {}
         self.known: set[str] = set()  # every service ever seen: 503 when all are down, not 404
         self._turns: dict[tuple[str, int], Iterator[int]] = {}
         self._watch_task: asyncio.Task[None] | None = None
@@ -63,21 +82,43 @@ class ServiceDirectory:
             _log.warning("refusing a registry entry", key=key, reason=refusal)
             return False
         self._instances[key] = instance
+        self._snapshots.clear()
         self.known.add(instance.service)
         return True
 
     def remove(self, key: str) -> None:
-        self._instances.pop(key, None)
+        if self._instances.pop(key, None) is not None:
+            self._snapshots.clear()
 
     def alive(self, service: str | None = None) -> list[Instance]:
+        now = self._clock()
         return [
             i
             for i in self._instances.values()
-            if is_alive(i) and (service is None or i.service == service)
+            if is_alive(i, now) and (service is None or i.service == service)
         ]
 
+    def _snapshot(self, service: str) -> _Snapshot:
+        now = self._clock()
+        snapshot = self._snapshots.get(service)
+        if snapshot is not None and now < snapshot.valid_until:
+            return snapshot
+        live = [i for i in self._instances.values() if i.service == service and is_alive(i, now)]
+        by_key = sorted(live, key=lambda i: i.key)
+        snapshot = self._snapshots[service] = _Snapshot(
+            view=self._view_of(service, live),
+            candidates={
+                m: [i for i in by_key if m in i.majors] for m in {m for i in live for m in i.majors}
+            },
+            valid_until=min((i.heartbeat_at + STALE_AFTER_SECONDS for i in live), default=math.inf),
+        )
+        return snapshot
+
     def view(self, service: str) -> ServiceView | None:
-        instances = self.alive(service)
+        return self._snapshot(service).view
+
+    @staticmethod
+    def _view_of(service: str, instances: list[Instance]) -> ServiceView | None:
         if not instances:
             return None
         newest = max(instances, key=lambda i: _version_key(i.version))
@@ -100,7 +141,7 @@ class ServiceDirectory:
 
     def candidates(self, service: str, major: int) -> list[Instance]:
         """Every live instance serving `major`, whatever its implementation version (M4)."""
-        return sorted((i for i in self.alive(service) if major in i.majors), key=lambda i: i.key)
+        return list(self._snapshot(service).candidates.get(major, ()))
 
     def pick(
         self,

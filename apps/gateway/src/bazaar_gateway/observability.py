@@ -51,9 +51,10 @@ async def observed(
     """Run `handle` in the request's span (continuing the caller's trace) and count its answer."""
     started = time.perf_counter()
     status = 500
-    headers = {k.lower(): v for k, v in request.headers.items()}
     with gateway.tracer.start_as_current_span(
-        f"{request.method} {request.path}", context=extract_context(headers), kind=SpanKind.SERVER
+        f"{request.method} {request.path}",
+        context=extract_context(request.headers),  # case-insensitive: no lower-cased copy
+        kind=SpanKind.SERVER,
     ) as span:
         try:
             response = await handle()

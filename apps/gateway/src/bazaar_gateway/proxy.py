@@ -75,9 +75,22 @@ class Upstreams:
                 ttl_dns_cache=None,
             ),
             timeout=self._timeout,
+            cookie_jar=aiohttp.DummyCookieJar(),  # a proxy keeps no cookies between callers
             auto_decompress=False,
             skip_auto_headers=("User-Agent", "Accept-Encoding"),
         )
+
+    async def _slot(self, slots: asyncio.Semaphore, key: str) -> None:
+        """Take an in-flight slot, waiting at most the queue time; a free slot is taken at once,
+        without arming a timer for a wait that cannot happen."""
+        if not slots.locked():
+            await slots.acquire()
+            return
+        try:
+            async with asyncio.timeout(self._queue_seconds):
+                await slots.acquire()
+        except TimeoutError:
+            raise UpstreamBusy(key) from None
 
     async def close(self) -> None:
         if self._session is not None:
@@ -93,12 +106,10 @@ class Upstreams:
         body: bytes,
     ) -> UpstreamReply:
         assert self._session is not None, "Upstreams.start() was not called"
-        slots = self._slots.setdefault(instance.key, asyncio.Semaphore(self._max_in_flight))
-        try:
-            async with asyncio.timeout(self._queue_seconds):
-                await slots.acquire()
-        except TimeoutError:
-            raise UpstreamBusy(instance.key) from None
+        slots = self._slots.get(instance.key)
+        if slots is None:
+            slots = self._slots[instance.key] = asyncio.Semaphore(self._max_in_flight)
+        await self._slot(slots, instance.key)
         try:
             async with self._session.request(
                 method,

@@ -7,6 +7,7 @@ signer and the metrics; handlers reach it as `request.app[GATEWAY]`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib.metadata import version
 
 from aiohttp import web
@@ -62,8 +63,9 @@ class Gateway:
     retired: RetiredMajors = field(default_factory=RetiredMajors)
     traffic: MajorTraffic = field(default_factory=MajorTraffic)  # who calls which major
 
-    @property
+    @cached_property
     def tracer(self) -> Tracer:
+        """Made once: `get_tracer` builds a new tracer (and scope) on every call."""
         return self.tracer_provider.get_tracer("bazaar-gateway", RELEASE)
 
 

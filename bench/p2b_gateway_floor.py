@@ -1,0 +1,152 @@
+"""P2b — the gateway's own CPU per request, in front of an upstream cheaper than itself.
+
+In front of the catalog (P2) the gateway waits on a service that costs ten times what it does,
+so its own cost is measured at a fraction of the load it could take. Here the upstream is the
+bare FastAPI hello-world (bench/hello_service.py), registered as the service `hello` through the
+real registry heartbeat, and the policy gains one rule through the gateway's own policy API (an
+admin's `PUT /gateway/1/policies`): customers may GET `/hello/*`. wrk then sends a signed-in
+customer's Bearer token, so every request runs the full path — authentication (JWT cached per
+token), rate limiting (switched off for benchmarks, so only its bypass), authorization against
+the compiled policy, an assertion signed per request, the keep-alive hop, metrics and a span.
+The hello-world direct runs in the same rounds. Goal (issue 12): gateway CPU seconds / requests
+<= 150 µs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import aiohttp
+
+from bench.context import Context
+from bench.hello_service import HELLO_RULE, PATH
+from bench.load import Target, cpu_facts, spread, throughput_plot
+from bench.load import throughput_table as table_of
+from bench.platform import CUSTOMER, Api, Platform, PlatformFailed
+from bench.processes import helper_process
+from bench.results import Goal, ScenarioResult, fmt_ratio
+from bench.stats import ratio
+
+ID = "P2b"
+TITLE = "the gateway's own cost, in front of a hello-world upstream"
+ADMIN = "admin@bazaar.test"
+HELLO_DIRECT = "hello-world direct"
+HELLO_GATEWAY = "hello-world through gateway (customer)"
+GOAL_US = 150.0
+ROUTED_TIMEOUT_SECONDS = 30.0
+
+
+def with_rule(rules: Sequence[Mapping[str, Any]], rule: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The policy's rules with `rule` appended, unless it is there already (same fields)."""
+    kept = [dict(r) for r in rules]
+    return kept if dict(rule) in kept else [*kept, dict(rule)]
+
+
+def per_request_us(cores: float, requests_per_s: float) -> float:
+    """A process's CPU per request: the cores it used over the requests per second served."""
+    return ratio(cores, requests_per_s) * 1e6
+
+
+async def _allow_customers(api: Api, admin: str) -> None:
+    """Add the hello rule with the admin's token, by the policy API every operator uses."""
+    document = await api.call("GET", "/gateway/1/policies", token=admin)
+    rules = with_rule(document["rules"], HELLO_RULE)
+    if len(rules) != len(document["rules"]):
+        await api.call(
+            "PUT",
+            "/gateway/1/policies",
+            token=admin,
+            json_body={"rules": rules, "version": document["version"]},
+        )
+
+
+async def _routed_customer(platform: Platform) -> str:
+    """A customer's token, once the gateway routes the customer's GET to the hello service."""
+    async with aiohttp.ClientSession() as session:
+        api = Api(session, platform.gateway)
+        await _allow_customers(api, await api.sign_in(ADMIN))
+        token = await api.sign_in(CUSTOMER)
+        deadline = time.monotonic() + ROUTED_TIMEOUT_SECONDS
+        while True:
+            async with session.get(
+                platform.gateway + PATH, headers={"Authorization": f"Bearer {token}"}
+            ) as reply:
+                if reply.status == 200:
+                    return token
+                last = f"{reply.status} {await reply.text()}"
+            if time.monotonic() > deadline:
+                raise PlatformFailed(f"the gateway never routed {PATH}: {last}")
+            await asyncio.sleep(0.2)
+
+
+def run(context: Context, platform: Platform) -> ScenarioResult:
+    context.progress(f"P2b {TITLE}")
+    logs = context.workdir / "p2b"
+    with helper_process(
+        "hello_service",
+        "--nats-url",
+        platform.nats_url,
+        log_dir=logs,
+        env={
+            "BAZAAR_BENCH_NATS_USER": "operator",
+            "BAZAAR_BENCH_NATS_PASSWORD": platform.nats_operator_password(),
+        },
+    ) as hello:
+        token = asyncio.run(_routed_customer(platform))
+        targets = {
+            HELLO_DIRECT: Target(hello.url + PATH),
+            HELLO_GATEWAY: Target(platform.gateway + PATH, {"Authorization": f"Bearer {token}"}),
+        }
+
+        def processes() -> dict[str, list[int]]:
+            return {**platform.pids(), "hello": [hello.pid]}
+
+        records = context.measure("p2b", targets, watched=processes, scratch=logs)
+    rps = {name: spread(records, name, "requests_per_s").median for name in records}
+    gateway_us = per_request_us(
+        spread(records, HELLO_GATEWAY, "cores.gateway").median, rps[HELLO_GATEWAY]
+    )
+    hello_us = per_request_us(
+        spread(records, HELLO_DIRECT, "cores.hello").median, rps[HELLO_DIRECT]
+    )
+    hello_behind_us = per_request_us(
+        spread(records, HELLO_GATEWAY, "cores.hello").median, rps[HELLO_GATEWAY]
+    )
+    gateway_idle_cores = spread(records, HELLO_DIRECT, "cores.gateway").median
+    ratios = {
+        "gateway CPU per request us": gateway_us,
+        "gateway cores while it serves nothing (direct rounds)": gateway_idle_cores,
+        "hello CPU per request us, direct": hello_us,
+        "hello CPU per request us, behind the gateway": hello_behind_us,
+        "through gateway / direct throughput": ratio(rps[HELLO_GATEWAY], rps[HELLO_DIRECT]),
+    }
+    file, relative = context.plot("p2b_gateway_floor")
+    throughput_plot(file, "P2b the gateway in front of a hello-world", records)
+    return ScenarioResult(
+        id=ID,
+        title=TITLE,
+        settings={**context.wrk_settings(), "endpoint": PATH},
+        table=table_of(records),
+        rounds=records,
+        ratios=ratios,
+        goals=[
+            Goal(
+                "gateway CPU per request in front of hello-world", "<=", GOAL_US, gateway_us, " µs"
+            )
+        ],
+        facts=[
+            f"The gateway process spends {gateway_us:,.0f} µs of CPU per request (its CPU "
+            f"seconds / requests, medians over rounds) with authentication, authorization, "
+            f"an assertion per request, metrics and tracing on; the hello-world upstream "
+            f"{hello_behind_us:,.0f} µs behind it and {hello_us:,.0f} µs direct. Through the "
+            f"gateway / direct: {fmt_ratio(ratios['through gateway / direct throughput'])}. "
+            f"While it serves nothing (the direct rounds) the gateway uses "
+            f"{gateway_idle_cores:.3f} "
+            "cores (registry watch, span export, the bus).",
+            *cpu_facts(records),
+        ],
+        plots=[relative],
+    )
