@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from hashlib import sha256
@@ -82,6 +83,10 @@ class Supervisor:
             ),
         )
         self.children: list[Child] = []
+        # `bazaar deploy`/`undeploy` change the children from the control socket's thread while
+        # the watch loop restarts crashed ones: an undeployed instance must not be restarted,
+        # and two instances started at once must not be promised one port.
+        self._children_lock = threading.Lock()
 
     def ports_promised(self) -> set[int]:
         """The ports handed out so far: a service starting now must not be offered the gateway's
@@ -193,20 +198,26 @@ class Supervisor:
         )
 
     def start(self, component: Component, launch: Launch | None = None) -> Child:
-        port = self.gateway_port if component.is_gateway else free_port(avoid=self.ports_promised())
-        child = Child(
-            component=component,
-            port=port,
-            log=self._log(component, port, launch),
-            process=self._spawn(component, port, launch),
-            launch=launch,
-        )
-        self.children.append(child)
+        with self._children_lock:
+            port = (
+                self.gateway_port
+                if component.is_gateway
+                else free_port(avoid=self.ports_promised())
+            )
+            child = Child(
+                component=component,
+                port=port,
+                log=self._log(component, port, launch),
+                process=self._spawn(component, port, launch),
+                launch=launch,
+            )
+            self.children.append(child)
         return child
 
     def stop_child(self, child: Child) -> None:
         """Stop one instance for good (`bazaar undeploy`): it is not restarted."""
-        self.children.remove(child)
+        with self._children_lock:
+            self.children.remove(child)
         _terminate([child])
 
     def restart_crashed(self) -> list[tuple[str, int]]:
@@ -217,14 +228,15 @@ class Supervisor:
             self.nats.start()  # same port, same store: clients reconnect by themselves
             self.provision_bus()  # in case the store was lost with it
             restarted.append(("nats", nats_code))
-        for child in self.children:
-            code = child.process.poll()
-            if code is None or child.restarts >= MAX_RESTARTS:
-                continue
-            child.restarts += 1
-            child.process = self._spawn(child.component, child.port, child.launch)
-            child.started_at = time.monotonic()
-            restarted.append((child.component.name, code))
+        with self._children_lock:
+            for child in self.children:
+                code = child.process.poll()
+                if code is None or child.restarts >= MAX_RESTARTS:
+                    continue
+                child.restarts += 1
+                child.process = self._spawn(child.component, child.port, child.launch)
+                child.started_at = time.monotonic()
+                restarted.append((child.component.name, code))
         return restarted
 
     def stop(self) -> None:
