@@ -68,8 +68,13 @@ def launch(module: str, *, env: dict[str, str], log: Path) -> ComponentProcess:
     """Run `python -m module` with exactly `env`, appending its output to `log`."""
     if not fork_server_enabled():
         return fresh_interpreter(sys.executable, module, env=env, log=log)
+    # A forked child has the fork server's umask, fixed when it started (before `bazaar up` made
+    # its data dir private), so it is handed the supervisor's own.
     process = _fork_server().Process(
-        target=_run_module, args=(module, env, str(log)), name=module, daemon=False
+        target=_run_module,
+        args=(module, env, str(log), _current_umask()),
+        name=module,
+        daemon=False,
     )
     process.start()
     return ForkedProcess(process, module=module)
@@ -99,8 +104,15 @@ def _fork_server() -> ForkServerContext:
     return _context
 
 
-def _run_module(module: str, env: dict[str, str], log: str) -> None:
+def _current_umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+def _run_module(module: str, env: dict[str, str], log: str, umask: int) -> None:
     """In the forked child: become `python -m module` in a session of its own."""
+    os.umask(umask)
     os.setsid()
     _name_process(module.removeprefix("bazaar_"))
     output = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
