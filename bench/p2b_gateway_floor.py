@@ -15,12 +15,12 @@ The hello-world direct runs in the same rounds. Goal (issue 12): gateway CPU sec
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import aiohttp
 
+from bazaar_chassis.testing.waiting import eventually
 from bench.context import Context
 from bench.hello_service import HELLO_RULE, PATH
 from bench.load import Target, cpu_facts, spread, throughput_plot
@@ -69,17 +69,17 @@ async def _routed_customer(platform: Platform) -> str:
         api = Api(session, platform.gateway)
         await _allow_customers(api, await api.sign_in(ADMIN))
         token = await api.sign_in(CUSTOMER)
-        deadline = time.monotonic() + ROUTED_TIMEOUT_SECONDS
-        while True:
-            async with session.get(
-                platform.gateway + PATH, headers={"Authorization": f"Bearer {token}"}
-            ) as reply:
-                if reply.status == 200:
-                    return token
-                last = f"{reply.status} {await reply.text()}"
-            if time.monotonic() > deadline:
-                raise PlatformFailed(f"the gateway never routed {PATH}: {last}")
-            await asyncio.sleep(0.2)
+
+        async def routed() -> str:
+            headers = {"Authorization": f"Bearer {token}"}
+            async with session.get(platform.gateway + PATH, headers=headers) as reply:
+                assert reply.status == 200, f"{reply.status} {await reply.text()}"
+                return token
+
+        try:
+            return await eventually(routed, timeout=ROUTED_TIMEOUT_SECONDS, interval=0.2)
+        except AssertionError as never:
+            raise PlatformFailed(f"the gateway never routed {PATH}: {never}") from None
 
 
 def run(context: Context, platform: Platform) -> ScenarioResult:
