@@ -12,7 +12,7 @@ import orjson
 from multidict import CIMultiDict
 
 from bazaar_chassis.caller import IDENTITY_HEADER, Caller
-from bazaar_gateway.directory import NoLiveInstance, ServiceDirectory
+from bazaar_gateway.directory import ServiceDirectory
 from bazaar_gateway.proxy import Upstreams
 from bazaar_platform.assertions import AssertionSigner
 
@@ -30,9 +30,7 @@ class IdentityJwks:
     signer: AssertionSigner
 
     async def __call__(self) -> dict[str, Any]:
-        instance = self.directory.pick("identity", 1)
-        if instance is None:
-            raise NoLiveInstance("no identity instance is registered")
+        instance = self.directory.pick_for_gateway("identity", 1)
         reply = await self.upstreams.send(
             instance,
             method="GET",

@@ -17,7 +17,7 @@ import orjson
 from multidict import CIMultiDict
 
 from bazaar_chassis.caller import IDENTITY_HEADER, Caller
-from bazaar_gateway.directory import NoLiveInstance, ServiceDirectory
+from bazaar_gateway.directory import ServiceDirectory
 from bazaar_gateway.proxy import Upstreams
 from bazaar_platform.assertions import AssertionSigner
 
@@ -97,9 +97,7 @@ class IdentityRevocations:
     caller: Caller
 
     async def __call__(self) -> list[Revoked]:
-        instance = self.directory.pick("identity", 1)
-        if instance is None:
-            raise NoLiveInstance("no identity instance is registered")
+        instance = self.directory.pick_for_gateway("identity", 1)
         assertion = self.signer.assertion(
             self.caller, audience="identity", method="GET", path=REVOCATIONS_PATH
         )
