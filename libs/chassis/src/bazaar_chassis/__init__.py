@@ -20,9 +20,6 @@ if TYPE_CHECKING:
     from bazaar_chassis.columns import versioned as versioned
     from bazaar_chassis.consumer import Batched as Batched
     from bazaar_chassis.consumer import Handler as Handler
-    from bazaar_chassis.copies import Aspect as Aspect
-    from bazaar_chassis.copies import apply_newer as apply_newer
-    from bazaar_chassis.copies import copying as copying
     from bazaar_chassis.database import dialect_insert as dialect_insert
     from bazaar_chassis.envelope import Event as Event
     from bazaar_chassis.errors import ConfigurationError as ConfigurationError
@@ -35,7 +32,6 @@ if TYPE_CHECKING:
     from bazaar_chassis.errors import Unauthorized as Unauthorized
     from bazaar_chassis.errors import Unavailable as Unavailable
     from bazaar_chassis.jobs import repeat as repeat
-    from bazaar_chassis.kept_answers import KeptAnswers as KeptAnswers
     from bazaar_chassis.links import Links as Links
     from bazaar_chassis.registry import Deprecation as Deprecation
     from bazaar_chassis.rules import MAX_INTEGER as MAX_INTEGER
@@ -74,13 +70,11 @@ _EXPORTS = {  # module: the names services import from it
     "caller": "Caller",
     "columns": "from_row row_values sku_versions_table UtcDateTime versioned",
     "consumer": "Batched Handler",
-    "copies": "apply_newer Aspect copying",
     "database": "dialect_insert",
     "envelope": "Event",
     "errors": "ConfigurationError Conflict DomainError Forbidden InvalidInput NotFound "
     "StaleVersion Unauthorized Unavailable",
     "jobs": "repeat",
-    "kept_answers": "KeptAnswers",
     "links": "Links",
     "registry": "Deprecation",
     "rules": "check_sku Clock InvalidSku InvalidSkuList MAX_INTEGER Money new_id Offset parse_skus "

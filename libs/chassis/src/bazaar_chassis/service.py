@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncConnection
+from starlette.types import ASGIApp
 
 from bazaar_chassis import inbox
 from bazaar_chassis.bus import Bus, open_stream
@@ -32,7 +33,6 @@ from bazaar_chassis.errors import Unauthorized
 from bazaar_chassis.http_middleware import ObservabilityMiddleware
 from bazaar_chassis.identity_middleware import GatewayIdentityMiddleware
 from bazaar_chassis.jobs import repeat, stop_task
-from bazaar_chassis.kept_answers import KeptAnswers, KeptAnswersMiddleware
 from bazaar_chassis.links import Links
 from bazaar_chassis.logs import configure_logging
 from bazaar_chassis.metrics import ServiceMetrics, may_scrape
@@ -46,6 +46,9 @@ from bazaar_chassis.unit_of_work import Reads, UnitOfWorkFactory, Units, reads_o
 
 BackgroundJob = Callable[["Runtime"], Coroutine[Any, Any, None]]
 StartupStep = Callable[["Runtime"], Awaitable[None]]
+# An ASGI layer a service puts around its own routes, given its runtime: inside the identity
+# check and observability, so every caller is still verified, traced and counted.
+InnerMiddleware = Callable[[ASGIApp, "Runtime"], ASGIApp]
 
 
 def _connection(connection: AsyncConnection) -> AsyncConnection:
@@ -72,8 +75,8 @@ class ServiceDefinition:
     open_paths: frozenset[str] = frozenset()
     # Where an answer's values lead (OpenAPI links): what a client does next with a resource.
     links: tuple[Links, ...] = ()
-    # Hot reads answered again while the read model's generation stands still (kept_answers.py).
-    kept_answers: KeptAnswers | None = None
+    # Layers around the routes, outermost first (the catalog's kept answers).
+    middleware: Sequence[InnerMiddleware] = ()
 
 
 @dataclass
@@ -88,9 +91,7 @@ class Runtime:
     unit_of_work: UnitOfWorkFactory
     units: Units[Any]  # the service's store on a transaction, for use cases
     reads: Reads[Any]  # the service's store on a snapshot, for queries
-    read_value: Callable[
-        [str], Awaitable[Any]
-    ]  # one value of a SQL read (kept answers' generation)
+    read_value: Callable[[str], Awaitable[Any]]  # one value of a SQL read, on a snapshot
     consumer: EventConsumer
     metrics: ServiceMetrics
     tracer_provider: TracerProvider
@@ -327,12 +328,8 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings | None =
     app.state.runtime = runtime
     install_problem_handlers(app)
     _platform_routes(app)
-    if (kept := definition.kept_answers) is not None:
-        app.add_middleware(  # added first, so inside the identity check: every caller verified
-            KeptAnswersMiddleware,
-            generation=lambda: runtime.read_value(kept.generation),
-            endpoints=kept.endpoints,
-        )
+    for layer in reversed(definition.middleware):  # added first, so inside the identity check
+        app.add_middleware(layer, runtime)
     key = settings.gateway_public_key_pem()
     app.add_middleware(
         GatewayIdentityMiddleware,

@@ -12,7 +12,6 @@ from pathlib import Path
 import bazaar_chassis
 
 PUBLIC_API = [
-    "Aspect",
     "DEMO_SECRET",
     "MAX_INTEGER",
     "BackgroundJob",
@@ -30,7 +29,6 @@ PUBLIC_API = [
     "InvalidInput",
     "InvalidSku",
     "InvalidSkuList",
-    "KeptAnswers",
     "Links",
     "Money",
     "NotFound",
@@ -54,9 +52,7 @@ PUBLIC_API = [
     "Version",
     "WholeNumber",
     "Work",
-    "apply_newer",
     "check_sku",
-    "copying",
     "create_app",
     "dialect_insert",
     "from_row",

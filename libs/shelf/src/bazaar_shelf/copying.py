@@ -1,5 +1,5 @@
 """How a shop window copies the facts it shows: the card's columns, the category tree and the
-placements, one row per fact, each applied only where it is newer (`bazaar_chassis.copying`).
+placements, one row per fact, each applied only where it is newer (`newest.py`).
 
 A service declares its own tables with these columns, adding what only it keeps (the catalog a
 description and names, search the words it indexes), and binds `handlers` for everything but
@@ -14,9 +14,10 @@ from typing import Any
 
 from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table
 
-from bazaar_chassis import Aspect, Batched, Event, Money, UtcDateTime, copying
+from bazaar_chassis import Batched, Event, Money, UtcDateTime
 from bazaar_shelf.card import display_price
 from bazaar_shelf.facts import CategoryFacts, PlacementFacts, StockFacts, price_facts
+from bazaar_shelf.newest import Aspect, copying
 
 Row = dict[str, Any]
 

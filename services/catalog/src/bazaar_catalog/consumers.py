@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bazaar_catalog import store
-from bazaar_chassis import Batched, Event, Handler, UnitOfWork, copying
+from bazaar_chassis import Batched, Event, Handler, UnitOfWork
 from bazaar_shelf import copying as shelf
 from bazaar_shelf.facts import ProductFacts
+from bazaar_shelf.newest import copying
 
 
 def product_row(event: Event) -> shelf.Row:

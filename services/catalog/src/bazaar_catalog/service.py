@@ -6,12 +6,14 @@ from importlib.metadata import version
 from pathlib import Path
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from bazaar_catalog.api import v1
 from bazaar_catalog.consumers import HANDLERS
+from bazaar_catalog.kept_answers import KeptAnswersMiddleware
 from bazaar_catalog.quick_reads import QuickReads
 from bazaar_catalog.store import CURRENT_GENERATION, CatalogStore
-from bazaar_chassis import KeptAnswers, Links, ServiceDefinition, ServiceSettings, create_app
+from bazaar_chassis import Links, Runtime, ServiceDefinition, ServiceSettings, create_app
 
 # Where the catalog's answers lead: a category's products, a product (OpenAPI links).
 LINKS = (
@@ -27,12 +29,17 @@ LINKS = (
     ),
 )
 
-# The hot reads depend on nothing but their path, query and the read model: their answers are
-# sent again while no event has been applied since (the generation, bumped in consumers.py).
-KEPT = KeptAnswers(
-    generation=CURRENT_GENERATION,
-    endpoints=frozenset({v1.list_categories, v1.category_products}),
-)
+
+def keep_hot_reads(app: ASGIApp, runtime: Runtime) -> ASGIApp:
+    """The hot reads depend on nothing but their path, query and the read model: their answers
+    are sent again while no event has been applied since (the generation, bumped in
+    consumers.py)."""
+    return KeptAnswersMiddleware(
+        app,
+        generation=lambda: runtime.read_value(CURRENT_GENERATION),
+        endpoints=(v1.list_categories, v1.category_products),
+    )
+
 
 DEFINITION = ServiceDefinition(
     name="catalog",
@@ -46,7 +53,7 @@ DEFINITION = ServiceDefinition(
     handlers=HANDLERS,
     store=CatalogStore,
     links=LINKS,
-    kept_answers=KEPT,
+    middleware=(keep_hot_reads,),
 )
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bazaar_chassis import Batched, Event, Handler, UnitOfWork, apply_newer
+from bazaar_chassis import Batched, Event, Handler, UnitOfWork
 from bazaar_search import store
 from bazaar_search.domain import indexed_text, spellings
 from bazaar_shelf import copying as shelf
 from bazaar_shelf.facts import ProductFacts
+from bazaar_shelf.newest import apply_newer
 
 
 def product_row(event: Event) -> shelf.Row:

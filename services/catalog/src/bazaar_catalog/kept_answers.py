@@ -1,11 +1,11 @@
 """Kept answers: a hot read is answered with the very response it gave last while the read
 model's generation has not moved, before FastAPI's routing, dependencies and validation run.
 
-A service opts in with `ServiceDefinition(kept_answers=KeptAnswers(...))`, naming the SQL that
-reads its generation (a counter bumped in every transaction that applies events) and the GET
-endpoints whose answer depends on nothing but the path, the query and the read model. The
-middleware sits inside the identity check and inside observability, so every request is still
-verified, traced and counted; only what lies below (the framework and the endpoint) is skipped.
+The catalog wraps its routes in it (`keep_hot_reads` in service.py), naming how to read its
+generation (a counter bumped in every transaction that applies events) and the GET endpoints
+whose answer depends on nothing but the path, the query and the read model. It sits inside the
+chassis's identity check and observability, so every request is still verified, traced and
+counted; only what lies below (the framework and the endpoint) is skipped.
 
 Freshness: the generation is read on every request of a kept key, *before* rendering, so a
 rendering is never kept under a generation newer than what it shows; every instance reads the
@@ -23,14 +23,6 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CAPACITY = 1024  # keys kept (pages x limits x offsets); all are dropped when it is reached
-
-
-@dataclass(frozen=True)
-class KeptAnswers:
-    """What a service keeps: answers of `endpoints`, as fresh as `generation` (SQL, one value)."""
-
-    generation: str
-    endpoints: frozenset[Callable[..., Any]]
 
 
 @dataclass(frozen=True, slots=True)

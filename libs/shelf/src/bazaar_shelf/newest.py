@@ -16,9 +16,7 @@ from sqlalchemy import Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bazaar_chassis.consumer import Batched
-from bazaar_chassis.envelope import Event
-from bazaar_chassis.unit_of_work import UnitOfWork
+from bazaar_chassis import Batched, Event, UnitOfWork
 
 
 @dataclass(frozen=True)

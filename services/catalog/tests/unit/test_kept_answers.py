@@ -10,7 +10,7 @@ from typing import Any
 
 from starlette.types import Message, Receive, Scope, Send
 
-from bazaar_chassis.kept_answers import KeptAnswersMiddleware
+from bazaar_catalog.kept_answers import KeptAnswersMiddleware
 
 
 def kept_page() -> None:
