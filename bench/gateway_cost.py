@@ -20,7 +20,7 @@ import argparse
 import asyncio
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,12 @@ from aiohttp import web
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from multidict import CIMultiDict
+from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.trace import SpanKind
 
+from bazaar_chassis import otlp_json
 from bazaar_chassis.caller import Caller
 from bazaar_chassis.logs import configure_logging
 from bazaar_chassis.tracing import extract_context
@@ -293,7 +298,17 @@ def _once_per_request_or_per_change(
         for _ in range(count):
             extract_context(headers)
 
+    spans = _gateway_spans(gateway, count)
+
+    async def export_as_protobuf() -> None:
+        encode_spans(spans).SerializeToString()
+
+    async def export_as_json() -> None:
+        otlp_json.encode(spans)
+
     return {
+        "was: span export encoded by the SDK (protobuf)": (export_as_protobuf, count),
+        "now: span export encoded as OTLP/JSON": (export_as_json, count),
         "was: a tracer per request": (tracer_per_request, count),
         "now: the tracer made once": (tracer_once, count),
         "was: the directory afresh (view + pick)": (directory_afresh, count),
@@ -303,6 +318,35 @@ def _once_per_request_or_per_change(
         "was: trace context from a lower-cased copy": (context_from_a_copy, count),
         "now: trace context from the headers": (context_from_the_headers, count),
     }
+
+
+def _gateway_spans(gateway: Gateway, count: int) -> list[ReadableSpan]:
+    """`count` finished spans as the gateway makes them (its resource, its attributes)."""
+    kept: list[ReadableSpan] = []
+
+    class Keep(SpanExporter):
+        def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+            kept.extend(spans)
+            return SpanExportResult.SUCCESS
+
+    provider = TracerProvider(resource=gateway.tracer_provider.resource)
+    provider.add_span_processor(SimpleSpanProcessor(Keep()))
+    tracer = provider.get_tracer("bazaar-gateway", "1.0.0")
+    for _ in range(count):
+        with tracer.start_as_current_span("GET /hello/1/hello", kind=SpanKind.SERVER) as span:
+            span.set_attributes(
+                {
+                    "http.request.method": "GET",
+                    "http.target": PATH,
+                    "http.route": "/hello/1/hello",
+                    "http.response.status_code": 200,
+                    "bazaar.target.service": "hello",
+                    "bazaar.target.release": "0.0.0-bench",
+                    "bazaar.request_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+                    "bazaar.major": 1,
+                }
+            )
+    return kept
 
 
 async def measure(

@@ -6,6 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+import pytest
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import SpanKind
 
 from bazaar_chassis import ServiceSettings
@@ -18,13 +22,26 @@ from bazaar_console.service import build_app
 TRACE_ID = "5b8efff798038103d269b633813fc60c"
 
 
-async def test_spans_exported_over_otlp_protobuf_become_a_waterfall_with_service_and_release(
-    service_settings: ServiceSettings,
+def _provider(console_url: str, *, encoding: str) -> TracerProvider:
+    """A service's own tracer provider (OTLP/JSON), or one exporting with the SDK's protobuf
+    exporter, as a process configured by the standard OTEL_ variables does."""
+    provider = build_tracer_provider(
+        service="cart",
+        version="13.2.0",
+        otlp_endpoint=console_url if encoding == "json" else None,
+    )
+    if encoding == "protobuf":
+        exporter = OTLPSpanExporter(endpoint=console_url + "/v1/traces")
+        provider.add_span_processor(BatchSpanProcessor(exporter))
+    return provider
+
+
+@pytest.mark.parametrize("encoding", ["json", "protobuf"])
+async def test_exported_spans_become_a_waterfall_with_service_and_release(
+    service_settings: ServiceSettings, encoding: str
 ) -> None:
     async with serving(build_app, service_settings) as console:
-        provider = build_tracer_provider(
-            service="cart", version="13.2.0", otlp_endpoint=console.url
-        )
+        provider = _provider(console.url, encoding=encoding)
         tracer = provider.get_tracer("test")
         with tracer.start_as_current_span("POST /cart/1/carts", kind=SpanKind.SERVER) as root:
             root.set_attribute("bazaar.request_id", "req-42")
@@ -54,7 +71,7 @@ async def test_spans_exported_over_otlp_protobuf_become_a_waterfall_with_service
     assert [t["trace_id"] for t in by_order["items"]] == [trace_id]
 
 
-async def test_spans_exported_as_otlp_json_are_kept_too(service_settings: ServiceSettings) -> None:
+async def test_spans_exported_as_otlp_json_by_others_are_kept_too(service_settings: ServiceSettings) -> None:
     export = {
         "resourceSpans": [
             {
