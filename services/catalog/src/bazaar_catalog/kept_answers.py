@@ -2,8 +2,10 @@
 model's generation has not moved, before FastAPI's routing, dependencies and validation run.
 
 The catalog wraps its routes in it (`keep_hot_reads` in service.py), naming how to read its
-generation (a counter bumped in every transaction that applies events) and the GET endpoints
-whose answer depends on nothing but the path, the query and the read model. It sits inside the
+generation (a counter bumped in every transaction that applies events), the GET endpoints
+whose answer depends on nothing but the path, the query and the read model, and the query
+parameters that make an answer depend on more (the product's `forceInventorySync` asks
+inventory): a request naming one is always rendered. It sits inside the
 chassis's identity check and observability, so every request is still verified, traced and
 counted; only what lies below (the framework and the endpoint) is skipped.
 
@@ -19,10 +21,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-CAPACITY = 1024  # keys kept (pages x limits x offsets); all are dropped when it is reached
+CAPACITY = 1024  # keys kept (pages x limits x offsets, products); the least recently used goes
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,25 +49,28 @@ class KeptAnswersMiddleware:
         *,
         generation: Callable[[], Awaitable[object]],
         endpoints: Iterable[Callable[..., Any]],
+        never_with: Iterable[str] = (),
         capacity: int = CAPACITY,
     ) -> None:
         self.app = app
         self._generation = generation
         self._endpoints = frozenset(endpoints)
+        self._never_with = frozenset(never_with)
         self._capacity = capacity
         self._kept: dict[tuple[str, bytes], _Answer] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET":
+        if scope["type"] != "http" or scope["method"] != "GET" or self._asks_more(scope):
             await self.app(scope, receive, send)
             return
         key = (scope["path"], scope["query_string"])
-        kept = self._kept.get(key)
+        kept = self._kept.pop(key, None)  # put back below, as the most recently used
         if kept is None:
             await self.app(scope, receive, send)
             if self._keeps(scope):
                 self._keep(key, _LEARNT)
             return
+        self._kept[key] = kept
         now = await self._generation()
         if kept is not _LEARNT and kept.generation == now:
             scope["route"] = kept.route
@@ -74,12 +80,21 @@ class KeptAnswersMiddleware:
             return
         await self._render(scope, receive, send, key, now)
 
+    def _asks_more(self, scope: Scope) -> bool:
+        """Whether the query names a parameter that reaches past the read model (parsed as the
+        framework parses it, so an escaped name is recognised too)."""
+        query: bytes = scope["query_string"]
+        if not query or not self._never_with:
+            return False
+        names = {name for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True)}
+        return not self._never_with.isdisjoint(names)
+
     def _keeps(self, scope: Scope) -> bool:
         return getattr(scope.get("route"), "endpoint", None) in self._endpoints
 
     def _keep(self, key: tuple[str, bytes], answer: _Answer) -> None:
         if len(self._kept) >= self._capacity and key not in self._kept:
-            self._kept.clear()
+            del self._kept[next(iter(self._kept))]  # a dict keeps insertion order: the oldest
         self._kept[key] = answer
 
     async def _render(

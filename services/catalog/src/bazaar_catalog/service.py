@@ -31,13 +31,14 @@ LINKS = (
 
 
 def keep_hot_reads(app: ASGIApp, runtime: Runtime) -> ASGIApp:
-    """The hot reads depend on nothing but their path, query and the read model: their answers
-    are sent again while no event has been applied since (the generation, bumped in
-    consumers.py)."""
+    """The hot reads depend on nothing but their path, query and the read model (a product asked
+    with `forceInventorySync` asks inventory too): their answers are sent again while no event
+    has been applied since (the generation, bumped in consumers.py)."""
     return KeptAnswersMiddleware(
         app,
         generation=lambda: runtime.read_value(CURRENT_GENERATION),
-        endpoints=(v1.list_categories, v1.category_products),
+        endpoints=(v1.list_categories, v1.category_products, v1.product),
+        never_with=("forceInventorySync",),
     )
 
 

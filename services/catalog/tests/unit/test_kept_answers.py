@@ -63,8 +63,10 @@ class Answer:
     route: Any
 
 
-async def get(middleware: KeptAnswersMiddleware, path: str, *, method: str = "GET") -> Answer:
-    scope: Scope = {"type": "http", "method": method, "path": path, "query_string": b"limit=10"}
+async def get(
+    middleware: KeptAnswersMiddleware, path: str, *, method: str = "GET", query: bytes = b"limit=10"
+) -> Answer:
+    scope: Scope = {"type": "http", "method": method, "path": path, "query_string": query}
     messages: list[Message] = []
 
     async def receive() -> Message:
@@ -81,7 +83,7 @@ async def get(middleware: KeptAnswersMiddleware, path: str, *, method: str = "GE
 
 def kept(app: App, generation: Generation, *, capacity: int = 16) -> KeptAnswersMiddleware:
     return KeptAnswersMiddleware(
-        app, generation=generation, endpoints=[kept_page], capacity=capacity
+        app, generation=generation, endpoints=[kept_page], never_with=["sync"], capacity=capacity
     )
 
 
@@ -121,14 +123,29 @@ async def test_other_endpoints_other_methods_and_failures_are_never_kept() -> No
     assert app.renders == 10
 
 
-async def test_every_kept_key_is_dropped_when_the_capacity_is_reached() -> None:
+async def test_the_least_recently_used_key_is_dropped_when_the_capacity_is_reached() -> None:
     app, generation = App(), Generation()
     middleware = kept(app, generation, capacity=2)
     for path in ("/kept/a", "/kept/a", "/kept/b", "/kept/b"):
         await get(middleware, path)
     assert app.renders == 4
-    await get(middleware, "/kept/a")  # kept: no rendering
+    await get(middleware, "/kept/a")  # kept: no rendering; now the most recently used
     assert app.renders == 4
-    await get(middleware, "/kept/c")  # full: everything kept so far is dropped
+    await get(middleware, "/kept/c")  # full: /kept/b, the least recently used, is dropped
     await get(middleware, "/kept/a")
+    assert app.renders == 5
+    await get(middleware, "/kept/b")  # learnt afresh, rendered
     assert app.renders == 6
+
+
+async def test_a_query_reaching_past_the_read_model_is_always_rendered() -> None:
+    app, generation = App(), Generation()
+    middleware = kept(app, generation)
+    for query in (b"sync=true", b"limit=10&sync=1", b"%73ync=true", b"sync"):
+        for _ in range(3):
+            await get(middleware, "/kept", query=query)
+    assert app.renders == 12
+    assert generation.reads == 0
+    for _ in range(3):  # a name that only contains it is an ordinary query
+        await get(middleware, "/kept", query=b"syncing=1")
+    assert app.renders == 14
