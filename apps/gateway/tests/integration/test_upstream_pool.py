@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 
@@ -15,6 +16,7 @@ from multidict import CIMultiDict
 
 from bazaar_chassis.registry import Instance
 from bazaar_chassis.testing import eventually
+from bazaar_gateway import upstream_pool
 from bazaar_gateway.proxy import (
     UpstreamBusy,
     UpstreamReply,
@@ -283,6 +285,22 @@ async def test_a_refused_connection_is_unreachable(upstreams: Upstreams) -> None
         await get(upstreams, upstream)
 
 
+async def test_a_connection_not_made_in_time_is_unreachable(
+    upstreams: Upstreams, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(upstream_pool, "CONNECT_SECONDS", 0.1)
+    with socket.socket() as listener:  # never accepts: once its queue holds one, Linux drops SYNs
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        _, queued = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            with pytest.raises(UpstreamUnreachable):
+                await get(upstreams, Upstream([], port=port))
+        finally:
+            queued.close()
+
+
 async def test_no_answer_in_time_is_a_timeout(serve: Serve) -> None:
     upstream = await serve([HANG, ok(b"later")])
     upstreams = Upstreams(timeout_seconds=0.2, max_in_flight=4, queue_seconds=0.1)
@@ -356,6 +374,24 @@ async def test_a_pooled_connection_the_upstream_closed_is_not_used(
     )
 
     assert reply.body == b"two"
+    assert [s.connection for s in upstream.seen] == [0, 1]
+
+
+async def test_a_request_given_up_by_its_caller_leaves_its_connection_unused(
+    serve: Serve, upstreams: Upstreams
+) -> None:
+    upstream = await serve([HANG, ok(b"next")])
+    given_up = asyncio.create_task(get(upstreams, upstream))
+
+    async def sent() -> bool:
+        return len(upstream.seen) == 1
+
+    await eventually(sent)
+    given_up.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await given_up
+
+    assert (await get(upstreams, upstream)).body == b"next"
     assert [s.connection for s in upstream.seen] == [0, 1]
 
 
