@@ -278,6 +278,8 @@ class ConnectionPool:
                 )
         except (OSError, TimeoutError) as exc:
             raise ConnectFailed(f"{host}:{port}: {exc!r}") from exc
+        if not connection.open:  # closed by the server before a byte was written
+            raise ConnectFailed(f"{host}:{port}: closed at once")
         self._open.add(connection)
         return connection
 

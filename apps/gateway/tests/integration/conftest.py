@@ -7,15 +7,13 @@ what the gateway lets through, for services whose real implementation is not und
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
 import pytest
-import uvloop
 from aiohttp import web
 from fastapi import APIRouter, FastAPI, Request
 from pydantic import SecretStr
@@ -30,18 +28,8 @@ from bazaar_identity.settings import DEMO_KEY_PASSPHRASE, IdentitySettings
 from bazaar_platform.assertions import claims_of
 from bazaar_platform.nats_server import NatsServer
 
-LOOPS_OF = {  # test module -> the event loops it runs on: the gateway runs on uvloop
-    "test_upstream_pool.py": {"asyncio": asyncio.new_event_loop, "uvloop": uvloop.new_event_loop},
-}
-
 DEMO_PASSWORD = "bazaar-demo"
 OPERATIONS_TOKEN = "operations-token-of-the-tests"
-
-
-def pytest_asyncio_loop_factories(
-    config: pytest.Config, item: pytest.Item
-) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]] | None:
-    return LOOPS_OF.get(item.path.name)
 
 
 def stand_in(name: str) -> Callable[[ServiceSettings], FastAPI]:
