@@ -11,7 +11,8 @@ requests over keep-alive connections, a few at a time; the same client against t
 directly measures the client's own share, which is subtracted. Each figure is the minimum over
 interleaved batches of process CPU time per request (see bench/app_cost.py for why the minimum).
 Then the parts of one request, each called alone the same way, and what the gateway used to do
-per request next to what it does now ("was:" / "now:"), measured in the same run.
+per request next to what it does now ("was:" / "now:"), measured in the same run: among them
+the upstream hop through aiohttp's client, as the gateway made it before its own pool.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import jwt
 import orjson
 import uvloop
@@ -35,6 +37,7 @@ from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.trace import SpanKind
+from yarl import URL
 
 from bazaar_chassis import otlp_json
 from bazaar_chassis.caller import Caller
@@ -44,6 +47,7 @@ from bazaar_gateway.app import build_app
 from bazaar_gateway.authentication import Authenticator
 from bazaar_gateway.policy import Rule
 from bazaar_gateway.policy_store import default_rules
+from bazaar_gateway.proxy import UpstreamReply, forwardable
 from bazaar_gateway.routing import parse
 from bazaar_gateway.settings import GatewaySettings
 from bazaar_gateway.state import GATEWAY, Gateway
@@ -227,22 +231,64 @@ def _parts(
                 time.perf_counter() - started
             )
 
-    async def hop() -> None:
-        instance = gateway.directory.pick("hello", 1, caller="user-1")
-        assert instance is not None
-        headers = CIMultiDict({"Accept": "*/*"})
+    return {
+        "part: admission (rate limit, cached JWT, policy)": (admission, count),
+        "part: assertion signing": (signing, count),
+        "part: addressing (parse)": (addressing, count),
+        "part: span and metric": (span_and_metric, count),
+        **_once_per_request_or_per_change(gateway, count),
+    }
+
+
+def _former_upstream_client() -> aiohttp.ClientSession:
+    """The gateway's upstream client before its own pool: aiohttp's, set up as it was."""
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(
+            limit=0, limit_per_host=256, keepalive_timeout=60, ttl_dns_cache=None
+        ),
+        timeout=aiohttp.ClientTimeout(total=10.0, sock_connect=1.0),
+        cookie_jar=aiohttp.DummyCookieJar(),
+        auto_decompress=False,
+        skip_auto_headers=("User-Agent", "Accept-Encoding"),
+    )
+
+
+def _hops(
+    gateway: Gateway, count: int, former: aiohttp.ClientSession
+) -> dict[str, tuple[Callable[[], Awaitable[None]], int]]:
+    """The upstream hop one request at a time (slot, request, whole answer, forwardable headers):
+    through aiohttp's client as the gateway used to, and through `Upstreams` now."""
+    instance = gateway.directory.pick("hello", 1, caller="user-1")
+    assert instance is not None
+    headers = CIMultiDict({"Accept": "*/*"})
+    slots = asyncio.Semaphore(256)
+
+    async def through_aiohttp() -> None:
+        for _ in range(count):
+            if not slots.locked():
+                await slots.acquire()
+            try:
+                async with former.request(
+                    "GET",
+                    URL(instance.url + PATH, encoded=True),
+                    headers=headers,
+                    data=None,
+                    allow_redirects=False,
+                ) as response:
+                    payload = await response.read()
+                    UpstreamReply(response.status, forwardable(response.headers), payload)
+            finally:
+                slots.release()
+
+    async def through_the_pool() -> None:
         for _ in range(count):
             await gateway.upstreams.send(
                 instance, method="GET", path_qs=PATH, headers=headers, body=b""
             )
 
     return {
-        "part: admission (rate limit, cached JWT, policy)": (admission, count),
-        "part: assertion signing": (signing, count),
-        "part: addressing (parse)": (addressing, count),
-        "part: span and metric": (span_and_metric, count),
-        "part: the upstream hop (aiohttp client, one at a time)": (hop, count),
-        **_once_per_request_or_per_change(gateway, count),
+        "was: the upstream hop through aiohttp's client": (through_aiohttp, count),
+        "now: the upstream hop through the keep-alive pool": (through_the_pool, count),
     }
 
 
@@ -368,6 +414,7 @@ async def measure(
     await runner.setup()
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port, backlog=2048).start()
+    former = _former_upstream_client()
     try:
         _prime(gateway, identity=identity, upstream_port=upstream_port)
         token = _customer_token(identity, settings.identity_issuer)
@@ -383,12 +430,14 @@ async def measure(
                 requests,
             ),
             **_parts(gateway, token, requests),
+            **_hops(gateway, requests, former),
         }
         chosen = {name: case for name, case in cases.items() if name.startswith(only)}
         return await _best(
             chosen, rounds=rounds, before_each=lambda: _heartbeat(gateway, upstream_port)
         )
     finally:
+        await former.close()
         await runner.cleanup()
 
 

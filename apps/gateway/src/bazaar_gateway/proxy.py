@@ -1,4 +1,4 @@
-"""Forwarding to upstream instances over aiohttp keep-alive pools, with bulkheads.
+"""Forwarding to upstream instances over keep-alive connections (upstream_pool.py), with bulkheads.
 
 Each upstream instance has an in-flight limit: a request that cannot get a slot within the queue
 time gets 503 instead of piling up, so one slow service cannot starve the others. A request that
@@ -11,28 +11,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
-from yarl import URL
 
 from bazaar_chassis.registry import Instance
-
-HOP_BY_HOP = frozenset(
-    {
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "te",
-        "trailer",
-        "trailers",
-        "transfer-encoding",
-        "upgrade",
-        "host",
-        "content-length",
-    }
-)
+from bazaar_gateway.upstream_pool import HOP_BY_HOP, ConnectFailed, ConnectionPool, ExchangeFailed
 
 
 class UpstreamBusy(Exception):
@@ -60,25 +43,14 @@ def forwardable(headers: CIMultiDictProxy[str] | CIMultiDict[str]) -> CIMultiDic
 
 class Upstreams:
     def __init__(self, *, timeout_seconds: float, max_in_flight: int, queue_seconds: float) -> None:
-        self._timeout = aiohttp.ClientTimeout(total=timeout_seconds, sock_connect=1.0)
+        self._timeout_seconds = timeout_seconds
         self._max_in_flight = max_in_flight
         self._queue_seconds = queue_seconds
         self._slots: dict[str, asyncio.Semaphore] = {}
-        self._session: aiohttp.ClientSession | None = None
+        self._pool: ConnectionPool | None = None
 
     async def start(self) -> None:
-        self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(
-                limit=0,
-                limit_per_host=self._max_in_flight,
-                keepalive_timeout=60,
-                ttl_dns_cache=None,
-            ),
-            timeout=self._timeout,
-            cookie_jar=aiohttp.DummyCookieJar(),  # a proxy keeps no cookies between callers
-            auto_decompress=False,
-            skip_auto_headers=("User-Agent", "Accept-Encoding"),
-        )
+        self._pool = ConnectionPool(timeout_seconds=self._timeout_seconds)
 
     async def _slot(self, slots: asyncio.Semaphore, key: str) -> None:
         """Take an in-flight slot, waiting at most the queue time; a free slot is taken at once,
@@ -92,9 +64,12 @@ class Upstreams:
         except TimeoutError:
             raise UpstreamBusy(key) from None
 
+    def idle_connections(self, instance: Instance) -> int:
+        return self._pool.idle(instance.url) if self._pool is not None else 0
+
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+        if self._pool is not None:
+            await self._pool.close()
 
     async def send(
         self,
@@ -105,29 +80,22 @@ class Upstreams:
         headers: CIMultiDict[str],
         body: bytes,
     ) -> UpstreamReply:
-        assert self._session is not None, "Upstreams.start() was not called"
+        assert self._pool is not None, "Upstreams.start() was not called"
         slots = self._slots.get(instance.key)
         if slots is None:
             slots = self._slots[instance.key] = asyncio.Semaphore(self._max_in_flight)
         await self._slot(slots, instance.key)
         try:
-            async with self._session.request(
-                method,
-                URL(instance.url + path_qs, encoded=True),  # as given: no re-quoting, no dots
-                headers=headers,
-                data=body or None,
-                allow_redirects=False,
-            ) as response:
-                payload = await response.read()
-                return UpstreamReply(response.status, forwardable(response.headers), payload)
-        except aiohttp.ClientConnectorError as exc:
+            status, reply_headers, payload = await self._pool.request(
+                instance.url, method=method, path_qs=path_qs, headers=headers, body=body
+            )
+        except ConnectFailed as exc:
             raise UpstreamUnreachable(str(exc)) from exc
-        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
+        except ExchangeFailed as exc:
             raise UpstreamTimeout(str(exc)) from exc
-        except aiohttp.ClientError as exc:  # the connection broke mid-request
-            raise UpstreamTimeout(f"{exc.__class__.__name__}: {exc}") from exc
         finally:
             slots.release()
+        return UpstreamReply(status, reply_headers, payload)
 
 
 def to_response(reply: UpstreamReply, extra_headers: dict[str, str]) -> web.Response:
