@@ -71,7 +71,9 @@ async def test_exported_spans_become_a_waterfall_with_service_and_release(
     assert [t["trace_id"] for t in by_order["items"]] == [trace_id]
 
 
-async def test_spans_exported_as_otlp_json_by_others_are_kept_too(service_settings: ServiceSettings) -> None:
+async def test_otlp_json_from_other_exporters_is_kept_too(
+    service_settings: ServiceSettings,
+) -> None:
     export = {
         "resourceSpans": [
             {
