@@ -88,6 +88,7 @@ class EventConsumer:
         self._handlers = dict(handlers)
         self._max_deliver = max_deliver
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._stopped = False
         self._observe = observe
         self.bound: set[str] = set()
         # Producers that have not created their stream yet (not started, or not deployed): there
@@ -102,7 +103,10 @@ class EventConsumer:
         """Start one consuming task per producer stream (once; they survive reconnects).
 
         The streams and `DLQ` are the operator's: a task binds its durable (the only consumer
-        this service may create on that stream) once the stream is there."""
+        this service may create on that stream) once the stream is there. After `stop()` it
+        starts nothing: the bus runs this until the bus itself closes, later in the shutdown."""
+        if self._stopped:
+            return
         for producer in self.producers:
             task = self._tasks.get(producer)
             if task is None or task.done():
@@ -111,6 +115,7 @@ class EventConsumer:
                 )
 
     async def stop(self) -> None:
+        self._stopped = True
         await asyncio.gather(*(stop_task(task) for task in self._tasks.values()))
 
     def _config(self, producer: str) -> ConsumerConfig:

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from bazaar_chassis import sqlite_connections
 from bazaar_chassis.migrations import upgrade_to_heads
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -31,7 +32,13 @@ def dialect_insert(connection: AsyncConnection, table: Table) -> Any:
 
 
 def _sqlite_engine(url: str, *, begin: str, pool_size: int) -> AsyncEngine:
-    engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_pre_ping=False)
+    engine = create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_pre_ping=False,
+        async_creator=sqlite_connections.connector(make_url(url)),
+    )
 
     event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
 

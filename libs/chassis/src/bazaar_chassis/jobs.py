@@ -29,7 +29,8 @@ async def stop_task(task: asyncio.Task[Any] | None, *, timeout: float = 5.0) -> 
 
     One cancel is not always enough: a library that swallows the CancelledError (3.11's
     `wait_for` racing a result) leaves the task running into its next `await`; cancelling again
-    interrupts that one. Shutdown must never hang on a background task.
+    interrupts that one. Shutdown must never hang on a background task; a task that is still
+    running is named in the log, or it would only show up as a hang when the event loop closes.
     """
     if task is None:
         return
@@ -37,6 +38,8 @@ async def stop_task(task: asyncio.Task[Any] | None, *, timeout: float = 5.0) -> 
     while not task.done() and asyncio.get_running_loop().time() < deadline:
         task.cancel()
         await asyncio.wait({task}, timeout=0.1)
+    if not task.done():
+        _log.error("task outlived its cancellation, left running", task=repr(task))
 
 
 async def repeat(step: Callable[[], Awaitable[object]], *, every: float, name: str) -> None:

@@ -1,0 +1,48 @@
+"""The aiosqlite connections our SQLite engines open: stopped once, however often asked.
+
+A task cancelled in the middle of a transaction makes SQLAlchemy close its connection in a task
+of its own; cancelled again meanwhile (`stop_task` insists), it stops the connection's worker
+thread at once (`stop()`) and leaves that close running. aiosqlite's `close()` ends by calling
+`stop()` again and waiting for it, but the thread left at the first stop and never answers the
+second: a close cancelled at its first wait (by the event loop closing) then waits forever, and
+closing the loop hangs. Here a repeated `stop()` hands back the first one's future, which the
+thread does answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any
+
+import aiosqlite
+from sqlalchemy.engine import URL
+
+ITER_CHUNK_SIZE = 64  # aiosqlite's default
+
+
+class _StoppedOnce(aiosqlite.Connection):
+    _stop_requested = False
+    _stopped: asyncio.Future[Any] | None = None
+
+    def stop(self) -> asyncio.Future[Any] | None:
+        if not self._stop_requested:
+            self._stop_requested = True
+            self._stopped = super().stop()
+        return self._stopped
+
+
+def connector(url: URL) -> Callable[[], Awaitable[aiosqlite.Connection]]:
+    """An `async_creator` for `create_async_engine(url)`: connections to the database `url`
+    names, opened with the arguments SQLAlchemy's aiosqlite dialect would have used."""
+    args, kwargs = url.get_dialect()().create_connect_args(url)
+    return partial(_connect, partial(sqlite3.connect, *args, **kwargs))
+
+
+async def _connect(open_sqlite: Callable[[], sqlite3.Connection]) -> aiosqlite.Connection:
+    connection = _StoppedOnce(open_sqlite, ITER_CHUNK_SIZE)
+    # As SQLAlchemy does: a connection nobody closed must not keep the process from exiting.
+    connection._thread.daemon = True
+    return await connection

@@ -1,0 +1,74 @@
+"""A write cancelled at shutdown must not leave a task behind that outlives cancellation.
+
+Shutdown cancels a background job in the middle of its transaction, and `stop_task` cancels it
+again while SQLAlchemy is still closing the abandoned connection. SQLAlchemy then forces the
+close and leaves its graceful close running in a task of its own; closing the event loop
+cancels that task once, and it must end. With aiosqlite's own connection it waited forever
+(a flaky 180 s teardown hang in CI), because its `close()` waited for a second `stop()` that
+the worker thread, gone after the first, never answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy import text
+
+from bazaar_chassis.database import Database
+from bazaar_chassis.testing import eventually
+
+T = TypeVar("T")
+
+
+async def test_a_write_cancelled_twice_while_sqlite_is_busy_leaves_no_task_ignoring_cancel(
+    tmp_path: Path,
+) -> None:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'service.db'}")
+    busy, release = threading.Event(), threading.Event()
+
+    def hold_the_worker_thread() -> int:
+        busy.set()
+        release.wait(timeout=30)
+        return 1
+
+    async def write() -> None:
+        async with database.transaction() as connection:
+            raw = await connection.get_raw_connection()
+            await raw.driver_connection.create_function("hold", 0, hold_the_worker_thread)  # type: ignore[union-attr]
+            await connection.execute(text("SELECT hold()"))
+
+    before = asyncio.all_tasks()
+    writer = asyncio.create_task(write())
+    try:
+        await eventually(_returns(busy.is_set), message="the write never reached SQLite")
+
+        writer.cancel()  # shutdown: SQLAlchemy lets go of the connection, closing it in a task
+        closing = await eventually(
+            _returns(lambda: asyncio.all_tasks() - before - {writer}),
+            message="SQLAlchemy did not start closing the abandoned connection",
+        )
+        writer.cancel()  # cancelled again while that close waits: SQLAlchemy forces it
+        await asyncio.wait({writer}, timeout=10)
+        assert writer.cancelled()
+
+        for task in closing:  # what closing the event loop does with every task left
+            task.cancel()
+        release.set()
+        _done, still_running = await asyncio.wait(closing, timeout=10)
+        assert not still_running, f"tasks that outlived their cancellation: {still_running}"
+    finally:
+        release.set()
+        await database.close()
+
+
+def _returns(check: Callable[[], T]) -> Callable[[], Awaitable[T]]:
+    """A synchronous condition, in the shape `eventually` polls."""
+
+    async def checked() -> T:
+        return check()
+
+    return checked
