@@ -153,9 +153,9 @@ def test_slo_counts_successes_and_errors_refusals_included_per_release_and_route
 
 
 def _product_created(admin: httpx.Client) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """`product.created` as /events shows it, and its consumers by service; None while the
-    console's read of the registry misses its producer or a reader (it lists live instances,
-    read afresh on every call; once in a loaded CI run, one read found none of them)."""
+    """`product.created` as /events shows it, and its consumers by service; None while its
+    producer or a reader is not listed (the console reads live instances afresh on every call,
+    and an instance whose heartbeat is late under load is not live)."""
     found = admin.get("/console/1/events", params={"window": 3600}).json()
     created = next((e for e in found["items"] if e["name"] == "product.created"), None)
     if created is None:

@@ -18,6 +18,7 @@ async def test_an_instance_registers_what_it_serves_and_deregisters_when_it_stop
     await bus.start()
     await bus.wait_connected(5)
     try:
+        assert "notes" not in {i.service for i in await live_instances(bus)}
         async with serving(lambda s: create_app(NOTES, s), service_settings) as served:
             instances = await eventually(lambda: live_instances(bus), timeout=5)
             (notes,) = instances
