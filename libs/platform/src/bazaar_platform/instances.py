@@ -16,10 +16,11 @@ import orjson
 from nats.js.kv import KeyValue
 
 from bazaar_chassis.bus import Bus
+from bazaar_chassis.errors import Unavailable
 from bazaar_chassis.registry import Deprecation, Instance, services_bucket
 
 STALE_AFTER_SECONDS = 6.0
-READ_SECONDS = 5.0  # a registry read that takes longer fails instead of hanging its caller
+READ_SECONDS = 5.0  # a registry read that takes longer is a 503, not a hang
 
 
 def read_entry(payload: bytes) -> Instance:
@@ -51,6 +52,8 @@ async def live_instances(bus: Bus) -> list[Instance]:
     try:
         async with asyncio.timeout(READ_SECONDS):
             entries = await newest_entries(watcher)
+    except TimeoutError:
+        raise Unavailable("the registry did not answer in time; try again") from None
     finally:
         await watcher.stop()  # type: ignore[no-untyped-call]
     now, instances = time.time(), []
