@@ -161,14 +161,6 @@ class ServiceDirectory:
             avoid=avoid,
         )
 
-    def pick_for_gateway(self, service: str, major: int) -> Instance:
-        """A live instance for the gateway's own call (identity's keys, its revocations);
-        NoLiveInstance when there is none, so the caller knows that nothing was asked."""
-        instance = self.pick(service, major)
-        if instance is None:
-            raise NoLiveInstance(f"no {service} instance is registered")
-        return instance
-
     async def on_connect(self, bus: Bus) -> None:
         """(Re)start the registry watch; called by the bus after every (re)connection."""
         await stop_task(self._watch_task)

@@ -8,14 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-from multidict import CIMultiDict
-
-from bazaar_chassis.caller import IDENTITY_HEADER, Caller
+from bazaar_chassis.caller import Caller
 from bazaar_gateway.directory import ServiceDirectory
+from bazaar_gateway.identity_calls import get_from_identity
 from bazaar_gateway.proxy import Upstreams
 from bazaar_platform.assertions import AssertionSigner
 
+JWKS_PATH = "/identity/1/jwks"
 SELF = Caller(
     subject="service:gateway", kind="service", organization="bazaar", roles=("service:gateway",)
 )
@@ -30,21 +29,11 @@ class IdentityJwks:
     signer: AssertionSigner
 
     async def __call__(self) -> dict[str, Any]:
-        instance = self.directory.pick_for_gateway("identity", 1)
-        reply = await self.upstreams.send(
-            instance,
-            method="GET",
-            path_qs="/identity/1/jwks",
-            headers=CIMultiDict(
-                {
-                    IDENTITY_HEADER: self.signer.assertion(
-                        SELF, audience="identity", method="GET", path="/identity/1/jwks"
-                    )
-                }
-            ),
-            body=b"",
+        document: dict[str, Any] = await get_from_identity(
+            JWKS_PATH,
+            caller=SELF,
+            directory=self.directory,
+            upstreams=self.upstreams,
+            signer=self.signer,
         )
-        if reply.status != 200:
-            raise RuntimeError(f"identity answered {reply.status} for its JWKS")
-        document: dict[str, Any] = orjson.loads(reply.body)
         return document

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from multidict import CIMultiDict
 
-from bazaar_chassis.caller import IDENTITY_HEADER, Caller
+from bazaar_chassis.caller import Caller
 from bazaar_gateway.directory import ServiceDirectory
+from bazaar_gateway.identity_calls import get_from_identity
 from bazaar_gateway.proxy import Upstreams
 from bazaar_platform.assertions import AssertionSigner
 
@@ -97,17 +97,11 @@ class IdentityRevocations:
     caller: Caller
 
     async def __call__(self) -> list[Revoked]:
-        instance = self.directory.pick_for_gateway("identity", 1)
-        assertion = self.signer.assertion(
-            self.caller, audience="identity", method="GET", path=REVOCATIONS_PATH
+        listed = await get_from_identity(
+            REVOCATIONS_PATH,
+            caller=self.caller,
+            directory=self.directory,
+            upstreams=self.upstreams,
+            signer=self.signer,
         )
-        reply = await self.upstreams.send(
-            instance,
-            method="GET",
-            path_qs=REVOCATIONS_PATH,
-            headers=CIMultiDict({IDENTITY_HEADER: assertion}),
-            body=b"",
-        )
-        if reply.status != 200:
-            raise RuntimeError(f"identity answered {reply.status} for its revocations")
-        return [Revoked.of(item) for item in orjson.loads(reply.body)["items"]]
+        return [Revoked.of(item) for item in listed["items"]]
