@@ -21,7 +21,7 @@ import argparse
 import asyncio
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from multidict import CIMultiDict
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 from yarl import URL
 
@@ -368,15 +369,9 @@ def _once_per_request_or_per_change(
 
 def _gateway_spans(gateway: Gateway, count: int) -> list[ReadableSpan]:
     """`count` finished spans as the gateway makes them (its resource, its attributes)."""
-    kept: list[ReadableSpan] = []
-
-    class Keep(SpanExporter):
-        def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-            kept.extend(spans)
-            return SpanExportResult.SUCCESS
-
+    kept = InMemorySpanExporter()
     provider = TracerProvider(resource=gateway.tracer_provider.resource)
-    provider.add_span_processor(SimpleSpanProcessor(Keep()))
+    provider.add_span_processor(SimpleSpanProcessor(kept))
     tracer = provider.get_tracer("bazaar-gateway", "1.0.0")
     for _ in range(count):
         with tracer.start_as_current_span("GET /hello/1/hello", kind=SpanKind.SERVER) as span:
@@ -392,7 +387,7 @@ def _gateway_spans(gateway: Gateway, count: int) -> list[ReadableSpan]:
                     "bazaar.major": 1,
                 }
             )
-    return kept
+    return list(kept.get_finished_spans())
 
 
 async def measure(

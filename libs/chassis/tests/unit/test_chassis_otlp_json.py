@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
 from bazaar_chassis.errors import ConfigurationError
@@ -25,15 +26,6 @@ from bazaar_chassis.tracing import extract_context
 
 PARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 IDS = {"traceId", "spanId", "parentSpanId"}
-
-
-class Kept(SpanExporter):
-    def __init__(self) -> None:
-        self.spans: list[ReadableSpan] = []
-
-    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        self.spans.extend(spans)
-        return SpanExportResult.SUCCESS
 
 
 def _normal(value: Any, *, hex_ids: bool = False, key: str = "") -> Any:
@@ -87,7 +79,7 @@ def test_every_span_encodes_as_the_sdks_protobuf_reads_in_json(
     event_attributes: list[dict[str, Any]],
     links: int,
 ) -> None:
-    kept = Kept()
+    kept = InMemorySpanExporter()
     provider = TracerProvider(resource=Resource.create({"service.name": "cart", "k": 3}))
     provider.add_span_processor(SimpleSpanProcessor(kept))
     tracer = provider.get_tracer("bazaar", "13.2")
@@ -110,8 +102,9 @@ def test_every_span_encodes_as_the_sdks_protobuf_reads_in_json(
     with other.get_tracer("bazaar").start_as_current_span("consume inventory.stock_changed.v1"):
         pass
 
-    mine = _normal(orjson.loads(encode(kept.spans)), hex_ids=True)
-    assert mine == _reference(kept.spans)
+    spans = kept.get_finished_spans()
+    mine = _normal(orjson.loads(encode(spans)), hex_ids=True)
+    assert mine == _reference(spans)
 
 
 def test_the_collector_must_be_an_http_url() -> None:
