@@ -56,6 +56,7 @@ class KeptAnswersMiddleware:
         self._generation = generation
         self._endpoints = frozenset(endpoints)
         self._never_with = frozenset(never_with)
+        self._never_with_bytes = tuple(name.encode() for name in self._never_with)
         self._capacity = capacity
         self._kept: dict[tuple[str, bytes], _Answer] = {}
 
@@ -82,9 +83,10 @@ class KeptAnswersMiddleware:
 
     def _asks_more(self, scope: Scope) -> bool:
         """Whether the query names a parameter that reaches past the read model (parsed as the
-        framework parses it, so an escaped name is recognised too)."""
+        framework parses it, so an escaped name is recognised too). Parsing costs ~5 µs, so a
+        query that cannot name one (no such bytes, nothing escaped) is let through first."""
         query: bytes = scope["query_string"]
-        if not query or not self._never_with:
+        if b"%" not in query and not any(name in query for name in self._never_with_bytes):
             return False
         names = {name for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True)}
         return not self._never_with.isdisjoint(names)
