@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -43,6 +44,7 @@ from yarl import URL
 from bazaar_chassis import otlp_json
 from bazaar_chassis.caller import Caller
 from bazaar_chassis.logs import configure_logging
+from bazaar_chassis.runner import freeze_startup_heap
 from bazaar_chassis.tracing import extract_context
 from bazaar_gateway.app import build_app
 from bazaar_gateway.authentication import Authenticator
@@ -390,6 +392,45 @@ def _gateway_spans(gateway: Gateway, count: int) -> list[ReadableSpan]:
     return list(kept.get_finished_spans())
 
 
+async def _collections(
+    load: Callable[[], Awaitable[None]], count: int, *, before_each: Callable[[], None]
+) -> dict[str, float]:
+    """Time the garbage collector spent per request while the gateway served `load`, with the
+    startup heap tracked (as before) and frozen (as the served gateway runs now), alternated.
+    Totals over many batches, not minima: a full collection comes once in thousands of requests,
+    so a minimum of batches would leave it out."""
+    spent = 0.0
+    started = 0.0
+
+    def timed(phase: str, _info: dict[str, int]) -> None:
+        nonlocal spent, started
+        if phase == "start":
+            started = time.perf_counter()
+        else:
+            spent += time.perf_counter() - started
+
+    totals = {False: 0.0, True: 0.0}
+    batches = 25
+    gc.callbacks.append(timed)
+    try:
+        for frozen in (False, True, False, True):
+            if frozen:
+                freeze_startup_heap()
+            else:
+                gc.unfreeze()
+            spent = 0.0
+            for _ in range(batches):
+                before_each()
+                await load()
+            totals[frozen] += spent / (2 * batches * count) * 1e6
+    finally:
+        gc.callbacks.remove(timed)
+    return {
+        "was: garbage collection, the startup heap tracked": totals[False],
+        "now: garbage collection, the startup heap frozen": totals[True],
+    }
+
+
 async def measure(
     *, rounds: int, requests: int, connections: int, upstream: str, only: str = ""
 ) -> dict[str, float]:
@@ -428,9 +469,16 @@ async def measure(
             **_hops(gateway, requests, former),
         }
         chosen = {name: case for name, case in cases.items() if name.startswith(only)}
-        return await _best(
-            chosen, rounds=rounds, before_each=lambda: _heartbeat(gateway, upstream_port)
-        )
+
+        def heartbeat() -> None:
+            _heartbeat(gateway, upstream_port)
+
+        through_gateway = cases["client -> gateway -> hello"][0]
+        collections = (
+            await _collections(through_gateway, requests, before_each=heartbeat) if not only else {}
+        )  # leaves the heap frozen, as in the served gateway
+        best = await _best(chosen, rounds=rounds, before_each=heartbeat)
+        return best | collections
     finally:
         await former.close()
         await runner.cleanup()

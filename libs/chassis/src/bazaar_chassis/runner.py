@@ -6,6 +6,7 @@ really has (`BAZAAR_PORT=0` picks a free one). uvicorn with uvloop and httptools
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import socket
@@ -16,6 +17,7 @@ from collections.abc import Callable
 
 import uvicorn
 from fastapi import FastAPI
+from starlette.types import ASGIApp as ASGIApplication
 
 from bazaar_chassis.errors import ConfigurationError
 from bazaar_chassis.settings import ServiceSettings
@@ -43,6 +45,12 @@ def serve(build_app: Callable[[ServiceSettings], FastAPI]) -> None:
     except ConfigurationError as exc:
         sock.close()
         sys.exit(f"cannot start: {exc}")
+    run_server(app, sock)
+
+
+def run_server(app: ASGIApplication, sock: socket.socket) -> None:
+    """Serve `app` on `sock` until SIGINT/SIGTERM, as every Bazaar service process is served
+    (the benchmarks' helper apps too, so a comparison differs only in the app)."""
     config = uvicorn.Config(
         app,
         loop="uvloop",
@@ -51,10 +59,30 @@ def serve(build_app: Callable[[ServiceSettings], FastAPI]) -> None:
         lifespan="on",
         log_config=None,
         access_log=False,
+        proxy_headers=False,  # who calls is in the gateway's assertion, not in X-Forwarded-For
         timeout_graceful_shutdown=5,
         backlog=2048,
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    _Server(config).run(sockets=[sock])
+
+
+def freeze_startup_heap() -> None:
+    """Move everything alive after startup out of the garbage collector's sight.
+
+    A started process holds ~150k objects (modules, classes, the app) that live as long as it
+    does. Left tracked, every full collection walks all of them: ~110 ms of one core every few
+    thousand requests, ~50 µs per request in the gateway, and a pause in the middle of someone's
+    request. Frozen, they are still freed by reference counting; only a cycle among them that
+    turns to garbage later would never be collected, and startup objects do not do that.
+    """
+    gc.collect()
+    gc.freeze()
+
+
+class _Server(uvicorn.Server):
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        freeze_startup_heap()
 
 
 def exit_with_parent(poll_seconds: float = 1.0) -> None:
