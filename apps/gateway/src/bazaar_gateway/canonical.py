@@ -44,14 +44,22 @@ def _check_characters(raw_path: str) -> None:
 
 
 def _decoded_segment(raw: str) -> str:
+    """A segment without an escape is its own decoded form, and holds only the printable ASCII
+    `_check_characters` let through, so only a segment with one is decoded and searched for
+    control characters (most paths have none: the ~15 µs of decoding is skipped)."""
     if not raw:
         raise AmbiguousPath("the path has an empty segment ('//' or a trailing '/')")
+    segment = _decoded_escapes(raw) if "%" in raw else raw
+    if segment in (".", ".."):
+        raise AmbiguousPath(f"segment {raw!r} is a dot segment; send the path it should resolve to")
+    return segment
+
+
+def _decoded_escapes(raw: str) -> str:
     try:
         segment = unquote_to_bytes(raw).decode("utf-8")
     except UnicodeDecodeError:
         raise AmbiguousPath(f"segment {raw!r} is not percent-encoded UTF-8") from None
-    if segment in (".", ".."):
-        raise AmbiguousPath(f"segment {raw!r} is a dot segment; send the path it should resolve to")
     if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in segment):
         raise AmbiguousPath(f"segment {raw!r} holds a control or format character")
     return segment

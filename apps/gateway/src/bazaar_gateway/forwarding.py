@@ -7,7 +7,7 @@ authorized with one retry on another instance if the first could not be reached,
 
 from __future__ import annotations
 
-import uuid
+import os
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -199,7 +199,7 @@ def _upstream_headers(
     headers = forwardable(request.headers)
     for name in STRIPPED:
         headers.popall(name, None)
-    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+    request_id = request.headers.get("x-request-id") or os.urandom(16).hex()  # as services do
     headers["x-request-id"] = request_id
     headers["x-forwarded-for"] = request.remote or ""
     headers.popall("tracestate", None)

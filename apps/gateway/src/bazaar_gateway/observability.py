@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
+from opentelemetry import context as otel_context
+from opentelemetry import trace
 from opentelemetry.trace import SpanKind, StatusCode
 
 from bazaar_chassis.errors import DomainError
@@ -48,45 +50,56 @@ async def observed(
     answer: Answer,
     handle: Callable[[], Awaitable[web.StreamResponse]],
 ) -> web.StreamResponse:
-    """Run `handle` in the request's span (continuing the caller's trace) and count its answer."""
+    """Run `handle` in the request's span (continuing the caller's trace) and count its answer.
+
+    The span is started and made current by hand, as the services' middleware does: the SDK's
+    `start_as_current_span` goes through two generator context managers per request (~10 µs).
+    An exception is recorded on the span; only a 5xx marks it an error (a refusal is not)."""
     started = time.perf_counter()
     status = 500
-    with gateway.tracer.start_as_current_span(
+    span = gateway.tracer.start_span(
         f"{request.method} {request.path}",
         context=extract_context(request.headers),  # case-insensitive: no lower-cased copy
         kind=SpanKind.SERVER,
-    ) as span:
-        try:
-            response = await handle()
-            status = response.status
-            return response
-        except (DomainError, web.HTTPException) as exc:
-            status = exc.status
-            raise
-        finally:
-            if answer.release == NOBODY and answer.major.isdigit():  # no instance answered
-                answer.release = release_of(gateway, answer.service, int(answer.major))
-            span.update_name(f"{request.method} {answer.route}")
-            span.set_attributes(
-                {
-                    "http.request.method": request.method,
-                    "http.target": request.path,
-                    "http.route": answer.route,
-                    "http.response.status_code": status,
-                    "bazaar.target.service": answer.service,
-                    "bazaar.target.release": answer.release,
-                    "bazaar.request_id": request.headers.get("x-request-id", ""),
-                }
-            )
-            if answer.major.isdigit():
-                span.set_attribute("bazaar.major", int(answer.major))
-            if status >= 500:
-                span.set_status(StatusCode.ERROR)
-            gateway.metrics.requests.labels(
-                answer.service,
-                answer.major,
-                answer.release,
-                request.method,
-                answer.route,
-                str(status),
-            ).observe(time.perf_counter() - started)
+    )
+    current = otel_context.attach(trace.set_span_in_context(span))
+    try:
+        response = await handle()
+        status = response.status
+        return response
+    except (DomainError, web.HTTPException) as exc:
+        status = exc.status
+        span.record_exception(exc)
+        raise
+    except Exception as exc:
+        span.record_exception(exc)
+        raise
+    finally:
+        otel_context.detach(current)
+        if answer.release == NOBODY and answer.major.isdigit():  # no instance answered
+            answer.release = release_of(gateway, answer.service, int(answer.major))
+        span.update_name(f"{request.method} {answer.route}")
+        span.set_attributes(
+            {
+                "http.request.method": request.method,
+                "http.target": request.path,
+                "http.route": answer.route,
+                "http.response.status_code": status,
+                "bazaar.target.service": answer.service,
+                "bazaar.target.release": answer.release,
+                "bazaar.request_id": request.headers.get("x-request-id", ""),
+            }
+        )
+        if answer.major.isdigit():
+            span.set_attribute("bazaar.major", int(answer.major))
+        if status >= 500:
+            span.set_status(StatusCode.ERROR)
+        span.end()
+        gateway.metrics.requests.labels(
+            answer.service,
+            answer.major,
+            answer.release,
+            request.method,
+            answer.route,
+            str(status),
+        ).observe(time.perf_counter() - started)

@@ -7,7 +7,8 @@ parses to an address whose two forms agree, or is refused as ambiguous or as a b
 
 from __future__ import annotations
 
-from urllib.parse import unquote
+import unicodedata
+from urllib.parse import unquote, unquote_to_bytes
 
 import pytest
 from hypothesis import given
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 from multidict import MultiDict
 from yarl import URL
 
-from bazaar_gateway.canonical import AmbiguousPath
+from bazaar_gateway.canonical import AmbiguousPath, _check_characters, decoded_path
 from bazaar_gateway.routing import BadVersion, parse, query_without_version
 
 TRICKY_SEGMENTS = [
@@ -121,3 +122,39 @@ def test_an_encoded_character_that_splits_nothing_is_forwarded_exactly_as_sent()
 def test_the_raw_query_is_forwarded_as_sent_without_its_version() -> None:
     raw = "q=a+b&version=2&x=%2F%3F&versio%6E=3&tail"
     assert query_without_version(raw) == "q=a+b&x=%2F%3F&tail"
+
+
+def decoded_path_reference(raw_path: str) -> str:
+    """`decoded_path` as first written: every segment decoded and searched for control
+    characters, escapes or not."""
+    _check_characters(raw_path)
+    segments = []
+    for raw in raw_path[1:].split("/"):
+        if not raw:
+            raise AmbiguousPath("empty segment")
+        try:
+            segment = unquote_to_bytes(raw).decode("utf-8")
+        except UnicodeDecodeError:
+            raise AmbiguousPath("not UTF-8") from None
+        if segment in (".", ".."):
+            raise AmbiguousPath("dot segment")
+        if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in segment):
+            raise AmbiguousPath("control character")
+        segments.append(segment)
+    return "/" + "/".join(segments)
+
+
+@given(parts=st.lists(segments, min_size=1, max_size=5))
+def test_decoding_only_segments_with_escapes_reads_every_path_as_decoding_all_did(
+    parts: list[str],
+) -> None:
+    raw = "/" + "/".join(parts)
+    try:
+        expected: str | type[AmbiguousPath] = decoded_path_reference(raw)
+    except AmbiguousPath:
+        expected = AmbiguousPath
+    try:
+        got: str | type[AmbiguousPath] = decoded_path(raw)
+    except AmbiguousPath:
+        got = AmbiguousPath
+    assert got == expected
