@@ -69,10 +69,19 @@ class UnitOfWorkFactory:
     def __init__(
         self, *, database: Database, source: str, after_commit: Callable[[], None]
     ) -> None:
-        self._database = database
+        self._transaction: Callable[[], AbstractAsyncContextManager[AsyncConnection]] = (
+            database.transaction
+        )
         self._source = source
         self._after_commit = after_commit
         self._listeners: list[Callable[[], None]] = []
+
+    def open_transactions_with(
+        self, transaction: Callable[[], AbstractAsyncContextManager[AsyncConnection]]
+    ) -> None:
+        """Open units of work in `transaction()` instead of the database's own (the catalog's
+        consumer writes on the event loop's thread on SQLite, `bazaar_catalog.quick_writes`)."""
+        self._transaction = transaction
 
     def on_commit(self, listener: Callable[[], None]) -> None:
         """Call `listener` (cheap, non-blocking, e.g. `asyncio.Event.set`) after every commit."""
@@ -80,7 +89,7 @@ class UnitOfWorkFactory:
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[UnitOfWork]:
-        async with self._database.transaction() as connection:
+        async with self._transaction() as connection:
             uow = UnitOfWork(connection, source=self._source)
             yield uow
             await stage_events(connection, uow.events)

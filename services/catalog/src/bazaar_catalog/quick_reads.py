@@ -32,12 +32,14 @@ def _read_only(connection: Any) -> None:
     connection.execute("PRAGMA query_only=ON")
 
 
-class QuickSnapshot:
-    """The read calls of `AsyncConnection` (execute, scalar, scalars) on a synchronous
-    connection: awaiting them runs the statement right away, on this thread."""
+class QuickConnection:
+    """The calls of `AsyncConnection` the catalog's reads and its consumer's writes make
+    (execute, scalar, scalars, begin_nested, dialect) on a synchronous connection: awaiting them
+    runs the statement right away, on this thread."""
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
+        self.dialect = connection.dialect
 
     async def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]:
         return self._connection.execute(statement, parameters)
@@ -47,6 +49,11 @@ class QuickSnapshot:
 
     async def scalars(self, statement: Executable, parameters: Any = None) -> ScalarResult[Any]:
         return self._connection.scalars(statement, parameters)
+
+    @asynccontextmanager
+    async def begin_nested(self) -> AsyncIterator[None]:
+        with self._connection.begin_nested():
+            yield
 
 
 class QuickReads:
@@ -79,7 +86,7 @@ class QuickReads:
         @asynccontextmanager
         async def open_quick_snapshot() -> AsyncIterator[Any]:
             with engine.connect() as connection:
-                yield store(cast(AsyncConnection, QuickSnapshot(connection)))
+                yield store(cast(AsyncConnection, QuickConnection(connection)))
 
         return open_quick_snapshot
 
