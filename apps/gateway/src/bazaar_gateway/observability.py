@@ -67,11 +67,9 @@ async def observed(
         response = await handle()
         status = response.status
         return response
-    except (DomainError, web.HTTPException) as exc:
-        status = exc.status
-        span.record_exception(exc)
-        raise
     except Exception as exc:
+        if isinstance(exc, DomainError | web.HTTPException):
+            status = exc.status
         span.record_exception(exc)
         raise
     finally:

@@ -96,8 +96,8 @@ def query_hash(query: str) -> str | None:
 
     The gateway hashes the query it sends and the service the query it received, so the two
     agree whatever percent-encoding each HTTP library chose for the same parameters. The same
-    few queries come again and again (a category's pages), and canonical form is the most of
-    the cost (~20 µs of a service request), so the latest 4,096 digests are kept.
+    few queries come again and again (a category's pages), and canonical form is most of the
+    cost (~10 µs per request, in the gateway and in the service): the latest 4,096 are kept.
     """
     pairs = parse_qsl(query, keep_blank_values=True)
     if not pairs:
