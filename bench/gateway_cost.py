@@ -479,9 +479,11 @@ async def measure(
             _heartbeat(gateway, upstream_port)
 
         through_gateway = cases["client -> gateway -> hello"][0]
-        collections = (
-            await _collections(through_gateway, requests, before_each=heartbeat) if not only else {}
-        )  # leaves the heap frozen, as in the served gateway
+        collections: dict[str, float] = {}
+        if only:
+            freeze_startup_heap()  # as the served gateway does
+        else:  # measures both ways, then leaves the heap frozen
+            collections = await _collections(through_gateway, requests, before_each=heartbeat)
         best = await _best(chosen, rounds=rounds, before_each=heartbeat)
         return best | collections
     finally:
