@@ -57,10 +57,15 @@ class Platform:
         """The running process of component `name`."""
         return psutil.Process(self.pid_of(name))
 
-    def stop(self, sig: int = signal.SIGINT, timeout: float = 60.0) -> int:
+    def stop(self, sig: int = signal.SIGINT, timeout: float = 60.0, *, twice: bool = False) -> int:
+        """Stop `bazaar up` as Ctrl-C does (`twice`: a second Ctrl-C once it says "stopping…")
+        and check that nothing it started outlives it."""
         children = self.children()
         if self.process.poll() is None:
             self.process.send_signal(sig)
+            if twice:
+                eventually_sync(lambda: "stopping…" in self.output.read_text(), timeout=timeout)
+                self.process.send_signal(sig)
         try:
             code = self.process.wait(timeout)
         except subprocess.TimeoutExpired:

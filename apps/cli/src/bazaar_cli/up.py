@@ -283,6 +283,9 @@ def run_up(
                 )
             )
         finally:
+            # A second Ctrl-C (or `uv run` passing the first one on) must not cut the orderly
+            # stop short and leave the bus running: the stop is bounded by its own timeouts.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
             console.print("stopping…")
             supervisor.stop()
             console.print("stopped.")
