@@ -15,7 +15,7 @@ from bazaar_catalog.quick_reads import QuickConnection
 from bazaar_catalog.service import build_app
 from bazaar_catalog.store import BUMP_GENERATION, CURRENT_GENERATION
 from bazaar_chassis import Runtime, ServiceSettings
-from bazaar_chassis.testing import eventually, running_app
+from bazaar_chassis.testing import running_app
 
 
 class Refused(Exception):
@@ -68,26 +68,20 @@ async def test_a_write_waits_for_another_writer_on_the_loop_not_in_sqlite(
         other.execute("BEGIN IMMEDIATE")  # another writer (an instance) holds the lock
         try:
             write = asyncio.create_task(_bump(runtime))
-            ticks = 0
-
-            async def tick() -> None:
-                nonlocal ticks
-                while True:
-                    ticks += 1
-                    await asyncio.sleep(0.005)
-
-            ticking = asyncio.create_task(tick())
-            await eventually(lambda: _true(ticks >= 10), message="the loop kept running")
+            ticking = asyncio.create_task(_loop_turns(10))
+            # Waiting inside SQLite would hold the loop: the ten turns would not come in time.
+            await asyncio.wait_for(ticking, timeout=10)
             assert not write.done(), "the write went ahead while another writer held the lock"
         finally:
             other.execute("ROLLBACK")
             other.close()
         await asyncio.wait_for(write, timeout=5)
-        ticking.cancel()
         assert await _generation(runtime) == before + 1
         async with runtime.reads() as store:
             assert await store.connection.scalar(text(CURRENT_GENERATION)) == before + 1
 
 
-async def _true(condition: bool) -> bool:
-    return condition
+async def _loop_turns(count: int) -> None:
+    """`count` turns of the event loop, 5 ms apart: they come only while nothing holds it."""
+    for _ in range(count):
+        await asyncio.sleep(0.005)
