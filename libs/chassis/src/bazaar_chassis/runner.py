@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import uvicorn
 from fastapi import FastAPI
-from starlette.types import ASGIApp as ASGIApplication
+from starlette.types import ASGIApp
 
 from bazaar_chassis.errors import ConfigurationError
 from bazaar_chassis.settings import ServiceSettings
@@ -48,7 +48,7 @@ def serve(build_app: Callable[[ServiceSettings], FastAPI]) -> None:
     run_server(app, sock)
 
 
-def run_server(app: ASGIApplication, sock: socket.socket) -> None:
+def run_server(app: ASGIApp, sock: socket.socket) -> None:
     """Serve `app` on `sock` until SIGINT/SIGTERM, as every Bazaar service process is served
     (the benchmarks' helper apps too, so a comparison differs only in the app)."""
     config = uvicorn.Config(
