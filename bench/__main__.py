@@ -157,9 +157,9 @@ def _is_short(args: argparse.Namespace) -> bool:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = _arguments(argv)
-    # The probes that time latencies run in this process: left tracked, its ~200k objects made
-    # each full collection a ~160 ms pause in the middle of a P3 round (one wave of writes seen
-    # late), as the services' runner avoids for them.
+    # The probes that time latencies run in this process. Left tracked, its ~200k objects made
+    # each full collection a ~160 ms pause in the middle of a P3 round (a wave of writes seen
+    # late); frozen, as served processes freeze theirs, they are never walked again.
     freeze_startup_heap()
     workdir = Path(tempfile.mkdtemp(prefix="bazaar-bench-"))
     try:
