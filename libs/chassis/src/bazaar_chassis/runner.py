@@ -59,7 +59,9 @@ def run_server(app: ASGIApp, sock: socket.socket) -> None:
         lifespan="on",
         log_config=None,
         access_log=False,
-        proxy_headers=False,  # who calls is in the gateway's assertion, not in X-Forwarded-For
+        # The peer stays the peer: who calls is in the gateway's assertion, and a service that
+        # needs the client's address reads the gateway's X-Forwarded-For itself (identity).
+        proxy_headers=False,
         timeout_graceful_shutdown=5,
         backlog=2048,
     )
