@@ -48,6 +48,7 @@ from bazaar_chassis.caller import Caller
 from bazaar_chassis.logs import configure_logging
 from bazaar_chassis.runner import freeze_startup_heap
 from bazaar_chassis.tracing import extract_context
+from bazaar_gateway import canary
 from bazaar_gateway.app import build_app
 from bazaar_gateway.authentication import Authenticator
 from bazaar_gateway.policy import Rule
@@ -235,8 +236,14 @@ def _parts(
             otel_context.detach(current)
             span.set_attributes({"http.request.method": "GET", "http.route": "unmatched"})
             span.end()
-            gateway.metrics.requests.labels("hello", "1", "0.0.0-bench", "GET", "x", "200").observe(
-                time.perf_counter() - started
+            gateway.metrics.observe(
+                time.perf_counter() - started,
+                service="hello",
+                major="1",
+                release="0.0.0-bench",
+                method="GET",
+                route="x",
+                status=200,
             )
 
     return {
@@ -330,6 +337,12 @@ def _once_per_request_or_per_change(
             gateway.directory.view("hello")
             gateway.directory.pick("hello", 1, caller="user-1")
 
+    async def pick_worked_out() -> None:
+        directory = gateway.directory
+        for _ in range(count):
+            directory.view("hello")
+            canary.pick(directory.candidates("hello", 1), sticky_key="hello:user-1")
+
     async def slot_with_timer() -> None:
         slots = asyncio.Semaphore(256)
         for _ in range(count):
@@ -366,6 +379,7 @@ def _once_per_request_or_per_change(
         "was: a tracer per request": (tracer_per_request, count),
         "now: the tracer made once": (tracer_once, count),
         "was: the directory afresh (view + pick)": (directory_afresh, count),
+        "was: the snapshot, the pick worked out per request": (pick_worked_out, count),
         "now: the directory's snapshot (view + pick)": (directory_snapshot, count),
         "was: a timer armed for a free slot": (slot_with_timer, count),
         "now: a free slot taken at once": (slot_at_once, count),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bazaar_chassis.registry import Instance
 
@@ -56,3 +57,33 @@ def pick(
     release_peers = [i for i in choices if i.version == release]
     peers = [i for i in release_peers if i.weight > 0] or release_peers
     return peers[turn % len(peers)]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """`pick` for one set of instances with nothing to avoid, worked out once per set: each
+    release's weight and peers. The directory keeps one per major until its instances change;
+    a request then pays a hash and an index, and no hash when only one release is live.
+    Property-tested against `pick` (test_gateway_canary.py)."""
+
+    weights: dict[str, int]
+    peers: dict[str, list[Instance]]
+
+    @classmethod
+    def of(cls, instances: Sequence[Instance]) -> Plan:
+        choices = sorted(instances, key=lambda i: i.key)
+        weights = release_weights(choices)
+        peers = {}
+        for release in weights:
+            release_peers = [i for i in choices if i.version == release]
+            peers[release] = [i for i in release_peers if i.weight > 0] or release_peers
+        return cls(weights, peers)
+
+    def pick(self, *, sticky_key: str, turn: int = 0) -> Instance | None:
+        if not self.peers:
+            return None
+        if len(self.peers) == 1:
+            (peers,) = self.peers.values()
+        else:
+            peers = self.peers[pick_release(self.weights, caller_point(sticky_key))]
+        return peers[turn % len(peers)]

@@ -58,6 +58,7 @@ class _Snapshot:
 
     view: ServiceView | None
     candidates: dict[int, list[Instance]]  # major -> live instances serving it, by key
+    plans: dict[int, canary.Plan]  # major -> how a request with nothing to avoid picks
     valid_until: float
 
 
@@ -105,11 +106,13 @@ class ServiceDirectory:
             return snapshot
         live = [i for i in self._instances.values() if i.service == service and is_alive(i, now)]
         by_key = sorted(live, key=lambda i: i.key)
+        candidates = {
+            m: [i for i in by_key if m in i.majors] for m in {m for i in live for m in i.majors}
+        }
         snapshot = self._snapshots[service] = _Snapshot(
             view=self._view_of(service, live),
-            candidates={
-                m: [i for i in by_key if m in i.majors] for m in {m for i in live for m in i.majors}
-            },
+            candidates=candidates,
+            plans={m: canary.Plan.of(instances) for m, instances in candidates.items()},
             valid_until=min((i.heartbeat_at + STALE_AFTER_SECONDS for i in live), default=math.inf),
         )
         return snapshot
@@ -153,13 +156,13 @@ class ServiceDirectory:
     ) -> Instance | None:
         """A live instance serving `major`: the caller's release by weight (sticky), then
         round-robin within that release (see `canary.pick`)."""
-        turn = self._turns.setdefault((service, major), itertools.count())
-        return canary.pick(
-            self.candidates(service, major),
-            sticky_key=f"{service}:{caller}",
-            turn=next(turn),
-            avoid=avoid,
-        )
+        turn = next(self._turns.setdefault((service, major), itertools.count()))
+        sticky_key = f"{service}:{caller}"
+        if avoid:  # a retry: worked out afresh
+            candidates = self.candidates(service, major)
+            return canary.pick(candidates, sticky_key=sticky_key, turn=turn, avoid=avoid)
+        plan = self._snapshot(service).plans.get(major)
+        return plan.pick(sticky_key=sticky_key, turn=turn) if plan is not None else None
 
     async def on_connect(self, bus: Bus) -> None:
         """(Re)start the registry watch; called by the bus after every (re)connection."""

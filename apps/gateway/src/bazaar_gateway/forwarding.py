@@ -145,7 +145,10 @@ async def _admitted_route(
     address = _address(request)
     view = gateway.directory.view(address.service)
     major = address.major if address.major is not None else _default_major(gateway, view)
-    answer.service, answer.major = address.service, str(major)
+    if address.service in gateway.directory.known:  # labels name only what exists: bounded
+        answer.service = address.service
+        if view is not None and major in view.majors:
+            answer.major = str(major)
     try:
         caller = await gateway.admission.admit(
             authorization=request.headers.get("Authorization"),

@@ -93,11 +93,12 @@ async def observed(
         if status >= 500:
             span.set_status(StatusCode.ERROR)
         span.end()
-        gateway.metrics.requests.labels(
-            answer.service,
-            answer.major,
-            answer.release,
-            request.method,
-            answer.route,
-            str(status),
-        ).observe(time.perf_counter() - started)
+        gateway.metrics.observe(
+            time.perf_counter() - started,
+            service=answer.service,
+            major=answer.major,
+            release=answer.release,
+            method=request.method,
+            route=answer.route,
+            status=status,
+        )

@@ -33,8 +33,25 @@ from bazaar_gateway.settings import GatewaySettings
 from bazaar_gateway.signing import load_private_key
 from bazaar_platform.assertions import AssertionSigner
 
+STANDARD_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
+)
+OTHER_METHOD = "_OTHER"  # OpenTelemetry's name for a method outside HTTP's standard ones
+ROUTES_PER_SERVICE = 200
+OTHER_ROUTE = "(other)"
+
 
 class GatewayMetrics:
+    """The gateway's request histogram, whose labels stay bounded whoever sends what.
+
+    A client chooses the method and the path and a service its `Bazaar-Route` header, and each
+    new label value is a new time series held for the life of the process: the service and
+    major name only what the directory knows (forwarding.py); a method outside HTTP's standard
+    ones (the parser takes some thirty, WebDAV's among them) counts as `_OTHER`; a service's
+    first ROUTES_PER_SERVICE route templates are its own, the rest `(other)`. Each label set's
+    child is looked up once (`labels()` takes a lock and builds its key on every call).
+    """
+
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Histogram(
@@ -45,6 +62,33 @@ class GatewayMetrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self._routes: dict[str, set[str]] = {}
+        self._children: dict[tuple[str, ...], Histogram] = {}
+
+    def observe(
+        self,
+        seconds: float,
+        *,
+        service: str,
+        major: str,
+        release: str,
+        method: str,
+        route: str,
+        status: int,
+    ) -> None:
+        if method not in STANDARD_METHODS:
+            method = OTHER_METHOD
+        routes = self._routes.setdefault(service, set())
+        if route not in routes:
+            if len(routes) < ROUTES_PER_SERVICE:
+                routes.add(route)
+            else:
+                route = OTHER_ROUTE
+        labels = (service, major, release, method, route, str(status))
+        child = self._children.get(labels)
+        if child is None:
+            child = self._children[labels] = self.requests.labels(*labels)
+        child.observe(seconds)
 
 
 @dataclass

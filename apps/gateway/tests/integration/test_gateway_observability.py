@@ -38,18 +38,22 @@ def gateway_spans(monkeypatch: pytest.MonkeyPatch) -> InMemorySpanExporter:
     return exporter
 
 
-async def _counts(platform: Platform) -> dict[tuple[str, ...], float]:
+async def _samples(platform: Platform) -> list[tuple[dict[str, str], float]]:
+    """Each request-count series of the gateway's /metrics: its labels and its count."""
     async with platform.http.get(
         platform.url + "/metrics", headers={"Authorization": f"Bearer {OPERATIONS_TOKEN}"}
     ) as reply:
         text = await reply.text()
-    counts = {}
-    for line in text.splitlines():
-        if match := COUNT.match(line):
-            labels = dict(re.findall(r'(\w+)="([^"]*)"', match["labels"]))
-            key = tuple(labels[k] for k in ("service", "major", "release", "route", "status"))
-            counts[key] = float(match["n"])
-    return counts
+    return [
+        (dict(re.findall(r'(\w+)="([^"]*)"', match["labels"])), float(match["n"]))
+        for line in text.splitlines()
+        if (match := COUNT.match(line))
+    ]
+
+
+async def _counts(platform: Platform) -> dict[tuple[str, ...], float]:
+    labels = ("service", "major", "release", "route", "status")
+    return {tuple(found[k] for k in labels): n for found, n in await _samples(platform)}
 
 
 async def test_every_answer_is_counted_refusals_included_by_release_route_and_status(
@@ -70,6 +74,36 @@ async def test_every_answer_is_counted_refusals_included_by_release_route_and_st
     assert counts[("product", "1", release, "/product/1/products/{sku}", "404")] == 2
     assert counts[("product", "1", release, "(refused)", "403")] == 1
     assert counts[("product", "1", release, "(refused)", "401")] == 1
+
+
+async def test_what_a_client_makes_up_is_counted_without_a_series_of_its_own(
+    platform: Platform, service_settings: ServiceSettings
+) -> None:
+    """Services, majors and methods a client invents would each be a new time series, held for
+    the life of the gateway: they are counted under `none` and `_OTHER` instead."""
+    admin = await platform.token("admin@bazaar.test")
+    made_up = 20
+    async with serving(build_product, service_settings):
+        await platform.routes_to("product")
+        for n in range(made_up):
+            assert (await platform.call("GET", f"/nosuch{n}/1/things", token=admin))[0] == 404
+            assert (await platform.call("GET", f"/product/{90 + n}/products", token=admin))[
+                0
+            ] == 404
+            method = ("PROPFIND", "MKCOL", "PURGE", "LOCK")[n % 4]  # WebDAV and such: parsed
+            assert (await platform.call(method, "/product/1/products", token=admin))[0] != 200
+        samples = await _samples(platform)
+    assert not [labels for labels, _ in samples if labels["service"].startswith("nosuch")]
+    product_majors = {labels["major"] for labels, _ in samples if labels["service"] == "product"}
+    assert product_majors <= {"1", "none"}
+    unknown = sum(n for labels, n in samples if labels["service"] == "none")
+    unknown_major = sum(
+        n for labels, n in samples if (labels["service"], labels["major"]) == ("product", "none")
+    )
+    assert (unknown, unknown_major) == (made_up, made_up)
+    methods = {labels["method"] for labels, _ in samples}
+    assert "_OTHER" in methods
+    assert not methods & {"PROPFIND", "MKCOL", "PURGE", "LOCK"}, methods
 
 
 async def test_the_gateway_span_joins_the_callers_trace_and_parents_the_services_span(

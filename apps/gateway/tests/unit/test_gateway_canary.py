@@ -1,5 +1,6 @@
 """The canary pick splits callers between releases as their weights say and keeps each caller on
-one release: checked against a naive reference that lays the releases' weights end to end.
+one release: checked against a naive reference that lays the releases' weights end to end. The
+directory's per-request `Plan` is checked against `pick` itself.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bazaar_chassis.registry import Instance
-from bazaar_gateway.canary import caller_point, pick
+from bazaar_gateway.canary import Plan, caller_point, pick
 
 CALLERS = [f"user-{n}" for n in range(1000)]
 
@@ -119,3 +120,24 @@ def test_a_release_of_weight_zero_gets_nobody_unless_every_release_is_zero() -> 
         "2.3.0",
         "2.4.0",
     }
+
+
+@st.composite
+def any_fleets(draw: st.DrawFn) -> list[Instance]:
+    """Zero to three releases of zero to three instances, in any order; weight 0 is common, so
+    that releases (and whole fleets) of weight zero come up."""
+    releases = draw(st.lists(st.sampled_from(["2.2.0", "2.3.0", "3.0.0"]), unique=True))
+    fleet = [
+        instance(release, n, draw(st.sampled_from([0, 0, 1, 30, 100])))
+        for release in releases
+        for n in range(draw(st.integers(0, 3)))
+    ]
+    return draw(st.permutations(fleet))
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(fleet=any_fleets(), callers=st.lists(st.text(max_size=12), min_size=1, max_size=5))
+def test_the_plan_picks_what_pick_picks(fleet: list[Instance], callers: list[str]) -> None:
+    plan = Plan.of(fleet)
+    for turn, caller in enumerate(callers * 4):
+        assert plan.pick(sticky_key=caller, turn=turn) == pick(fleet, sticky_key=caller, turn=turn)
