@@ -12,17 +12,36 @@ import orjson
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bazaar_console.tables import spans
 
 
 async def keep(connection: AsyncConnection, rows: list[dict[str, Any]]) -> None:
-    """Store spans (a re-sent span is kept once)."""
+    """Store spans (a re-sent span is kept once).
+
+    Every span of every process comes here, a few thousand a second under load: the rows go to
+    the driver's `executemany` as plain tuples, without SQLAlchemy's per-row parameter
+    processing, which was about a third of the console's time (docs/benchmarks.md, P2).
+    """
     if not rows:
         return
-    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    await connection.execute(insert(spans).on_conflict_do_nothing(), rows)
+    statement, names = _insert_for(connection.dialect)
+    await connection.exec_driver_sql(statement, [tuple(row[n] for n in names) for row in rows])
+
+
+_INSERTS: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+
+def _insert_for(dialect: Dialect) -> tuple[str, tuple[str, ...]]:
+    """The insert in the dialect's own SQL and placeholders, and the column of each placeholder."""
+    if dialect.name not in _INSERTS:
+        insert = pg_insert if dialect.name == "postgresql" else sqlite_insert
+        compiled = insert(spans).on_conflict_do_nothing().compile(dialect=dialect)
+        assert compiled.positiontup is not None, "the drivers Bazaar uses are positional"
+        _INSERTS[dialect.name] = str(compiled), tuple(compiled.positiontup)
+    return _INSERTS[dialect.name]
 
 
 async def prune(connection: AsyncConnection, *, limit: int) -> None:

@@ -36,6 +36,7 @@ def _provider(console_url: str, *, encoding: str) -> TracerProvider:
     return provider
 
 
+@pytest.mark.each_database
 @pytest.mark.parametrize("encoding", ["json", "protobuf"])
 async def test_exported_spans_become_a_waterfall_with_service_and_release(
     service_settings: ServiceSettings, encoding: str
