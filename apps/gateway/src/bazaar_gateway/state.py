@@ -12,11 +12,11 @@ from importlib.metadata import version
 
 from aiohttp import web
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.trace import Tracer
 from prometheus_client import CollectorRegistry, Histogram
 
 from bazaar_chassis.bus import Bus
 from bazaar_chassis.metrics import LATENCY_BUCKETS
+from bazaar_chassis.request_spans import RequestSpans
 from bazaar_chassis.tracing import build_tracer_provider
 from bazaar_gateway.access import Admission
 from bazaar_gateway.authentication import Authenticator
@@ -108,9 +108,9 @@ class Gateway:
     traffic: MajorTraffic = field(default_factory=MajorTraffic)  # who calls which major
 
     @cached_property
-    def tracer(self) -> Tracer:
+    def spans(self) -> RequestSpans:
         """Made once: `get_tracer` builds a new tracer (and scope) on every call."""
-        return self.tracer_provider.get_tracer("bazaar-gateway", RELEASE)
+        return RequestSpans(self.tracer_provider, scope="bazaar-gateway", version=RELEASE)
 
 
 GATEWAY = web.AppKey("gateway", Gateway)

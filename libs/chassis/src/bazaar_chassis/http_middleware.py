@@ -12,11 +12,11 @@ import time
 import structlog
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.trace import SpanKind, Tracer
 from prometheus_client import Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bazaar_chassis.metrics import ServiceMetrics
+from bazaar_chassis.request_spans import RequestSpans
 from bazaar_chassis.tracing import extract_context
 
 UNOBSERVED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
@@ -51,7 +51,7 @@ class ObservabilityMiddleware:
         service: str,
         version: str,
         metrics: ServiceMetrics,
-        tracer: Tracer,
+        spans: RequestSpans,
         unobserved: frozenset[str] = frozenset(),
     ) -> None:
         self.app = app
@@ -60,7 +60,7 @@ class ObservabilityMiddleware:
         self._version = version
         self._served_by = f"{service}/{version}".encode()
         self._metrics = metrics
-        self._tracer = tracer
+        self._spans = spans
         self._children: dict[tuple[str, str, int], Histogram] = {}
 
     def _route_template(self, scope: Scope) -> str:
@@ -111,10 +111,8 @@ class ObservabilityMiddleware:
                 ]
             await send(message)
 
-        span = self._tracer.start_span(
-            f"{method} {scope['path']}",
-            context=extract_context(carrier) if carrier else _NEW_TRACE,
-            kind=SpanKind.SERVER,
+        span = self._spans.start(
+            f"{method} {scope['path']}", extract_context(carrier) if carrier else _NEW_TRACE
         )
         current = otel_context.attach(trace.set_span_in_context(span))
         logged = structlog.contextvars.bind_contextvars(

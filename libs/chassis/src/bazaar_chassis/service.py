@@ -40,6 +40,7 @@ from bazaar_chassis.outbound import ServiceClient
 from bazaar_chassis.outbox import OutboxRelay
 from bazaar_chassis.problems import install_problem_handlers
 from bazaar_chassis.registry import Deprecation, Instance, Registration
+from bazaar_chassis.request_spans import RequestSpans
 from bazaar_chassis.settings import ServiceSettings
 from bazaar_chassis.tracing import build_tracer_provider
 from bazaar_chassis.unit_of_work import Reads, UnitOfWorkFactory, Units, reads_of, units_of
@@ -349,7 +350,7 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings | None =
         service=definition.name,
         version=definition.version,
         metrics=runtime.metrics,
-        tracer=runtime.tracer_provider.get_tracer("bazaar", definition.version),
+        spans=RequestSpans(runtime.tracer_provider, scope="bazaar", version=definition.version),
         unobserved=definition.open_paths,
     )
     return app

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 
 from opentelemetry import context as otel_context
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import SpanProcessor, SynchronousMultiSpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
@@ -45,12 +45,21 @@ def otlp_processors(endpoint: str | None) -> list[SpanProcessor]:
     return [BatchSpanProcessor(exporter, schedule_delay_millis=EXPORT_DELAY_MILLIS)]
 
 
+class BazaarTracerProvider(TracerProvider):
+    """The SDK's provider, holding on to its span processors so `request_spans` can hand them
+    finished spans (processors added later, a test's among them, are included)."""
+
+    def __init__(self, resource: Resource) -> None:
+        self.processors = SynchronousMultiSpanProcessor()  # type: ignore[no-untyped-call]
+        super().__init__(resource=resource, active_span_processor=self.processors)
+
+
 def build_tracer_provider(
     *, service: str, version: str, otlp_endpoint: str | None = None
 ) -> TracerProvider:
     """A provider whose spans name this service and release, exporting as configured."""
-    provider = TracerProvider(
-        resource=Resource.create({"service.name": service, "service.version": version})
+    provider = BazaarTracerProvider(
+        Resource.create({"service.name": service, "service.version": version})
     )
     for processor in otlp_processors(otlp_endpoint):
         provider.add_span_processor(processor)
