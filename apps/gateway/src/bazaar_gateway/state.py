@@ -78,7 +78,9 @@ class GatewayMetrics:
     ) -> None:
         if method not in STANDARD_METHODS:
             method = OTHER_METHOD
-        routes = self._routes.setdefault(service, set())
+        routes = self._routes.get(service)
+        if routes is None:
+            routes = self._routes[service] = set()
         if route not in routes:
             if len(routes) < ROUTES_PER_SERVICE:
                 routes.add(route)

@@ -32,14 +32,17 @@ class RequestSpans:
 
     def __init__(self, provider: TracerProvider, *, scope: str, version: str) -> None:
         self._sdk = provider.get_tracer(scope, version)
-        self._lean = isinstance(provider, BazaarTracerProvider) and (
-            provider.sampler is sampling.DEFAULT_ON
-        )
         self._provider = provider
+        self._processors = (  # None: the SDK's spans (another provider, another sampler)
+            provider.processors
+            if isinstance(provider, BazaarTracerProvider)
+            and provider.sampler is sampling.DEFAULT_ON
+            else None
+        )
         self.scope = InstrumentationScope(scope, version)
 
     def start(self, name: str, parent: otel_context.Context) -> trace.Span:
-        if not self._lean:
+        if self._processors is None:
             return self._sdk.start_span(name, context=parent, kind=SpanKind.SERVER)
         ids = self._provider.id_generator
         caller: SpanContext | None = trace.get_current_span(parent).get_span_context()
@@ -58,8 +61,8 @@ class RequestSpans:
         return _RequestSpan(self, name, context, caller)
 
     def finished(self, span: _RequestSpan, end_time: int) -> None:
-        assert isinstance(self._provider, BazaarTracerProvider)
-        self._provider.processors.on_end(
+        assert self._processors is not None  # only lean spans end here
+        self._processors.on_end(
             ReadableSpan(
                 span.name,
                 span.get_span_context(),
