@@ -13,20 +13,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import secrets
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import SecretStr
 
 from bazaar_catalog.service import build_app
 from bazaar_chassis import ServiceSettings
 from bazaar_chassis.caller import GUEST, IDENTITY_HEADER, Caller
 from bazaar_chassis.identity_middleware import GatewayIdentityMiddleware
-from bazaar_platform.assertions import AssertionSigner
+from bazaar_platform.assertions import AssertionSigner, service_key
 from bench import hello
 from bench.catalog_alone import seed
 
@@ -97,18 +97,15 @@ def _layers(app: Any) -> dict[str, Any]:
 
 
 async def _catalog(directory: Path) -> tuple[Any, Callable[[str, str], str]]:
-    key = Ed25519PrivateKey.generate()
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    secret = secrets.token_urlsafe(32).encode()
     settings = ServiceSettings(
         data_dir=directory,
         nats_url="nats://127.0.0.1:9",
-        gateway_public_key=public.decode(),
+        assertion_key=SecretStr(service_key(secret, "catalog")),
         log_level="warning",
     )
     await seed(settings)
-    signer = AssertionSigner(key, ttl_seconds=50)
+    signer = AssertionSigner(secret, ttl_seconds=50)
 
     def mint(path: str, query: str) -> str:
         return signer.assertion(GUEST, audience="catalog", method="GET", path=path, query=query)

@@ -71,13 +71,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--data-dir", type=Path, required=True)
-    parser.add_argument("--public-key-file", type=Path, required=True)
+    parser.add_argument("--assertion-key-file", type=Path, required=True)
     args = parser.parse_args()
     settings = ServiceSettings(
         data_dir=args.data_dir,
         port=0,  # no registration: there is no registry to register with
         nats_url="nats://127.0.0.1:9",  # nothing listens there
-        gateway_public_key_file=args.public_key_file,
+        assertion_key_file=args.assertion_key_file,
         log_level="warning",
     )
     asyncio.run(seed(settings))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import secrets
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -31,7 +32,6 @@ import jwt
 import orjson
 import uvloop
 from aiohttp import web
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from multidict import CIMultiDict
 from opentelemetry import context as otel_context
@@ -41,6 +41,7 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
+from pydantic import SecretStr
 from yarl import URL
 
 from bazaar_chassis import otlp_json
@@ -64,14 +65,6 @@ from bench.processes import helper_process
 CUSTOMER = "shopper@bazaar.test"
 KID = "bench"
 CONNECTIONS = 8
-
-
-def _key_pem(key: Ed25519PrivateKey) -> str:
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
 
 
 def _customer_token(key: Ed25519PrivateKey, issuer: str) -> str:
@@ -484,7 +477,7 @@ async def measure(
     identity = Ed25519PrivateKey.generate()
     settings = GatewaySettings(
         nats_url="nats://127.0.0.1:9",  # nothing listens: the bus keeps retrying, unused here
-        gateway_key=_key_pem(Ed25519PrivateKey.generate()),
+        assertion_secret=SecretStr(secrets.token_urlsafe(32)),
         rate_limit_per_second=1e9,
         rate_limit_burst=1_000_000_000,
         otlp_endpoint=upstream,

@@ -1,8 +1,8 @@
 """P1b — what one service request costs against the framework's own floor: a bare FastAPI
 hello-world on uvicorn (bench/hello.py) in the same rounds as the catalog's cheapest reads.
 
-The catalog runs alone (bench/catalog_alone.py: the real app on a seeded database, its own key
-pair standing in for the gateway's), so this scenario needs no `bazaar up` and isolates the
+The catalog runs alone (bench/catalog_alone.py: the real app on a seeded database, a secret of
+its own standing in for the gateway's), so this scenario needs no `bazaar up` and isolates the
 service's own cost. Each request carries its own pre-minted assertion (a service accepts each
 once), so it runs the full path: identity check, observability, routing, the query, the JSON.
 Goals (issue 12): category list >= 0.5x hello, category page >= 0.35x. (The page through the
@@ -11,13 +11,11 @@ gateway is P1 (a) and P2.) The CPU each process spends per request is reported b
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from bazaar_chassis.caller import GUEST
-from bazaar_platform.assertions import AssertionSigner
+from bazaar_platform.assertions import AssertionSigner, service_key
 from bench.context import Context
 from bench.load import Target, cpu_facts, spread, throughput_plot
 from bench.load import throughput_table as table_of
@@ -48,22 +46,18 @@ def run(context: Context) -> ScenarioResult:
     context.progress(f"P1b {TITLE}")
     logs = context.workdir / "p1b"
     logs.mkdir(parents=True, exist_ok=True)
-    key = Ed25519PrivateKey.generate()
-    public_key = logs / "gateway-public.pem"
-    public_key.write_bytes(
-        key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    )
-    signer = AssertionSigner(key, ttl_seconds=MINTED_TTL_SECONDS)
+    secret = secrets.token_urlsafe(32).encode()
+    catalog_key = logs / "catalog-assertion.key"
+    catalog_key.write_text(service_key(secret, "catalog"))
+    signer = AssertionSigner(secret, ttl_seconds=MINTED_TTL_SECONDS)
     with (
         helper_process("hello", log_dir=logs) as hello,
         helper_process(
             "catalog_alone",
             "--data-dir",
             str(logs / "catalog-data"),
-            "--public-key-file",
-            str(public_key),
+            "--assertion-key-file",
+            str(catalog_key),
             log_dir=logs,
         ) as catalog,
     ):

@@ -28,7 +28,6 @@ import aiohttp
 import psutil
 
 from bazaar_chassis.caller import GUEST, Caller
-from bazaar_gateway.signing import load_private_key
 from bazaar_platform.assertions import AssertionSigner
 from bazaar_platform.nats_server import free_port
 
@@ -127,9 +126,9 @@ class Platform:
 
     # -- credentials ----------------------------------------------------------------------
     def gateway_signer(self, **options: float) -> AssertionSigner:
-        """Signs identity assertions with the gateway's own key, to call a service directly."""
-        pem = (self.data_dir / "secrets" / "gateway-ed25519.pem").read_text()
-        return AssertionSigner(load_private_key(pem), **options)
+        """Signs identity assertions with the gateway's own secret, to call a service directly."""
+        secret = (self.data_dir / "secrets" / "gateway-assertion-secret").read_text()
+        return AssertionSigner(secret.strip().encode(), **options)
 
     def assertion(self, path_qs: str, *, caller: Caller = GUEST, method: str = "GET") -> str:
         """A single-use assertion for one direct request (assertions are bound and unique)."""

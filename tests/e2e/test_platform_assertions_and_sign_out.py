@@ -1,22 +1,24 @@
 """Issue 8, attacks 2 and 6, on a real `bazaar up`: captured assertions are worthless elsewhere,
 identity checks admin itself, password guessing is throttled, and logout takes effect at once.
 
-The test plays a service that captured one assertion: it mints it with the gateway's key from
-the data dir (what the gateway would have sent catalog for a guest) and replays it.
+The test plays a service that captured one assertion: it mints it with the gateway's secret from
+the data dir (what the gateway would have sent catalog for a guest) and replays it; and a
+service that holds its own assertion key, as `bazaar up` wrote it, and tries it on another.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 import httpx
+import jwt
 import pytest
 
 from bazaar_chassis.caller import GUEST, IDENTITY_HEADER, Caller
 from bazaar_chassis.testing import eventually
-from bazaar_gateway.signing import load_private_key
-from bazaar_platform.assertions import AssertionSigner
+from bazaar_platform.assertions import AssertionSigner, claims_of
 
 from .conftest import Platform, sign_in
 
@@ -31,8 +33,36 @@ def service_urls(platform: Platform) -> dict[str, str]:
 
 
 def gateway_signer(platform: Platform) -> AssertionSigner:
-    pem = (platform.data_dir / "secrets" / "gateway-ed25519.pem").read_text()
-    return AssertionSigner(load_private_key(pem))
+    secret = (platform.data_dir / "secrets" / "gateway-assertion-secret").read_text()
+    return AssertionSigner(secret.strip().encode())
+
+
+def signed_with_key_of(platform: Platform, service: str, *, audience: str, path: str) -> str:
+    """An admin's assertion for `POST path` at `audience`, made with `service`'s own key file."""
+    key = (platform.data_dir / "secrets" / "assertion-keys" / f"{service}.key").read_text()
+    admin = Caller(subject="mallory", kind="user", organization="bazaar", roles=("admin",))
+    now = int(time.time())
+    claims = {"iss": "bazaar-gateway", "aud": audience, "iat": now, "exp": now + 10}
+    binding = {"htm": "POST", "htp": path, "jti": f"{service}-{now}-{audience}"}
+    return jwt.encode({**claims_of(admin), **claims, **binding}, key.strip(), algorithm="HS256")
+
+
+def test_a_services_own_key_makes_no_assertion_another_service_accepts(
+    platform: Platform,
+) -> None:
+    """ADR 9: catalog's key (all a compromised catalog holds) speaks for no one at identity."""
+    urls = service_urls(platform)
+    path = "/identity/1/users"
+    body = {"email": "mallory@evil.test", "password": "long enough password", "roles": ["admin"]}
+    for audience in ("identity", "catalog"):
+        forged = signed_with_key_of(platform, "catalog", audience=audience, path=path)
+        reply = httpx.post(urls["identity"] + path, headers={IDENTITY_HEADER: forged}, json=body)
+        assert reply.status_code == 401, reply.text
+        assert "identity assertion rejected" in reply.json()["detail"]
+    # the key file is catalog's indeed: catalog accepts what it signs for catalog
+    own = signed_with_key_of(platform, "catalog", audience="catalog", path="/catalog/1/x")
+    reply = httpx.post(urls["catalog"] + "/catalog/1/x", headers={IDENTITY_HEADER: own})
+    assert reply.status_code != 401, reply.text
 
 
 def test_an_assertion_captured_by_catalog_is_refused_everywhere_but_its_own_request(

@@ -31,7 +31,7 @@ from bazaar_chassis.testing import (
     served_client,
     serving,
 )
-from bazaar_chassis.testing.identity import ADMIN, gateway_public_key_pem
+from bazaar_chassis.testing.identity import ADMIN, assertion_key_for
 from bazaar_platform.nats_server import NatsServer, free_port
 
 SKU = "CRASH-1"
@@ -49,7 +49,7 @@ class ServiceProcess:
             "BAZAAR_DATA_DIR": str(data_dir),
             "BAZAAR_NATS_URL": nats_url,
             "BAZAAR_PORT": str(self.port),
-            "BAZAAR_GATEWAY_PUBLIC_KEY": gateway_public_key_pem(),
+            "BAZAAR_ASSERTION_KEY": assertion_key_for(name),
             "BAZAAR_LOG_LEVEL": "warning",
             **env,
         }

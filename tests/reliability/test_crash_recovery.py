@@ -16,7 +16,7 @@ import pytest
 from nats.js.errors import NotFoundError
 
 from bazaar_chassis.testing import eventually, eventually_sync
-from bazaar_chassis.testing.identity import gateway_public_key_pem, identity_headers
+from bazaar_chassis.testing.identity import assertion_key_for, identity_headers
 from bazaar_platform.nats_server import NatsServer, free_port
 
 
@@ -26,7 +26,7 @@ def start_product(data_dir: Path, nats_url: str, port: int) -> subprocess.Popen[
         "BAZAAR_DATA_DIR": str(data_dir),
         "BAZAAR_NATS_URL": nats_url,
         "BAZAAR_PORT": str(port),
-        "BAZAAR_GATEWAY_PUBLIC_KEY": gateway_public_key_pem(),
+        "BAZAAR_ASSERTION_KEY": assertion_key_for("product"),
         "BAZAAR_LOG_LEVEL": "warning",
     }
     process = subprocess.Popen(

@@ -1,6 +1,7 @@
 """The platform's secrets for the embedded default, created once in `<data dir>/secrets` (0600).
 
-- the gateway's Ed25519 key pair (it signs identity assertions; services get the public half);
+- the gateway's assertion secret, and each service's assertion key derived from it (ADR 9: a
+  service gets only its own, the gateway the secret);
 - one OAuth2 client secret per service (identity gets them all as its clients file);
 - one NATS password per service, the gateway and the operator (see `nats_permissions.py`);
 - identity's signing-key passphrase, the gateway's operations token (readiness details and
@@ -18,13 +19,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    NoEncryption,
-    PrivateFormat,
-    PublicFormat,
-)
+from bazaar_platform.assertions import service_key
 
 # Every service the policy knows, running or not yet: their credentials exist up front, so a
 # service added later needs no change here (and the bulkhead tests can use e.g. cart's).
@@ -53,8 +48,7 @@ LEGACY_KEY_PASSPHRASE = "bazaar-demo-key-passphrase"  # noqa: S105
 @dataclass(frozen=True)
 class PlatformSecrets:
     directory: Path
-    gateway_key_file: Path
-    gateway_public_key_file: Path
+    assertion_secret_file: Path  # the gateway's
     clients_file: Path
     client_secrets: dict[str, str]
     nats_passwords: dict[str, str]  # NATS user -> password
@@ -66,6 +60,17 @@ class PlatformSecrets:
     operations_token: str
     bootstrap_token: str
     payment_provider: dict[str, str]  # api_key and webhook_secret, shared by payment and provider
+
+    def assertion_key_file(self, service: str) -> Path:
+        """`service`'s own assertion key (0600), derived from the gateway's current secret (so a
+        replaced secret gives every service its new key on the next start)."""
+        path = self.directory / "assertion-keys" / f"{service}.key"
+        secret = self.assertion_secret_file.read_text().strip().encode()
+        key = service_key(secret, service) + "\n"
+        if not path.exists() or path.read_text() != key:
+            path.parent.mkdir(mode=0o700, exist_ok=True)
+            _write_private(path, key)
+        return path
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -92,16 +97,8 @@ def ensure_secrets(data_dir: Path) -> PlatformSecrets:
     directory = data_dir / "secrets"
     directory.mkdir(parents=True, exist_ok=True)
     os.chmod(directory, 0o700)
-    key_file = directory / "gateway-ed25519.pem"
-    public_file = directory / "gateway-ed25519.pub.pem"
-    if not key_file.exists():
-        key = Ed25519PrivateKey.generate()
-        _write_private(
-            key_file, key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
-        )
-        public_file.write_text(
-            key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
-        )
+    assertion_secret_file = directory / "gateway-assertion-secret"
+    _load_or_create_token(assertion_secret_file)
     clients_file = directory / "service-clients.json"
     client_secrets = _load_or_create_json(clients_file, list(SERVICE_NAMES))
     nats_passwords = _load_or_create_json(
@@ -117,8 +114,7 @@ def ensure_secrets(data_dir: Path) -> PlatformSecrets:
         _write_private(previous_file, LEGACY_KEY_PASSPHRASE + "\n")
     return PlatformSecrets(
         directory=directory,
-        gateway_key_file=key_file,
-        gateway_public_key_file=public_file,
+        assertion_secret_file=assertion_secret_file,
         clients_file=clients_file,
         client_secrets=client_secrets,
         nats_passwords=nats_passwords,

@@ -120,7 +120,6 @@ class Supervisor:
                 "BAZAAR_PORT": str(port),
                 "BAZAAR_GATEWAY_PORT": str(self.gateway_port),
                 "BAZAAR_GATEWAY_URL": self.gateway_url,
-                "BAZAAR_GATEWAY_PUBLIC_KEY_FILE": str(secrets.gateway_public_key_file),
                 "BAZAAR_MODE": self.mode,
                 "BAZAAR_EXIT_WITH_PARENT": "1",
                 "PYTHONUNBUFFERED": "1",
@@ -130,7 +129,7 @@ class Supervisor:
             env["BAZAAR_NATS_USER"] = nats_user
             env["BAZAAR_NATS_PASSWORD"] = secrets.nats_passwords[nats_user]
         if component.is_gateway:
-            env["BAZAAR_GATEWAY_KEY_FILE"] = str(secrets.gateway_key_file)
+            env["BAZAAR_ASSERTION_SECRET_FILE"] = str(secrets.assertion_secret_file)
             # Signing keys (and passwords) go only to the identity this supervisor started.
             identity = [c.url for c in self.children if c.component.name == "identity"]
             env["BAZAAR_IDENTITY_URLS"] = json.dumps(identity)
@@ -140,6 +139,8 @@ class Supervisor:
                 env["BAZAAR_STOREFRONT_URL"] = storefront[0]
         elif component.on_bus:
             env["BAZAAR_CLIENT_SECRET"] = secrets.client_secrets[component.name]
+            # it checks the gateway's assertions with its own key, and holds no other
+            env["BAZAAR_ASSERTION_KEY_FILE"] = str(secrets.assertion_key_file(component.name))
         if not component.is_gateway:  # its /metrics answers the operations token's holders only
             env["BAZAAR_METRICS_TOKEN_SHA256"] = sha256(
                 secrets.operations_token.encode()

@@ -67,3 +67,18 @@ def test_a_data_dir_from_before_the_passphrase_reseals_its_keys_from_the_old_one
     secrets = ensure_secrets(tmp_path)
     assert secrets.identity_previous_key_passphrase == LEGACY_KEY_PASSPHRASE
     assert secrets.identity_key_passphrase != LEGACY_KEY_PASSPHRASE
+
+
+def test_each_service_gets_only_its_own_assertion_key_which_follows_the_secret(
+    tmp_path: Path,
+) -> None:
+    secrets = ensure_secrets(tmp_path / "data")
+    catalog, identity = (secrets.assertion_key_file(n) for n in ("catalog", "identity"))
+    assert catalog.parent == identity.parent
+    assert catalog.read_text() != identity.read_text()
+    assert {mode(catalog), mode(identity), mode(catalog.parent)} == {0o600, 0o700}
+    assert secrets.assertion_secret_file.read_text().strip() not in catalog.read_text()
+    kept = catalog.read_text()
+    assert ensure_secrets(tmp_path / "data").assertion_key_file("catalog").read_text() == kept
+    secrets.assertion_secret_file.write_text("a replaced secret of forty-odd characters......")
+    assert secrets.assertion_key_file("catalog").read_text() != kept

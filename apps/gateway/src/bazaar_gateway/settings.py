@@ -18,8 +18,9 @@ class GatewaySettings(PlatformSettings):
     upstream_max_in_flight: int = 256
     upstream_queue_seconds: float = 1.0
     max_body_bytes: int = 1_048_576
-    gateway_key: str | None = None  # PEM of the Ed25519 key that signs identity assertions
-    gateway_key_file: Path | None = None
+    # The secret each service's assertion key is derived from (ADR 9); only the gateway holds it.
+    assertion_secret: SecretStr | None = None
+    assertion_secret_file: Path | None = None
     identity_issuer: str = "bazaar-identity"
     rate_limit_per_second: float = 200.0  # per client; 0 turns rate limiting off
     rate_limit_burst: int = 400
@@ -37,19 +38,23 @@ class GatewaySettings(PlatformSettings):
     console_session_key: SecretStr | None = None
 
     @model_validator(mode="after")
-    def _needs_a_key(self) -> GatewaySettings:
-        if not (self.gateway_key or self.gateway_key_file):
+    def _needs_a_secret(self) -> GatewaySettings:
+        if not (self.assertion_secret or self.assertion_secret_file):
             raise ValueError(
-                "the gateway needs its signing key: set BAZAAR_GATEWAY_KEY_FILE (Ed25519 PEM); "
+                "the gateway needs its assertion secret: set BAZAAR_ASSERTION_SECRET_FILE; "
                 "`bazaar up` creates one in <data dir>/secrets"
             )
         return self
 
-    def gateway_key_pem(self) -> str:
-        if self.gateway_key:
-            return self.gateway_key
-        assert self.gateway_key_file is not None
-        return self.gateway_key_file.read_text()
+    def assertion_secret_bytes(self) -> bytes:
+        if self.assertion_secret:
+            text = self.assertion_secret.get_secret_value()
+        else:
+            assert self.assertion_secret_file is not None
+            text = self.assertion_secret_file.read_text()
+        if len(text.strip()) < 32:
+            raise ValueError("the gateway's assertion secret has at least 32 characters")
+        return text.strip().encode()
 
     def console_session_key_bytes(self) -> bytes:
         if self.console_session_key is None:

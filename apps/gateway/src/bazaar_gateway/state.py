@@ -30,7 +30,6 @@ from bazaar_gateway.registry_trust import RegistryTrust
 from bazaar_gateway.retirements import RetiredMajors
 from bazaar_gateway.revocation import IdentityRevocations
 from bazaar_gateway.settings import GatewaySettings
-from bazaar_gateway.signing import load_private_key
 from bazaar_platform.assertions import AssertionSigner
 
 STANDARD_METHODS = frozenset(
@@ -137,7 +136,7 @@ def build_gateway(settings: GatewaySettings) -> Gateway:
         max_in_flight=settings.upstream_max_in_flight,
         queue_seconds=settings.upstream_queue_seconds,
     )
-    signer = AssertionSigner(load_private_key(settings.gateway_key_pem()))
+    signer = AssertionSigner(settings.assertion_secret_bytes())
     authenticator = Authenticator(
         fetch_jwks=IdentityJwks(directory, upstreams, signer),
         issuer=settings.identity_issuer,

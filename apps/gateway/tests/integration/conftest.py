@@ -20,7 +20,7 @@ from pydantic import SecretStr
 
 from bazaar_chassis import CallerDep, ServiceDefinition, ServiceSettings, create_app
 from bazaar_chassis.testing import eventually, serving
-from bazaar_chassis.testing.identity import gateway_private_key_pem
+from bazaar_chassis.testing.identity import gateway_assertion_secret
 from bazaar_gateway.app import build_app
 from bazaar_gateway.settings import GatewaySettings
 from bazaar_identity.service import build_app as build_identity
@@ -97,7 +97,7 @@ async def start_gateway(nats_server: NatsServer) -> AsyncIterator[GatewayFactory
         settings = GatewaySettings(
             **{
                 "nats_url": nats_server.url,
-                "gateway_key": gateway_private_key_pem(),
+                "assertion_secret": gateway_assertion_secret(),
                 "operations_token": OPERATIONS_TOKEN,
                 **overrides,
             }

@@ -18,8 +18,7 @@ from fastapi import APIRouter, FastAPI, Request
 from bazaar_chassis import ServiceDefinition, ServiceSettings, create_app
 from bazaar_chassis.caller import IDENTITY_HEADER, Caller
 from bazaar_chassis.testing import eventually, serving
-from bazaar_chassis.testing.identity import assertion_for, gateway_private_key_pem
-from bazaar_gateway.signing import load_private_key
+from bazaar_chassis.testing.identity import assertion_for, gateway_assertion_secret
 from bazaar_platform.assertions import AssertionSigner
 
 from .conftest import Platform
@@ -112,9 +111,9 @@ async def test_an_expired_assertion_for_exactly_this_request_is_refused(
     platform: Platform,
 ) -> None:
     identity = await identity_url(platform)
-    expired = AssertionSigner(
-        load_private_key(gateway_private_key_pem()), ttl_seconds=-5
-    ).assertion(SHOPPER, audience="identity", method="GET", path="/identity/1/jwks")
+    expired = AssertionSigner(gateway_assertion_secret().encode(), ttl_seconds=-5).assertion(
+        SHOPPER, audience="identity", method="GET", path="/identity/1/jwks"
+    )
     status, problem = await status_at(platform, f"{identity}/identity/1/jwks", "GET", expired)
     assert status == 401
     assert "expired" in problem["detail"]

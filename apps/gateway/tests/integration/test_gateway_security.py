@@ -6,6 +6,8 @@ of the API contract can be checked, including those of services not built yet.
 
 from __future__ import annotations
 
+import secrets
+import time
 import uuid
 from typing import Any
 
@@ -16,8 +18,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from structlog.testing import capture_logs
 
 from bazaar_chassis.caller import IDENTITY_HEADER, Caller
+from bazaar_chassis.testing.identity import assertion_key_for
 from bazaar_gateway.policy import CASBIN_MODEL, EVERYONE, Rule
-from bazaar_platform.assertions import AssertionSigner
+from bazaar_platform.assertions import AssertionSigner, claims_of
 
 from .conftest import GatewayFactory, Platform
 
@@ -204,7 +207,7 @@ async def test_expired_tampered_wrong_key_unknown_key_and_unsigned_tokens_are_40
 async def test_an_identity_header_from_the_client_is_ignored_by_the_gateway(
     platform: Platform,
 ) -> None:
-    forged = AssertionSigner(Ed25519PrivateKey.generate()).assertion(
+    forged = AssertionSigner(secrets.token_urlsafe(32).encode()).assertion(
         Caller(subject="mallory", kind="user", organization="bazaar", roles=("admin",)),
         audience="product",
         method="POST",
@@ -227,13 +230,26 @@ async def test_a_call_straight_to_a_service_port_is_refused(platform: Platform) 
     product_url = next(
         s["instances"][0]["url"] for s in services["items"] if s["name"] == "product"
     )
-    forged = AssertionSigner(Ed25519PrivateKey.generate()).assertion(
-        Caller(subject="mallory", kind="user", organization="bazaar", roles=("admin",)),
-        audience="product",
-        method="GET",
-        path="/product/1/products/A",
+    mallory = Caller(subject="mallory", kind="user", organization="bazaar", roles=("admin",))
+    forged = AssertionSigner(secrets.token_urlsafe(32).encode()).assertion(
+        mallory, audience="product", method="GET", path="/product/1/products/A"
     )
-    for headers in ({}, {IDENTITY_HEADER: forged}, {"Authorization": f"Bearer {admin}"}):
+    now = int(time.time())
+    by_another_service = jwt.encode(  # catalog's own key, which a compromised catalog holds
+        {
+            **claims_of(mallory),
+            **{"iss": "bazaar-gateway", "aud": "product", "iat": now, "exp": now + 10},
+            **{"htm": "GET", "htp": "/product/1/products/A", "jti": secrets.token_hex(8)},
+        },
+        assertion_key_for("catalog"),
+        algorithm="HS256",
+    )
+    for headers in (
+        {},
+        {IDENTITY_HEADER: forged},
+        {IDENTITY_HEADER: by_another_service},
+        {"Authorization": f"Bearer {admin}"},
+    ):
         async with platform.http.get(f"{product_url}/product/1/products/A", headers=headers) as r:
             assert r.status == 401, headers
 

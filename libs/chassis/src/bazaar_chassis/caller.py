@@ -1,12 +1,13 @@
 """Who is calling: the identity the gateway verified, in a form a service can verify (M7).
 
 The gateway authenticates the client (a JWT from identity, or nobody = guest) and forwards the
-result as an assertion in the `Bazaar-Identity` header, signed with the gateway's Ed25519 key.
-Each assertion is good for one request only: it names the target service (`aud`), the method
-and path (`htm`, `htp`) and a hash of the query (`hq`), lives ~10 s and has a unique id (`jti`)
-that a service accepts once. A service holds only the gateway's public key: it can check an
-assertion but never forge one, and it answers 401 to anything that did not come through the
-gateway for exactly this request.
+result as an assertion in the `Bazaar-Identity` header, a JWT authenticated with HMAC-SHA256
+under a key that only the gateway and the addressed service hold (docs/adr/0009). Each
+assertion is good for one request only: it names the target service (`aud`), the method and
+path (`htm`, `htp`) and a hash of the query (`hq`), lives ~10 s and has a unique id (`jti`)
+that a service accepts once. A service's key makes assertions that only that service accepts:
+it cannot speak for anyone to another service, and it answers 401 to anything that did not come
+through the gateway for exactly this request.
 """
 
 from __future__ import annotations
@@ -15,16 +16,13 @@ import base64
 import binascii
 import functools
 import hashlib
+import hmac
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode
 
 import orjson
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_public_key
-from nacl.exceptions import CryptoError
-from nacl.signing import VerifyKey
 
 from bazaar_chassis.errors import ConfigurationError, Unauthorized, Unavailable
 from bazaar_chassis.replay import ReplayCache
@@ -35,12 +33,14 @@ MAX_ASSERTION_LIFETIME_SECONDS = 60.0  # a longer-lived assertion is refused out
 CLOCK_LEEWAY_SECONDS = 2.0
 CallerKind = Literal["user", "service", "guest"]
 
-# A compact JWS (RFC 7515) header: EdDSA, nothing else. Hand-rolled with orjson because it is
-# made and checked once per request; PyJWT costs about twice as much for the same token. The
-# keys are loaded with `cryptography` (PEM) and used through libsodium (PyNaCl): its Ed25519
-# verification costs about half of OpenSSL's, the largest single cost of a service's cheapest
-# request (docs/benchmarks.md, P1b).
-JWS_HEADER = base64.urlsafe_b64encode(b'{"alg":"EdDSA","typ":"JWT"}').rstrip(b"=")
+MIN_KEY_CHARACTERS = 32  # a service's key: base64url text of 32 random or derived bytes (43)
+
+# A compact JWS (RFC 7515) header: HS256, nothing else, so no token of another kind (identity's
+# EdDSA access tokens, `alg: none`) is ever read as an assertion. Hand-rolled with orjson
+# because it is made and checked once per request; PyJWT costs about twice as much for the same
+# token. An HMAC costs ~1 µs where the Ed25519 verification it replaced cost 60-70 µs, the
+# largest single cost of a service's cheapest request (docs/benchmarks.md, P1b; ADR 9).
+JWS_HEADER = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').rstrip(b"=")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +83,20 @@ class Caller:
 GUEST = Caller(subject="guest", kind="guest", organization="public", roles=("guest",))
 
 
-def load_public_key(pem: str) -> Ed25519PublicKey:
-    key = load_pem_public_key(pem.encode())
-    if not isinstance(key, Ed25519PublicKey):
-        raise ConfigurationError("the gateway public key must be an Ed25519 key (PEM)")
-    return key
+def assertion_key(text: str) -> bytes:
+    """A service's assertion key as the HMAC uses it, refused if too short to be one."""
+    key = text.strip()
+    if len(key) < MIN_KEY_CHARACTERS:
+        raise ConfigurationError(
+            f"an assertion key has at least {MIN_KEY_CHARACTERS} characters; `bazaar up` "
+            "writes one per service in <data dir>/secrets/assertion-keys"
+        )
+    return key.encode()
+
+
+def mac(key: bytes, signing_input: bytes) -> bytes:
+    """The JWS signature of an HS256 assertion: HMAC-SHA256 of its header and payload."""
+    return hmac.digest(key, signing_input, "sha256")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -118,25 +127,16 @@ class AssertionVerifier:
     new: each `jti` is accepted once per process (see ReplayCache)."""
 
     def __init__(
-        self,
-        public_key: Ed25519PublicKey | None,
-        *,
-        audience: str,
-        replays: ReplayCache | None = None,
+        self, key: bytes | None, *, audience: str, replays: ReplayCache | None = None
     ) -> None:
-        self.public_key = public_key
-        self._verify_key = (
-            VerifyKey(public_key.public_bytes(Encoding.Raw, PublicFormat.Raw))
-            if public_key is not None
-            else None
-        )
+        self._key = key
         self.audience = audience
         self._replays = replays or ReplayCache()
 
     def verify(self, token: str | None, *, method: str, path: str, query: str = "") -> Caller:
-        if self.public_key is None:
+        if self._key is None:
             raise Unauthorized(
-                "this instance has no gateway public key (BAZAAR_GATEWAY_PUBLIC_KEY_FILE), so it "
+                "this instance has no assertion key (BAZAAR_ASSERTION_KEY_FILE), so it "
                 "accepts no requests; call it through the gateway"
             )
         if not token:
@@ -161,19 +161,19 @@ class AssertionVerifier:
         return caller
 
     def _signed_claims(self, token: str) -> dict[str, Any]:
-        assert self._verify_key is not None
+        assert self._key is not None
         raw = token.encode()
         signing_input, _, signature = raw.rpartition(b".")
         header, _, payload = signing_input.partition(b".")
         if header != JWS_HEADER or not payload:
-            raise Unauthorized("identity assertion rejected: not an EdDSA assertion")
+            raise Unauthorized("identity assertion rejected: not an HS256 assertion")
         try:
-            self._verify_key.verify(signing_input, _unb64(signature))
-            claims = orjson.loads(_unb64(payload))
-        except (CryptoError, binascii.Error, ValueError) as exc:
-            raise Unauthorized(
-                "identity assertion rejected: signature verification failed"
-            ) from exc
+            authentic = hmac.compare_digest(mac(self._key, signing_input), _unb64(signature))
+            claims = orjson.loads(_unb64(payload)) if authentic else None
+        except (binascii.Error, ValueError):
+            authentic = False
+        if not authentic:
+            raise Unauthorized("identity assertion rejected: signature verification failed")
         if not isinstance(claims, dict):
             raise Unauthorized("identity assertion rejected: its payload is not an object")
         return claims

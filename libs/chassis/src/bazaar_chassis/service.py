@@ -24,7 +24,7 @@ from starlette.types import ASGIApp
 
 from bazaar_chassis import inbox
 from bazaar_chassis.bus import Bus, open_stream
-from bazaar_chassis.caller import AssertionVerifier, Caller, load_public_key
+from bazaar_chassis.caller import AssertionVerifier, Caller, assertion_key
 from bazaar_chassis.consumer import EventConsumer, Handler
 from bazaar_chassis.contract import document_errors
 from bazaar_chassis.database import Database
@@ -331,10 +331,10 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings | None =
     _platform_routes(app)
     for layer in reversed(definition.middleware):  # added first, so inside the identity check
         app.add_middleware(layer, runtime)
-    key = settings.gateway_public_key_pem()
+    key = settings.assertion_key_for(definition.name)
     app.add_middleware(
         GatewayIdentityMiddleware,
-        verifier=AssertionVerifier(load_public_key(key) if key else None, audience=definition.name),
+        verifier=AssertionVerifier(assertion_key(key) if key else None, audience=definition.name),
         open_paths=definition.open_paths,
     )
     for major, router in sorted(definition.apis.items()):

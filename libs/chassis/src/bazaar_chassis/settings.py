@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEMO_SECRET = "bazaar-demo-insecure"  # noqa: S105 - refused outside development mode, see below
@@ -50,10 +50,12 @@ class ServiceSettings(PlatformSettings):
     instance_id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
     gateway_url: str = "http://127.0.0.1:8000"
     client_secret: str = DEMO_SECRET
-    gateway_public_key: str | None = Field(
-        default=None, description="PEM of the gateway's Ed25519 key that signs identity assertions"
+    assertion_key: SecretStr | None = Field(
+        default=None,
+        description="this service's key for the gateway's identity assertions (ADR 9); "
+        "only the gateway and this service hold it",
     )
-    gateway_public_key_file: Path | None = None
+    assertion_key_file: Path | None = None
     heartbeat_seconds: float = 2.0
     weight: int = Field(
         default=100,
@@ -74,21 +76,23 @@ class ServiceSettings(PlatformSettings):
             raise ValueError(
                 "BAZAAR_CLIENT_SECRET must be set in production mode (the demo secret is refused)"
             )
-        if self.mode == "production" and not (
-            self.gateway_public_key or self.gateway_public_key_file
-        ):
+        if self.mode == "production" and not (self.assertion_key or self.assertion_key_file):
             raise ValueError(
-                "BAZAAR_GATEWAY_PUBLIC_KEY_FILE must be set in production mode: without it the "
+                "BAZAAR_ASSERTION_KEY_FILE must be set in production mode: without it the "
                 "service cannot tell gateway traffic from anything else"
             )
         return self
 
-    def gateway_public_key_pem(self) -> str | None:
-        """The gateway's public key, given inline or as a file."""
-        if self.gateway_public_key:
-            return self.gateway_public_key
-        if self.gateway_public_key_file:
-            return self.gateway_public_key_file.read_text()
+    def assertion_key_for(self, service: str) -> str | None:
+        """The key `service` checks the gateway's assertions with, given inline or as a file.
+
+        Settings hold one service's key, whatever the name; the name is for the test suite's
+        settings, which give each service its own key from one test secret.
+        """
+        if self.assertion_key:
+            return self.assertion_key.get_secret_value()
+        if self.assertion_key_file:
+            return self.assertion_key_file.read_text()
         return None
 
     def database_url_for(self, service: str) -> str:

@@ -1,18 +1,21 @@
-"""Identity assertions: only the gateway's key can make one, and only for one request."""
+"""Identity assertions: only the gateway's secret can make one, only for one request, and a
+service's own key makes none that another service accepts."""
 
 from __future__ import annotations
 
+import secrets
 import time
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from bazaar_chassis import Caller, Unauthorized
-from bazaar_chassis.caller import AssertionVerifier
-from bazaar_platform.assertions import AssertionSigner, claims_of
+from bazaar_chassis import Caller, ConfigurationError, Unauthorized
+from bazaar_chassis.caller import AssertionVerifier, assertion_key
+from bazaar_platform.assertions import AssertionSigner, claims_of, service_key
 
-KEY = Ed25519PrivateKey.generate()
+SECRET = secrets.token_urlsafe(32).encode()
+PRODUCT_KEY = assertion_key(service_key(SECRET, "product"))
 ALICE = Caller(
     subject="u1",
     kind="user",
@@ -26,11 +29,11 @@ REQUEST = {"method": "GET", "path": "/product/1/products/A"}
 
 
 def verifier() -> AssertionVerifier:
-    return AssertionVerifier(KEY.public_key(), audience="product")
+    return AssertionVerifier(PRODUCT_KEY, audience="product")
 
 
 def signed(signer: AssertionSigner | None = None, caller: Caller = ALICE) -> str:
-    return (signer or AssertionSigner(KEY)).assertion(caller, audience="product", **REQUEST)
+    return (signer or AssertionSigner(SECRET)).assertion(caller, audience="product", **REQUEST)
 
 
 def test_an_assertion_signed_by_the_gateway_names_the_caller_and_its_token() -> None:
@@ -38,31 +41,72 @@ def test_an_assertion_signed_by_the_gateway_names_the_caller_and_its_token() -> 
 
 
 def test_every_assertion_is_new_even_for_the_same_caller_and_request() -> None:
-    signer = AssertionSigner(KEY)
+    signer = AssertionSigner(SECRET)
     assert signed(signer) != signed(signer)
 
 
-def test_an_assertion_is_a_standard_eddsa_jwt() -> None:
-    claims = jwt.decode(signed(), KEY.public_key(), algorithms=["EdDSA"], audience="product")
+def test_an_assertion_is_a_standard_hs256_jwt_under_the_services_own_key() -> None:
+    claims = jwt.decode(signed(), PRODUCT_KEY, algorithms=["HS256"], audience="product")
     assert claims["htm"] == "GET"
     assert claims["htp"] == "/product/1/products/A"
     assert claims["exp"] - claims["iat"] <= 10
 
 
-def test_an_assertion_signed_by_any_other_key_is_refused() -> None:
-    forged = signed(AssertionSigner(Ed25519PrivateKey.generate()))
+def test_an_assertion_signed_by_any_other_secret_is_refused() -> None:
+    forged = signed(AssertionSigner(secrets.token_urlsafe(32).encode()))
     with pytest.raises(Unauthorized, match="signature"):
         verifier().verify(forged, **REQUEST)
 
 
+def test_each_service_has_its_own_key_from_the_one_secret() -> None:
+    services = ["product", "identity", "cart", "order", "payment", "catalog"]
+    keys = {service_key(SECRET, name) for name in services}
+    assert len(keys) == len(services)
+    assert service_key(SECRET, "product") == service_key(SECRET, "product")
+    assert service_key(secrets.token_urlsafe(32).encode(), "product") not in keys
+
+
+def test_a_services_own_key_makes_no_assertion_another_service_accepts() -> None:
+    """A compromised cart holds cart's key: what it signs for identity fails identity's check,
+    whatever it claims (ADR 9)."""
+    cart_key = service_key(SECRET, "cart")
+    identity = AssertionVerifier(
+        assertion_key(service_key(SECRET, "identity")), audience="identity"
+    )
+    admin = Caller(subject="x", kind="user", organization="bazaar", roles=("admin",))
+    forged = jwt.encode(
+        {
+            **claims_of(admin),
+            "iss": "bazaar-gateway",
+            "aud": "identity",
+            "htm": "POST",
+            "htp": "/identity/1/users",
+            "iat": int(time.time()),
+            "exp": int(time.time()) + 10,
+            "jti": "forged",
+        },
+        cart_key,
+        algorithm="HS256",
+    )
+    with pytest.raises(Unauthorized, match="signature"):
+        identity.verify(forged, method="POST", path="/identity/1/users")
+
+
+def test_a_key_too_short_to_be_one_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError, match="at least 32"):
+        assertion_key("short")
+
+
 def test_an_expired_assertion_is_refused() -> None:
-    expired = AssertionSigner(KEY, ttl_seconds=-5).assertion(ALICE, audience="product", **REQUEST)
+    expired = AssertionSigner(SECRET, ttl_seconds=-5).assertion(
+        ALICE, audience="product", **REQUEST
+    )
     with pytest.raises(Unauthorized, match="expired"):
         verifier().verify(expired, **REQUEST)
 
 
 def test_a_long_lived_assertion_is_refused_even_if_signed_by_the_gateway() -> None:
-    long_lived = AssertionSigner(KEY, ttl_seconds=3600).assertion(
+    long_lived = AssertionSigner(SECRET, ttl_seconds=3600).assertion(
         ALICE, audience="product", **REQUEST
     )
     with pytest.raises(Unauthorized, match="lifetime"):
@@ -89,13 +133,13 @@ def test_an_assertion_is_accepted_once() -> None:
 def test_an_assertion_for_another_service_method_path_or_query_is_refused(
     audience: str, method: str, path: str, query: str, reason: str
 ) -> None:
-    check = AssertionVerifier(KEY.public_key(), audience=audience)
+    check = AssertionVerifier(PRODUCT_KEY, audience=audience)
     with pytest.raises(Unauthorized, match=reason):
         check.verify(signed(), method=method, path=path, query=query)
 
 
 def test_the_query_binding_ignores_how_the_parameters_were_percent_encoded() -> None:
-    token = AssertionSigner(KEY).assertion(
+    token = AssertionSigner(SECRET).assertion(
         ALICE, audience="product", query="q=a b&tag=%C3%A9", **REQUEST
     )
     assert verifier().verify(token, query="q=a+b&tag=%c3%a9", **REQUEST) == ALICE
@@ -104,7 +148,7 @@ def test_the_query_binding_ignores_how_the_parameters_were_percent_encoded() -> 
 def test_a_user_token_is_not_an_assertion() -> None:
     token = jwt.encode(
         {**claims_of(ALICE), "iss": "bazaar-identity", "exp": int(time.time()) + 60},
-        KEY,
+        Ed25519PrivateKey.generate(),
         algorithm="EdDSA",
     )
     with pytest.raises(Unauthorized):
@@ -120,5 +164,5 @@ def test_no_assertion_means_the_request_did_not_come_through_the_gateway(
 
 
 def test_an_instance_without_the_gateway_key_accepts_nothing() -> None:
-    with pytest.raises(Unauthorized, match="BAZAAR_GATEWAY_PUBLIC_KEY_FILE"):
+    with pytest.raises(Unauthorized, match="BAZAAR_ASSERTION_KEY_FILE"):
         AssertionVerifier(None, audience="product").verify(signed(), **REQUEST)

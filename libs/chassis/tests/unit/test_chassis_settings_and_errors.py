@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from bazaar_chassis import Conflict, ServiceSettings, StaleVersion
 from bazaar_chassis.problems import _describe_validation
-from bazaar_chassis.testing.identity import gateway_public_key_pem
+from bazaar_chassis.testing.identity import assertion_key_for
 
 
 def test_each_service_gets_its_own_sqlite_file_in_the_data_dir(tmp_path: Path) -> None:
@@ -28,11 +28,11 @@ def test_a_configured_database_url_wins() -> None:
 
 def test_production_refuses_the_demo_client_secret() -> None:
     with pytest.raises(ValidationError, match="BAZAAR_CLIENT_SECRET"):
-        ServiceSettings(mode="production", gateway_public_key=gateway_public_key_pem())
+        ServiceSettings(mode="production", assertion_key=SecretStr(assertion_key_for("product")))
 
 
-def test_production_refuses_to_run_without_the_gateway_key() -> None:
-    with pytest.raises(ValidationError, match="BAZAAR_GATEWAY_PUBLIC_KEY_FILE"):
+def test_production_refuses_to_run_without_an_assertion_key() -> None:
+    with pytest.raises(ValidationError, match="BAZAAR_ASSERTION_KEY_FILE"):
         ServiceSettings(mode="production", client_secret="a-real-secret-of-our-own")
 
 

@@ -1,7 +1,9 @@
-"""The gateway's side of identity assertions: signing them (docs/adr/0005).
+"""The gateway's side of identity assertions: one key per service, and signing (docs/adr/0009).
 
-Services only verify (`bazaar_chassis.caller`); the private key, and so this module, belongs to
-the gateway, and to the tests and benchmarks that play it.
+The gateway holds one secret and derives each service's key from it (HKDF-SHA256, the service's
+name as context); `bazaar up` writes each service only its own key. Services only verify
+(`bazaar_chassis.caller`); the secret, and so this module, belongs to the gateway, to
+`bazaar up`, and to the tests and benchmarks that play the gateway.
 """
 
 from __future__ import annotations
@@ -11,10 +13,18 @@ import time
 from typing import Any
 
 import orjson
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from nacl.signing import SigningKey
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from bazaar_chassis.caller import ASSERTION_ISSUER, JWS_HEADER, Caller, b64url, query_hash
+from bazaar_chassis.caller import (
+    ASSERTION_ISSUER,
+    JWS_HEADER,
+    Caller,
+    assertion_key,
+    b64url,
+    mac,
+    query_hash,
+)
 
 ASSERTION_TTL_SECONDS = 10.0
 
@@ -32,14 +42,26 @@ def claims_of(caller: Caller) -> dict[str, Any]:
     }
 
 
-class AssertionSigner:
-    """Issues identity assertions; only the gateway (and tests) hold the private key."""
+def service_key(secret: bytes, service: str) -> str:
+    """The key `service` verifies assertions with: base64url text, one per service and secret."""
+    derived = HKDF(
+        algorithm=SHA256(), length=32, salt=None, info=b"bazaar assertion key: " + service.encode()
+    ).derive(secret)
+    return b64url(derived).decode()
 
-    def __init__(
-        self, private_key: Ed25519PrivateKey, *, ttl_seconds: float = ASSERTION_TTL_SECONDS
-    ) -> None:
-        self._key = SigningKey(private_key.private_bytes_raw())
+
+class AssertionSigner:
+    """Issues identity assertions; only the gateway (and tests) hold the secret."""
+
+    def __init__(self, secret: bytes, *, ttl_seconds: float = ASSERTION_TTL_SECONDS) -> None:
+        self._secret = secret
+        self._keys: dict[str, bytes] = {}  # per audience, derived once
         self._ttl = ttl_seconds
+
+    def key_for(self, service: str) -> bytes:
+        if (key := self._keys.get(service)) is None:
+            key = self._keys[service] = assertion_key(service_key(self._secret, service))
+        return key
 
     def assertion(
         self, caller: Caller, *, audience: str, method: str, path: str, query: str = ""
@@ -59,5 +81,5 @@ class AssertionSigner:
         if (digest := query_hash(query)) is not None:
             claims["hq"] = digest
         signing_input = JWS_HEADER + b"." + b64url(orjson.dumps(claims))
-        signature = self._key.sign(signing_input).signature
+        signature = mac(self.key_for(audience), signing_input)
         return (signing_input + b"." + b64url(signature)).decode()

@@ -18,7 +18,7 @@ from bazaar_cart.service import build_app as build_cart
 from bazaar_catalog.service import build_app as build_catalog
 from bazaar_chassis import Event, ServiceSettings
 from bazaar_chassis.testing import eventually, serving
-from bazaar_chassis.testing.identity import gateway_private_key_pem
+from bazaar_chassis.testing.identity import gateway_assertion_secret
 from bazaar_chassis.testing.producing import add_streams
 from bazaar_gateway.app import build_app as build_gateway
 from bazaar_gateway.settings import GatewaySettings
@@ -106,7 +106,7 @@ async def shopfront(
             build_gateway(
                 GatewaySettings(
                     nats_url=nats_server.url,
-                    gateway_key=gateway_private_key_pem(),
+                    assertion_secret=SecretStr(gateway_assertion_secret()),
                     operations_token=SecretStr(OPERATIONS_TOKEN),
                 )
             )

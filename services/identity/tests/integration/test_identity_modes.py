@@ -12,7 +12,7 @@ from pydantic import SecretStr
 
 from bazaar_chassis import ServiceSettings
 from bazaar_chassis.testing import running_app
-from bazaar_chassis.testing.identity import gateway_public_key_pem
+from bazaar_chassis.testing.identity import assertion_key_for
 from bazaar_identity.__main__ import main
 from bazaar_identity.service import build_app
 from bazaar_identity.service_clients import ClientsFileInvalid
@@ -33,7 +33,7 @@ def production_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     monkeypatch.setenv("BAZAAR_MODE", "production")
     monkeypatch.setenv("BAZAAR_CLIENT_SECRET", "a-real-client-secret")
     monkeypatch.setenv("BAZAAR_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("BAZAAR_GATEWAY_PUBLIC_KEY", gateway_public_key_pem())
+    monkeypatch.setenv("BAZAAR_ASSERTION_KEY", assertion_key_for("identity"))
     monkeypatch.delenv("BAZAAR_IDENTITY_KEY_PASSPHRASE", raising=False)
 
 

@@ -6,7 +6,7 @@ import pytest
 from pydantic import SecretStr
 
 from bazaar_chassis import ServiceSettings
-from bazaar_chassis.testing.identity import gateway_public_key_pem
+from bazaar_chassis.testing.identity import assertion_key_for
 from bazaar_identity.service_clients import refuse_insecure_secrets
 from bazaar_identity.settings import (
     DEMO_KEY_PASSPHRASE,
@@ -18,7 +18,7 @@ from bazaar_identity.settings import (
 PRODUCTION = ServiceSettings(
     mode="production",
     client_secret="a-real-secret-for-the-test",
-    gateway_public_key=gateway_public_key_pem(),
+    assertion_key=SecretStr(assertion_key_for("identity")),
 )
 
 

@@ -1,27 +1,23 @@
-"""A gateway key pair for tests, so in-process services can be called as a chosen caller.
+"""A gateway secret for tests, so in-process services can be called as a chosen caller.
 
-Tests play the gateway: they sign identity assertions with this process's test key, and the
-`service_settings` fixture gives services the matching public key. Assertions are single-use
-and bound to one request, so a test client signs each request itself (`GatewaySigning`);
-`identity_headers(caller)` names who a request is from and the client binds it to the request.
+Tests play the gateway: they sign identity assertions with this process's test secret, and the
+`service_settings` fixture (`TestServiceSettings`) gives each service the key derived from it
+for its own name, as `bazaar up` does. Assertions are single-use and bound to one request, so a
+test client signs each request itself (`GatewaySigning`); `identity_headers(caller)` names who
+a request is from and the client binds it to the request.
 """
 
 from __future__ import annotations
 
+import secrets
 from functools import cache
 
 import httpx
 import jwt
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    NoEncryption,
-    PrivateFormat,
-    PublicFormat,
-)
 
 from bazaar_chassis.caller import IDENTITY_HEADER, Caller
-from bazaar_platform.assertions import AssertionSigner
+from bazaar_chassis.settings import ServiceSettings
+from bazaar_platform.assertions import AssertionSigner, service_key
 
 ADMIN = Caller(
     subject="test-admin",
@@ -34,28 +30,35 @@ UNBOUND = "bazaar-test-unbound"  # the audience of a caller-only assertion from 
 
 
 @cache
-def _key() -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.generate()
+def gateway_assertion_secret() -> str:
+    """This test process's gateway secret (GatewaySettings.assertion_secret)."""
+    return secrets.token_urlsafe(32)
 
 
 @cache
 def _signer() -> AssertionSigner:
-    return AssertionSigner(_key())
+    return AssertionSigner(gateway_assertion_secret().encode())
 
 
 @cache
 def _naming_signer() -> AssertionSigner:
-    return AssertionSigner(_key(), ttl_seconds=24 * 3600)  # services refuse it: unbound, too long
+    # services refuse what it signs: unbound, and with a lifetime too long
+    return AssertionSigner(gateway_assertion_secret().encode(), ttl_seconds=24 * 3600)
 
 
-def gateway_public_key_pem() -> str:
-    return (
-        _key().public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
-    )
+def assertion_key_for(service: str) -> str:
+    """The key `service` holds in tests (ServiceSettings.assertion_key), as `bazaar up` gives it."""
+    return service_key(gateway_assertion_secret().encode(), service)
 
 
-def gateway_private_key_pem() -> str:
-    return _key().private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
+class TestServiceSettings(ServiceSettings):
+    """Service settings that give whichever service uses them its own key from the test secret,
+    so one settings object serves every service of a test (as `service_settings` does)."""
+
+    __test__ = False  # not a test class, whatever pytest thinks of its name
+
+    def assertion_key_for(self, service: str) -> str | None:
+        return super().assertion_key_for(service) or assertion_key_for(service)
 
 
 def assertion_for(caller: Caller, *, method: str, path: str, query: str = "") -> str:
@@ -83,7 +86,9 @@ def _unbound_caller(token: str) -> Caller | None:
     """The caller named by an `identity_headers(caller)` assertion; None for anything else
     (a forged or foreign assertion is sent as it is, so tests of refusals stay honest)."""
     try:
-        claims = jwt.decode(token, _key().public_key(), algorithms=["EdDSA"], audience=UNBOUND)
+        claims = jwt.decode(
+            token, _signer().key_for(UNBOUND), algorithms=["HS256"], audience=UNBOUND
+        )
     except jwt.PyJWTError:
         return None
     return Caller.from_claims(claims)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from bazaar_chassis.settings import ServiceSettings
-from bazaar_chassis.testing.identity import gateway_public_key_pem
+from bazaar_chassis.testing.identity import TestServiceSettings
 from bazaar_chassis.testing.postgres import (
     SKIP_VARIABLE,
     PostgresUnavailable,
@@ -124,15 +124,15 @@ def service_database_url(request: pytest.FixtureRequest) -> str | None:
 def service_settings(
     tmp_path: Path, nats_server: NatsServer, service_database_url: str | None
 ) -> ServiceSettings:
-    """Settings for an in-process service: own data dir, the test's NATS, no registration."""
-    return ServiceSettings(
+    """Settings for an in-process service: own data dir, the test's NATS, no registration, and
+    the assertion key of whichever service uses them (`TestServiceSettings`)."""
+    return TestServiceSettings(
         data_dir=tmp_path / "data",
         database_url=service_database_url,
         nats_url=nats_server.url,
         instance_id=uuid.uuid4().hex[:12],
         heartbeat_seconds=0.5,
         outbox_poll_seconds=0.2,
-        gateway_public_key=gateway_public_key_pem(),
         log_level="warning",
     )
 
