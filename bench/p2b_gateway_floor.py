@@ -8,8 +8,10 @@ admin's `PUT /gateway/1/policies`): customers may GET `/hello/*`. wrk then sends
 customer's Bearer token, so every request runs the full path — authentication (JWT cached per
 token), rate limiting (switched off for benchmarks, so only its bypass), authorization against
 the compiled policy, an assertion signed per request, the keep-alive hop, metrics and a span.
-The hello-world direct runs in the same rounds. Goal (issue 12): gateway CPU seconds / requests
-<= 150 µs.
+The hello-world direct runs in the same rounds, and so does the same hello-world through a bare
+Python proxy (bench/bare_proxy.py: uvloop and httptools, bytes passed through, no checks): what
+any Python gateway pays here before its own work. Goal (issue 12): gateway CPU seconds /
+requests <= 150 µs.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ TITLE = "the gateway's own cost, in front of a hello-world upstream"
 ADMIN = "admin@bazaar.test"
 HELLO_DIRECT = "hello-world direct"
 HELLO_GATEWAY = "hello-world through gateway (customer)"
+HELLO_BARE_PROXY = "hello-world through a bare proxy (no checks)"
 GOAL_US = 150.0
 ROUTED_TIMEOUT_SECONDS = 30.0
 
@@ -85,24 +88,28 @@ async def _routed_customer(platform: Platform) -> str:
 def run(context: Context, platform: Platform) -> ScenarioResult:
     context.progress(f"P2b {TITLE}")
     logs = context.workdir / "p2b"
-    with helper_process(
-        "hello_service",
-        "--nats-url",
-        platform.nats_url,
-        log_dir=logs,
-        env={
-            "BAZAAR_BENCH_NATS_USER": "operator",
-            "BAZAAR_BENCH_NATS_PASSWORD": platform.nats_operator_password(),
-        },
-    ) as hello:
+    with (
+        helper_process(
+            "hello_service",
+            "--nats-url",
+            platform.nats_url,
+            log_dir=logs,
+            env={
+                "BAZAAR_BENCH_NATS_USER": "operator",
+                "BAZAAR_BENCH_NATS_PASSWORD": platform.nats_operator_password(),
+            },
+        ) as hello,
+        helper_process("bare_proxy", "--upstream", hello.url, log_dir=logs) as bare,
+    ):
         token = asyncio.run(_routed_customer(platform))
         targets = {
             HELLO_DIRECT: Target(hello.url + PATH),
             HELLO_GATEWAY: Target(platform.gateway + PATH, {"Authorization": f"Bearer {token}"}),
+            HELLO_BARE_PROXY: Target(bare.url + PATH),
         }
 
         def processes() -> dict[str, list[int]]:
-            return {**platform.pids(), "hello": [hello.pid]}
+            return {**platform.pids(), "hello": [hello.pid], "bare proxy": [bare.pid]}
 
         records = context.measure("p2b", targets, watched=processes, scratch=logs)
     rps = {name: spread(records, name, "requests_per_s").median for name in records}
@@ -116,11 +123,15 @@ def run(context: Context, platform: Platform) -> ScenarioResult:
         spread(records, HELLO_GATEWAY, "cores.hello").median, rps[HELLO_GATEWAY]
     )
     gateway_idle_cores = spread(records, HELLO_DIRECT, "cores.gateway").median
+    bare_us = per_request_us(
+        spread(records, HELLO_BARE_PROXY, "cores.bare proxy").median, rps[HELLO_BARE_PROXY]
+    )
     ratios = {
         "gateway CPU per request us": gateway_us,
         "gateway cores while it serves nothing (direct rounds)": gateway_idle_cores,
         "hello CPU per request us, direct": hello_us,
         "hello CPU per request us, behind the gateway": hello_behind_us,
+        "bare proxy CPU per request us": bare_us,
         "through gateway / direct throughput": ratio(rps[HELLO_GATEWAY], rps[HELLO_DIRECT]),
     }
     file, relative = context.plot("p2b_gateway_floor")
@@ -145,7 +156,10 @@ def run(context: Context, platform: Platform) -> ScenarioResult:
             f"gateway / direct: {fmt_ratio(ratios['through gateway / direct throughput'])}. "
             f"While it serves nothing (the direct rounds) the gateway uses "
             f"{gateway_idle_cores:.3f} "
-            "cores (registry watch, span export, the bus).",
+            "cores (registry watch, span export, the bus). A bare Python proxy (uvloop, "
+            f"httptools, no checks) spends {bare_us:,.0f} µs per request in the same rounds: "
+            "the floor under any Python gateway here; the rest is the gateway's HTTP server, "
+            "its upstream client and its own work.",
             *cpu_facts(records),
         ],
         plots=[relative],

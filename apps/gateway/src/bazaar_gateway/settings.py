@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import SecretStr, model_validator
 
+from bazaar_chassis.errors import ConfigurationError
 from bazaar_chassis.settings import PlatformSettings
 
 
@@ -53,7 +54,7 @@ class GatewaySettings(PlatformSettings):
             assert self.assertion_secret_file is not None
             text = self.assertion_secret_file.read_text()
         if len(text.strip()) < 32:
-            raise ValueError("the gateway's assertion secret has at least 32 characters")
+            raise ConfigurationError("the gateway's assertion secret has at least 32 characters")
         return text.strip().encode()
 
     def console_session_key_bytes(self) -> bytes:
