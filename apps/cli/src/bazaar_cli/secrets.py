@@ -49,6 +49,7 @@ LEGACY_KEY_PASSPHRASE = "bazaar-demo-key-passphrase"  # noqa: S105
 class PlatformSecrets:
     directory: Path
     assertion_secret_file: Path  # the gateway's
+    assertion_secret: str  # its content, read once per start
     clients_file: Path
     client_secrets: dict[str, str]
     nats_passwords: dict[str, str]  # NATS user -> password
@@ -62,11 +63,10 @@ class PlatformSecrets:
     payment_provider: dict[str, str]  # api_key and webhook_secret, shared by payment and provider
 
     def assertion_key_file(self, service: str) -> Path:
-        """`service`'s own assertion key (0600), derived from the gateway's current secret (so a
-        replaced secret gives every service its new key on the next start)."""
+        """`service`'s own assertion key (0600), derived from the secret this start read (so a
+        replaced secret gives every service its new key on the next start, with the gateway)."""
         path = self.directory / "assertion-keys" / f"{service}.key"
-        secret = self.assertion_secret_file.read_text().strip().encode()
-        key = service_key(secret, service) + "\n"
+        key = service_key(self.assertion_secret.encode(), service) + "\n"
         if not path.exists() or path.read_text() != key:
             path.parent.mkdir(mode=0o700, exist_ok=True)
             _write_private(path, key)
@@ -98,7 +98,6 @@ def ensure_secrets(data_dir: Path) -> PlatformSecrets:
     directory.mkdir(parents=True, exist_ok=True)
     os.chmod(directory, 0o700)
     assertion_secret_file = directory / "gateway-assertion-secret"
-    _load_or_create_token(assertion_secret_file)
     clients_file = directory / "service-clients.json"
     client_secrets = _load_or_create_json(clients_file, list(SERVICE_NAMES))
     nats_passwords = _load_or_create_json(
@@ -115,6 +114,7 @@ def ensure_secrets(data_dir: Path) -> PlatformSecrets:
     return PlatformSecrets(
         directory=directory,
         assertion_secret_file=assertion_secret_file,
+        assertion_secret=_load_or_create_token(assertion_secret_file),
         clients_file=clients_file,
         client_secrets=client_secrets,
         nats_passwords=nats_passwords,

@@ -81,4 +81,5 @@ def test_each_service_gets_only_its_own_assertion_key_which_follows_the_secret(
     kept = catalog.read_text()
     assert ensure_secrets(tmp_path / "data").assertion_key_file("catalog").read_text() == kept
     secrets.assertion_secret_file.write_text("a replaced secret of forty-odd characters......")
-    assert secrets.assertion_key_file("catalog").read_text() != kept
+    restarted = ensure_secrets(tmp_path / "data")
+    assert restarted.assertion_key_file("catalog").read_text() != kept

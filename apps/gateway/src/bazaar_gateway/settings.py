@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import SecretStr, model_validator
 
-from bazaar_chassis.errors import ConfigurationError
+from bazaar_chassis.caller import assertion_key
 from bazaar_chassis.settings import PlatformSettings
 
 
@@ -49,13 +49,9 @@ class GatewaySettings(PlatformSettings):
 
     def assertion_secret_bytes(self) -> bytes:
         if self.assertion_secret:
-            text = self.assertion_secret.get_secret_value()
-        else:
-            assert self.assertion_secret_file is not None
-            text = self.assertion_secret_file.read_text()
-        if len(text.strip()) < 32:
-            raise ConfigurationError("the gateway's assertion secret has at least 32 characters")
-        return text.strip().encode()
+            return assertion_key(self.assertion_secret.get_secret_value())
+        assert self.assertion_secret_file is not None
+        return assertion_key(self.assertion_secret_file.read_text())
 
     def console_session_key_bytes(self) -> bytes:
         if self.console_session_key is None:

@@ -7,7 +7,6 @@ of the API contract can be checked, including those of services not built yet.
 from __future__ import annotations
 
 import secrets
-import time
 import uuid
 from typing import Any
 
@@ -18,9 +17,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from structlog.testing import capture_logs
 
 from bazaar_chassis.caller import IDENTITY_HEADER, Caller
-from bazaar_chassis.testing.identity import assertion_key_for
+from bazaar_chassis.testing.identity import assertion_key_for, assertion_made_with
 from bazaar_gateway.policy import CASBIN_MODEL, EVERYONE, Rule
-from bazaar_platform.assertions import AssertionSigner, claims_of
+from bazaar_platform.assertions import AssertionSigner
 
 from .conftest import GatewayFactory, Platform
 
@@ -234,15 +233,12 @@ async def test_a_call_straight_to_a_service_port_is_refused(platform: Platform) 
     forged = AssertionSigner(secrets.token_urlsafe(32).encode()).assertion(
         mallory, audience="product", method="GET", path="/product/1/products/A"
     )
-    now = int(time.time())
-    by_another_service = jwt.encode(  # catalog's own key, which a compromised catalog holds
-        {
-            **claims_of(mallory),
-            **{"iss": "bazaar-gateway", "aud": "product", "iat": now, "exp": now + 10},
-            **{"htm": "GET", "htp": "/product/1/products/A", "jti": secrets.token_hex(8)},
-        },
+    by_another_service = assertion_made_with(  # catalog's own key, as a compromised catalog
         assertion_key_for("catalog"),
-        algorithm="HS256",
+        mallory,
+        audience="product",
+        method="GET",
+        path="/product/1/products/A",
     )
     for headers in (
         {},

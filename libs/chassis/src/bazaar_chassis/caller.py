@@ -33,7 +33,7 @@ MAX_ASSERTION_LIFETIME_SECONDS = 60.0  # a longer-lived assertion is refused out
 CLOCK_LEEWAY_SECONDS = 2.0
 CallerKind = Literal["user", "service", "guest"]
 
-MIN_KEY_CHARACTERS = 32  # a service's key: base64url text of 32 random or derived bytes (43)
+MIN_KEY_CHARACTERS = 32  # a key or the gateway's secret: base64url text of 32 bytes (43)
 
 # A compact JWS (RFC 7515) header: HS256, nothing else, so no token of another kind (identity's
 # EdDSA access tokens, `alg: none`) is ever read as an assertion. Hand-rolled with orjson
@@ -84,12 +84,12 @@ GUEST = Caller(subject="guest", kind="guest", organization="public", roles=("gue
 
 
 def assertion_key(text: str) -> bytes:
-    """A service's assertion key as the HMAC uses it, refused if too short to be one."""
+    """A service's assertion key (or the gateway's secret) as bytes, refused if too short."""
     key = text.strip()
     if len(key) < MIN_KEY_CHARACTERS:
         raise ConfigurationError(
-            f"an assertion key has at least {MIN_KEY_CHARACTERS} characters; `bazaar up` "
-            "writes one per service in <data dir>/secrets/assertion-keys"
+            f"an assertion key or secret has at least {MIN_KEY_CHARACTERS} characters; "
+            "`bazaar up` makes them in <data dir>/secrets"
         )
     return key.encode()
 

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bazaar_chassis import Caller, ConfigurationError, Unauthorized
 from bazaar_chassis.caller import AssertionVerifier, assertion_key
+from bazaar_chassis.testing.identity import assertion_made_with
 from bazaar_platform.assertions import AssertionSigner, claims_of, service_key
 
 SECRET = secrets.token_urlsafe(32).encode()
@@ -69,24 +70,16 @@ def test_each_service_has_its_own_key_from_the_one_secret() -> None:
 def test_a_services_own_key_makes_no_assertion_another_service_accepts() -> None:
     """A compromised cart holds cart's key: what it signs for identity fails identity's check,
     whatever it claims (ADR 9)."""
-    cart_key = service_key(SECRET, "cart")
     identity = AssertionVerifier(
         assertion_key(service_key(SECRET, "identity")), audience="identity"
     )
     admin = Caller(subject="x", kind="user", organization="bazaar", roles=("admin",))
-    forged = jwt.encode(
-        {
-            **claims_of(admin),
-            "iss": "bazaar-gateway",
-            "aud": "identity",
-            "htm": "POST",
-            "htp": "/identity/1/users",
-            "iat": int(time.time()),
-            "exp": int(time.time()) + 10,
-            "jti": "forged",
-        },
-        cart_key,
-        algorithm="HS256",
+    forged = assertion_made_with(
+        service_key(SECRET, "cart"),
+        admin,
+        audience="identity",
+        method="POST",
+        path="/identity/1/users",
     )
     with pytest.raises(Unauthorized, match="signature"):
         identity.verify(forged, method="POST", path="/identity/1/users")

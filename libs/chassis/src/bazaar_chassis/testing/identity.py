@@ -15,7 +15,7 @@ from functools import cache
 import httpx
 import jwt
 
-from bazaar_chassis.caller import IDENTITY_HEADER, Caller
+from bazaar_chassis.caller import IDENTITY_HEADER, Caller, assertion_key
 from bazaar_chassis.settings import ServiceSettings
 from bazaar_platform.assertions import AssertionSigner, service_key
 
@@ -49,6 +49,23 @@ def _naming_signer() -> AssertionSigner:
 def assertion_key_for(service: str) -> str:
     """The key `service` holds in tests (ServiceSettings.assertion_key), as `bazaar up` gives it."""
     return service_key(gateway_assertion_secret().encode(), service)
+
+
+class _OneKeySigner(AssertionSigner):
+    """Signs every assertion with one given key, whatever its audience."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(b"")
+        self._key = assertion_key(key)
+
+    def key_for(self, service: str) -> bytes:
+        return self._key
+
+
+def assertion_made_with(key: str, caller: Caller, *, audience: str, method: str, path: str) -> str:
+    """What holding `key` (a service's own, say) lets one make: an assertion in the gateway's
+    form, for any audience, caller and request; the tests of ADR 9's bulkhead send it."""
+    return _OneKeySigner(key).assertion(caller, audience=audience, method=method, path=path)
 
 
 class TestServiceSettings(ServiceSettings):
