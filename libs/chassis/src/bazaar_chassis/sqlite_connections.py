@@ -7,11 +7,18 @@ thread at once (`stop()`) and leaves that close running. aiosqlite's `close()` e
 second: a close cancelled at its first wait (by the event loop closing) then waits forever, and
 closing the loop hangs. Here a repeated `stop()` hands back the first one's future, which the
 thread does answer.
+
+The same cancelled transaction can outlive its close: the cancelled task's traceback still holds
+the statement it was running, and SQLite closes a connection with a live statement only when the
+statement is freed, keeping its transaction and write lock until then. The next instance on the
+file then waits out its busy timeout and fails with "database is locked". So a connection rolls
+back whatever transaction it is in before it closes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import Awaitable, Callable
 from functools import partial
@@ -21,6 +28,15 @@ import aiosqlite
 from sqlalchemy.engine import URL
 
 ITER_CHUNK_SIZE = 64  # aiosqlite's default
+
+
+class _RolledBackOnClose(sqlite3.Connection):
+    def close(self) -> None:
+        # Already closed, or the rollback failed: closing is all that is left to do.
+        with contextlib.suppress(sqlite3.Error):
+            if self.in_transaction:
+                self.rollback()
+        super().close()
 
 
 class _StoppedOnce(aiosqlite.Connection):
@@ -38,7 +54,7 @@ def connector(url: URL) -> Callable[[], Awaitable[aiosqlite.Connection]]:
     """An `async_creator` for `create_async_engine(url)`: connections to the database `url`
     names, opened with the arguments SQLAlchemy's aiosqlite dialect would have used."""
     args, kwargs = url.get_dialect()().create_connect_args(url)
-    return partial(_connect, partial(sqlite3.connect, *args, **kwargs))
+    return partial(_connect, partial(sqlite3.connect, *args, **kwargs, factory=_RolledBackOnClose))
 
 
 async def _connect(open_sqlite: Callable[[], sqlite3.Connection]) -> aiosqlite.Connection:

@@ -1,4 +1,4 @@
-"""A write cancelled at shutdown must not leave a task behind that outlives cancellation.
+"""A write cancelled at shutdown must leave no task that outlives cancellation, and no lock.
 
 Shutdown cancels a background job in the middle of its transaction, and `stop_task` cancels it
 again while SQLAlchemy is still closing the abandoned connection. SQLAlchemy then forces the
@@ -11,6 +11,7 @@ the worker thread, gone after the first, never answered.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -60,6 +61,50 @@ async def test_a_write_cancelled_twice_while_sqlite_is_busy_leaves_no_task_ignor
         release.set()
         _done, still_running = await asyncio.wait(closing, timeout=10)
         assert not still_running, f"tasks that outlived their cancellation: {still_running}"
+    finally:
+        release.set()
+        await database.close()
+
+
+async def test_a_write_cancelled_at_shutdown_leaves_the_file_unlocked_for_the_next_start(
+    tmp_path: Path,
+) -> None:
+    """The cancelled write's statement outlives its closed connection (the task's traceback
+    holds it). SQLite then keeps that connection as a zombie, inside its transaction and
+    holding the write lock, until the statement is freed; the next instance to start on the
+    file waited out its busy timeout and failed its migration with "database is locked"."""
+    path = tmp_path / "service.db"
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    busy, release = threading.Event(), threading.Event()
+
+    def hold_the_worker_thread() -> int:
+        busy.set()
+        release.wait(timeout=30)
+        return 1
+
+    async def write() -> None:
+        async with database.transaction() as connection:
+            raw = await connection.get_raw_connection()
+            await raw.driver_connection.create_function("hold", 0, hold_the_worker_thread)  # type: ignore[union-attr]
+            await connection.execute(text("SELECT hold()"))
+
+    writer = asyncio.create_task(write())
+    try:
+        await eventually(_returns(busy.is_set), message="the write never reached SQLite")
+        writer.cancel()
+        await asyncio.sleep(0)
+        writer.cancel()  # `stop_task` insists: SQLAlchemy forces the connection closed
+        release.set()
+        await asyncio.wait({writer}, timeout=10)
+        assert writer.cancelled()
+        await database.close()
+
+        next_start = sqlite3.connect(path, timeout=1, isolation_level=None)
+        try:
+            next_start.execute("BEGIN IMMEDIATE")  # raises "database is locked" on a zombie
+            next_start.execute("ROLLBACK")
+        finally:
+            next_start.close()
     finally:
         release.set()
         await database.close()
