@@ -30,20 +30,8 @@ async def test_a_write_cancelled_twice_while_sqlite_is_busy_leaves_no_task_ignor
 ) -> None:
     database = Database(f"sqlite+aiosqlite:///{tmp_path / 'service.db'}")
     busy, release = threading.Event(), threading.Event()
-
-    def hold_the_worker_thread() -> int:
-        busy.set()
-        release.wait(timeout=30)
-        return 1
-
-    async def write() -> None:
-        async with database.transaction() as connection:
-            raw = await connection.get_raw_connection()
-            await raw.driver_connection.create_function("hold", 0, hold_the_worker_thread)  # type: ignore[union-attr]
-            await connection.execute(text("SELECT hold()"))
-
     before = asyncio.all_tasks()
-    writer = asyncio.create_task(write())
+    writer = asyncio.create_task(_write_held_in_sqlite(database, busy, release))
     try:
         await eventually(_returns(busy.is_set), message="the write never reached SQLite")
 
@@ -76,19 +64,7 @@ async def test_a_write_cancelled_at_shutdown_leaves_the_file_unlocked_for_the_ne
     path = tmp_path / "service.db"
     database = Database(f"sqlite+aiosqlite:///{path}")
     busy, release = threading.Event(), threading.Event()
-
-    def hold_the_worker_thread() -> int:
-        busy.set()
-        release.wait(timeout=30)
-        return 1
-
-    async def write() -> None:
-        async with database.transaction() as connection:
-            raw = await connection.get_raw_connection()
-            await raw.driver_connection.create_function("hold", 0, hold_the_worker_thread)  # type: ignore[union-attr]
-            await connection.execute(text("SELECT hold()"))
-
-    writer = asyncio.create_task(write())
+    writer = asyncio.create_task(_write_held_in_sqlite(database, busy, release))
     try:
         await eventually(_returns(busy.is_set), message="the write never reached SQLite")
         writer.cancel()
@@ -108,6 +84,22 @@ async def test_a_write_cancelled_at_shutdown_leaves_the_file_unlocked_for_the_ne
     finally:
         release.set()
         await database.close()
+
+
+async def _write_held_in_sqlite(
+    database: Database, busy: threading.Event, release: threading.Event
+) -> None:
+    """A write transaction whose statement keeps SQLite's worker thread until `release`."""
+
+    def hold_the_worker_thread() -> int:
+        busy.set()
+        release.wait(timeout=30)
+        return 1
+
+    async with database.transaction() as connection:
+        raw = await connection.get_raw_connection()
+        await raw.driver_connection.create_function("hold", 0, hold_the_worker_thread)  # type: ignore[union-attr]
+        await connection.execute(text("SELECT hold()"))
 
 
 def _returns(check: Callable[[], T]) -> Callable[[], Awaitable[T]]:
