@@ -38,9 +38,15 @@ def _json_any(value: dict[str, Any]) -> Any:
     return int(value["intValue"]) if "intValue" in value else None
 
 
+def _major(value: object) -> int | None:
+    """A release's major, if the attribute is a whole number: `str.isdigit` alone also admits
+    "²", which `int()` refuses, and one such span would have refused its whole export."""
+    text = str(value) if isinstance(value, int | str) else ""
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
 def _row(resource: dict[str, Any], span: dict[str, Any]) -> dict[str, Any]:
     attributes = span["attributes"]
-    major = attributes.get("bazaar.major")
     return {
         "trace_id": span["trace_id"],
         "span_id": span["span_id"],
@@ -48,7 +54,7 @@ def _row(resource: dict[str, Any], span: dict[str, Any]) -> dict[str, Any]:
         "name": str(span["name"])[:300],
         "service": str(resource.get("service.name", "unknown"))[:64],
         "release": str(resource.get("service.version", "unknown"))[:64],
-        "major": int(major) if isinstance(major, int | str) and str(major).isdigit() else None,
+        "major": _major(attributes.get("bazaar.major")),
         "kind": KINDS.get(span["kind"], "unspecified"),
         "start_ns": span["start_ns"],
         "end_ns": span["end_ns"],

@@ -89,6 +89,21 @@ def test_base64_ids_from_a_protobuf_json_writer_are_read_as_hex() -> None:
     assert (row["trace_id"], row["span_id"]) == ("0" * 31 + "1", "0" * 15 + "2")
 
 
+@pytest.mark.parametrize("major", ["²", "٣", "-1", "1.0", "", True, 2.0])
+def test_a_major_that_is_not_a_whole_number_is_no_major_and_keeps_the_export(major: Any) -> None:
+    span = ReadableSpan(
+        name="x",
+        context=SpanContext(1, 2, is_remote=False),
+        resource=Resource({"service.name": "catalog"}),
+        attributes={"bazaar.major": major},
+        start_time=1,
+        end_time=2,
+    )
+    [row] = span_rows(encode([span]), "application/json")
+    assert row["major"] is None
+    assert _protobuf([span])[0]["major"] is None
+
+
 @pytest.mark.parametrize(
     "body",
     [b"not json", b"[]", b'{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"no ids"}]}]}]}'],
