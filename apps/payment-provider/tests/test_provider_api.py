@@ -17,6 +17,7 @@ from aiohttp import web
 
 from bazaar_chassis.testing import eventually
 from bazaar_payment_provider.app import ProviderSettings, running
+from bazaar_payment_provider.cards import luhn_valid
 
 KEY, SECRET = "k-test", "s-test"
 
@@ -184,3 +185,8 @@ async def test_a_captured_payment_is_refunded_once_and_not_beyond_its_amount(
     await eventually(lambda: _types(provider, ["payment_intent.captured", "refund.succeeded"]))
     status, body = await provider.post("/v1/refunds", refund, "o-5:refund-again")
     assert (status, "at most 0" in body["detail"]) == (422, True)
+
+
+@pytest.mark.parametrize("number", ["²" * 16, "٤" * 16])
+def test_digits_that_are_not_ascii_make_no_card_number(number: str) -> None:
+    assert not luhn_valid(number)  # "²" is a digit to str.isdigit, and int() refuses it

@@ -189,4 +189,4 @@ class ServiceDirectory:
 
 def _version_key(version: str) -> tuple[int, ...]:
     """ "1.10.2" sorts after "1.9.0"."""
-    return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
+    return tuple(int(part) if part.isdecimal() else 0 for part in version.split("."))

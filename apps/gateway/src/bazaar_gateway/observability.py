@@ -74,7 +74,7 @@ async def observed(
         raise
     finally:
         otel_context.detach(current)
-        if answer.release == NOBODY and answer.major.isdigit():  # no instance answered
+        if answer.release == NOBODY and answer.major.isdecimal():  # no instance answered
             answer.release = release_of(gateway, answer.service, int(answer.major))
         span.update_name(f"{request.method} {answer.route}")
         span.set_attributes(
@@ -88,7 +88,7 @@ async def observed(
                 "bazaar.request_id": request.headers.get("x-request-id", ""),
             }
         )
-        if answer.major.isdigit():
+        if answer.major.isdecimal():
             span.set_attribute("bazaar.major", int(answer.major))
         if status >= 500:
             span.set_status(StatusCode.ERROR)

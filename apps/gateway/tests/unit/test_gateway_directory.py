@@ -4,6 +4,8 @@ registry's limit, exactly as a fresh look at every entry would say."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bazaar_chassis.registry import Instance
 from bazaar_gateway.directory import ServiceDirectory
 from bazaar_platform.instances import STALE_AFTER_SECONDS
@@ -94,3 +96,13 @@ def test_a_fresh_heartbeat_keeps_an_instance_routed_past_its_old_limit() -> None
     clock.now = NOW + STALE_AFTER_SECONDS + 1
 
     assert live_ids(directory) == ["a"]
+
+
+def test_a_version_that_int_cannot_read_sorts_as_zero_and_breaks_no_view() -> None:
+    directory = ServiceDirectory(clock=Clock())
+    directory.put(pricing("a"))
+    # "²" is a digit to str.isdigit, and int() refuses it; any service may register any version
+    directory.put(replace(pricing("bb"), version="1.²", default_major=2))
+    view = directory.view("pricing")
+    assert view is not None
+    assert view.default_major == 1  # 1.0.0 is newer than 1.0 (the "²" counts as 0)

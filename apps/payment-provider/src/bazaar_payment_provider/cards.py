@@ -32,7 +32,7 @@ def behaviour(card_number: str) -> Behaviour:
 
 
 def luhn_valid(number: str) -> bool:
-    if not number.isdigit() or not 12 <= len(number) <= 19:
+    if not (number.isascii() and number.isdigit()) or not 12 <= len(number) <= 19:
         return False
     total = 0
     for position, digit in enumerate(int(d) for d in reversed(number)):

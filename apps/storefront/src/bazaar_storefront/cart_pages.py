@@ -93,7 +93,7 @@ async def add_item(request: web.Request) -> web.Response:
     sku = await _field(request, "sku")
     quantity_text = await _field(request, "quantity") or "1"
     back = local_path(await _field(request, "next"), "/shop/cart")
-    if not quantity_text.isdigit() or int(quantity_text) < 1:
+    if not quantity_text.isdecimal() or int(quantity_text) < 1:
         session.say("Quantity must be a whole number of at least 1.", kind="error")
         return redirect(back)
     opened = await _open_cart(request)
@@ -129,7 +129,7 @@ async def update_item(request: web.Request) -> web.Response:
         return redirect("/shop/cart")
     if quantity_text == "0" or await _field(request, "remove"):
         reply = await attempt(api(request).remove_item(session.cart_id, sku=sku))
-    elif quantity_text.isdigit():
+    elif quantity_text.isdecimal():
         change = api(request).change_item(session.cart_id, sku=sku, quantity=int(quantity_text))
         reply = await attempt(change)
     else:

@@ -15,7 +15,7 @@ PAGE_SIZE = 12
 
 def _page_number(request: web.Request) -> int:
     raw = request.query.get("page", "1")
-    return max(1, int(raw)) if raw.isdigit() else 1
+    return max(1, int(raw)) if raw.isdecimal() else 1
 
 
 def _failed(

@@ -27,9 +27,9 @@ class PriceBand:
     def parse(cls, key: str) -> PriceBand | None:
         """The band a `price` parameter names; None for anything else (the filter is dropped)."""
         low, dash, high = key.partition("-")
-        if dash and low.isdigit() and high.isdigit() and int(low) <= int(high):
+        if dash and low.isdecimal() and high.isdecimal() and int(low) <= int(high):
             return cls(key, int(low), int(high))
-        if key.endswith("+") and key[:-1].isdigit():
+        if key.endswith("+") and key[:-1].isdecimal():
             return cls(key, int(key[:-1]), None)
         return None
 

@@ -82,3 +82,12 @@ async def test_type_ahead_suggests_nothing_while_search_is_away(
         reply = await client.get("/shop/search/suggest", params={"q": query})
         assert reply.status == 200
         assert await reply.json() == {"items": []}
+
+
+async def test_a_page_number_that_int_cannot_read_is_page_one_not_a_500(
+    client: TestClient[Any, Any],
+) -> None:
+    # "²" is a digit to str.isdigit, and int() refuses it
+    reply = await client.get("/shop/categories/coffee", params={"page": "²"})
+    assert reply.status == 503  # the unreachable gateway's page, as for page 1
+    assert reply.status == (await client.get("/shop/categories/coffee")).status

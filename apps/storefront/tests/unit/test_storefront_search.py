@@ -137,6 +137,8 @@ async def test_an_unknown_price_band_is_dropped_rather_than_forwarded(
         ("2499-1000", None),
         ("-5", None),
         ("", None),
+        ("²-5", None),  # a digit to str.isdigit, not to int()
+        ("²+", None),
     ],
 )
 def test_a_price_band_is_read_from_the_search_apis_own_keys(

@@ -299,7 +299,7 @@ def check_idempotency_key(key: str | None) -> str:
 
 def check_card_number(card_number: str) -> str:
     digits = card_number.replace(" ", "")
-    if not (digits.isdigit() and 12 <= len(digits) <= 19):
+    if not (digits.isascii() and digits.isdigit() and 12 <= len(digits) <= 19):
         raise InvalidInput("payment.card_number must be 12 to 19 digits")
     return digits
 

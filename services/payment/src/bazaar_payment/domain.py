@@ -200,7 +200,7 @@ class PaymentMethod:
 def check_card_number(raw: str) -> str:
     """Digits only (spaces allowed in input), 12-19 of them, with a valid Luhn check digit."""
     number = raw.replace(" ", "")
-    if not number.isdigit() or not 12 <= len(number) <= 19:
+    if not (number.isascii() and number.isdigit()) or not 12 <= len(number) <= 19:
         raise InvalidInput("card_number must be 12 to 19 digits")
     digits = [int(d) for d in number]
     odd = sum(digits[-1::-2])

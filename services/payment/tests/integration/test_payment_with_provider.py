@@ -180,6 +180,7 @@ async def _placed(checkout: Checkout, order_id: str) -> bool:
     [
         (ORDER, "4242424242424241", 422, "Luhn"),
         (ORDER, "42", 422, "12 to 19"),
+        (ORDER, "²" * 16, 422, "12 to 19"),  # a digit to str.isdigit, not to int()
         (SHOPPER, "4242424242424242", 403, "order service"),
     ],
 )

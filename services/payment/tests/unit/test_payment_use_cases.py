@@ -293,7 +293,7 @@ async def test_only_the_order_service_tokenises_a_valid_card(
         await use_cases.register_method(
             units=units, provider=provider, caller=SHOPPER, card_number="4242424242424242"
         )
-    for bad in ("4242424242424241", "4242", "4242-4242-4242-4242"):
+    for bad in ("4242424242424241", "4242", "4242-4242-4242-4242", "²" * 16, "٤" * 16):
         with pytest.raises(InvalidInput):
             await use_cases.register_method(
                 units=units, provider=provider, caller=ORDER, card_number=bad
