@@ -112,6 +112,6 @@ def test_a_card_number_is_digits_only() -> None:
     assert check_card_number("4242 4242 4242 4242") == "4242424242424242"
     with pytest.raises(InvalidInput):
         check_card_number("4242-4242-4242-4242")
-    for not_ascii_digits in ("²" * 16, "٤" * 16):  # digits to str.isdigit, and to int() the one
+    for not_ascii_digits in ("²" * 16, "٤" * 16):  # str.isdigit says yes to both
         with pytest.raises(InvalidInput):
             check_card_number(not_ascii_digits)
