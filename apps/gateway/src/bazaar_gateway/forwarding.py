@@ -7,7 +7,6 @@ authorized with one retry on another instance if the first could not be reached,
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -15,6 +14,7 @@ from multidict import CIMultiDict
 
 from bazaar_chassis.caller import IDENTITY_HEADER, Caller
 from bazaar_chassis.errors import Forbidden, Unauthorized
+from bazaar_chassis.http_middleware import new_request_id
 from bazaar_chassis.registry import Instance
 from bazaar_chassis.unit_of_work import current_traceparent
 from bazaar_gateway.canonical import AmbiguousPath
@@ -202,7 +202,7 @@ def _upstream_headers(
     headers = forwardable(request.headers)
     for name in STRIPPED:
         headers.popall(name, None)
-    request_id = request.headers.get("x-request-id") or os.urandom(16).hex()  # as services do
+    request_id = request.headers.get("x-request-id") or new_request_id()
     headers["x-request-id"] = request_id
     headers["x-forwarded-for"] = request.remote or ""
     headers.popall("tracestate", None)

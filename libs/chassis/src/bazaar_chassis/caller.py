@@ -94,9 +94,18 @@ def assertion_key(text: str) -> bytes:
     return key.encode()
 
 
-def mac(key: bytes, signing_input: bytes) -> bytes:
-    """The JWS signature of an HS256 assertion: HMAC-SHA256 of its header and payload."""
-    return hmac.digest(key, signing_input, "sha256")
+class HS256:
+    """The JWS signature of an HS256 assertion: HMAC-SHA256 of its header and payload, keyed
+    once. Not `hmac.digest`, which releases the GIL on every call: with another thread runnable
+    (aiosqlite's, the span exporter's) each assertion then waited for a thread switch."""
+
+    def __init__(self, key: bytes) -> None:
+        self._keyed = hmac.new(key, digestmod="sha256")
+
+    def __call__(self, signing_input: bytes) -> bytes:
+        mac = self._keyed.copy()
+        mac.update(signing_input)
+        return mac.digest()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -129,12 +138,12 @@ class AssertionVerifier:
     def __init__(
         self, key: bytes | None, *, audience: str, replays: ReplayCache | None = None
     ) -> None:
-        self._key = key
+        self._mac = HS256(key) if key is not None else None
         self.audience = audience
         self._replays = replays or ReplayCache()
 
     def verify(self, token: str | None, *, method: str, path: str, query: str = "") -> Caller:
-        if self._key is None:
+        if self._mac is None:
             raise Unauthorized(
                 "this instance has no assertion key (BAZAAR_ASSERTION_KEY_FILE), so it "
                 "accepts no requests; call it through the gateway"
@@ -161,14 +170,14 @@ class AssertionVerifier:
         return caller
 
     def _signed_claims(self, token: str) -> dict[str, Any]:
-        assert self._key is not None
+        assert self._mac is not None
         raw = token.encode()
         signing_input, _, signature = raw.rpartition(b".")
         header, _, payload = signing_input.partition(b".")
         if header != JWS_HEADER or not payload:
             raise Unauthorized("identity assertion rejected: not an HS256 assertion")
         try:
-            authentic = hmac.compare_digest(mac(self._key, signing_input), _unb64(signature))
+            authentic = hmac.compare_digest(self._mac(signing_input), _unb64(signature))
             claims = orjson.loads(_unb64(payload)) if authentic else None
         except (binascii.Error, ValueError):
             authentic = False

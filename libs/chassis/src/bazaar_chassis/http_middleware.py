@@ -6,7 +6,7 @@ Pure ASGI (not BaseHTTPMiddleware) because it sits on every request's hot path.
 
 from __future__ import annotations
 
-import os
+import random
 import time
 
 import structlog
@@ -22,6 +22,11 @@ from bazaar_chassis.tracing import extract_context
 UNOBSERVED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 _TRACE_HEADERS = frozenset({b"traceparent", b"tracestate"})
 _NEW_TRACE = otel_context.Context()  # no caller's trace to continue: this request starts one
+
+
+def new_request_id() -> str:
+    """Unique, not secret: from `random`, as os.urandom releases the GIL (see caller.HS256)."""
+    return f"{random.getrandbits(128):032x}"
 
 
 def _read_headers(raw: list[tuple[bytes, bytes]]) -> tuple[str | None, dict[str, str]]:
@@ -90,7 +95,7 @@ class ObservabilityMiddleware:
             await self.app(scope, receive, send)
             return
         given_id, carrier = _read_headers(scope["headers"])
-        request_id = given_id or os.urandom(16).hex()
+        request_id = given_id or new_request_id()
         scope["bazaar.request_id"] = request_id
         method = scope["method"]
         status = 500

@@ -4,6 +4,8 @@ service's own key makes none that another service accepts."""
 from __future__ import annotations
 
 import secrets
+import sys
+import threading
 import time
 
 import jwt
@@ -159,3 +161,32 @@ def test_no_assertion_means_the_request_did_not_come_through_the_gateway(
 def test_an_instance_without_the_gateway_key_accepts_nothing() -> None:
     with pytest.raises(Unauthorized, match="BAZAAR_ASSERTION_KEY_FILE"):
         AssertionVerifier(None, audience="product").verify(signed(), **REQUEST)
+
+
+def test_signing_and_checking_assertions_never_hand_the_gil_to_another_thread() -> None:
+    """Every request signs and checks one. A call that releases the GIL lets any runnable
+    thread (aiosqlite's, the span exporter's) run first, and the request waits for it: with the
+    switch interval out of reach, a waiting thread runs only if this thread lets go."""
+    signer, checker = AssertionSigner(SECRET), verifier()
+    ran, stop = [0], threading.Event()
+
+    def waiting_for_the_gil() -> None:
+        while not stop.is_set():
+            ran[0] += 1
+            time.sleep(0)  # lets go of the GIL, then waits to get it back
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1000.0)
+    thread = threading.Thread(target=waiting_for_the_gil)
+    try:
+        thread.start()
+        time.sleep(0.01)
+        before = ran[0]
+        for _ in range(50):
+            checker.verify(signed(signer), **REQUEST)
+        after = ran[0]
+    finally:
+        stop.set()
+        thread.join()
+        sys.setswitchinterval(interval)
+    assert after == before, f"the other thread ran {after - before} times during 50 requests"

@@ -8,7 +8,7 @@ name as context); `bazaar up` writes each service only its own key. Services onl
 
 from __future__ import annotations
 
-import os
+import random
 import time
 from typing import Any
 
@@ -18,11 +18,11 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from bazaar_chassis.caller import (
     ASSERTION_ISSUER,
+    HS256,
     JWS_HEADER,
     Caller,
     assertion_key,
     b64url,
-    mac,
     query_hash,
 )
 
@@ -56,12 +56,18 @@ class AssertionSigner:
     def __init__(self, secret: bytes, *, ttl_seconds: float = ASSERTION_TTL_SECONDS) -> None:
         self._secret = secret
         self._keys: dict[str, bytes] = {}  # per audience, derived once
+        self._macs: dict[str, HS256] = {}  # per audience, keyed once
         self._ttl = ttl_seconds
 
     def key_for(self, service: str) -> bytes:
         if (key := self._keys.get(service)) is None:
             key = self._keys[service] = assertion_key(service_key(self._secret, service))
         return key
+
+    def _mac_for(self, service: str) -> HS256:
+        if (mac := self._macs.get(service)) is None:
+            mac = self._macs[service] = HS256(self.key_for(service))
+        return mac
 
     def assertion(
         self, caller: Caller, *, audience: str, method: str, path: str, query: str = ""
@@ -76,10 +82,12 @@ class AssertionSigner:
             htp=path,
             iat=now,
             exp=now + int(self._ttl),
-            jti=b64url(os.urandom(16)).decode(),
+            # Unique, not secret: only a valid MAC puts a jti in a replay cache. Not os.urandom,
+            # which releases the GIL (see HS256); random reseeds itself in a forked child.
+            jti=b64url(random.getrandbits(128).to_bytes(16, "big")).decode(),
         )
         if (digest := query_hash(query)) is not None:
             claims["hq"] = digest
         signing_input = JWS_HEADER + b"." + b64url(orjson.dumps(claims))
-        signature = mac(self.key_for(audience), signing_input)
+        signature = self._mac_for(audience)(signing_input)
         return (signing_input + b"." + b64url(signature)).decode()
