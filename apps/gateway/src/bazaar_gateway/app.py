@@ -19,6 +19,7 @@ from bazaar_chassis.bus import Bus
 from bazaar_chassis.errors import DomainError
 from bazaar_gateway.console_session import add_console_session_routes
 from bazaar_gateway.forwarding import forward
+from bazaar_gateway.observability import request_ids
 from bazaar_gateway.openapi import add_openapi_routes
 from bazaar_gateway.own_routes import add_own_routes
 from bazaar_gateway.problems import problem
@@ -70,7 +71,7 @@ def _follow_key_rotation(gateway: Gateway) -> None:
 def build_app(settings: GatewaySettings) -> web.Application:
     gateway = build_gateway(settings)
     app = web.Application(
-        client_max_size=settings.max_body_bytes, middlewares=[problems_for_errors]
+        client_max_size=settings.max_body_bytes, middlewares=[request_ids, problems_for_errors]
     )
     app[GATEWAY] = gateway
     gateway.bus.on_connect(gateway.directory.on_connect)

@@ -14,13 +14,12 @@ from multidict import CIMultiDict
 
 from bazaar_chassis.caller import IDENTITY_HEADER, Caller
 from bazaar_chassis.errors import Forbidden, Unauthorized
-from bazaar_chassis.http_middleware import new_request_id
 from bazaar_chassis.registry import Instance
 from bazaar_chassis.unit_of_work import current_traceparent
 from bazaar_gateway.canonical import AmbiguousPath
 from bazaar_gateway.directory import ServiceView
 from bazaar_gateway.major_traffic import caller_label
-from bazaar_gateway.observability import ROUTE_HEADER, Answer, observed
+from bazaar_gateway.observability import REQUEST_ID, ROUTE_HEADER, Answer, observed
 from bazaar_gateway.openapi import undeclared_method
 from bazaar_gateway.operators import is_operator
 from bazaar_gateway.problems import problem
@@ -202,8 +201,7 @@ def _upstream_headers(
     headers = forwardable(request.headers)
     for name in STRIPPED:
         headers.popall(name, None)
-    request_id = request.headers.get("x-request-id") or new_request_id()
-    headers["x-request-id"] = request_id
+    headers["x-request-id"] = request[REQUEST_ID]
     headers["x-forwarded-for"] = request.remote or ""
     headers.popall("tracestate", None)
     if traceparent := current_traceparent():  # the gateway's span is the service's parent
@@ -212,7 +210,6 @@ def _upstream_headers(
     headers[IDENTITY_HEADER] = gateway.signer.assertion(
         caller, audience=route.service, method=request.method, path=route.path, query=query
     )
-    route.extra_headers["x-request-id"] = request_id
     return headers
 
 

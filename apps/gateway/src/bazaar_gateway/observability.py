@@ -1,5 +1,6 @@
 """Every answer the gateway gives is counted and traced, refusals (401/403/404/429) included:
-by service, major, release, route template and status, in one span per request.
+by service, major, release, route template and status, in one span per request; and every
+answer carries the request's id, the one its span, the service and the logs know it by.
 
 The route template comes from the service (its `Bazaar-Route` header, dropped before the client
 sees it); an answer the gateway gave itself is counted under the route `(refused)`.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 from opentelemetry import context as otel_context
@@ -17,9 +19,12 @@ from opentelemetry import trace
 from opentelemetry.trace import StatusCode
 
 from bazaar_chassis.errors import DomainError
+from bazaar_chassis.http_middleware import new_request_id
 from bazaar_chassis.tracing import extract_context
 from bazaar_gateway.state import Gateway
 
+REQUEST_ID = web.RequestKey("request_id", str)
+MAX_REQUEST_ID_CHARACTERS = 128
 REFUSED_ROUTE = "(refused)"
 ROUTE_HEADER = "bazaar-route"
 NOBODY = "none"
@@ -33,6 +38,28 @@ class Answer:
     major: str = NOBODY
     release: str = NOBODY
     route: str = REFUSED_ROUTE
+
+
+def _request_id(given: str | None) -> str:
+    """The client's id for its request if it is a short printable token; otherwise a new one
+    (it is stored with every span and log line of the request, so its size is the gateway's)."""
+    if given and len(given) <= MAX_REQUEST_ID_CHARACTERS and _is_token(given):
+        return given
+    return new_request_id()
+
+
+def _is_token(text: str) -> bool:
+    return text.isascii() and text.isprintable() and " " not in text
+
+
+@web.middleware
+async def request_ids(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Name the request once, before anything answers it, and tell the client that name."""
+    request[REQUEST_ID] = request_id = _request_id(request.headers.get("x-request-id"))
+    response: web.StreamResponse = await handler(request)
+    if not response.prepared:
+        response.headers["x-request-id"] = request_id
+    return response
 
 
 def release_of(gateway: Gateway, service: str, major: int) -> str:
@@ -85,7 +112,7 @@ async def observed(
                 "http.response.status_code": status,
                 "bazaar.target.service": answer.service,
                 "bazaar.target.release": answer.release,
-                "bazaar.request_id": request.headers.get("x-request-id", ""),
+                "bazaar.request_id": request[REQUEST_ID],
             }
         )
         if answer.major.isdecimal():

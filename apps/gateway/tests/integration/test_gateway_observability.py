@@ -137,3 +137,47 @@ async def test_the_gateway_span_joins_the_callers_trace_and_parents_the_services
     assert served.parent is not None
     assert served.parent.span_id == gateway.context.span_id
     assert served.context.trace_id == gateway.context.trace_id
+
+
+async def test_every_answer_names_its_request_as_its_span_and_the_service_know_it(
+    gateway_spans: InMemorySpanExporter, platform: Platform, service_settings: ServiceSettings
+) -> None:
+    admin = await platform.token("admin@bazaar.test")
+
+    async def request_id(path: str, **headers: str) -> tuple[int, str]:
+        async with platform.http.get(platform.url + path, headers=headers) as reply:
+            return reply.status, reply.headers.get("x-request-id", "")
+
+    def gateway_span_ids(name: str) -> list[object]:
+        spans = gateway_spans.get_finished_spans()
+        return [s.attributes["bazaar.request_id"] for s in spans if s.name == name and s.attributes]
+
+    async with serving(build_product, service_settings) as product:
+        service_spans = InMemorySpanExporter()
+        product.app.state.runtime.tracer_provider.add_span_processor(
+            SimpleSpanProcessor(service_spans)
+        )
+        await platform.routes_to("product")
+        status, minted = await request_id("/product/1/products", Authorization=f"Bearer {admin}")
+        assert status == 200
+        assert re.fullmatch(r"[0-9a-f]{32}", minted), minted
+
+        async def served() -> bool:
+            return bool(service_spans.get_finished_spans())
+
+        await eventually(served, message="product never traced the request")
+    (service_span,) = service_spans.get_finished_spans()
+    assert service_span.attributes is not None
+    assert service_span.attributes["bazaar.request_id"] == minted
+    assert minted in gateway_span_ids("GET /product/1/products")
+
+    status, refused = await request_id("/no-such-service/1/things")  # the gateway refuses it
+    assert status == 403
+    assert re.fullmatch(r"[0-9a-f]{32}", refused), refused
+    assert refused in gateway_span_ids("GET (refused)")
+
+    _, kept = await request_id("/no-such-service/1/x", **{"x-request-id": "order-42.retry"})
+    assert kept == "order-42.retry"
+    for unfit in ("x" * 129, "two words"):  # too long to store with every span; not a token
+        _, replaced = await request_id("/no-such-service/1/x", **{"x-request-id": unfit})
+        assert re.fullmatch(r"[0-9a-f]{32}", replaced), (unfit, replaced)
