@@ -1,12 +1,15 @@
 """OTLP/HTTP trace export requests (protobuf or JSON) read into flat span rows.
 
 OTLP/JSON writes trace and span ids as hex, not as protobuf-JSON's base64, so JSON is read by
-hand; protobuf goes through the generated classes.
+hand; protobuf goes through the generated classes. Every process exports here in batches of
+hundreds, so a span that no row can hold (an id of the wrong length) is left out alone, and a
+text longer than its column is cut to fit: neither refuses nor loses the rest of its batch.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +19,7 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
 KINDS = {0: "unspecified", 1: "internal", 2: "server", 3: "client", 4: "producer", 5: "consumer"}
 ERROR_STATUS = 2
+HEX_DIGITS = frozenset("0123456789abcdef")
 
 
 class BadExport(ValueError):
@@ -45,7 +49,19 @@ def _major(value: object) -> int | None:
     return int(text) if text.isascii() and text.isdigit() else None
 
 
-def _row(resource: dict[str, Any], span: dict[str, Any]) -> dict[str, Any]:
+def _is_id(text: str, digits: int) -> bool:
+    return len(text) == digits and all(c in HEX_DIGITS for c in text)
+
+
+def _text(value: object, limit: int) -> str | None:
+    return str(value)[:limit] if value else None
+
+
+def _row(resource: dict[str, Any], span: dict[str, Any]) -> dict[str, Any] | None:
+    """The span's row, or None for a span whose ids no row can hold."""
+    ids_fit = _is_id(span["trace_id"], 32) and _is_id(span["span_id"], 16)
+    if not ids_fit or not (span["parent_id"] == "" or _is_id(span["parent_id"], 16)):
+        return None
     attributes = span["attributes"]
     return {
         "trace_id": span["trace_id"],
@@ -59,8 +75,8 @@ def _row(resource: dict[str, Any], span: dict[str, Any]) -> dict[str, Any]:
         "start_ns": span["start_ns"],
         "end_ns": span["end_ns"],
         "error": span["status"] == ERROR_STATUS,
-        "request_id": attributes.get("bazaar.request_id") or None,
-        "entity": attributes.get("bazaar.event.subject") or None,
+        "request_id": _text(attributes.get("bazaar.request_id"), 64),
+        "entity": _text(attributes.get("bazaar.event.subject"), 200),
         "target": (str(attributes["http.target"])[:500] if "http.target" in attributes else None),
         "attributes": orjson.dumps(attributes).decode(),
     }
@@ -75,7 +91,7 @@ def _from_protobuf(body: bytes) -> Iterator[dict[str, Any]]:
         resource = {a.key: _any(a.value) for a in resource_spans.resource.attributes}
         for scope_spans in resource_spans.scope_spans:
             for span in scope_spans.spans:
-                yield _row(
+                row = _row(
                     resource,
                     {
                         "trace_id": span.trace_id.hex(),
@@ -89,14 +105,19 @@ def _from_protobuf(body: bytes) -> Iterator[dict[str, Any]]:
                         "attributes": {a.key: _any(a.value) for a in span.attributes},
                     },
                 )
+                if row is not None:
+                    yield row
 
 
 def _json_id(value: str) -> str:
-    """OTLP/JSON ids are hex; tolerate base64 from protobuf-JSON writers too."""
+    """OTLP/JSON ids are hex; tolerate base64 from protobuf-JSON writers too ("" if neither)."""
     try:
         bytes.fromhex(value)
     except ValueError:
-        return base64.b64decode(value).hex()
+        try:
+            return base64.b64decode(value, validate=True).hex()
+        except (binascii.Error, ValueError):
+            return ""
     return value.lower()
 
 
@@ -110,11 +131,11 @@ def _from_json(body: bytes) -> Iterator[dict[str, Any]]:
             }
             for scope_spans in resource_spans.get("scopeSpans", []):
                 for span in scope_spans.get("spans", []):
-                    yield _row(
+                    row = _row(
                         resource,
                         {
-                            "trace_id": _json_id(span["traceId"]),
-                            "span_id": _json_id(span["spanId"]),
+                            "trace_id": _json_id(span.get("traceId", "")),
+                            "span_id": _json_id(span.get("spanId", "")),
                             "parent_id": _json_id(span.get("parentSpanId") or ""),
                             "name": span.get("name", ""),
                             "kind": int(span.get("kind", 0)),
@@ -127,6 +148,8 @@ def _from_json(body: bytes) -> Iterator[dict[str, Any]]:
                             },
                         },
                     )
+                    if row is not None:
+                        yield row
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise BadExport(f"not an OTLP/JSON trace export: {exc}") from exc
 

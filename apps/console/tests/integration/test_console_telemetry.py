@@ -127,3 +127,57 @@ async def test_otlp_json_from_other_exporters_is_kept_too(
     assert (span["service"], span["release"], span["error"]) == ("inventory", "19.1.0", True)
     assert span["duration_ms"] == 5.0
     assert [t["trace_id"] for t in by_sku["items"]] == [TRACE_ID]
+
+
+@pytest.mark.each_database
+async def test_a_span_with_oversized_fields_or_ids_costs_only_itself(
+    service_settings: ServiceSettings,
+) -> None:
+    """Every process exports here, in batches of hundreds: one span a column cannot hold (a
+    client's long request id, a bad id) must neither refuse nor lose the rest of its batch."""
+
+    def span(span_id: str, **fields: Any) -> dict[str, Any]:
+        attributes = [{"key": k, "value": {"stringValue": v}} for k, v in fields.items()]
+        return {
+            "traceId": fields.pop("trace_id", TRACE_ID),
+            "spanId": span_id,
+            "name": "GET /cart/1/carts/{id}",
+            "kind": 2,
+            "startTimeUnixNano": "1700000000000000000",
+            "endTimeUnixNano": "1700000000001000000",
+            "attributes": attributes,
+        }
+
+    long_id = "r" * 300
+    export = {
+        "resourceSpans": [
+            {
+                "resource": {
+                    "attributes": [{"key": "service.name", "value": {"stringValue": "c" * 100}}]
+                },
+                "scopeSpans": [
+                    {
+                        "spans": [
+                            span("0000000000000001", **{"bazaar.request_id": long_id}),
+                            span("0000000000000002", **{"bazaar.event.subject": "e" * 300}),
+                            span("00000000000000033", trace_id=TRACE_ID),  # 17 digits: no span id
+                            span("0000000000000004", trace_id="ab" * 32),  # 64 digits: no trace id
+                        ]
+                    }
+                ],
+            }
+        ]
+    }
+    async with serving(build_app, service_settings) as console:
+        async with served_client(console.url) as raw:
+            sent = await raw.post(
+                "/v1/traces",
+                content=orjson.dumps(export),
+                headers={"content-type": "application/json"},
+            )
+        assert sent.status_code == 200, sent.text
+        async with served_client(console.url, ADMIN) as client:
+            trace = (await client.get(f"/console/1/traces/{TRACE_ID}")).json()
+            by_request = (await client.get("/console/1/traces", params={"q": long_id[:64]})).json()
+    assert sorted(s["span_id"] for s in trace["spans"]) == ["0000000000000001", "0000000000000002"]
+    assert [t["trace_id"] for t in by_request["items"]] == [TRACE_ID]

@@ -24,7 +24,7 @@ from bazaar_chassis.tracing import extract_context
 from bazaar_gateway.state import Gateway
 
 REQUEST_ID = web.RequestKey("request_id", str)
-MAX_REQUEST_ID_CHARACTERS = 128
+MAX_REQUEST_ID_CHARACTERS = 64  # what the console keeps of it
 REFUSED_ROUTE = "(refused)"
 ROUTE_HEADER = "bazaar-route"
 NOBODY = "none"
