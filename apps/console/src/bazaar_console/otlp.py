@@ -20,6 +20,7 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 KINDS = {0: "unspecified", 1: "internal", 2: "server", 3: "client", 4: "producer", 5: "consumer"}
 ERROR_STATUS = 2
 HEX_DIGITS = frozenset("0123456789abcdef")
+MAX_INTEGER, MAX_BIG_INTEGER = 2**31 - 1, 2**63 - 1  # the columns' SQL types
 
 
 class BadExport(ValueError):
@@ -46,7 +47,8 @@ def _major(value: object) -> int | None:
     """A release's major, if the attribute is a whole number: `str.isdigit` alone also admits
     "²", which `int()` refuses, and one such span would have refused its whole export."""
     text = str(value) if isinstance(value, int | str) else ""
-    return int(text) if text.isascii() and text.isdigit() else None
+    major = int(text) if text.isascii() and text.isdigit() else None
+    return major if major is not None and major <= MAX_INTEGER else None
 
 
 def _is_id(text: str, digits: int) -> bool:
@@ -58,9 +60,11 @@ def _text(value: object, limit: int) -> str | None:
 
 
 def _row(resource: dict[str, Any], span: dict[str, Any]) -> dict[str, Any] | None:
-    """The span's row, or None for a span whose ids no row can hold."""
+    """The span's row, or None for a span whose ids or times no row can hold."""
     ids_fit = _is_id(span["trace_id"], 32) and _is_id(span["span_id"], 16)
     if not ids_fit or not (span["parent_id"] == "" or _is_id(span["parent_id"], 16)):
+        return None
+    if not (0 <= span["start_ns"] <= MAX_BIG_INTEGER and 0 <= span["end_ns"] <= MAX_BIG_INTEGER):
         return None
     attributes = span["attributes"]
     return {

@@ -162,6 +162,8 @@ async def test_a_span_with_oversized_fields_or_ids_costs_only_itself(
                             span("0000000000000002", **{"bazaar.event.subject": "e" * 300}),
                             span("00000000000000033", trace_id=TRACE_ID),  # 17 digits: no span id
                             span("0000000000000004", trace_id="ab" * 32),  # 64 digits: no trace id
+                            span("0000000000000005", **{"bazaar.major": "9" * 12}),
+                            {**span("0000000000000006"), "endTimeUnixNano": "9" * 20},
                         ]
                     }
                 ],
@@ -179,5 +181,7 @@ async def test_a_span_with_oversized_fields_or_ids_costs_only_itself(
         async with served_client(console.url, ADMIN) as client:
             trace = (await client.get(f"/console/1/traces/{TRACE_ID}")).json()
             by_request = (await client.get("/console/1/traces", params={"q": long_id[:64]})).json()
-    assert sorted(s["span_id"] for s in trace["spans"]) == ["0000000000000001", "0000000000000002"]
+    kept = {s["span_id"]: s for s in trace["spans"]}
+    assert sorted(kept) == ["0000000000000001", "0000000000000002", "0000000000000005"]
+    assert kept["0000000000000005"]["major"] is None
     assert [t["trace_id"] for t in by_request["items"]] == [TRACE_ID]
