@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -34,6 +35,14 @@ def _provider(console_url: str, *, encoding: str) -> TracerProvider:
         exporter = OTLPSpanExporter(endpoint=console_url + "/v1/traces")
         provider.add_span_processor(BatchSpanProcessor(exporter))
     return provider
+
+
+async def _export(console_url: str, body: bytes) -> httpx.Response:
+    """POST an OTLP/JSON export to the console's receiver, as a process's exporter does."""
+    async with served_client(console_url) as raw:
+        return await raw.post(
+            "/v1/traces", content=body, headers={"content-type": "application/json"}
+        )
 
 
 @pytest.mark.each_database
@@ -109,17 +118,10 @@ async def test_otlp_json_from_other_exporters_is_kept_too(
         ]
     }
     async with serving(build_app, service_settings) as console:
-        async with served_client(console.url) as raw:
-            sent = await raw.post(
-                "/v1/traces",
-                content=orjson.dumps(export),
-                headers={"content-type": "application/json"},
-            )
-            assert sent.status_code == 200
-            refused = await raw.post(
-                "/v1/traces", content=b"{", headers={"content-type": "application/json"}
-            )
-            assert refused.status_code == 422
+        sent = await _export(console.url, orjson.dumps(export))
+        assert sent.status_code == 200
+        refused = await _export(console.url, b"{")
+        assert refused.status_code == 422
         async with served_client(console.url, ADMIN) as client:
             trace = (await client.get(f"/console/1/traces/{TRACE_ID}")).json()
             by_sku = (await client.get("/console/1/traces", params={"q": "TEA-1"})).json()
@@ -171,12 +173,7 @@ async def test_a_span_with_oversized_fields_or_ids_costs_only_itself(
         ]
     }
     async with serving(build_app, service_settings) as console:
-        async with served_client(console.url) as raw:
-            sent = await raw.post(
-                "/v1/traces",
-                content=orjson.dumps(export),
-                headers={"content-type": "application/json"},
-            )
+        sent = await _export(console.url, orjson.dumps(export))
         assert sent.status_code == 200, sent.text
         async with served_client(console.url, ADMIN) as client:
             trace = (await client.get(f"/console/1/traces/{TRACE_ID}")).json()
