@@ -2,8 +2,9 @@
 
 OTLP/JSON writes trace and span ids as hex, not as protobuf-JSON's base64, so JSON is read by
 hand; protobuf goes through the generated classes. Every process exports here in batches of
-hundreds, so a span that no row can hold (an id of the wrong length) is left out alone, and a
-text longer than its column is cut to fit: neither refuses nor loses the rest of its batch.
+hundreds, so a span that no row can hold (an id of the wrong length, a time past 64 bits) is
+left out alone, and a text longer than its column is cut to fit: neither refuses nor loses the
+rest of its batch.
 """
 
 from __future__ import annotations
