@@ -17,11 +17,15 @@ from typing import Any
 import orjson
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
+from sqlalchemy import String
+
+from bazaar_console.tables import spans
 
 KINDS = {0: "unspecified", 1: "internal", 2: "server", 3: "client", 4: "producer", 5: "consumer"}
 ERROR_STATUS = 2
 HEX_DIGITS = frozenset("0123456789abcdef")
 MAX_INTEGER, MAX_BIG_INTEGER = 2**31 - 1, 2**63 - 1  # the columns' SQL types
+LENGTHS = {c.name: c.type.length for c in spans.columns if isinstance(c.type, String)}
 
 
 class BadExport(ValueError):
@@ -48,16 +52,18 @@ def _major(value: object) -> int | None:
     """A release's major, if the attribute is a whole number: `str.isdigit` alone also admits
     "²", which `int()` refuses, and one such span would have refused its whole export."""
     text = str(value) if isinstance(value, int | str) else ""
-    major = int(text) if text.isascii() and text.isdigit() else None
-    return major if major is not None and major <= MAX_INTEGER else None
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_INTEGER:
+        return None
+    return int(text)
 
 
 def _is_id(text: str, digits: int) -> bool:
     return len(text) == digits and all(c in HEX_DIGITS for c in text)
 
 
-def _text(value: object, limit: int) -> str | None:
-    return str(value)[:limit] if value else None
+def _fit(column: str, value: object) -> str | None:
+    """`value` as text cut to what `column` holds; None for no value (or an empty one)."""
+    return str(value)[: LENGTHS[column]] if value else None
 
 
 def _row(resource: dict[str, Any], span: dict[str, Any]) -> dict[str, Any] | None:
@@ -72,17 +78,21 @@ def _row(resource: dict[str, Any], span: dict[str, Any]) -> dict[str, Any] | Non
         "trace_id": span["trace_id"],
         "span_id": span["span_id"],
         "parent_id": span["parent_id"] or None,
-        "name": str(span["name"])[:300],
-        "service": str(resource.get("service.name", "unknown"))[:64],
-        "release": str(resource.get("service.version", "unknown"))[:64],
+        "name": str(span["name"])[: LENGTHS["name"]],
+        "service": str(resource.get("service.name", "unknown"))[: LENGTHS["service"]],
+        "release": str(resource.get("service.version", "unknown"))[: LENGTHS["release"]],
         "major": _major(attributes.get("bazaar.major")),
         "kind": KINDS.get(span["kind"], "unspecified"),
         "start_ns": span["start_ns"],
         "end_ns": span["end_ns"],
         "error": span["status"] == ERROR_STATUS,
-        "request_id": _text(attributes.get("bazaar.request_id"), 64),
-        "entity": _text(attributes.get("bazaar.event.subject"), 200),
-        "target": (str(attributes["http.target"])[:500] if "http.target" in attributes else None),
+        "request_id": _fit("request_id", attributes.get("bazaar.request_id")),
+        "entity": _fit("entity", attributes.get("bazaar.event.subject")),
+        "target": (
+            str(attributes["http.target"])[: LENGTHS["target"]]
+            if "http.target" in attributes
+            else None
+        ),
         "attributes": orjson.dumps(attributes).decode(),
     }
 
