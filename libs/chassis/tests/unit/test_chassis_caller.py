@@ -180,7 +180,10 @@ def test_signing_and_checking_assertions_never_hand_the_gil_to_another_thread() 
     thread = threading.Thread(target=waiting_for_the_gil)
     try:
         thread.start()
-        time.sleep(0.01)
+        deadline = time.monotonic() + 10
+        while ran[0] < 2:  # it has let go and waited for the GIL at least once
+            assert time.monotonic() < deadline, "the other thread never ran"
+            time.sleep(0.001)  # lets it run
         before = ran[0]
         for _ in range(50):
             checker.verify(signed(signer), **REQUEST)
