@@ -21,6 +21,7 @@ from bazaar_chassis.errors import InvalidInput
 SKU_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MAX_SKUS_PER_QUERY = 100
 MAX_INTEGER = 2**53 - 1  # the largest integer any JSON client reads exactly; stores hold int64
+MAX_INT32 = 2**31 - 1  # the largest value of an `Integer` column (32 bits on PostgreSQL)
 MAX_OFFSET = 1_000_000  # deeper pages are for exports, not for paging
 
 
