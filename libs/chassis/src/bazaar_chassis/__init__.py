@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from bazaar_chassis.rules import Offset as Offset
     from bazaar_chassis.rules import Sku as Sku
     from bazaar_chassis.rules import SkuList as SkuList
+    from bazaar_chassis.rules import Text as Text
     from bazaar_chassis.rules import Version as Version
     from bazaar_chassis.rules import WholeNumber as WholeNumber
     from bazaar_chassis.rules import check_sku as check_sku
@@ -79,7 +80,7 @@ _EXPORTS = {  # module: the names services import from it
     "links": "Links",
     "registry": "Deprecation",
     "rules": "check_sku Clock InvalidSku InvalidSkuList MAX_INT32 MAX_INTEGER Money new_id Offset "
-    "parse_skus Sku SkuList utc_now Version WholeNumber",
+    "parse_skus Sku SkuList Text utc_now Version WholeNumber",
     "runner": "serve",
     "service": "BackgroundJob CallerDep create_app ReadsDep Runtime RuntimeDep ServiceDefinition "
     "StartupStep UnitsDep",

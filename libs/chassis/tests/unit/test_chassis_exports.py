@@ -44,6 +44,7 @@ PUBLIC_API = [
     "SkuList",
     "StaleVersion",
     "StartupStep",
+    "Text",
     "Unauthorized",
     "Unavailable",
     "UnitOfWork",
