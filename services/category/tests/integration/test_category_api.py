@@ -262,6 +262,15 @@ async def test_a_key_with_a_trailing_newline_is_refused_and_no_category_is_made(
     assert (await tree.get(BASE)).json() == before
 
 
+async def test_a_name_holding_a_nul_character_is_refused_naming_it_and_nothing_changes(
+    tree: httpx.AsyncClient,
+) -> None:
+    before = (await tree.get(BASE)).json()  # PostgreSQL's text types cannot hold U+0000
+    for key in ("tea", "coffee"):  # a new category, and an existing one
+        assert_problem(await put_category(tree, key, "Te\u0000a"), 422, "name")
+    assert (await tree.get(BASE)).json() == before
+
+
 async def test_two_concurrent_moves_can_never_close_a_loop(client: httpx.AsyncClient) -> None:
     await put_category(client, "a")
     await put_category(client, "b")
