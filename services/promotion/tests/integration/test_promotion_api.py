@@ -243,3 +243,17 @@ async def test_counts_beyond_their_32_bit_columns_are_refused_naming_them_and_no
     code = {"code": "HUGE10", "usage_limit": huge}
     assert_problem(await client.post(f"{path}/codes", json=code), 422, "usage_limit")
     assert_problem(await client.get("/promotion/1/codes/HUGE10"), 404, "HUGE10")
+
+
+@pytest.mark.each_database
+async def test_a_name_holding_a_nul_character_is_refused_naming_it_and_nothing_changes(
+    client: httpx.AsyncClient,
+) -> None:
+    name = "10%\u0000off"  # PostgreSQL's text types cannot hold U+0000
+    body = {"name": name, "kind": "percentage", "value": 10}
+    assert_problem(await client.post(PROMOTIONS, json=body), 422, "name")
+    assert (await client.get(PROMOTIONS)).json()["items"] == []
+    created = await create(client)
+    path = f"{PROMOTIONS}/{created['id']}"
+    assert_problem(await client.patch(path, json={"version": 1, "name": name}), 422, "name")
+    assert (await client.get(path)).json() == created

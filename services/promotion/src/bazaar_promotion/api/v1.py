@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel, Field
 
-from bazaar_chassis import MAX_INT32, CallerDep, Money, ReadsDep, UnitsDep, Version
+from bazaar_chassis import MAX_INT32, CallerDep, Money, ReadsDep, Text, UnitsDep, Version
 from bazaar_promotion import use_cases
 from bazaar_promotion.domain import (
     CODE_SCHEMA_PATTERN,
@@ -52,13 +52,13 @@ class TermsIn(BaseModel):
 
 
 class PromotionCreate(TermsIn):
-    name: str = Field(min_length=1, max_length=200, examples=["10% off coffee"])
+    name: Text = Field(min_length=1, max_length=200, examples=["10% off coffee"])
     kind: Kind
 
 
 class PromotionPatch(TermsIn):
     version: Version
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Text | None = Field(default=None, min_length=1, max_length=200)
     kind: Kind | None = None
 
 
