@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from bazaar_chassis.jobs import repeat as repeat
     from bazaar_chassis.links import Links as Links
     from bazaar_chassis.registry import Deprecation as Deprecation
+    from bazaar_chassis.rules import MAX_INT32 as MAX_INT32
     from bazaar_chassis.rules import MAX_INTEGER as MAX_INTEGER
     from bazaar_chassis.rules import Clock as Clock
     from bazaar_chassis.rules import InvalidSku as InvalidSku
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from bazaar_chassis.rules import Offset as Offset
     from bazaar_chassis.rules import Sku as Sku
     from bazaar_chassis.rules import SkuList as SkuList
+    from bazaar_chassis.rules import Text as Text
     from bazaar_chassis.rules import Version as Version
     from bazaar_chassis.rules import WholeNumber as WholeNumber
     from bazaar_chassis.rules import check_sku as check_sku
@@ -77,8 +79,8 @@ _EXPORTS = {  # module: the names services import from it
     "jobs": "repeat",
     "links": "Links",
     "registry": "Deprecation",
-    "rules": "check_sku Clock InvalidSku InvalidSkuList MAX_INTEGER Money new_id Offset parse_skus "
-    "Sku SkuList utc_now Version WholeNumber",
+    "rules": "check_sku Clock InvalidSku InvalidSkuList MAX_INT32 MAX_INTEGER Money new_id Offset "
+    "parse_skus Sku SkuList Text utc_now Version WholeNumber",
     "runner": "serve",
     "service": "BackgroundJob CallerDep create_app ReadsDep Runtime RuntimeDep ServiceDefinition "
     "StartupStep UnitsDep",

@@ -2,7 +2,8 @@
 
 Product, category, pricing, inventory and catalog all check SKUs with `check_sku` and read SKU
 lists with `parse_skus`, so no two services can disagree on what a valid SKU is; `Sku`, `SkuList`,
-`Offset`, `Version` and `WholeNumber` carry the same rules into the OpenAPI schema of every request.
+`Offset`, `Version` and `WholeNumber` carry the same rules into the OpenAPI schema of every request;
+`Text` keeps out of stored text what PostgreSQL cannot store.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bazaar_chassis.errors import InvalidInput
 SKU_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MAX_SKUS_PER_QUERY = 100
 MAX_INTEGER = 2**53 - 1  # the largest integer any JSON client reads exactly; stores hold int64
+MAX_INT32 = 2**31 - 1  # the largest value of an `Integer` column (32 bits on PostgreSQL)
 MAX_OFFSET = 1_000_000  # deeper pages are for exports, not for paging
 
 
@@ -61,6 +63,16 @@ SkuList = Annotated[
         description=f"1 to {MAX_SKUS_PER_QUERY} comma-separated SKUs",
     ),
 ]
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character (U+0000)")
+    return value
+
+
+# Text a service stores: PostgreSQL's text types cannot hold U+0000 (SQLite would keep it).
+Text = Annotated[str, AfterValidator(_no_nul)]
 Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET, description="how many items to skip")]
 Version = Annotated[
     int, Field(ge=1, le=MAX_INTEGER, description="the version you last read; a stale one gets 409")

@@ -13,6 +13,7 @@ import bazaar_chassis
 
 PUBLIC_API = [
     "DEMO_SECRET",
+    "MAX_INT32",
     "MAX_INTEGER",
     "BackgroundJob",
     "Batched",
@@ -43,6 +44,7 @@ PUBLIC_API = [
     "SkuList",
     "StaleVersion",
     "StartupStep",
+    "Text",
     "Unauthorized",
     "Unavailable",
     "UnitOfWork",

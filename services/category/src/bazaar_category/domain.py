@@ -77,7 +77,7 @@ class ConcurrentWrite(Conflict):
 
 
 def check_key(key: str, *, role: str = "category key") -> str:
-    if not KEY_PATTERN.match(key):
+    if not KEY_PATTERN.fullmatch(key):  # `$` alone would let a trailing newline through
         raise InvalidCategoryKey(key, role=role)
     return key
 

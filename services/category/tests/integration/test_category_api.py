@@ -253,6 +253,24 @@ async def test_a_refused_write_changes_nothing_and_publishes_nothing(
     ]
 
 
+async def test_a_key_with_a_trailing_newline_is_refused_and_no_category_is_made(
+    tree: httpx.AsyncClient,
+) -> None:
+    before = (await tree.get(BASE)).json()
+    for key in ("a" * 64 + "%0A", "tea%0A"):  # past categories.key's 64 characters, and within
+        assert_problem(await put_category(tree, key, "Tea"), 422, "category key")
+    assert (await tree.get(BASE)).json() == before
+
+
+async def test_a_name_holding_a_nul_character_is_refused_naming_it_and_nothing_changes(
+    tree: httpx.AsyncClient,
+) -> None:
+    before = (await tree.get(BASE)).json()  # PostgreSQL's text types cannot hold U+0000
+    for key in ("tea", "coffee"):  # a new category, and an existing one
+        assert_problem(await put_category(tree, key, "Te\u0000a"), 422, "name")
+    assert (await tree.get(BASE)).json() == before
+
+
 async def test_two_concurrent_moves_can_never_close_a_loop(client: httpx.AsyncClient) -> None:
     await put_category(client, "a")
     await put_category(client, "b")

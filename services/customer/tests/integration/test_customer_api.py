@@ -150,6 +150,22 @@ async def test_an_address_is_put_replaced_read_and_deleted(app: FastAPI) -> None
         assert_problem(await client.delete(f"{ME}/addresses/home"), 404, "home")
 
 
+@pytest.mark.each_database
+@pytest.mark.parametrize("field", ["line1", "line2", "city"])
+async def test_an_address_line_holding_a_nul_character_is_refused_naming_it(
+    app: FastAPI, field: str
+) -> None:
+    home = {"line1": "1 Market St", "city": "San Francisco", "postal_code": "94105",
+            "country": "US"}  # fmt: skip
+    async with client_as(app, shopper()) as client:
+        assert (await client.put(f"{ME}/addresses/home", json=home)).status_code == 200
+        before = (await client.get(ME)).json()["addresses"]
+        bad = {**home, field: "1 Market\u0000St"}  # PostgreSQL's text types cannot hold U+0000
+        for label in ("home", "work"):  # a replaced address, and a new one
+            assert_problem(await client.put(f"{ME}/addresses/{label}", json=bad), 422, field)
+        assert (await client.get(ME)).json()["addresses"] == before
+
+
 @pytest.mark.parametrize(
     ("method", "path", "body", "status", "fragment"),
     [

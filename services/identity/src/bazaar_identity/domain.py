@@ -220,7 +220,7 @@ def check_password(password: str) -> None:
 
 
 def check_organization_key(key: str) -> str:
-    if not _ORGANIZATION_KEY.match(key):
+    if not _ORGANIZATION_KEY.fullmatch(key):
         raise UnknownOrganization(key)
     return key
 
@@ -229,7 +229,7 @@ def check_user_role(role: str) -> str:
     """A role a person may hold; `service:*` roles belong to service clients only."""
     if role.startswith(SERVICE_ROLE_PREFIX):
         raise InvalidRole(role, f"'{SERVICE_ROLE_PREFIX}' roles are reserved for service clients")
-    if not _ROLE.match(role):
+    if not _ROLE.fullmatch(role):
         raise InvalidRole(role, "use 1-64 lower-case letters, digits, '_' or '-'")
     return role
 
@@ -306,7 +306,7 @@ class ServiceClient:
 
 
 def check_client_id(client_id: str) -> str:
-    if not _CLIENT_ID.match(client_id):
+    if not _CLIENT_ID.fullmatch(client_id):
         raise InvalidClientId(client_id)
     return client_id
 
@@ -324,7 +324,7 @@ def new_service_client(
     chosen_roles = [f"{SERVICE_ROLE_PREFIX}{client_id}"] if roles is None else list(roles)
     for role in chosen_roles:
         name = role.removeprefix(SERVICE_ROLE_PREFIX)
-        if not _ROLE.match(name):
+        if not _ROLE.fullmatch(name):
             raise InvalidRole(role, "use 1-64 lower-case letters, digits, '_' or '-'")
     if not chosen_roles:
         raise NoRoles("a service client")

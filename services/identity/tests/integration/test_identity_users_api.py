@@ -207,3 +207,36 @@ async def test_a_user_reads_only_their_own_account_and_an_admin_reads_any(
     assert (await client.get(f"{USERS}/{owner_id}", headers=as_owner)).status_code == 200
     assert_problem(await client.get(f"{USERS}/{owner_id}", headers=as_stranger), 403, "own account")
     assert (await client.get(f"{USERS}/{owner_id}")).status_code == 200  # the client is an admin
+
+
+@pytest.mark.each_database
+async def test_a_role_with_a_trailing_newline_is_refused_and_no_user_is_made(
+    client: httpx.AsyncClient,
+) -> None:
+    for role in ("c" * 64 + "\n", "customer\n"):  # past memberships.role's length, and within
+        assert_problem(await client.post(USERS, json=a_user(roles=[role])), 422, "role")
+    created = await client.post(USERS, json=a_user())  # the email is still free
+    assert created.status_code == 201, created.text
+    assert created.json()["memberships"] == [{"organization": "public", "role": "customer"}]
+
+
+@pytest.mark.each_database
+async def test_a_name_holding_a_nul_character_is_refused_and_no_user_is_made(
+    client: httpx.AsyncClient,
+) -> None:
+    refused = await client.post(USERS, json=a_user(name="Jane\u0000Doe"))  # no NUL in PG text
+    assert_problem(refused, 422, "name")
+    created = await client.post(USERS, json=a_user())  # the email is still free
+    assert created.status_code == 201, created.text
+
+
+@pytest.mark.each_database
+@pytest.mark.parametrize("field", ["jti", "subject"])
+async def test_a_revocation_holding_a_nul_character_is_refused_naming_it_and_none_is_kept(
+    client: httpx.AsyncClient, field: str
+) -> None:
+    revocations = "/identity/1/revocations"
+    before = (await client.get(revocations)).json()
+    refused = await client.post(revocations, json={field: "u-1\u0000"})  # no NUL in PG text
+    assert_problem(refused, 422, field)
+    assert (await client.get(revocations)).json() == before

@@ -199,7 +199,7 @@ class Refusal:
 
 
 def check_location(location: str) -> str:
-    if not LOCATION_PATTERN.match(location):
+    if not LOCATION_PATTERN.fullmatch(location):  # `$` alone would let a trailing newline through
         raise InvalidLocation(location)
     return location
 

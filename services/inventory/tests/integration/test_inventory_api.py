@@ -242,3 +242,40 @@ async def test_bad_input_gets_a_problem_whose_detail_names_it(
     problem = reply.json()
     assert problem["status"] == status
     assert detail_fragment in problem["detail"]
+
+
+@pytest.mark.each_database
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        (f"{V2}/stock/{{sku}}/locations/{'a' * 32}%0A", {"quantity": 1}, "location"),
+        (f"{V1}/stock/{{sku}}", {"quantity": 1, "version": 2**31}, "version"),
+        (f"{V2}/stock/{{sku}}/locations/default", {"quantity": 1, "version": 2**31}, "version"),
+    ],
+)
+async def test_a_location_or_version_beyond_its_column_is_refused_naming_it_and_stock_stays(
+    client: httpx.AsyncClient, path: str, body: dict[str, int], field: str
+) -> None:
+    sku = a_sku()
+    before = (await put_stock(client, sku, 5)).json()
+    reply = await client.put(path.format(sku=sku), json=body)
+    assert reply.status_code == 422, reply.text
+    assert reply.headers["content-type"] == "application/problem+json"
+    assert field in reply.json()["detail"]
+    assert (await client.get(f"{V1}/stock/{sku}")).json() == before
+    locations = (await client.get(f"{V2}/stock/{sku}")).json()["locations"]
+    assert [level["location"] for level in locations] == ["default"]
+
+
+@pytest.mark.each_database
+async def test_a_reference_holding_a_nul_character_is_refused_naming_it_and_nothing_is_held(
+    client: httpx.AsyncClient,
+) -> None:
+    sku = a_sku()
+    before = (await put_stock(client, sku, 5)).json()
+    hold = {"sku": sku, "quantity": 2, "reference": "cart\u00001"}  # no U+0000 in PostgreSQL text
+    reply = await client.post(f"{V1}/reservations", json=hold)
+    assert reply.status_code == 422, reply.text
+    assert reply.headers["content-type"] == "application/problem+json"
+    assert "reference" in reply.json()["detail"]
+    assert (await client.get(f"{V1}/stock/{sku}")).json() == before

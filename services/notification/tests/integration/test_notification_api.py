@@ -140,3 +140,10 @@ async def test_nobody_reads_another_customers_messages_but_an_operator_may(
             await client.get(MESSAGES, params={"to": sam.email}), 403, "your own messages"
         )
         assert_problem(await client.get(MESSAGES, params={"limit": 0}), 422, "limit")
+
+
+@pytest.mark.each_database
+async def test_an_address_holding_a_nul_character_is_refused_naming_to(app: FastAPI) -> None:
+    async with client_as(app, OPERATOR) as operator:  # PostgreSQL text cannot hold U+0000
+        reply = await operator.get(MESSAGES, params={"to": "sam\u0000@bazaar.test"})
+        assert_problem(reply, 422, "query.to: Value error, must not contain the NUL character")

@@ -22,6 +22,7 @@ from bazaar_chassis import InvalidInput, NotFound, StaleVersion
 
 CUSTOMER_GROUP_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 MAX_AMOUNT = 10**11  # minor units: a billion dollars, and far inside a 64-bit integer
+MAX_QUANTITY = 10**9  # units, as inventory holds at most; `prices.min_quantity` is a 32-bit integer
 MAX_ROWS = 200  # per SKU: every currency, tier, group and campaign a v2 client may set at once
 DEFAULT_CURRENCY = "USD"
 
@@ -189,8 +190,14 @@ def price_row(
     valid_until: datetime | None = None,
 ) -> PriceRow:
     """A checked price row: known currency, amount in range, sane tier, group and window."""
-    if isinstance(min_quantity, bool) or not isinstance(min_quantity, int) or min_quantity < 1:
-        raise InvalidPriceRow(f"min_quantity {min_quantity!r} must be an integer of at least 1")
+    if (
+        isinstance(min_quantity, bool)
+        or not isinstance(min_quantity, int)
+        or not 1 <= min_quantity <= MAX_QUANTITY
+    ):
+        raise InvalidPriceRow(
+            f"min_quantity {min_quantity!r} must be an integer from 1 to {MAX_QUANTITY}"
+        )
     if customer_group is not None and not CUSTOMER_GROUP_PATTERN.match(customer_group):
         raise InvalidPriceRow(
             f"customer_group {customer_group!r} is invalid: use 1-64 lower-case letters, digits, "

@@ -225,3 +225,18 @@ async def test_a_bad_v2_list_gets_a_problem_naming_what_is_wrong(
     sku = a_sku()
     assert_problem(await client.put(f"{V2}/{sku}", json=body), 422, fragment)
     assert_problem(await client.get(f"{V2}/{sku}"), 404, sku)
+
+
+@pytest.mark.each_database
+async def test_a_tier_beyond_any_quantity_is_refused_naming_min_quantity_and_the_list_stays(
+    client: httpx.AsyncClient,
+) -> None:
+    sku = a_sku()
+    await put_v2(client, sku, BASE_USD)
+    huge_tier = {**BULK_USD, "min_quantity": 10**12}  # prices.min_quantity is a 32-bit column
+    problem = assert_problem(
+        await client.put(f"{V2}/{sku}", json={"prices": [BASE_USD, huge_tier]}), 422, "min_quantity"
+    )
+    assert problem["errors"][0]["field"] == "prices.1.min_quantity"
+    kept = (await client.get(f"{V2}/{sku}")).json()
+    assert (kept["version"], kept["prices"]) == (1, [full(BASE_USD)])

@@ -155,3 +155,19 @@ async def test_concurrent_patches_at_one_version_let_exactly_one_win(
     assert len(won) == 1
     assert [r.status_code for r in replies].count(409) == WRITERS - 1
     assert (await client.get(f"{PRODUCTS}/{sku}")).json() == won[0]
+
+
+@pytest.mark.each_database
+@pytest.mark.parametrize("field", ["name", "description"])
+async def test_text_with_a_nul_character_is_refused_naming_the_field_and_nothing_is_stored(
+    client: httpx.AsyncClient, field: str
+) -> None:
+    sku = a_sku()  # PostgreSQL's text types cannot hold U+0000
+    assert_problem(await create(client, sku, **{field: "Yirga\u0000cheffe"}), 422, field)
+    assert_problem(await client.get(f"{PRODUCTS}/{sku}"), 404, sku)
+    created = (await create(client, sku)).json()
+    patch = {"version": 1, field: "Yirga\u0000cheffe"}
+    assert_problem(await client.patch(f"{PRODUCTS}/{sku}", json=patch), 422, field)
+    recall = {"reason": "mould\u0000"}
+    assert_problem(await client.post(f"{PRODUCTS}/{sku}/recall", json=recall), 422, "reason")
+    assert (await client.get(f"{PRODUCTS}/{sku}")).json() == created

@@ -223,3 +223,37 @@ async def test_a_request_that_bypasses_the_gateway_is_unauthorized(
 ) -> None:
     async with running_app(build_app(service_settings), caller=None) as anonymous:
         assert_problem(await anonymous.get(PROMOTIONS), 401, "gateway")
+
+
+@pytest.mark.each_database
+async def test_counts_beyond_their_32_bit_columns_are_refused_naming_them_and_nothing_changes(
+    client: httpx.AsyncClient,
+) -> None:
+    huge = 2**31  # promotions.buy and .get, codes.usage_limit: integer columns
+    for field, terms in (("buy", {"buy": huge, "get": 1}), ("get", {"buy": 2, "get": huge})):
+        body = {"name": "x", "kind": "buy_x_get_y", **terms}
+        assert_problem(await client.post(PROMOTIONS, json=body), 422, f"{field}: Input")
+    assert (await client.get(PROMOTIONS)).json()["items"] == []
+
+    created = await create(client, kind="buy_x_get_y", value=None, buy=2, get=1)
+    path = f"{PROMOTIONS}/{created['id']}"
+    assert_problem(await client.patch(path, json={"version": 1, "get": huge}), 422, "get")
+    assert (await client.get(path)).json() == created
+
+    code = {"code": "HUGE10", "usage_limit": huge}
+    assert_problem(await client.post(f"{path}/codes", json=code), 422, "usage_limit")
+    assert_problem(await client.get("/promotion/1/codes/HUGE10"), 404, "HUGE10")
+
+
+@pytest.mark.each_database
+async def test_a_name_holding_a_nul_character_is_refused_naming_it_and_nothing_changes(
+    client: httpx.AsyncClient,
+) -> None:
+    name = "10%\u0000off"  # PostgreSQL's text types cannot hold U+0000
+    body = {"name": name, "kind": "percentage", "value": 10}
+    assert_problem(await client.post(PROMOTIONS, json=body), 422, "name")
+    assert (await client.get(PROMOTIONS)).json()["items"] == []
+    created = await create(client)
+    path = f"{PROMOTIONS}/{created['id']}"
+    assert_problem(await client.patch(path, json={"version": 1, "name": name}), 422, "name")
+    assert (await client.get(path)).json() == created

@@ -222,7 +222,12 @@ class PriceIn(BaseModel):
     ] = None
     min_quantity: Annotated[
         int | None,
-        Field(description="the tier's first unit", ge=1, title="Min Quantity"),
+        Field(
+            description="the tier's first unit",
+            ge=1,
+            le=1000000000,
+            title="Min Quantity",
+        ),
     ] = 1
     valid_from: Annotated[
         AwareDatetime | None,

@@ -22,6 +22,17 @@ class Code(BaseModel):
     version: Annotated[int, Field(title="Version")]
 
 
+class UsageLimit(RootModel[int]):
+    root: Annotated[
+        int,
+        Field(
+            description="at least 1; null for no limit",
+            le=2147483647,
+            title="Usage Limit",
+        ),
+    ]
+
+
 class CodeCreate(BaseModel):
     code: Annotated[
         str,
@@ -35,7 +46,7 @@ class CodeCreate(BaseModel):
         ),
     ]
     usage_limit: Annotated[
-        int | None,
+        UsageLimit | None,
         Field(description="at least 1; null for no limit", title="Usage Limit"),
     ]
     valid_from: Annotated[
@@ -66,6 +77,14 @@ class MoneyIn(BaseModel):
         Field(description="integer minor units", ge=1, le=100000000000, title="Amount"),
     ]
     currency: Annotated[str, Field(examples=["USD"], max_length=8, min_length=1, title="Currency")]
+
+
+class Buy(RootModel[int]):
+    root: Annotated[int, Field(le=2147483647, title="Buy")]
+
+
+class Get(RootModel[int]):
+    root: Annotated[int, Field(le=2147483647, title="Get")]
 
 
 class Name(RootModel[str]):
@@ -99,8 +118,8 @@ class Promotion(BaseModel):
 
 class PromotionCreate(BaseModel):
     active: Annotated[bool | None, Field(title="Active")] = True
-    buy: Annotated[int | None, Field(title="Buy")] = None
-    get: Annotated[int | None, Field(title="Get")] = None
+    buy: Annotated[Buy | None, Field(title="Buy")] = None
+    get: Annotated[Get | None, Field(title="Get")] = None
     kind: Kind
     name: Annotated[
         str,
@@ -141,8 +160,8 @@ class PromotionList(BaseModel):
 
 class PromotionPatch(BaseModel):
     active: Annotated[bool | None, Field(title="Active")] = True
-    buy: Annotated[int | None, Field(title="Buy")] = None
-    get: Annotated[int | None, Field(title="Get")] = None
+    buy: Annotated[Buy | None, Field(title="Buy")] = None
+    get: Annotated[Get | None, Field(title="Get")] = None
     kind: Kind | None = None
     name: Annotated[Name | None, Field(title="Name")] = None
     predicate: Annotated[

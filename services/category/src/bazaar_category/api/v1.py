@@ -16,13 +16,13 @@ from pydantic import BaseModel, Field
 
 from bazaar_category import use_cases
 from bazaar_category.domain import MAX_NAME_LENGTH, MAX_POSITION, Category, Membership
-from bazaar_chassis import MAX_INTEGER, ReadsDep, Sku, UnitsDep
+from bazaar_chassis import MAX_INTEGER, ReadsDep, Sku, Text, UnitsDep
 
 router = APIRouter()
 
 
 class CategoryPut(BaseModel):
-    name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH, examples=["Coffee"])
+    name: Text = Field(min_length=1, max_length=MAX_NAME_LENGTH, examples=["Coffee"])
     parent: str | None = Field(
         default=None, description="key of the parent category; null (or absent) for a root"
     )

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
-from bazaar_chassis import CallerDep, Offset, ReadsDep, UnitsDep
+from bazaar_chassis import CallerDep, Offset, ReadsDep, Text, UnitsDep
 from bazaar_customer import use_cases
 from bazaar_customer.domain import Address, Customer, HistoryEntry, Profile
 
@@ -23,9 +23,9 @@ Label = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$", examples=["ho
 
 
 class AddressIn(BaseModel):
-    line1: str = Field(min_length=1, max_length=200, examples=["1 Market Street"])
-    line2: str = Field(default="", max_length=200)
-    city: str = Field(min_length=1, max_length=100)
+    line1: Text = Field(min_length=1, max_length=200, examples=["1 Market Street"])
+    line2: Text = Field(default="", max_length=200)
+    city: Text = Field(min_length=1, max_length=100)
     postal_code: str = Field(min_length=2, max_length=12, examples=["94105"])
     country: str = Field(min_length=2, max_length=2, examples=["US"], description="ISO 3166-1")
 

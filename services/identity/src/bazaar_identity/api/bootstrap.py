@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, SecretStr
 
-from bazaar_chassis import ReadsDep, UnitsDep
+from bazaar_chassis import ReadsDep, Text, UnitsDep
 from bazaar_identity import domain
 from bazaar_identity.api.v1 import UserOut
 from bazaar_identity.context import IdentityDep
@@ -26,7 +26,7 @@ class BootstrapRequest(BaseModel):
         examples=["ops@example.com"],
     )
     password: SecretStr = Field(description=f"at least {domain.MIN_PASSWORD_LENGTH} characters")
-    name: str = Field(max_length=200, default="Administrator")
+    name: Text = Field(max_length=200, default="Administrator")
     organization: str = Field(max_length=63, default=domain.PLATFORM_ORGANIZATION)
 
 

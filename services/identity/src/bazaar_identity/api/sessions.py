@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, model_validator
 
-from bazaar_chassis import CallerDep, ReadsDep, UnitsDep
+from bazaar_chassis import CallerDep, ReadsDep, Text, UnitsDep
 from bazaar_identity.context import IdentityDep
 from bazaar_identity.revocations import Revocation
 from bazaar_identity.use_cases import sessions
@@ -15,8 +15,8 @@ router = APIRouter()
 
 
 class RevocationRequest(BaseModel):
-    jti: str | None = Field(default=None, max_length=64, description="revoke this one token")
-    subject: str | None = Field(
+    jti: Text | None = Field(default=None, max_length=64, description="revoke this one token")
+    subject: Text | None = Field(
         default=None, max_length=128, description="revoke every token this subject holds now"
     )
 

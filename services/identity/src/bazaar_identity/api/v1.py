@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from bazaar_chassis import CallerDep, ReadsDep, UnitsDep
+from bazaar_chassis import CallerDep, ReadsDep, Text, UnitsDep
 from bazaar_identity import domain
 from bazaar_identity.api import sessions
 from bazaar_identity.api.token_request import (
@@ -73,7 +73,7 @@ class UserCreate(BaseModel):
         json_schema_extra={"minLength": domain.MIN_PASSWORD_LENGTH, "pattern": r"\S"},
         description=f"at least {domain.MIN_PASSWORD_LENGTH} characters, not only blanks",
     )
-    name: str = Field(
+    name: Text = Field(
         max_length=200,
         json_schema_extra={"minLength": 1, "pattern": r"\S"},
         description="1 to 200 characters, not only blanks",

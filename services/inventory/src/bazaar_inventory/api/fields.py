@@ -9,13 +9,13 @@ from typing import Annotated
 
 from pydantic import Field
 
-from bazaar_chassis import MAX_INTEGER, WholeNumber
+from bazaar_chassis import MAX_INT32, WholeNumber
 
 ExpectedVersion = Annotated[
     WholeNumber | None,
     Field(
         ge=0,
-        le=MAX_INTEGER,
+        le=MAX_INT32,  # the stored version's type: a larger one could never be current
         description="the SKU version you last read (0: never stocked); a stale one gets 409",
     ),
 ]

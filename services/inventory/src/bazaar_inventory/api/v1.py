@@ -13,7 +13,7 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from bazaar_chassis import ReadsDep, Sku, SkuList, UnitsDep, WholeNumber
+from bazaar_chassis import ReadsDep, Sku, SkuList, Text, UnitsDep, WholeNumber
 from bazaar_inventory import use_cases
 from bazaar_inventory.api.fields import ExpectedVersion
 from bazaar_inventory.domain import (
@@ -69,7 +69,7 @@ class StockList(BaseModel):
 class ReservationCreate(BaseModel):
     sku: Sku
     quantity: WholeNumber = Field(ge=1, le=MAX_QUANTITY)
-    reference: str = Field(
+    reference: Text = Field(
         min_length=1, max_length=200, description="what the units are held for, e.g. a cart id"
     )
     ttl_seconds: WholeNumber = Field(

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from bazaar_chassis import CallerDep, Offset, ReadsDep
+from bazaar_chassis import CallerDep, Offset, ReadsDep, Text
 from bazaar_notification import use_cases
 from bazaar_notification.domain import Delivery
 
@@ -38,7 +38,7 @@ class MessagePage(BaseModel):
 async def list_messages(
     reads: ReadsDep,
     caller: CallerDep,
-    to: Annotated[str | None, Query(min_length=3, max_length=254)] = None,
+    to: Annotated[Text | None, Query(min_length=3, max_length=254)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
 ) -> MessagePage:

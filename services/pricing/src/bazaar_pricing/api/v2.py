@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bazaar_chassis import ReadsDep, UnitsDep, WholeNumber
 from bazaar_pricing import use_cases
-from bazaar_pricing.domain import MAX_AMOUNT, MAX_ROWS, PriceList, PriceRow, price_row
+from bazaar_pricing.domain import MAX_AMOUNT, MAX_QUANTITY, MAX_ROWS, PriceList, PriceRow, price_row
 from bazaar_pricing.events import PriceRowState
 
 router = APIRouter()
@@ -28,7 +28,9 @@ class PriceIn(BaseModel):
 
     amount: WholeNumber = Field(ge=0, le=MAX_AMOUNT, examples=[1299])
     currency: str = Field(min_length=1, max_length=16, examples=["USD"])
-    min_quantity: WholeNumber = Field(default=1, ge=1, description="the tier's first unit")
+    min_quantity: WholeNumber = Field(
+        default=1, ge=1, le=MAX_QUANTITY, description="the tier's first unit"
+    )
     customer_group: str | None = Field(
         default=None, max_length=64, description="null: every buyer", examples=["wholesale"]
     )

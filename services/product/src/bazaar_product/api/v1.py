@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from bazaar_chassis import Offset, ReadsDep, Sku, UnitsDep, Version
+from bazaar_chassis import Offset, ReadsDep, Sku, Text, UnitsDep, Version
 from bazaar_product import use_cases
 from bazaar_product.domain import Product, ProductStatus
 
@@ -23,16 +23,16 @@ Attributes = dict[str, str | int | float | bool | None]
 
 class ProductCreate(BaseModel):
     sku: Sku
-    name: str = Field(min_length=1, max_length=200)
-    description: str = Field(default="", max_length=5000)
+    name: Text = Field(min_length=1, max_length=200)
+    description: Text = Field(default="", max_length=5000)
     attributes: Attributes = Field(default_factory=dict)
     status: ProductStatus = ProductStatus.ACTIVE
 
 
 class ProductPatch(BaseModel):
     version: Version
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=5000)
+    name: Text | None = Field(default=None, min_length=1, max_length=200)
+    description: Text | None = Field(default=None, max_length=5000)
     attributes: Attributes | None = None
     status: ProductStatus | None = Field(
         default=None,
@@ -42,7 +42,7 @@ class ProductPatch(BaseModel):
 
 
 class RecallRequest(BaseModel):
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: Text = Field(min_length=1, max_length=1000)
 
 
 class ProductPage(BaseModel):

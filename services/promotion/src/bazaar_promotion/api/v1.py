@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel, Field
 
-from bazaar_chassis import CallerDep, Money, ReadsDep, UnitsDep, Version
+from bazaar_chassis import MAX_INT32, CallerDep, Money, ReadsDep, Text, UnitsDep, Version
 from bazaar_promotion import use_cases
 from bazaar_promotion.domain import (
     CODE_SCHEMA_PATTERN,
@@ -41,8 +41,8 @@ class TermsIn(BaseModel):
         default=None, description="{skus: [...]} or {categories: [...]}; null = the whole cart"
     )
     threshold: MoneyIn | None = None
-    buy: int | None = None
-    get: int | None = None
+    buy: int | None = Field(default=None, le=MAX_INT32)  # ≥ 1: the domain says so in its words
+    get: int | None = Field(default=None, le=MAX_INT32)
     priority: int = Field(default=100, ge=0, le=1_000_000, description="lower applies first")
     stacking: Stacking = Stacking.STACKABLE
     requires_code: bool = False
@@ -52,13 +52,13 @@ class TermsIn(BaseModel):
 
 
 class PromotionCreate(TermsIn):
-    name: str = Field(min_length=1, max_length=200, examples=["10% off coffee"])
+    name: Text = Field(min_length=1, max_length=200, examples=["10% off coffee"])
     kind: Kind
 
 
 class PromotionPatch(TermsIn):
     version: Version
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Text | None = Field(default=None, min_length=1, max_length=200)
     kind: Kind | None = None
 
 
@@ -71,7 +71,7 @@ class CodeCreate(BaseModel):
         description="3-32 letters, digits, '_' or '-', starting with a letter or digit; "
         "case-insensitive",
     )
-    usage_limit: int | None = Field(description="at least 1; null for no limit")
+    usage_limit: int | None = Field(le=MAX_INT32, description="at least 1; null for no limit")
     valid_from: AwareDatetime | None = Field(default=None, description="default: the promotion's")
     valid_until: AwareDatetime | None = Field(default=None, description="default: the promotion's")
 
