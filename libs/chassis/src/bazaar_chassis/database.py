@@ -8,6 +8,7 @@ pooled engine. Either way, callers only see `transaction()` (write) and `snapsho
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,6 +23,7 @@ from bazaar_chassis import sqlite_connections
 from bazaar_chassis.migrations import upgrade_to_heads
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+READ_AT_ONCE_BUSY_TIMEOUT_MS = 100  # how long `read_at_once` may hold the loop on a locked file
 
 
 def dialect_insert(connection: AsyncConnection, table: Table) -> Any:
@@ -66,6 +68,8 @@ class Database:
         self.url = url
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
+        self._file = parsed.database if self.dialect == "sqlite" else None
+        self._at_once: sqlite3.Connection | None = None
         if self.dialect == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -91,6 +95,21 @@ class Database:
         async with self._reader.connect() as connection:
             yield connection
 
+    def read_at_once(self, sql: str, parameters: tuple[Any, ...]) -> list[tuple[Any, ...]] | None:
+        """The rows of one read-only statement, read right here on SQLite; None on PostgreSQL,
+        whose reads go through `snapshot()`.
+
+        A WAL reader does not wait for writers, so this holds the event loop only for the query,
+        and skips the five hand-offs to aiosqlite's thread a snapshot costs: the outbox relay
+        reads after every commit (bench/notes/P3.md, tenth pass)."""
+        if self._file is None:
+            return None
+        if self._at_once is None:
+            self._at_once = sqlite3.connect(self._file, check_same_thread=False)
+            self._at_once.execute(f"PRAGMA busy_timeout={READ_AT_ONCE_BUSY_TIMEOUT_MS}")
+            self._at_once.execute("PRAGMA query_only=ON")
+        return self._at_once.execute(sql, parameters).fetchall()
+
     async def migrate(self, version_locations: list[Path]) -> None:
         """Bring the schema to the newest revision of every migration branch, once per DB."""
         async with self._writer.begin() as connection:
@@ -113,6 +132,8 @@ class Database:
         return True
 
     async def close(self) -> None:
+        if self._at_once is not None:
+            self._at_once.close()
         await self._writer.dispose()
         if self._reader is not self._writer:
             await self._reader.dispose()

@@ -8,15 +8,19 @@ slow poll only covers rows written by other instances or left before a crash.
 
 The delete needs the writer connection, behind every queued write; publishing never waits for
 it (docs/benchmarks.md P3: with 50 writers it held each event ~65 ms before it reached the stream).
+Acknowledged rows gather for a quarter of a second before each delete, so a steady stream of
+writes costs one delete per quarter second, not one per write; on SQLite the relay reads the
+outbox at once on the loop's thread (`Database.read_at_once`). Both were most of a price
+write's CPU (bench/notes/P3.md, tenth pass).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import structlog
 from sqlalchemy import (
@@ -32,7 +36,7 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.engine import Row
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bazaar_chassis.bus import Bus
@@ -60,6 +64,21 @@ _log = structlog.get_logger("bazaar.outbox")
 PUBLISH_ACK_TIMEOUT_SECONDS = 5.0
 BATCH_SIZE = 500  # rows read and published per round
 FORGET_EVERY = 2_000  # published rows kept before a bulk delete during a long burst
+FORGET_AFTER_SECONDS = 0.25  # how long acknowledged rows gather before one delete
+
+
+class _Row(NamedTuple):
+    """An outbox row as the relay publishes it."""
+
+    position: int
+    event_id: str
+    subject: str
+    payload: bytes
+
+
+_UNPUBLISHED = select(*(outbox_table.c[name] for name in _Row._fields)).order_by("position")
+# The same read in SQLite's own SQL, for `Database.read_at_once`; its parameters: LIMIT, OFFSET.
+_UNPUBLISHED_SQLITE = str(_UNPUBLISHED.limit(1).compile(dialect=sqlite.dialect()))
 
 
 async def stage_events(connection: AsyncConnection, events: list[Event]) -> None:
@@ -140,6 +159,7 @@ class OutboxRelay:
         that arrive while a delete waits for the writer are served by the next delete."""
         while True:
             await self._forget.wait()
+            await asyncio.sleep(FORGET_AFTER_SECONDS)  # the rest of a burst joins this delete
             self._forget.clear()
             try:
                 await self._forget_published()
@@ -178,21 +198,13 @@ class OutboxRelay:
         self._on_published(acknowledged)
         return len(acknowledged) if len(acknowledged) == len(rows) else 0
 
-    async def _unpublished_rows(self) -> list[Row[Any, Any, Any, Any]]:
-        async with self._database.snapshot() as connection:
-            rows = (
-                await connection.execute(
-                    select(
-                        outbox_table.c.position,
-                        outbox_table.c.event_id,
-                        outbox_table.c.subject,
-                        outbox_table.c.payload,
-                    )
-                    .order_by(outbox_table.c.position)
-                    .limit(BATCH_SIZE + len(self._published))
-                )
-            ).all()
-        return [row for row in rows if row.position not in self._published][:BATCH_SIZE]
+    async def _unpublished_rows(self) -> list[_Row]:
+        limit = BATCH_SIZE + len(self._published)
+        rows: Sequence[Any] | None = self._database.read_at_once(_UNPUBLISHED_SQLITE, (limit, 0))
+        if rows is None:
+            async with self._database.snapshot() as connection:
+                rows = (await connection.execute(_UNPUBLISHED.limit(limit))).all()
+        return [_Row(*row) for row in rows if row[0] not in self._published][:BATCH_SIZE]
 
     async def _forget_published(self) -> None:
         """Delete rows the stream has acknowledged (JetStream de-duplicates a re-publish)."""

@@ -1,0 +1,118 @@
+"""What the relay spends per committed write: on SQLite it reads the outbox at once, without the
+hand-offs of a snapshot; and the rows of a burst are deleted together, not one delete per write
+(bench/notes/P3.md, tenth pass: these were most of a price write's CPU)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bazaar_chassis import outbox
+from bazaar_chassis.bus import Bus
+from bazaar_chassis.database import Database
+from bazaar_chassis.outbox import OutboxRelay, outbox_table
+from bazaar_chassis.testing import eventually
+from bazaar_platform.nats_server import NatsServer
+
+from .test_outbox_and_inbox import stream_messages
+from .test_outbox_cleanup_off_the_publish_path import commit_note
+
+BURST = 20
+
+
+class CountedDatabase(Database):
+    """A database that counts its snapshots and write transactions, and can hold snapshots at a
+    gate."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.snapshots_open = asyncio.Event()
+        self.snapshots_open.set()
+        self.transactions = 0
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[AsyncConnection]:
+        await self.snapshots_open.wait()
+        async with super().snapshot() as connection:
+            yield connection
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        self.transactions += 1
+        async with super().transaction() as connection:
+            yield connection
+
+
+@asynccontextmanager
+async def relay_on(
+    database_url: str, nats_server: NatsServer
+) -> AsyncIterator[tuple[Database, CountedDatabase, OutboxRelay]]:
+    """A migrated database, the relay's own counted view of it, and the relay, running."""
+    writes = Database(database_url)
+    await writes.migrate([])
+    relays = CountedDatabase(database_url)
+    bus = Bus(url=nats_server.url, name="relay-cost-test")
+    await bus.start()
+    await bus.wait_connected(timeout=10)
+    relay = OutboxRelay(database=relays, bus=bus, poll_seconds=0.05)
+    running = asyncio.create_task(relay.run())
+    try:
+        yield writes, relays, relay
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+        await bus.close()
+        await relays.close()
+        await writes.close()
+
+
+def stream_holds(nats_server: NatsServer, count: int) -> Callable[[], Awaitable[bool]]:
+    async def holds() -> bool:
+        return await stream_messages(nats_server, "NOTES") == count
+
+    return holds
+
+
+async def test_on_sqlite_the_relay_reads_the_outbox_without_waiting_for_a_snapshot(
+    sqlite_url: str, nats_server: NatsServer
+) -> None:
+    async with relay_on(sqlite_url, nats_server) as (writes, relays, relay):
+        relays.snapshots_open.clear()  # from now on, a snapshot of the relay's never opens
+        await commit_note(writes, "first")
+        relay.wake()
+        await eventually(stream_holds(nats_server, 1), message="the relay waited for a snapshot")
+
+
+async def test_postgresql_reads_through_snapshots(postgres_url: str) -> None:
+    database = Database(postgres_url)
+    try:
+        assert database.read_at_once("SELECT 1", ()) is None
+    finally:
+        await database.close()
+
+
+async def test_the_rows_of_a_burst_of_writes_are_deleted_together(
+    database_url: str, nats_server: NatsServer
+) -> None:
+    async with relay_on(database_url, nats_server) as (writes, relays, relay):
+        for number in range(BURST):  # each its own commit, each waking the relay
+            await commit_note(writes, f"note-{number}")
+            relay.wake()
+        await eventually(stream_holds(nats_server, BURST), message="the burst was not published")
+
+        async def outbox_is_empty() -> bool:
+            async with writes.snapshot() as connection:
+                rows = await connection.scalar(select(func.count()).select_from(outbox_table))
+                return rows == 0
+
+        await eventually(outbox_is_empty, message="the published rows were never deleted")
+        # One delete per quarter second at most, whatever the number of writes in it: a burst
+        # that takes even 1 s to commit costs ~5, where one delete per publish round cost ~20.
+        assert relays.transactions <= BURST // 4, (
+            f"{relays.transactions} deletes for {BURST} writes "
+            f"(rows gather {outbox.FORGET_AFTER_SECONDS} s before each)"
+        )
