@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table
+from sqlalchemy import BigInteger, Boolean, Column, Integer, MetaData, String, Table
 
 from bazaar_chassis import Batched, Event, Money, UtcDateTime
 from bazaar_shelf.card import display_price
@@ -28,7 +28,7 @@ def card_columns() -> list[Column[Any]]:
     return [
         Column("status", String(20)),
         Column("product_seq", Integer, nullable=False, default=0),
-        Column("price_amount", Integer),
+        Column("price_amount", BigInteger),
         Column("price_currency", String(3)),
         Column("price_seq", Integer, nullable=False, default=0),
         Column("available", Integer, nullable=False, default=0),

@@ -200,6 +200,22 @@ async def _equals(read: Any, expected: object) -> bool:
 
 
 @pytest.mark.each_database
+async def test_a_price_past_32_bits_is_shown_as_published(
+    catalog: httpx.AsyncClient, producers: Producers
+) -> None:
+    sku = f"B-{uuid.uuid4().hex[:6]}"
+    await producers.product(sku)
+    await producers.price(sku, 10**11, seq=1)  # pricing's largest amount: past a 32-bit column
+
+    async def priced() -> dict[str, Any] | None:
+        reply = await catalog.get(f"/catalog/1/products/{sku}")
+        return reply.json() if reply.status_code == 200 and reply.json()["price"] else None
+
+    found = await eventually(priced, message="the catalog never applied the price")
+    assert found["price"] == {"amount": 10**11, "currency": "USD"}
+
+
+@pytest.mark.each_database
 async def test_a_fact_older_than_what_the_catalog_holds_is_ignored(
     catalog: httpx.AsyncClient, producers: Producers
 ) -> None:

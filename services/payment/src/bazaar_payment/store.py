@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Integer,
@@ -35,7 +36,7 @@ payments = Table(
     Column("order_id", String(64), primary_key=True),
     Column("customer", String(200)),
     Column("placed", Boolean, nullable=False),
-    Column("amount", Integer, nullable=False),
+    Column("amount", BigInteger, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("payment_method_id", String(64)),
     Column("stock_reserved", Boolean, nullable=False),
@@ -55,7 +56,7 @@ transactions = Table(
     Column("id", String(64), primary_key=True),
     Column("order_id", String(64), nullable=False),
     Column("kind", String(20), nullable=False),
-    Column("amount", Integer, nullable=False),
+    Column("amount", BigInteger, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("idempotency_key", String(100), nullable=False, unique=True),
     Column("status", String(20), nullable=False),

@@ -34,6 +34,15 @@ async def test_a_good_card_is_authorized_then_captured_once(checkout: Checkout) 
     assert [c["status"] for c in await checkout.charges(order_id)] == ["succeeded"]
 
 
+async def test_an_order_total_past_32_bits_is_captured_in_full(checkout: Checkout) -> None:
+    amount = 3 * 10**11  # three items at pricing's largest price: past a 32-bit integer column
+    order_id = await checkout.place(await checkout.card("4242424242424242"), amount=amount)
+    await checkout.reserve(order_id)
+    captured = await checkout.probe.expect("payment.captured", subject=order_id)
+    assert captured.data["amount"] == {"amount": amount, "currency": "USD"}
+    assert [t["amount"] for t in (await checkout.state(order_id))["transactions"]] == [amount] * 2
+
+
 async def test_a_declined_card_is_announced_with_its_reason(checkout: Checkout) -> None:
     order_id = await checkout.place(await checkout.card("4000000000000002"))
     await checkout.reserve(order_id)

@@ -174,6 +174,15 @@ async def test_filters_narrow_and_facets_count_every_match(
 
 
 @pytest.mark.each_database
+async def test_a_price_past_32_bits_is_found_and_filtered_on(
+    search: httpx.AsyncClient, producers: Producers
+) -> None:
+    await producers.listed("YACHT", "Ocean yacht", 10**11, 1)  # past a 32-bit column
+    await until_found(search, ["YACHT"], "not indexed at its price", min_price=10**11)
+    assert (await found(search, q="yacht"))["items"][0]["price"]["amount"] == 10**11
+
+
+@pytest.mark.each_database
 async def test_a_renamed_or_repriced_product_is_found_under_its_new_name_and_price(
     search: httpx.AsyncClient, producers: Producers
 ) -> None:
@@ -223,7 +232,7 @@ BAD_QUERIES = [
     ("limit=99999999999999999999", "limit"),
     ("in_stock=maybe", "in_stock"),
     ("min_price=-1", "min_price"),
-    ("max_price=10000000000", "max_price"),
+    ("max_price=100000000001", "max_price"),  # past pricing's largest amount
     ("min_price=500&max_price=100", "above max_price"),
     ("q=%21%3F%2A", "no letters or digits"),
     (f"q={'x' * 201}", "q"),

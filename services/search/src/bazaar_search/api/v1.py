@@ -15,7 +15,7 @@ from bazaar_shelf.card import ItemOut
 router = APIRouter()
 
 MAX_OFFSET = 10_000  # deeper than any shopper pages; a bigger offset is a 422, not a slow scan
-MAX_PRICE = 1_000_000_000  # minor units
+MAX_PRICE = 100_000_000_000  # minor units: pricing's largest amount, so any price can be found
 
 
 class FacetsOut(BaseModel):
