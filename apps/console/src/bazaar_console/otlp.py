@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,7 +24,7 @@ from bazaar_console.tables import spans
 
 KINDS = {0: "unspecified", 1: "internal", 2: "server", 3: "client", 4: "producer", 5: "consumer"}
 ERROR_STATUS = 2
-HEX_DIGITS = frozenset("0123456789abcdef")
+HEX = re.compile("[0-9a-fA-F]*")
 MAX_INTEGER, MAX_BIG_INTEGER = 2**31 - 1, 2**63 - 1  # the columns' SQL types
 LENGTHS = {c.name: c.type.length for c in spans.columns if isinstance(c.type, String)}
 
@@ -57,19 +58,22 @@ def _major(value: object) -> int | None:
     return int(text)
 
 
-def _is_id(text: str, digits: int) -> bool:
-    return len(text) == digits and all(c in HEX_DIGITS for c in text)
-
-
 def _fit(column: str, value: object) -> str | None:
     """`value` as text cut to what `column` holds; None for no value (or an empty one)."""
     return str(value)[: LENGTHS[column]] if value else None
 
 
-def _row(resource: dict[str, Any], span: dict[str, Any]) -> dict[str, Any] | None:
-    """The span's row, or None for a span whose ids or times no row can hold."""
-    ids_fit = _is_id(span["trace_id"], 32) and _is_id(span["span_id"], 16)
-    if not ids_fit or not (span["parent_id"] == "" or _is_id(span["parent_id"], 16)):
+def _source(resource: dict[str, Any]) -> tuple[str, str]:
+    """The service and release a resource names, as their columns hold them."""
+    service = str(resource.get("service.name", "unknown"))[: LENGTHS["service"]]
+    return service, str(resource.get("service.version", "unknown"))[: LENGTHS["release"]]
+
+
+def _row(source: tuple[str, str], span: dict[str, Any]) -> dict[str, Any] | None:
+    """The span's row, or None for a span whose ids or times no row can hold. Its ids are
+    lower-case hex already (or "" if they were neither hex nor base64): only lengths are left."""
+    ids_fit = len(span["trace_id"]) == 32 and len(span["span_id"]) == 16
+    if not ids_fit or len(span["parent_id"]) not in (0, 16):
         return None
     if not (0 <= span["start_ns"] <= MAX_BIG_INTEGER and 0 <= span["end_ns"] <= MAX_BIG_INTEGER):
         return None
@@ -79,8 +83,8 @@ def _row(resource: dict[str, Any], span: dict[str, Any]) -> dict[str, Any] | Non
         "span_id": span["span_id"],
         "parent_id": span["parent_id"] or None,
         "name": str(span["name"])[: LENGTHS["name"]],
-        "service": str(resource.get("service.name", "unknown"))[: LENGTHS["service"]],
-        "release": str(resource.get("service.version", "unknown"))[: LENGTHS["release"]],
+        "service": source[0],
+        "release": source[1],
         "major": _major(attributes.get("bazaar.major")),
         "kind": KINDS.get(span["kind"], "unspecified"),
         "start_ns": span["start_ns"],
@@ -103,11 +107,11 @@ def _from_protobuf(body: bytes) -> Iterator[dict[str, Any]]:
     except Exception as exc:  # protobuf's DecodeError (protobuf ships no type stubs)
         raise BadExport(f"not an OTLP protobuf trace export: {exc}") from exc
     for resource_spans in request.resource_spans:
-        resource = {a.key: _any(a.value) for a in resource_spans.resource.attributes}
+        source = _source({a.key: _any(a.value) for a in resource_spans.resource.attributes})
         for scope_spans in resource_spans.scope_spans:
             for span in scope_spans.spans:
                 row = _row(
-                    resource,
+                    source,
                     {
                         "trace_id": span.trace_id.hex(),
                         "span_id": span.span_id.hex(),
@@ -126,28 +130,34 @@ def _from_protobuf(body: bytes) -> Iterator[dict[str, Any]]:
 
 def _json_id(value: str) -> str:
     """OTLP/JSON ids are hex; tolerate base64 from protobuf-JSON writers too ("" if neither)."""
+    if HEX.fullmatch(value):
+        return value.lower()
     try:
-        bytes.fromhex(value)
-    except ValueError:
-        try:
-            return base64.b64decode(value, validate=True).hex()
-        except (binascii.Error, ValueError):
-            return ""
-    return value.lower()
+        return base64.b64decode(value, validate=True).hex()
+    except (binascii.Error, ValueError):
+        return ""
+
+
+def _json_attributes(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Attributes by key; most values are strings, read without a call."""
+    attributes = {}
+    for item in items:
+        value = item.get("value", {})
+        string = "stringValue" in value
+        attributes[item["key"]] = value["stringValue"] if string else _json_any(value)
+    return attributes
 
 
 def _from_json(body: bytes) -> Iterator[dict[str, Any]]:
     try:
         request = orjson.loads(body)
         for resource_spans in request.get("resourceSpans", []):
-            resource = {
-                a["key"]: _json_any(a.get("value", {}))
-                for a in resource_spans.get("resource", {}).get("attributes", [])
-            }
+            resource = resource_spans.get("resource", {}).get("attributes", [])
+            source = _source(_json_attributes(resource))
             for scope_spans in resource_spans.get("scopeSpans", []):
                 for span in scope_spans.get("spans", []):
                     row = _row(
-                        resource,
+                        source,
                         {
                             "trace_id": _json_id(span.get("traceId", "")),
                             "span_id": _json_id(span.get("spanId", "")),
@@ -157,10 +167,7 @@ def _from_json(body: bytes) -> Iterator[dict[str, Any]]:
                             "start_ns": int(span["startTimeUnixNano"]),
                             "end_ns": int(span["endTimeUnixNano"]),
                             "status": int(span.get("status", {}).get("code", 0)),
-                            "attributes": {
-                                a["key"]: _json_any(a.get("value", {}))
-                                for a in span.get("attributes", [])
-                            },
+                            "attributes": _json_attributes(span.get("attributes", [])),
                         },
                     )
                     if row is not None:
