@@ -381,3 +381,21 @@ async def test_a_recall_cancels_the_unshipped_orders_with_the_sku_once_and_says_
     )
     await event_probe.expect("order.cancelled", subject=tea)
     assert len(event_probe.matching("order.cancelled", subject=coffee)) == 1
+
+
+@pytest.mark.each_database
+async def test_a_cart_id_holding_a_nul_character_is_refused_naming_it_and_nothing_is_ordered(
+    order: httpx.AsyncClient, stand_ins: StandIns
+) -> None:
+    stand_ins.add_cart("cart\u00001", "ann")  # PostgreSQL's text types cannot hold U+0000
+    assert_problem(await place(order, "cart\u00001"), 422, "cart_id")
+    assert (await order.get("/order/1/orders")).json()["items"] == []
+
+
+@pytest.mark.each_database
+async def test_a_customer_holding_a_nul_character_is_refused_naming_it(
+    order: httpx.AsyncClient,
+) -> None:
+    jenn = identity_headers(JENN)  # PostgreSQL cannot compare text with U+0000
+    reply = await order.get("/order/1/orders", params={"customer": "ann\u0000"}, headers=jenn)
+    assert_problem(reply, 422, "query.customer: Value error, must not contain the NUL character")

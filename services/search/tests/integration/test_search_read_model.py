@@ -255,3 +255,17 @@ async def test_the_fts5_query_syntax_of_a_shopper_cannot_break_a_search(
     await until_found(search, [sku], "not indexed", q="quote")
     for q in ('"quote', "quote OR", "NEAR(quote", "quote*", "kettle:*", "-quote", "quote & | !"):
         assert [i["sku"] for i in (await found(search, q=q))["items"]] == [sku], q
+
+
+@pytest.mark.each_database
+async def test_a_category_holding_a_nul_character_is_refused_naming_it(
+    search: httpx.AsyncClient, producers: Producers
+) -> None:
+    await producers.category("coffee")
+    await producers.listed("C1", "Kenya coffee", 1200, 5)
+    await producers.place("coffee", "C1")
+    await until_found(search, ["C1"], "not indexed", category="coffee")
+    reply = await search.get("/search/1/products", params={"category": "coffee\u0000"})
+    # PostgreSQL cannot compare text with U+0000
+    assert_problem(reply, 422, "query.category: Value error, must not contain the NUL character")
+    assert [i["sku"] for i in (await found(search, category="coffee"))["items"]] == ["C1"]

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, Field
 
-from bazaar_chassis import CallerDep, Offset, ReadsDep, RuntimeDep, UnitsDep
+from bazaar_chassis import CallerDep, Offset, ReadsDep, RuntimeDep, Text, UnitsDep
 from bazaar_order import peers, use_cases
 from bazaar_order.domain import Order
 
@@ -25,7 +25,7 @@ class Payment(BaseModel):
 
 
 class OrderCreate(BaseModel):
-    cart_id: str = Field(min_length=1, max_length=200)
+    cart_id: Text = Field(min_length=1, max_length=200)
     payment: Payment
 
 
@@ -70,7 +70,7 @@ async def list_orders(
     reads: ReadsDep,
     caller: CallerDep,
     customer: Annotated[
-        str | None, Query(max_length=200, description="admins and marketing: whose orders")
+        Text | None, Query(max_length=200, description="admins and marketing: whose orders")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=use_cases.MAX_PAGE)] = 50,
     offset: Offset = 0,

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from bazaar_chassis import ReadsDep
+from bazaar_chassis import ReadsDep, Text
 from bazaar_search import use_cases
 from bazaar_search.domain import Filters, query_terms
 from bazaar_shelf.card import ItemOut
@@ -42,7 +42,7 @@ async def search_products(
     q: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-    category: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    category: Annotated[Text | None, Query(min_length=1, max_length=64)] = None,
     in_stock: bool | None = None,
     min_price: Annotated[int | None, Query(ge=0, le=MAX_PRICE)] = None,
     max_price: Annotated[int | None, Query(ge=0, le=MAX_PRICE)] = None,
