@@ -44,18 +44,33 @@ async def commit_note(database: Database, key: str) -> None:
         await stage_events(connection, [event])
 
 
-async def test_an_event_committed_while_the_cleanup_waits_for_the_writer_is_published_at_once(
-    database_url: str, nats_server: NatsServer
-) -> None:
+@asynccontextmanager
+async def relay_on(
+    database_url: str, nats_server: NatsServer, relays: Database
+) -> AsyncIterator[tuple[Database, OutboxRelay]]:
+    """A migrated database to write to, and a relay running on `relays`, its own view of it."""
     writes = Database(database_url)
     await writes.migrate([])
-    relays_database = QueuedWriter(database_url)
     bus = Bus(url=nats_server.url, name="relay-test")
     await bus.start()
     await bus.wait_connected(timeout=10)
-    relay = OutboxRelay(database=relays_database, bus=bus, poll_seconds=0.05)
+    relay = OutboxRelay(database=relays, bus=bus, poll_seconds=0.05)
     running = asyncio.create_task(relay.run())
     try:
+        yield writes, relay
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+        await bus.close()
+        await relays.close()
+        await writes.close()
+
+
+async def test_an_event_committed_while_the_cleanup_waits_for_the_writer_is_published_at_once(
+    database_url: str, nats_server: NatsServer
+) -> None:
+    relays_database = QueuedWriter(database_url)
+    async with relay_on(database_url, nats_server, relays_database) as (writes, relay):
         await commit_note(writes, "first")
         relay.wake()
 
@@ -83,9 +98,3 @@ async def test_an_event_committed_while_the_cleanup_waits_for_the_writer_is_publ
 
         await eventually(rows_deleted, message="the published rows were never deleted")
         assert await stream_messages(nats_server, "NOTES") == 2
-    finally:
-        running.cancel()
-        await asyncio.gather(running, return_exceptions=True)
-        await bus.close()
-        await relays_database.close()
-        await writes.close()

@@ -12,21 +12,19 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bazaar_chassis import outbox
-from bazaar_chassis.bus import Bus
 from bazaar_chassis.database import Database
-from bazaar_chassis.outbox import OutboxRelay, outbox_table
+from bazaar_chassis.outbox import outbox_table
 from bazaar_chassis.testing import eventually
 from bazaar_platform.nats_server import NatsServer
 
 from .test_outbox_and_inbox import stream_messages
-from .test_outbox_cleanup_off_the_publish_path import commit_note
+from .test_outbox_cleanup_off_the_publish_path import commit_note, relay_on
 
 BURST = 20
 
 
 class CountedDatabase(Database):
-    """A database that counts its snapshots and write transactions, and can hold snapshots at a
-    gate."""
+    """A database that counts its write transactions and can hold its snapshots at a gate."""
 
     def __init__(self, url: str) -> None:
         super().__init__(url)
@@ -47,29 +45,6 @@ class CountedDatabase(Database):
             yield connection
 
 
-@asynccontextmanager
-async def relay_on(
-    database_url: str, nats_server: NatsServer
-) -> AsyncIterator[tuple[Database, CountedDatabase, OutboxRelay]]:
-    """A migrated database, the relay's own counted view of it, and the relay, running."""
-    writes = Database(database_url)
-    await writes.migrate([])
-    relays = CountedDatabase(database_url)
-    bus = Bus(url=nats_server.url, name="relay-cost-test")
-    await bus.start()
-    await bus.wait_connected(timeout=10)
-    relay = OutboxRelay(database=relays, bus=bus, poll_seconds=0.05)
-    running = asyncio.create_task(relay.run())
-    try:
-        yield writes, relays, relay
-    finally:
-        running.cancel()
-        await asyncio.gather(running, return_exceptions=True)
-        await bus.close()
-        await relays.close()
-        await writes.close()
-
-
 def stream_holds(nats_server: NatsServer, count: int) -> Callable[[], Awaitable[bool]]:
     async def holds() -> bool:
         return await stream_messages(nats_server, "NOTES") == count
@@ -80,7 +55,8 @@ def stream_holds(nats_server: NatsServer, count: int) -> Callable[[], Awaitable[
 async def test_on_sqlite_the_relay_reads_the_outbox_without_waiting_for_a_snapshot(
     sqlite_url: str, nats_server: NatsServer
 ) -> None:
-    async with relay_on(sqlite_url, nats_server) as (writes, relays, relay):
+    relays = CountedDatabase(sqlite_url)
+    async with relay_on(sqlite_url, nats_server, relays) as (writes, relay):
         relays.snapshots_open.clear()  # from now on, a snapshot of the relay's never opens
         await commit_note(writes, "first")
         relay.wake()
@@ -98,7 +74,8 @@ async def test_postgresql_reads_through_snapshots(postgres_url: str) -> None:
 async def test_the_rows_of_a_burst_of_writes_are_deleted_together(
     database_url: str, nats_server: NatsServer
 ) -> None:
-    async with relay_on(database_url, nats_server) as (writes, relays, relay):
+    relays = CountedDatabase(database_url)
+    async with relay_on(database_url, nats_server, relays) as (writes, relay):
         for number in range(BURST):  # each its own commit, each waking the relay
             await commit_note(writes, f"note-{number}")
             relay.wake()
