@@ -4,7 +4,7 @@ events committed meanwhile must still reach the stream at once (docs/benchmarks.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from sqlalchemy import func, select
@@ -44,6 +44,21 @@ async def commit_note(database: Database, key: str) -> None:
         await stage_events(connection, [event])
 
 
+def stream_holds(nats_server: NatsServer, count: int) -> Callable[[], Awaitable[bool]]:
+    """A condition for `eventually`: the NOTES stream holds `count` events."""
+
+    async def holds() -> bool:
+        return await stream_messages(nats_server, "NOTES") == count
+
+    return holds
+
+
+async def outbox_is_empty(database: Database) -> bool:
+    async with database.snapshot() as connection:
+        rows = await connection.scalar(select(func.count()).select_from(outbox_table))
+        return rows == 0
+
+
 @asynccontextmanager
 async def relay_on(
     database_url: str, nats_server: NatsServer, relays: Database
@@ -73,11 +88,7 @@ async def test_an_event_committed_while_the_cleanup_waits_for_the_writer_is_publ
     async with relay_on(database_url, nats_server, relays_database) as (writes, relay):
         await commit_note(writes, "first")
         relay.wake()
-
-        async def stream_holds(count: int) -> bool:
-            return await stream_messages(nats_server, "NOTES") == count
-
-        await eventually(lambda: stream_holds(1), message="the first event was not published")
+        await eventually(stream_holds(nats_server, 1), message="the first event was not published")
 
         async def cleanup_waits() -> bool:
             return relays_database.waiting >= 1
@@ -86,15 +97,11 @@ async def test_an_event_committed_while_the_cleanup_waits_for_the_writer_is_publ
         await commit_note(writes, "second")
         relay.wake()
         await eventually(
-            lambda: stream_holds(2), message="the second event waited behind the cleanup"
+            stream_holds(nats_server, 2), message="the second event waited behind the cleanup"
         )
         assert await relay.backlog() == 0  # both acknowledged, neither deleted yet
         relays_database.gate.set()
-
-        async def rows_deleted() -> bool:
-            async with writes.snapshot() as connection:
-                rows = await connection.scalar(select(func.count()).select_from(outbox_table))
-                return rows == 0
-
-        await eventually(rows_deleted, message="the published rows were never deleted")
+        await eventually(
+            lambda: outbox_is_empty(writes), message="the published rows were never deleted"
+        )
         assert await stream_messages(nats_server, "NOTES") == 2

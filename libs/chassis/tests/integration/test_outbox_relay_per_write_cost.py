@@ -5,20 +5,22 @@ hand-offs of a snapshot; and the rows of a burst are deleted together, not one d
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bazaar_chassis import outbox
 from bazaar_chassis.database import Database
-from bazaar_chassis.outbox import outbox_table
 from bazaar_chassis.testing import eventually
 from bazaar_platform.nats_server import NatsServer
 
-from .test_outbox_and_inbox import stream_messages
-from .test_outbox_cleanup_off_the_publish_path import commit_note, relay_on
+from .test_outbox_cleanup_off_the_publish_path import (
+    commit_note,
+    outbox_is_empty,
+    relay_on,
+    stream_holds,
+)
 
 BURST = 20
 
@@ -45,13 +47,6 @@ class CountedDatabase(Database):
             yield connection
 
 
-def stream_holds(nats_server: NatsServer, count: int) -> Callable[[], Awaitable[bool]]:
-    async def holds() -> bool:
-        return await stream_messages(nats_server, "NOTES") == count
-
-    return holds
-
-
 async def test_on_sqlite_the_relay_reads_the_outbox_without_waiting_for_a_snapshot(
     sqlite_url: str, nats_server: NatsServer
 ) -> None:
@@ -63,7 +58,7 @@ async def test_on_sqlite_the_relay_reads_the_outbox_without_waiting_for_a_snapsh
         await eventually(stream_holds(nats_server, 1), message="the relay waited for a snapshot")
 
 
-async def test_postgresql_reads_through_snapshots(postgres_url: str) -> None:
+async def test_on_postgresql_read_at_once_leaves_every_read_to_snapshots(postgres_url: str) -> None:
     database = Database(postgres_url)
     try:
         assert database.read_at_once("SELECT 1", ()) is None
@@ -80,13 +75,9 @@ async def test_the_rows_of_a_burst_of_writes_are_deleted_together(
             await commit_note(writes, f"note-{number}")
             relay.wake()
         await eventually(stream_holds(nats_server, BURST), message="the burst was not published")
-
-        async def outbox_is_empty() -> bool:
-            async with writes.snapshot() as connection:
-                rows = await connection.scalar(select(func.count()).select_from(outbox_table))
-                return rows == 0
-
-        await eventually(outbox_is_empty, message="the published rows were never deleted")
+        await eventually(
+            lambda: outbox_is_empty(writes), message="the published rows were never deleted"
+        )
         # One delete per quarter second at most, whatever the number of writes in it: a burst
         # that takes even 1 s to commit costs ~5, where one delete per publish round cost ~20.
         assert relays.transactions <= BURST // 4, (
