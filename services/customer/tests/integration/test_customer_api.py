@@ -155,8 +155,12 @@ async def test_an_address_is_put_replaced_read_and_deleted(app: FastAPI) -> None
 async def test_an_address_line_holding_a_nul_character_is_refused_naming_it(
     app: FastAPI, field: str
 ) -> None:
-    home = {"line1": "1 Market St", "city": "San Francisco", "postal_code": "94105",
-            "country": "US"}  # fmt: skip
+    home = {
+        "line1": "1 Market St",
+        "city": "San Francisco",
+        "postal_code": "94105",
+        "country": "US",
+    }
     async with client_as(app, shopper()) as client:
         assert (await client.put(f"{ME}/addresses/home", json=home)).status_code == 200
         before = (await client.get(ME)).json()["addresses"]
