@@ -20,7 +20,7 @@ from itertools import pairwise
 
 from bazaar_chassis import InvalidInput, NotFound, StaleVersion
 
-CUSTOMER_GROUP_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+CUSTOMER_GROUP_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")  # whole: `fullmatch`
 MAX_AMOUNT = 10**11  # minor units: a billion dollars, and far inside a 64-bit integer
 MAX_QUANTITY = 10**9  # units, as inventory holds at most; `prices.min_quantity` is a 32-bit integer
 MAX_ROWS = 200  # per SKU: every currency, tier, group and campaign a v2 client may set at once
@@ -198,7 +198,7 @@ def price_row(
         raise InvalidPriceRow(
             f"min_quantity {min_quantity!r} must be an integer from 1 to {MAX_QUANTITY}"
         )
-    if customer_group is not None and not CUSTOMER_GROUP_PATTERN.match(customer_group):
+    if customer_group is not None and not CUSTOMER_GROUP_PATTERN.fullmatch(customer_group):
         raise InvalidPriceRow(
             f"customer_group {customer_group!r} is invalid: use 1-64 lower-case letters, digits, "
             "'.', '_' or '-'"

@@ -122,6 +122,8 @@ def test_a_price_row_needs_a_tier_of_at_least_one_and_a_forward_window() -> None
         price_row(currency="USD", amount=1, valid_from=datetime(2026, 1, 1))
     with pytest.raises(InvalidPriceRow, match="customer_group 'Big Buyers'"):
         price_row(currency="USD", amount=1, customer_group="Big Buyers")
+    with pytest.raises(InvalidPriceRow, match=r"customer_group 'wholesale\\n'"):
+        price_row(currency="USD", amount=1, customer_group="wholesale\n")
 
 
 def test_only_the_unconditional_single_unit_row_is_a_base_price() -> None:
