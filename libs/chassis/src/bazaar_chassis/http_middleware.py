@@ -6,7 +6,6 @@ Pure ASGI (not BaseHTTPMiddleware) because it sits on every request's hot path.
 
 from __future__ import annotations
 
-import random
 import time
 
 import structlog
@@ -17,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bazaar_chassis.metrics import ServiceMetrics
 from bazaar_chassis.request_spans import RequestSpans
-from bazaar_chassis.tracing import extract_context
+from bazaar_chassis.tracing import extract_context, time_ordered_id
 
 UNOBSERVED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 _TRACE_HEADERS = frozenset({b"traceparent", b"tracestate"})
@@ -25,8 +24,8 @@ _NEW_TRACE = otel_context.Context()  # no caller's trace to continue: this reque
 
 
 def new_request_id() -> str:
-    """Unique, not secret: from `random`, as os.urandom releases the GIL (see caller.HS256)."""
-    return f"{random.getrandbits(128):032x}"
+    """Unique, not secret, time-ordered like a trace id (the console indexes both)."""
+    return f"{time_ordered_id():032x}"
 
 
 def _read_headers(raw: list[tuple[bytes, bytes]]) -> tuple[str | None, dict[str, str]]:

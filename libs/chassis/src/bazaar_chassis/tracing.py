@@ -13,12 +13,15 @@ Spans carry `service.name` and `service.version` (M10: one trace across cart 13.
 from __future__ import annotations
 
 import os
+import random
+import time
 from collections.abc import Mapping
 
 from opentelemetry import context as otel_context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, SynchronousMultiSpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from bazaar_chassis.otlp_json import OtlpJsonExporter
@@ -27,6 +30,22 @@ _PROPAGATOR = TraceContextTextMapPropagator()
 STANDARD_ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
 EXPORT_DELAY_MILLIS = 1000  # a trace reaches the console about a second after it ended
 EXPORT_TIMEOUT_SECONDS = 2.0  # a collector that is gone must not hold up a shutdown
+RANDOM_BITS = 80  # below 48 bits of Unix milliseconds: W3C's `random` flag asks for 56
+
+
+def time_ordered_id() -> int:
+    """A 128-bit id that sorts by the millisecond it was made (as UUIDv7), unique by its random
+    low bits: the console indexes trace and request ids, and a random one cost it a page write
+    per index and span, five times the insert itself (docs/benchmarks.md, P2). From `random`:
+    os.urandom releases the GIL (see caller.HS256)."""
+    return (time.time_ns() // 1_000_000) << RANDOM_BITS | random.getrandbits(RANDOM_BITS)
+
+
+class TimeOrderedIds(RandomIdGenerator):
+    """The SDK's span ids; trace ids from `time_ordered_id`."""
+
+    def generate_trace_id(self) -> int:
+        return time_ordered_id()
 
 
 def otlp_processors(endpoint: str | None) -> list[SpanProcessor]:
@@ -51,7 +70,9 @@ class BazaarTracerProvider(TracerProvider):
 
     def __init__(self, resource: Resource) -> None:
         self.processors = SynchronousMultiSpanProcessor()  # type: ignore[no-untyped-call]
-        super().__init__(resource=resource, active_span_processor=self.processors)
+        super().__init__(
+            resource=resource, active_span_processor=self.processors, id_generator=TimeOrderedIds()
+        )
 
 
 def build_tracer_provider(
