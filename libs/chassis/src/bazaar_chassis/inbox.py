@@ -7,11 +7,13 @@ so each fact changes a service's state at most once, whatever JetStream redelive
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any
 
 from sqlalchemy import Column, DateTime, String, Table, delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bazaar_chassis.database import dialect_insert
 from bazaar_chassis.outbox import chassis_metadata
 
 inbox_table = Table(
@@ -28,17 +30,22 @@ RETENTION = timedelta(days=7)
 async def claim_many(
     connection: AsyncConnection, *, consumer: str, event_ids: list[str]
 ) -> set[str]:
-    """Mark a batch of events as processed; returns the ids that were not processed before."""
+    """Mark a batch of events as processed; returns the ids that were not processed before.
+
+    One row's statement given every row (SQLAlchemy sends them as one multi-row INSERT): it is
+    compiled once, where a statement holding the batch's rows was compiled for every batch."""
     if not event_ids:
         return set()
     now = datetime.now(UTC)
-    statement = (
-        dialect_insert(connection, inbox_table)
-        .values([{"consumer": consumer, "event_id": e, "processed_at": now} for e in event_ids])
-        .on_conflict_do_nothing()
-        .returning(inbox_table.c.event_id)
-    )
-    return set((await connection.execute(statement)).scalars())
+    rows = [{"consumer": consumer, "event_id": e, "processed_at": now} for e in event_ids]
+    result = await connection.execute(_claim(connection.dialect.name), rows)
+    return set(result.scalars())
+
+
+@cache
+def _claim(dialect: str) -> Any:
+    insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+    return insert(inbox_table).on_conflict_do_nothing().returning(inbox_table.c.event_id)
 
 
 async def forget_older_than(connection: AsyncConnection, *, now: datetime | None = None) -> int:

@@ -71,7 +71,7 @@ async def test_inbox_entries_past_the_retention_period_are_forgotten(database_ur
             .values(processed_at=now - inbox.RETENTION - timedelta(minutes=1))
         )
         assert await inbox.forget_older_than(connection, now=now) == 1
-        assert await inbox.claim_many(connection, consumer="c", event_ids=["old", "new"]) == {
-            "old",
-        }
+        again = ["old", "new", "old"]  # a batch may hold one event twice (a redelivery)
+        assert await inbox.claim_many(connection, consumer="c", event_ids=again) == {"old"}
+        assert await inbox.claim_many(connection, consumer="c", event_ids=again) == set()
     await database.close()
