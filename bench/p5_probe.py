@@ -1,18 +1,28 @@
 """P5's probe of the platform: bench SKUs with stock, signed-in shoppers, and closed-loop
-clients that each create a cart, add one item, place the order and poll until it is confirmed.
+clients that each create a cart, add one item, place the order and wait until it is confirmed.
 
 Each client has its own shopper (a signed-in user has one active cart at a time), registered
 through identity by the admin. An order is timed from just before its POST to the return of the
-first GET that shows it confirmed (an upper bound; the poll interval is the resolution).
+first GET that shows it confirmed (an upper bound). With `Settlements`, a client waits for its
+order's `order.confirmed` (or `order.cancelled`) on the bus before that GET, as a storefront told
+by a push would; without, it polls every 10 ms, and those polls cost the order service and the
+gateway more than the orders did (bench/notes/P5.md, eleventh pass).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
+
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.js.api import DeliverPolicy
 
 from bench.p3_probe import stocked_product
 from bench.platform import Api, PlatformFailed
@@ -73,13 +83,55 @@ class CheckoutSamples:
         return len(self.confirmed_ms) / self.seconds if self.seconds else float("nan")
 
 
+class Settlements:
+    """Orders confirmed or cancelled, as the order service announces them on the bus (seen as
+    the operator, passively, like P3's event trail): what each client waits for."""
+
+    SUBJECTS = ("bazaar.order.confirmed", "bazaar.order.cancelled")
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+        self._settled: set[str] = set()
+        self._waiting: dict[str, asyncio.Event] = {}
+        self._subscriptions: list[Any] = []
+
+    async def start(self) -> None:
+        js = self._client.jetstream()
+        for subject in self.SUBJECTS:
+            self._subscriptions.append(
+                await js.subscribe(
+                    subject, ordered_consumer=True, deliver_policy=DeliverPolicy.NEW, cb=self._on
+                )
+            )
+
+    async def stop(self) -> None:
+        for subscription in self._subscriptions:
+            with contextlib.suppress(Exception):
+                await subscription.unsubscribe()
+
+    async def _on(self, message: Msg) -> None:
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            order_id = str(json.loads(message.data)["subject"])
+            self._settled.add(order_id)
+            self._waiting.setdefault(order_id, asyncio.Event()).set()
+
+    async def wait(self, order_id: str, *, seconds: float) -> None:
+        """Until the order is settled, or `seconds` passed (the caller's GET then tells)."""
+        if order_id not in self._settled:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(seconds):
+                    await self._waiting.setdefault(order_id, asyncio.Event()).wait()
+        self._waiting.pop(order_id, None)
+
+
 class Shopper:
     """One client: its token and the last cart it ordered from (a new one must differ)."""
 
-    def __init__(self, api: Api, token: str) -> None:
+    def __init__(self, api: Api, token: str, settlements: Settlements | None = None) -> None:
         self.api = api
         self.token = token
         self.last_cart = ""
+        self.settlements = settlements  # None: poll the order every 10 ms instead
 
     async def fresh_cart(self) -> str:
         """A new active cart; the previous one turns `ordered` as the order is placed."""
@@ -122,6 +174,8 @@ class Shopper:
         )
         samples.post_ms.append((time.perf_counter() - sent) * 1000)
         deadline = sent + SETTLE_TIMEOUT_S
+        if self.settlements is not None:
+            await self.settlements.wait(str(order["id"]), seconds=deadline - time.perf_counter())
         while time.perf_counter() < deadline:
             seen = await self.api.call("GET", f"/order/1/orders/{order['id']}", token=self.token)
             if seen["status"] == "confirmed":
