@@ -91,8 +91,7 @@ class Settlements:
 
     def __init__(self, client: Client) -> None:
         self._client = client
-        self._settled: set[str] = set()
-        self._waiting: dict[str, asyncio.Event] = {}
+        self._settled: dict[str, asyncio.Event] = {}  # set once the order's event was seen
         self._subscriptions: list[Any] = []
 
     async def start(self) -> None:
@@ -112,16 +111,14 @@ class Settlements:
     async def _on(self, message: Msg) -> None:
         with contextlib.suppress(ValueError, KeyError, TypeError):
             order_id = str(json.loads(message.data)["subject"])
-            self._settled.add(order_id)
-            self._waiting.setdefault(order_id, asyncio.Event()).set()
+            self._settled.setdefault(order_id, asyncio.Event()).set()
 
     async def wait(self, order_id: str, *, seconds: float) -> None:
         """Until the order is settled, or `seconds` passed (the caller's GET then tells)."""
-        if order_id not in self._settled:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(seconds):
-                    await self._waiting.setdefault(order_id, asyncio.Event()).wait()
-        self._waiting.pop(order_id, None)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._settled.setdefault(order_id, asyncio.Event()).wait()
+        self._settled.pop(order_id, None)
 
 
 class Shopper:

@@ -60,6 +60,7 @@ def postgres_server(workdir: Path) -> Iterator[str]:
         yield url
     finally:
         server.cleanup()
+        del _server_logs[url]
 
 
 async def _execute(admin_url: str, statement: str) -> None:
