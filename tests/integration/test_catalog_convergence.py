@@ -54,6 +54,12 @@ async def test_two_catalog_instances_converge_on_pricing_and_inventory_after_100
         await stack.enter_async_context(running_app(catalog_a))
         await stack.enter_async_context(running_app(catalog_b))
 
+        async def both_pulling() -> bool:
+            return all(app.state.runtime.bus.ready for app in (catalog_a, catalog_b))
+
+        # Both must be pulling before the changes start, or the first may take all of them.
+        await eventually(both_pulling, message="a catalog instance never started consuming")
+
         limit = asyncio.Semaphore(16)
 
         async def change(i: int) -> None:

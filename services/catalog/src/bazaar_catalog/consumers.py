@@ -28,12 +28,16 @@ def product_row(event: Event) -> shelf.Row:
 
 
 def new_generation(handler: Batched) -> Batched:
-    """`handler`, then the generation bumped in its transaction: an answer kept before it
-    (`KEPT` in service.py) is not sent again once this transaction commits, on any instance."""
+    """The generation bumped, then `handler`, in one transaction: an answer kept before it
+    (`KEPT` in service.py) is not sent again once this transaction commits, on any instance.
+
+    The bump comes first so that on PostgreSQL its row lock orders the batches of several
+    instances: each batch locks the items of its events in event order, and two batches that
+    share items in different orders deadlock (`test_catalog_convergence.py`)."""
 
     async def apply(events: Sequence[Event], uow: UnitOfWork) -> None:
-        await handler.handle(events, uow)
         await uow.connection.execute(store.BUMP_GENERATION)
+        await handler.handle(events, uow)
 
     return Batched(apply)
 
