@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from bazaar_chassis.service import create_app as create_app
     from bazaar_chassis.settings import DEMO_SECRET as DEMO_SECRET
     from bazaar_chassis.settings import ServiceSettings as ServiceSettings
+    from bazaar_chassis.sqlite_on_loop import LoopConnection as LoopConnection
     from bazaar_chassis.unit_of_work import Reads as Reads
     from bazaar_chassis.unit_of_work import UnitOfWork as UnitOfWork
     from bazaar_chassis.unit_of_work import Units as Units
@@ -85,6 +86,7 @@ _EXPORTS = {  # module: the names services import from it
     "service": "BackgroundJob CallerDep create_app ReadsDep Runtime RuntimeDep ServiceDefinition "
     "StartupStep UnitsDep",
     "settings": "DEMO_SECRET ServiceSettings",
+    "sqlite_on_loop": "LoopConnection",
     "unit_of_work": "Reads UnitOfWork Units units_within Work",
 }
 _HOMES = {name: module for module, names in _EXPORTS.items() for name in names.split()}

@@ -114,6 +114,21 @@ class Bus:
             raise Unavailable("the event bus (NATS) is not reachable right now")
         return self._js
 
+    def write_now(self) -> None:
+        """Write what the client has buffered to its socket at once, as its flusher task would on
+        the loop's next pass. Under load one pass runs dozens of requests, and an event published
+        in this one would wait for all of them (bench/notes/P3.md, twelfth pass). The bytes keep
+        their order; the flusher then finds nothing to write. This reads nats-py's private
+        buffer, which its lockfile pin keeps stable
+        (`test_outbox_sends_without_waiting_for_acks.py`)."""
+        client = self._client
+        if client is None or not client.is_connected or client._transport is None:
+            return
+        if client._pending_data_size:
+            client._transport.writelines(client._pending)
+            client._pending = []
+            client._pending_data_size = 0
+
     async def start(self) -> None:
         self._task = asyncio.create_task(self._connect_until_done(), name="bus-connect")
 

@@ -1,9 +1,10 @@
 """A service's own database: async SQLAlchemy engines with the right settings per dialect.
 
-SQLite (the embedded default) gets WAL, a busy timeout and `BEGIN IMMEDIATE` for writes, so that
-several instances or versions of one service can share its file without "database is locked"
-surprises; reads run on separate connections and see a consistent snapshot. PostgreSQL gets one
-pooled engine. Either way, callers only see `transaction()` (write) and `snapshot()` (read).
+SQLite (the embedded default) gets WAL and `BEGIN IMMEDIATE` for writes, so that several
+instances or versions of one service can share its file without "database is locked" surprises;
+its writes run on the event loop's thread (`sqlite_on_loop`), its reads on aiosqlite connections
+of their own that see a consistent snapshot and never hold the loop. PostgreSQL gets one pooled
+engine. Either way, callers only see `transaction()` (write) and `snapshot()` (read).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from bazaar_chassis import sqlite_connections
 from bazaar_chassis.migrations import upgrade_to_heads
+from bazaar_chassis.sqlite_on_loop import LoopWriter
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 READ_AT_ONCE_BUSY_TIMEOUT_MS = 100  # how long `read_at_once` may hold the loop on a locked file
@@ -33,7 +35,7 @@ def dialect_insert(connection: AsyncConnection, table: Table) -> Any:
     return postgresql.insert(table)
 
 
-def _sqlite_engine(url: str, *, begin: str, pool_size: int) -> AsyncEngine:
+def _sqlite_reader(url: str, *, pool_size: int) -> AsyncEngine:
     engine = create_async_engine(
         url,
         pool_size=pool_size,
@@ -46,7 +48,7 @@ def _sqlite_engine(url: str, *, begin: str, pool_size: int) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql(begin)
+        connection.exec_driver_sql("BEGIN")
 
     return engine
 
@@ -70,13 +72,14 @@ class Database:
         self.dialect = parsed.get_backend_name()
         self._file = parsed.database if self.dialect == "sqlite" else None
         self._at_once: sqlite3.Connection | None = None
+        self._loop_writer: LoopWriter | None = None
         if self.dialect == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            # One writer connection per process: writes queue in the pool instead of spinning
-            # on SQLite's file lock; BEGIN IMMEDIATE takes the lock up front across processes.
-            self._writer = _sqlite_engine(url, begin="BEGIN IMMEDIATE", pool_size=1)
-            self._reader = _sqlite_engine(url, begin="BEGIN", pool_size=4)
+            # One writer connection per process: writes take turns instead of spinning on
+            # SQLite's file lock; BEGIN IMMEDIATE takes the lock up front across processes.
+            self._loop_writer = LoopWriter(url, busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS)
+            self._reader = _sqlite_reader(url, pool_size=4)
         elif self.dialect == "postgresql":
             self._writer = create_async_engine(url, pool_size=10, max_overflow=10)
             self._reader = self._writer
@@ -86,8 +89,12 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         """A write transaction: committed when the block ends, rolled back if it raises."""
-        async with self._writer.begin() as connection:
-            yield connection
+        if self._loop_writer is not None:
+            async with self._loop_writer.transaction() as connection:
+                yield connection
+        else:
+            async with self._writer.begin() as connection:
+                yield connection
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[AsyncConnection]:
@@ -112,7 +119,7 @@ class Database:
 
     async def migrate(self, version_locations: list[Path]) -> None:
         """Bring the schema to the newest revision of every migration branch, once per DB."""
-        async with self._writer.begin() as connection:
+        async with self.transaction() as connection:
             if self.dialect == "postgresql":
                 # Serialise concurrent starts of several instances on the same database.
                 await connection.execute(text("SELECT pg_advisory_xact_lock(727272)"))
@@ -134,6 +141,6 @@ class Database:
     async def close(self) -> None:
         if self._at_once is not None:
             self._at_once.close()
-        await self._writer.dispose()
-        if self._reader is not self._writer:
-            await self._reader.dispose()
+        if self._loop_writer is not None:
+            self._loop_writer.close()
+        await self._reader.dispose()

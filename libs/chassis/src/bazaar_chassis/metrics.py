@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections import Counter as Tally
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -63,7 +62,6 @@ class ServiceMetrics:
             registry=self.registry,
         )
 
-    def count_published(self, labels: tuple[str, str], names: list[str]) -> None:
-        """Count a batch the outbox got into the stream, per event name."""
-        for name, count in Tally(names).items():
-            self.outbox_published.labels(*labels, name).inc(count)
+    def count_published(self, labels: tuple[str, str], name: str) -> None:
+        """Count an event the outbox got into the stream."""
+        self.outbox_published.labels(*labels, name).inc()

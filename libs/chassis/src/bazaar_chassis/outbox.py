@@ -3,8 +3,14 @@
 A crash between commit and publish therefore loses nothing: the relay publishes every row it
 finds, with `Nats-Msg-Id` = event id so that JetStream drops a re-publish inside its duplicate
 window, and deletes acknowledged rows in bulk, in a task of their own (a crash before that only
-causes a re-publish, which JetStream drops). The relay is woken right after each commit; the
-slow poll only covers rows written by other instances or left before a crash.
+causes a re-publish, which JetStream drops). Right after each commit its rows are sent (on
+SQLite in the committing task itself, `send_committed`); the relay task's slow poll only covers
+rows written by other instances, left before a crash, or refused.
+
+Sending does not wait for acknowledgements: rows committed meanwhile go out at once, not after
+the previous rows' round trip to JetStream, which took several passes of a loop busy with dozens
+of writes (bench/notes/P3.md, twelfth pass). A row that gets no acknowledgement within 5 s is
+read and sent again.
 
 The delete needs the writer connection, behind every queued write; publishing never waits for
 it (docs/benchmarks.md P3: with 50 writers it held each event ~65 ms before it reached the stream).
@@ -20,6 +26,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, NamedTuple
 
 import structlog
@@ -63,7 +70,6 @@ _log = structlog.get_logger("bazaar.outbox")
 
 PUBLISH_ACK_TIMEOUT_SECONDS = 5.0
 BATCH_SIZE = 500  # rows read and published per round
-FORGET_EVERY = 2_000  # published rows kept before a bulk delete during a long burst
 FORGET_AFTER_SECONDS = 0.25  # how long acknowledged rows gather before one delete
 
 
@@ -109,10 +115,10 @@ class OutboxRelay:
         database: Database,
         bus: Bus,
         poll_seconds: float = 1.0,
-        on_published: Callable[[list[str]], None] = lambda names: None,
+        on_published: Callable[[str], None] = lambda name: None,
     ) -> None:
         self._database = database
-        # told the names of the events each batch got into the stream (for metrics)
+        # told the name of each event it got into the stream (for metrics)
         self._on_published = on_published
         self._bus = bus
         self._poll_seconds = poll_seconds
@@ -126,10 +132,28 @@ class OutboxRelay:
         # bulk, off the publish path, so a burst of writes is not queued behind DELETEs. A set,
         # not a high-water mark: on PostgreSQL a lower position may commit after a higher one.
         self._published: set[int] = set()
+        self._in_flight: set[int] = set()  # sent, not yet acknowledged (or refused)
 
     def wake(self) -> None:
-        """Called after a commit that staged events."""
+        """Have the relay task look for rows to send (the bus is back, a row was refused)."""
         self._wake.set()
+
+    async def send_committed(self) -> None:
+        """Called right after a commit that staged events, in the committing task's step: on
+        SQLite their rows are read at once and written to the bus's socket before the loop
+        moves on; on PostgreSQL, whose read would wait, or while the bus is away, the relay
+        task is woken instead. Nothing here may fail the committed write."""
+        if self._database.dialect != "sqlite" or not self._bus.ready:
+            self.wake()
+            return
+        try:
+            if await self._publish_batch() == BATCH_SIZE:
+                self.wake()  # the relay task sends the rest
+            self._bus.write_now()
+        except Exception as exc:  # the rows stay; the relay task retries them
+            raise_if_cancelled()
+            _log.warning("outbox send after commit failed", error=str(exc))
+            self.wake()
 
     async def run(self) -> None:
         async with asyncio.TaskGroup() as tasks:
@@ -146,13 +170,10 @@ class OutboxRelay:
             self._wake.clear()
             try:
                 while self._bus.ready and await self._publish_batch() == BATCH_SIZE:
-                    if len(self._published) >= FORGET_EVERY:
-                        self._forget.set()
+                    pass
             except Exception as exc:  # bus or database hiccup: the rows stay, retry next round
                 raise_if_cancelled()
                 _log.warning("outbox relay round failed", error=str(exc))
-            if self._published:
-                self._forget.set()
 
     async def _forget_when_asked(self) -> None:
         """Delete acknowledged rows a quarter second after the publisher asks, one request at a
@@ -175,37 +196,43 @@ class OutboxRelay:
         return max(0, int(count or 0) - len(self._published))
 
     async def _publish_batch(self) -> int:
+        """Send the rows not yet sent, without waiting for their acknowledgements: those come
+        back to `_acknowledged` while the next commits are already being sent."""
         async with self._reading:
             rows = await self._unpublished_rows()
         if not rows:
             return 0
         js = self._bus.js
-        acks = [
-            await js.publish_async(row.subject, row.payload, headers={"Nats-Msg-Id": row.event_id})
-            for row in rows
-        ]
+        sent = []
+        for row in rows:
+            ack = await js.publish_async(
+                row.subject, row.payload, headers={"Nats-Msg-Id": row.event_id}
+            )
+            self._in_flight.add(row.position)
+            ack.add_done_callback(partial(self._acknowledged, row))
+            sent.append(ack)
         # publish_async futures have no deadline of their own: a lost ack must not stall us.
-        _done, pending = await asyncio.wait(acks, timeout=PUBLISH_ACK_TIMEOUT_SECONDS)
-        for future in pending:
-            future.cancel()
-        acknowledged = []
-        for row, future in zip(rows, acks, strict=True):
-            if future in pending or future.exception() is not None:
-                error = "no ack from JetStream" if future in pending else future.exception()
-                _log.warning("outbox publish failed; will retry", error=str(error))
-                continue
-            self._published.add(row.position)
-            acknowledged.append(event_name_of(row.subject))
-        self._on_published(acknowledged)
-        return len(acknowledged) if len(acknowledged) == len(rows) else 0
+        asyncio.get_running_loop().call_later(PUBLISH_ACK_TIMEOUT_SECONDS, _cancel_all, sent)
+        return len(rows)
+
+    def _acknowledged(self, row: _Row, ack: asyncio.Future[Any]) -> None:
+        self._in_flight.discard(row.position)
+        if ack.cancelled() or ack.exception() is not None:
+            error = "no ack from JetStream" if ack.cancelled() else ack.exception()
+            _log.warning("outbox publish failed; will retry", error=str(error))
+            return  # the row is read again in the next round: on the next commit or poll
+        self._published.add(row.position)
+        self._on_published(event_name_of(row.subject))
+        self._forget.set()
 
     async def _unpublished_rows(self) -> list[_Row]:
-        limit = BATCH_SIZE + len(self._published)
+        limit = BATCH_SIZE + len(self._published) + len(self._in_flight)
         rows: Sequence[Any] | None = self._database.read_at_once(_UNPUBLISHED_SQLITE, (limit, 0))
         if rows is None:
             async with self._database.snapshot() as connection:
                 rows = (await connection.execute(_UNPUBLISHED.limit(limit))).all()
-        return [_Row(*row) for row in rows if row[0] not in self._published][:BATCH_SIZE]
+        waiting = [_Row(*row) for row in rows if row[0] not in self._published]
+        return [row for row in waiting if row.position not in self._in_flight][:BATCH_SIZE]
 
     async def _forget_published(self) -> None:
         """Delete rows the stream has acknowledged (JetStream de-duplicates a re-publish)."""
@@ -220,3 +247,8 @@ class OutboxRelay:
                 )
         async with self._reading:
             self._published.difference_update(positions)
+
+
+def _cancel_all(futures: list[asyncio.Future[Any]]) -> None:
+    for future in futures:
+        future.cancel()  # no-op for those already done

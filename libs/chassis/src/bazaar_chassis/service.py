@@ -157,12 +157,12 @@ def _build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> 
         database=database,
         bus=bus,
         poll_seconds=settings.outbox_poll_seconds,
-        on_published=lambda names: metrics.count_published(labels, names),
+        on_published=lambda name: metrics.count_published(labels, name),
     )
     units = UnitOfWorkFactory(
         database=database,
         source=f"/{definition.name}/{definition.version}",
-        after_commit=relay.wake,
+        after_commit=relay.send_committed,
     )
     consumer = EventConsumer(
         service=definition.name,

@@ -4,7 +4,7 @@
         await uow.connection.execute(...)
         uow.emit("pricing.price_changed.v1", subject=sku, sequence=version, data={...})
 
-The events go to the outbox in the same transaction; the relay is woken after the commit.
+The events go to the outbox in the same transaction, and are sent right after the commit.
 
 Use cases see less than that: a `Work[S]` (the service's store `S` on the transaction, and
 `emit`), opened by a `Units[S]`; reads get the store on a snapshot from a `Reads[S]`. Tests hand
@@ -13,7 +13,7 @@ them `bazaar_chassis.testing.FakeUnits` instead, so a use case runs without a da
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
@@ -67,21 +67,16 @@ class UnitOfWorkFactory:
     """
 
     def __init__(
-        self, *, database: Database, source: str, after_commit: Callable[[], None]
+        self,
+        *,
+        database: Database,
+        source: str,
+        after_commit: Callable[[], Awaitable[None]],
     ) -> None:
-        self._transaction: Callable[[], AbstractAsyncContextManager[AsyncConnection]] = (
-            database.transaction
-        )
+        self._database = database
         self._source = source
         self._after_commit = after_commit
         self._listeners: list[Callable[[], None]] = []
-
-    def open_transactions_with(
-        self, transaction: Callable[[], AbstractAsyncContextManager[AsyncConnection]]
-    ) -> None:
-        """Open units of work in `transaction()` instead of the database's own (the catalog's
-        consumer writes on the event loop's thread on SQLite, `bazaar_catalog.quick_writes`)."""
-        self._transaction = transaction
 
     def on_commit(self, listener: Callable[[], None]) -> None:
         """Call `listener` (cheap, non-blocking, e.g. `asyncio.Event.set`) after every commit."""
@@ -89,12 +84,12 @@ class UnitOfWorkFactory:
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[UnitOfWork]:
-        async with self._transaction() as connection:
+        async with self._database.transaction() as connection:
             uow = UnitOfWork(connection, source=self._source)
             yield uow
             await stage_events(connection, uow.events)
         if uow.events:
-            self._after_commit()
+            await self._after_commit()
         for listener in self._listeners:
             listener()
 

@@ -18,6 +18,10 @@ async def _ignore(event: Event, uow: UnitOfWork) -> None:
     return None
 
 
+async def _nothing() -> None:
+    pass
+
+
 async def test_a_bus_connecting_after_the_consumer_stopped_starts_no_consuming_task(
     tmp_path: Path,
 ) -> None:
@@ -26,7 +30,7 @@ async def test_a_bus_connecting_after_the_consumer_stopped_starts_no_consuming_t
     consumer = EventConsumer(
         service="sink",
         bus=bus,
-        units=UnitOfWorkFactory(database=database, source="/sink/1", after_commit=lambda: None),
+        units=UnitOfWorkFactory(database=database, source="/sink/1", after_commit=_nothing),
         handlers={"identity.user_registered.v1": _ignore},
     )
     before = asyncio.all_tasks()

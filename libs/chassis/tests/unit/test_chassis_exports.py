@@ -31,6 +31,7 @@ PUBLIC_API = [
     "InvalidSku",
     "InvalidSkuList",
     "Links",
+    "LoopConnection",
     "Money",
     "NotFound",
     "Offset",

@@ -2,7 +2,8 @@
 
 Through aiosqlite every statement of a read (BEGIN, SELECT, ROLLBACK) is a hop to its worker
 thread: ~1.2 ms of CPU for the catalog's page against ~0.2 ms here (docs/benchmarks.md P1b).
-These connections are synchronous and read-only (`query_only`), still one transaction per block;
+These connections are synchronous and read-only (`query_only`), still one transaction per block,
+as the chassis's SQLite writes are (`bazaar_chassis.sqlite_on_loop`);
 a WAL reader does not wait for writers, so the loop is held only for the query itself. The
 catalog can: its stores only read, and every page is a read of its local copy. On PostgreSQL its
 reads stay the chassis's snapshots.
@@ -17,11 +18,10 @@ from contextlib import asynccontextmanager
 from typing import Any, cast
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import Connection, Result, ScalarResult, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql import Executable
 
-from bazaar_chassis import Reads, Runtime
+from bazaar_chassis import LoopConnection, Reads, Runtime
 
 BUSY_TIMEOUT_MS = 15_000  # as the chassis's own SQLite connections
 
@@ -30,30 +30,6 @@ def _read_only(connection: Any) -> None:
     connection.isolation_level = None  # BEGIN is issued explicitly, see below
     connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     connection.execute("PRAGMA query_only=ON")
-
-
-class QuickConnection:
-    """The calls of `AsyncConnection` the catalog's reads and its consumer's writes make
-    (execute, scalar, scalars, begin_nested, dialect) on a synchronous connection: awaiting them
-    runs the statement right away, on this thread."""
-
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
-        self.dialect = connection.dialect
-
-    async def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]:
-        return self._connection.execute(statement, parameters)
-
-    async def scalar(self, statement: Executable, parameters: Any = None) -> Any:
-        return self._connection.scalar(statement, parameters)
-
-    async def scalars(self, statement: Executable, parameters: Any = None) -> ScalarResult[Any]:
-        return self._connection.scalars(statement, parameters)
-
-    @asynccontextmanager
-    async def begin_nested(self) -> AsyncIterator[None]:
-        with self._connection.begin_nested():
-            yield
 
 
 class QuickReads:
@@ -86,7 +62,7 @@ class QuickReads:
         @asynccontextmanager
         async def open_quick_snapshot() -> AsyncIterator[Any]:
             with engine.connect() as connection:
-                yield store(cast(AsyncConnection, QuickConnection(connection)))
+                yield store(cast(AsyncConnection, LoopConnection(connection)))
 
         return open_quick_snapshot
 

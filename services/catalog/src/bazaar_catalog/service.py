@@ -12,7 +12,6 @@ from bazaar_catalog.api import v1
 from bazaar_catalog.consumers import HANDLERS
 from bazaar_catalog.kept_answers import KeptAnswersMiddleware
 from bazaar_catalog.quick_reads import QuickReads
-from bazaar_catalog.quick_writes import QuickWrites
 from bazaar_catalog.store import CURRENT_GENERATION, CatalogStore
 from bazaar_chassis import Links, Runtime, ServiceDefinition, ServiceSettings, create_app
 
@@ -62,5 +61,4 @@ DEFINITION = ServiceDefinition(
 def build_app(settings: ServiceSettings | None = None) -> FastAPI:
     app = create_app(DEFINITION, settings)
     QuickReads(app.state.runtime, CatalogStore)
-    QuickWrites(app.state.runtime)
     return app

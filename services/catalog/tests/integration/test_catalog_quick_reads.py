@@ -7,10 +7,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from bazaar_catalog.quick_reads import QuickConnection
 from bazaar_catalog.service import build_app
 from bazaar_catalog.store import BUMP_GENERATION, CURRENT_GENERATION
-from bazaar_chassis import ServiceSettings
+from bazaar_chassis import LoopConnection, ServiceSettings
 from bazaar_chassis.testing import running_app
 
 
@@ -21,7 +20,7 @@ async def test_reads_are_quick_read_only_and_see_what_was_committed(
     runtime = app.state.runtime
     async with running_app(app, caller=None):
         async with runtime.reads() as store:
-            assert isinstance(store.connection, QuickConnection)
+            assert isinstance(store.connection, LoopConnection)
             before = await store.connection.scalar(text(CURRENT_GENERATION))
             with pytest.raises(OperationalError, match="readonly"):
                 await store.connection.execute(text("DELETE FROM generation"))
