@@ -30,9 +30,12 @@ READ_AT_ONCE_BUSY_TIMEOUT_MS = 100  # how long `read_at_once` may hold the loop 
 
 def dialect_insert(connection: AsyncConnection, table: Table) -> Any:
     """An INSERT for the connection's dialect, with `on_conflict_do_update/nothing` (upserts)."""
-    if connection.dialect.name == "sqlite":
-        return sqlite.insert(table)
-    return postgresql.insert(table)
+    return insert_for(connection.dialect.name, table)
+
+
+def insert_for(dialect: str, table: Table) -> Any:
+    """`dialect_insert` by the dialect's name: for a statement built once per dialect."""
+    return sqlite.insert(table) if dialect == "sqlite" else postgresql.insert(table)
 
 
 def _sqlite_reader(url: str, *, pool_size: int) -> AsyncEngine:
@@ -54,11 +57,13 @@ def _sqlite_reader(url: str, *, pool_size: int) -> AsyncEngine:
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    """Every SQLite connection's settings, the loop's writer's included (it then drops the busy
+    timeout). The timeout comes first: turning WAL on for a new file takes the lock a moment."""
     dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, see below
     cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL mode
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
@@ -78,7 +83,9 @@ class Database:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             # One writer connection per process: writes take turns instead of spinning on
             # SQLite's file lock; BEGIN IMMEDIATE takes the lock up front across processes.
-            self._loop_writer = LoopWriter(url, busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS)
+            self._loop_writer = LoopWriter(
+                url, prepare=_on_sqlite_connect, busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS
+            )
             self._reader = _sqlite_reader(url, pool_size=4)
         elif self.dialect == "postgresql":
             self._writer = create_async_engine(url, pool_size=10, max_overflow=10)

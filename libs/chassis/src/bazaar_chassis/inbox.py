@@ -11,9 +11,9 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Column, DateTime, String, Table, delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bazaar_chassis.database import insert_for
 from bazaar_chassis.outbox import chassis_metadata
 
 inbox_table = Table(
@@ -44,8 +44,8 @@ async def claim_many(
 
 @cache
 def _claim(dialect: str) -> Any:
-    insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
-    return insert(inbox_table).on_conflict_do_nothing().returning(inbox_table.c.event_id)
+    statement = insert_for(dialect, inbox_table).on_conflict_do_nothing()
+    return statement.returning(inbox_table.c.event_id)
 
 
 async def forget_older_than(connection: AsyncConnection, *, now: datetime | None = None) -> int:

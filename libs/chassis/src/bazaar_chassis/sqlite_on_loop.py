@@ -63,27 +63,27 @@ class LoopConnection:
             yield
 
 
+def _no_busy_timeout(connection: Any, _record: Any) -> None:
+    connection.execute("PRAGMA busy_timeout=0")  # a busy lock is waited for on the loop
+
+
 class LoopWriter:
     """One SQLite file's write transactions, on the loop's thread; closed with `close()`."""
 
-    def __init__(self, url: str, *, busy_timeout_ms: int) -> None:
+    def __init__(
+        self, url: str, *, prepare: Callable[[Any, Any], None], busy_timeout_ms: int
+    ) -> None:
+        """`prepare(connection, record)` gives the connection the database's settings (WAL and
+        the rest); `busy_timeout_ms` is how long a `BEGIN IMMEDIATE` is retried on the loop."""
         self._busy_timeout_ms = busy_timeout_ms
         self._engine: Engine = create_engine(
             make_url(url).set(drivername="sqlite+pysqlite"),
             poolclass=StaticPool,  # one connection; `_turn` keeps it to one transaction
             connect_args={"check_same_thread": False},
         )
-        event.listen(self._engine, "connect", self._on_connect)
+        event.listen(self._engine, "connect", prepare)
+        event.listen(self._engine, "connect", _no_busy_timeout)
         self._turn = asyncio.Lock()
-
-    def _on_connect(self, connection: Any, _record: Any) -> None:
-        connection.isolation_level = None  # BEGIN IMMEDIATE is issued explicitly, see below
-        # Turning WAL on for a new file takes the lock for a moment: wait for it here, once.
-        connection.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA busy_timeout=0")  # from now on a busy lock waits on the loop
-        connection.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL
-        connection.execute("PRAGMA foreign_keys=ON")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
