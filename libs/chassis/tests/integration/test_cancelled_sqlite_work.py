@@ -73,8 +73,8 @@ async def test_a_write_cancelled_at_shutdown_leaves_the_file_unlocked_for_the_ne
         writer.cancel()
         await asyncio.wait({writer}, timeout=10)
         assert writer.cancelled()
-        await database.close()
 
+        # Before this instance closes its database: the lock must already be free.
         next_start = sqlite3.connect(path, timeout=1, isolation_level=None)
         try:
             next_start.execute("BEGIN IMMEDIATE")  # raises "database is locked" if still held
