@@ -1,23 +1,13 @@
 """Transactional outbox: events are rows written in the same transaction as the state change.
 
-A crash between commit and publish therefore loses nothing: the relay publishes every row it
-finds, with `Nats-Msg-Id` = event id so that JetStream drops a re-publish inside its duplicate
-window, and deletes acknowledged rows in bulk, in a task of their own (a crash before that only
-causes a re-publish, which JetStream drops). Right after each commit its rows are sent (on
-SQLite in the committing task itself, `send_committed`); the relay task's slow poll only covers
-rows written by other instances, left before a crash, or refused.
-
-Sending does not wait for acknowledgements: rows committed meanwhile go out at once, not after
-the previous rows' round trip to JetStream, which took several passes of a loop busy with dozens
-of writes (bench/notes/P3.md, twelfth pass). A row that gets no acknowledgement within 5 s is
-read and sent again.
-
-The delete needs the writer connection, behind every queued write; publishing never waits for
-it (docs/benchmarks.md P3: with 50 writers it held each event ~65 ms before it reached the stream).
-Acknowledged rows gather for a quarter of a second before each delete, so a steady stream of
-writes costs one delete per quarter second, not one per write; on SQLite the relay reads the
-outbox at once on the loop's thread (`Database.read_at_once`). Both were most of a price
-write's CPU (bench/notes/P3.md, tenth pass).
+A crash between commit and publish loses nothing: every row found is published with
+`Nats-Msg-Id` = event id, so JetStream drops a re-publish inside its duplicate window. Right
+after a commit its rows are sent, on SQLite by the committing task itself (`send_committed`),
+without waiting for acknowledgements; a row unacknowledged after 5 s is sent again. The relay
+task's slow poll covers rows of other instances, left before a crash, or refused. Acknowledged
+rows are deleted in bulk a quarter second at a time, in a task of their own, so sending never
+waits for the writer. Each of these was most of a write's CPU or of its event's delay
+(bench/notes/P3.md, tenth and twelfth passes).
 """
 
 from __future__ import annotations
@@ -39,6 +29,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    bindparam,
     delete,
     func,
     select,
@@ -82,8 +73,16 @@ class _Row(NamedTuple):
     payload: bytes
 
 
-_UNPUBLISHED = select(*(outbox_table.c[name] for name in _Row._fields)).order_by("position")
-# The same read in SQLite's own SQL, for `Database.read_at_once`; its parameters: LIMIT, OFFSET.
+# Rows after position `after` (0: all). On SQLite a row committed later always has a higher
+# position, so a commit's own rows are those after the last one sent: a read of a few rows, not
+# of every acknowledged row still waiting for its delete (~165 µs per commit for 200).
+_UNPUBLISHED = (
+    select(*(outbox_table.c[name] for name in _Row._fields))
+    .where(outbox_table.c.position > bindparam("after"))
+    .order_by("position")
+)
+# The same read in SQLite's own SQL, for `Database.read_at_once`; its parameters: after, LIMIT,
+# OFFSET.
 _UNPUBLISHED_SQLITE = str(_UNPUBLISHED.limit(1).compile(dialect=sqlite.dialect()))
 
 
@@ -133,6 +132,7 @@ class OutboxRelay:
         # not a high-water mark: on PostgreSQL a lower position may commit after a higher one.
         self._published: set[int] = set()
         self._in_flight: set[int] = set()  # sent, not yet acknowledged (or refused)
+        self._sent_up_to = 0  # the highest position sent
 
     def wake(self) -> None:
         """Have the relay task look for rows to send (the bus is back, a row was refused)."""
@@ -147,7 +147,7 @@ class OutboxRelay:
             self.wake()
             return
         try:
-            if await self._publish_batch() == BATCH_SIZE:
+            if await self._publish_batch(after=self._sent_up_to) == BATCH_SIZE:
                 self.wake()  # the relay task sends the rest
             self._bus.write_now()
         except Exception as exc:  # the rows stay; the relay task retries them
@@ -195,24 +195,23 @@ class OutboxRelay:
             count = await connection.scalar(select(func.count()).select_from(outbox_table))
         return max(0, int(count or 0) - len(self._published))
 
-    async def _publish_batch(self) -> int:
+    async def _publish_batch(self, *, after: int = 0) -> int:
         """Send the rows not yet sent, without waiting for their acknowledgements: those come
         back to `_acknowledged` while the next commits are already being sent."""
         async with self._reading:
-            rows = await self._unpublished_rows()
+            rows = await self._unpublished_rows(after)
         if not rows:
             return 0
         js = self._bus.js
-        sent = []
         for row in rows:
             ack = await js.publish_async(
                 row.subject, row.payload, headers={"Nats-Msg-Id": row.event_id}
             )
             self._in_flight.add(row.position)
+            self._sent_up_to = max(self._sent_up_to, row.position)
             ack.add_done_callback(partial(self._acknowledged, row))
-            sent.append(ack)
-        # publish_async futures have no deadline of their own: a lost ack must not stall us.
-        asyncio.get_running_loop().call_later(PUBLISH_ACK_TIMEOUT_SECONDS, _cancel_all, sent)
+            # publish_async futures have no deadline of their own: a lost ack must not stall us
+            asyncio.get_running_loop().call_later(PUBLISH_ACK_TIMEOUT_SECONDS, ack.cancel)
         return len(rows)
 
     def _acknowledged(self, row: _Row, ack: asyncio.Future[Any]) -> None:
@@ -225,14 +224,17 @@ class OutboxRelay:
         self._on_published(event_name_of(row.subject))
         self._forget.set()
 
-    async def _unpublished_rows(self) -> list[_Row]:
+    async def _unpublished_rows(self, after: int) -> list[_Row]:
         limit = BATCH_SIZE + len(self._published) + len(self._in_flight)
-        rows: Sequence[Any] | None = self._database.read_at_once(_UNPUBLISHED_SQLITE, (limit, 0))
+        rows: Sequence[Any] | None = self._database.read_at_once(
+            _UNPUBLISHED_SQLITE, (after, limit, 0)
+        )
         if rows is None:
             async with self._database.snapshot() as connection:
-                rows = (await connection.execute(_UNPUBLISHED.limit(limit))).all()
-        waiting = [_Row(*row) for row in rows if row[0] not in self._published]
-        return [row for row in waiting if row.position not in self._in_flight][:BATCH_SIZE]
+                statement = _UNPUBLISHED.limit(limit)
+                rows = (await connection.execute(statement, {"after": after})).all()
+        sent = self._published | self._in_flight
+        return [_Row(*row) for row in rows if row[0] not in sent][:BATCH_SIZE]
 
     async def _forget_published(self) -> None:
         """Delete rows the stream has acknowledged (JetStream de-duplicates a re-publish)."""
@@ -247,8 +249,3 @@ class OutboxRelay:
                 )
         async with self._reading:
             self._published.difference_update(positions)
-
-
-def _cancel_all(futures: list[asyncio.Future[Any]]) -> None:
-    for future in futures:
-        future.cancel()  # no-op for those already done

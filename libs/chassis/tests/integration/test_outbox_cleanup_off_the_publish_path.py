@@ -61,12 +61,13 @@ async def outbox_is_empty(database: Database) -> bool:
 
 @asynccontextmanager
 async def relay_on(
-    database_url: str, nats_server: NatsServer, relays: Database
+    database_url: str, nats_server: NatsServer, relays: Database, bus: Bus | None = None
 ) -> AsyncIterator[tuple[Database, OutboxRelay]]:
-    """A migrated database to write to, and a relay running on `relays`, its own view of it."""
+    """A migrated database to write to, and a relay running on `relays`, its own view of it,
+    publishing through `bus` (by default a plain one)."""
     writes = Database(database_url)
     await writes.migrate([])
-    bus = Bus(url=nats_server.url, name="relay-test")
+    bus = bus or Bus(url=nats_server.url, name="relay-test")
     await bus.start()
     await bus.wait_connected(timeout=10)
     relay = OutboxRelay(database=relays, bus=bus, poll_seconds=0.05)

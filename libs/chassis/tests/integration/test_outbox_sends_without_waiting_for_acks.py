@@ -5,6 +5,8 @@ a row whose acknowledgement never comes is sent again."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -19,7 +21,12 @@ from bazaar_chassis.unit_of_work import UnitOfWorkFactory
 from bazaar_platform.nats_server import NatsServer
 
 from .test_outbox_and_inbox import stream_messages
-from .test_outbox_cleanup_off_the_publish_path import commit_note, outbox_is_empty, stream_holds
+from .test_outbox_cleanup_off_the_publish_path import (
+    commit_note,
+    outbox_is_empty,
+    relay_on,
+    stream_holds,
+)
 
 ACK_TIMEOUT_SECONDS = outbox.PUBLISH_ACK_TIMEOUT_SECONDS
 
@@ -60,29 +67,14 @@ class BusWithHeldAcks(Bus):
         return self.held
 
 
-async def _relay(database: Database, bus: Bus) -> asyncio.Task[None]:
-    await database.migrate([])
-    await bus.start()
-    await bus.wait_connected(timeout=10)
-    return asyncio.create_task(OutboxRelay(database=database, bus=bus, poll_seconds=0.05).run())
-
-
-async def _stop(relay: asyncio.Task[None], bus: Bus, database: Database) -> None:
-    relay.cancel()
-    await asyncio.gather(relay, return_exceptions=True)
-    await bus.close()
-    await database.close()
-
-
 async def test_a_commit_is_sent_while_the_previous_acknowledgements_are_outstanding(
     database_url: str, nats_server: NatsServer
 ) -> None:
-    database, bus = Database(database_url), BusWithHeldAcks(nats_server.url)
-    relay = await _relay(database, bus)
-    try:
-        await commit_note(database, "first")
+    bus = BusWithHeldAcks(nats_server.url)
+    async with relay_on(database_url, nats_server, Database(database_url), bus) as (writes, _):
+        await commit_note(writes, "first")
         await eventually(stream_holds(nats_server, 1), message="the first event was not sent")
-        await commit_note(database, "second")
+        await commit_note(writes, "second")
         await eventually(  # well before the 5 s after which an unanswered row is sent again
             stream_holds(nats_server, 2),
             timeout=ACK_TIMEOUT_SECONDS / 2,
@@ -90,19 +82,16 @@ async def test_a_commit_is_sent_while_the_previous_acknowledgements_are_outstand
         )
         assert bus.held is not None
         bus.held.release.set()
-        await eventually(lambda: outbox_is_empty(database), message="rows never deleted")
-    finally:
-        await _stop(relay, bus, database)
+        await eventually(lambda: outbox_is_empty(writes), message="rows never deleted")
 
 
 async def test_a_row_whose_acknowledgement_never_comes_is_sent_again_and_stored_once(
     database_url: str, nats_server: NatsServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(outbox, "PUBLISH_ACK_TIMEOUT_SECONDS", 0.2)
-    database, bus = Database(database_url), BusWithHeldAcks(nats_server.url)
-    relay = await _relay(database, bus)
-    try:
-        await commit_note(database, "lost")
+    bus = BusWithHeldAcks(nats_server.url)
+    async with relay_on(database_url, nats_server, Database(database_url), bus) as (writes, _):
+        await commit_note(writes, "lost")
 
         async def sent_again() -> bool:
             return bus.held is not None and bus.held.sent >= 2
@@ -110,24 +99,38 @@ async def test_a_row_whose_acknowledgement_never_comes_is_sent_again_and_stored_
         await eventually(sent_again, message="the unacknowledged row was not sent again")
         assert bus.held is not None
         bus.held.release.set()
-        await eventually(lambda: outbox_is_empty(database), message="the row was never deleted")
+        await eventually(lambda: outbox_is_empty(writes), message="the row was never deleted")
         assert await stream_messages(nats_server, "NOTES") == 1  # JetStream dropped the copies
+
+
+@asynccontextmanager
+async def committing_units(
+    database: Database, nats_server: NatsServer
+) -> AsyncIterator[tuple[UnitOfWorkFactory, Bus]]:
+    """Units of work on `database` whose commits send their events through a ready bus; no relay
+    task runs, so nothing else sends, and acknowledged rows are never deleted."""
+    await database.migrate([])
+    bus, ready = Bus(url=nats_server.url, name="relay-test"), asyncio.Event()
+    bus.on_ready(ready.set)
+    await bus.start()
+    await asyncio.wait_for(ready.wait(), timeout=10)
+    relay = OutboxRelay(database=database, bus=bus)
+    try:
+        yield (
+            UnitOfWorkFactory(
+                database=database, source="/notes/1", after_commit=relay.send_committed
+            ),
+            bus,
+        )
     finally:
-        await _stop(relay, bus, database)
+        await bus.close()
+        await database.close()
 
 
 async def test_on_sqlite_a_commit_writes_its_event_to_the_socket_before_the_loop_moves_on(
     sqlite_url: str, nats_server: NatsServer
 ) -> None:
-    database, bus = Database(sqlite_url), Bus(url=nats_server.url, name="relay-test")
-    await database.migrate([])
-    await bus.start()
-    await eventually(_returns(lambda: bus.ready), message="the bus never became ready")
-    relay = OutboxRelay(database=database, bus=bus, poll_seconds=3600)  # its task never runs
-    units = UnitOfWorkFactory(
-        database=database, source="/notes/1", after_commit=relay.send_committed
-    )
-    try:
+    async with committing_units(Database(sqlite_url), nats_server) as (units, bus):
         sent_before = bus.client.stats["out_msgs"]
         async with units() as uow:
             uow.emit("notes.note_written.v1", subject="n1", sequence=1, data={"text": "hi"})
@@ -135,13 +138,3 @@ async def test_on_sqlite_a_commit_writes_its_event_to_the_socket_before_the_loop
         assert bus.client.stats["out_msgs"] == sent_before + 1
         assert bus.client.pending_data_size == 0, "the event is still in the client's buffer"
         await eventually(stream_holds(nats_server, 1), message="the event never reached the stream")
-    finally:
-        await bus.close()
-        await database.close()
-
-
-def _returns(check: Any) -> Any:
-    async def checked() -> Any:
-        return check()
-
-    return checked
