@@ -8,11 +8,11 @@ second: a close cancelled at its first wait (by the event loop closing) then wai
 closing the loop hangs. Here a repeated `stop()` hands back the first one's future, which the
 thread does answer.
 
-The same cancelled transaction can outlive its close: the cancelled task's traceback still holds
-the statement it was running, and SQLite closes a connection with a live statement only when the
-statement is freed, keeping its transaction and write lock until then. The next instance on the
-file then waits out its busy timeout and fails with "database is locked". So a connection rolls
-back whatever transaction it is in before it closes.
+The same cancelled read can outlive its close: the cancelled task's traceback still holds the
+statement it was running, and SQLite closes a connection with a live statement only when the
+statement is freed, keeping its transaction (and, in WAL mode, the snapshot no checkpoint may
+pass) until then. So a connection rolls back whatever transaction it is in before it closes.
+(Writes run on the loop's own connection, `sqlite_on_loop`, and roll back where cancelled.)
 """
 
 from __future__ import annotations
