@@ -4,15 +4,20 @@ instance and version of the service, so each event is handled by exactly one of 
 Events are pulled continuously (`pull.ContinuousPull`) and whatever has arrived is applied as one
 batch in one transaction: one statement claims the batch's inbox rows (a redelivered event is
 skipped), handlers run in stream order (a `Batched` handler takes a run of its type at once), and
-messages are acked only after the commit. If the batch fails, it is applied again one event per
-savepoint, so only the failing events are retried: `nak`ed with a growing delay, and after
-`max_deliver` attempts (or at once, if it is not even a CloudEvent) copied to the dead-letter
-stream `DLQ` (`bazaar.dlq.<service>`) with the error attached, and terminated.
+messages are acked only after the commit. A batch that fails for a passing reason (a deadlock
+with another instance, the database unreachable: `database.is_passing`) is tried again as it is,
+for as long as it takes, without spending its events' deliveries. If it fails otherwise, it is
+applied again one event per savepoint, so only the failing events are retried: `nak`ed with a
+growing delay, and after `max_deliver` attempts (or at once, if it is not even a CloudEvent)
+copied to the dead-letter stream `DLQ` (`bazaar.dlq.<service>`) with the error attached, and
+terminated.
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
+import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,6 +32,7 @@ from opentelemetry.trace import Link, SpanKind, Tracer
 
 from bazaar_chassis import inbox
 from bazaar_chassis.bus import Bus
+from bazaar_chassis.database import is_passing
 from bazaar_chassis.envelope import (
     SUBJECT_PREFIX,
     Event,
@@ -62,6 +68,7 @@ OutcomeObserver = Callable[[str, str], None]
 FETCH_BATCH = 100
 RETRY_SECONDS = 1.0
 ACK_WAIT_SECONDS = 30.0
+PASSING_RETRY_SECONDS = (0.02, 2.0)  # the first pause after a passing failure, the longest
 
 
 _log = structlog.get_logger("bazaar.consumer")
@@ -150,7 +157,7 @@ class EventConsumer:
                 self.bound.add(producer)
                 _log.info("consumer bound", stream=stream, durable=self._service)
                 while True:
-                    await self._apply(await pull.next_batch())
+                    await self._apply(await pull.next_batch(), waiting=pull.waiting)
             except Exception as exc:  # stream not there yet, bus down, ...: retry
                 raise_if_cancelled()
                 self.bound.discard(producer)
@@ -160,7 +167,7 @@ class EventConsumer:
                 if pull is not None:
                     await pull.stop()
 
-    async def _apply(self, messages: list[Msg]) -> None:
+    async def _apply(self, messages: list[Msg], *, waiting: Callable[[], list[Msg]] = list) -> None:
         """Apply a batch in one transaction; if anything in it fails, redo it one by one so
         that only the failing events are retried."""
         events: list[tuple[Msg, Event]] = []
@@ -171,7 +178,7 @@ class EventConsumer:
             except MalformedEvent as exc:
                 malformed.append((message, f"malformed: {exc}"))
         try:
-            outcomes = await self._apply_batch(events)
+            outcomes = await self._apply_batch_until_it_passes(events, hold=messages, also=waiting)
         except Exception as exc:
             raise_if_cancelled()
             _log.info("batch failed, applying its events one by one", error=repr(exc))
@@ -183,6 +190,35 @@ class EventConsumer:
                 await message.ack()
         for message, error in malformed:
             await self._retry_or_dead_letter(message, error)
+
+    async def _apply_batch_until_it_passes(
+        self,
+        events: list[tuple[Msg, Event]],
+        *,
+        hold: list[Msg],
+        also: Callable[[], list[Msg]],
+    ) -> list[tuple[str, str]]:
+        """`_apply_batch`, tried again after a jittered, growing pause while it fails for a
+        passing reason: such a failure says nothing about the events, and every redelivery
+        brings an event closer to the dead-letter stream. Meanwhile `in_progress` restarts
+        the ack wait of the batch's messages and of those pulled behind them."""
+        pause, longest = PASSING_RETRY_SECONDS
+        longest = min(longest, ACK_WAIT_SECONDS / 4)
+        held_at = time.monotonic()
+        while True:
+            try:
+                return await self._apply_batch(events)
+            except Exception as exc:
+                raise_if_cancelled()
+                if not is_passing(exc):
+                    raise
+                _log.info("batch failed for a passing reason; trying it again", error=repr(exc))
+            await asyncio.sleep(pause * random.uniform(0.5, 1.0))  # noqa: S311 (jitter)
+            pause = min(pause * 2, longest)
+            if time.monotonic() - held_at > ACK_WAIT_SECONDS / 4:
+                held_at = time.monotonic()
+                for message in [*hold, *also()]:
+                    await message.in_progress()
 
     async def _apply_batch(self, events: list[tuple[Msg, Event]]) -> list[tuple[str, str]]:
         """The fast path: one inbox claim for the whole batch, no savepoints."""

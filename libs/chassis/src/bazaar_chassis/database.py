@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bazaar_chassis import sqlite_connections
@@ -36,6 +37,25 @@ def dialect_insert(connection: AsyncConnection, table: Table) -> Any:
 def insert_for(dialect: str, table: Table) -> Any:
     """`dialect_insert` by the dialect's name: for a statement built once per dialect."""
     return sqlite.insert(table) if dialect == "sqlite" else postgresql.insert(table)
+
+
+# PostgreSQL's codes for "try again": serialization failure, deadlock, a connection lost (08…),
+# the server shutting down or starting (57P01-57P03).
+_PASSING_SQLSTATES = ("40001", "40P01", "08", "57P01", "57P02", "57P03")
+
+
+def is_passing(failure: BaseException) -> bool:
+    """True if `failure` says nothing about the work, only about the moment: a deadlock or
+    serialization conflict with another transaction, SQLite's lock held too long, or the
+    database unreachable. The same work succeeds when tried again."""
+    if isinstance(failure, DBAPIError):
+        code = getattr(failure.orig, "sqlstate", None) or ""
+        return (
+            failure.connection_invalidated
+            or code.startswith(_PASSING_SQLSTATES)
+            or "database is locked" in str(failure.orig)
+        )
+    return isinstance(failure, ConnectionError)  # refused before any statement
 
 
 def _sqlite_reader(url: str, *, pool_size: int) -> AsyncEngine:

@@ -12,10 +12,12 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from bazaar_chassis.contract import PROBLEM_CONTENT_TYPE
+from bazaar_chassis.database import is_passing
 from bazaar_chassis.errors import DomainError
 
 PROBLEM_BASE_URI = "https://bazaar.dev/problems/"
@@ -148,9 +150,28 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _on_database_failure(request: Request, exc: Exception) -> JSONResponse:
+    """A deadlock, a serialization conflict or the database out of reach is the moment's fault,
+    not the request's: 503, and the same request may well succeed a second later."""
+    if not is_passing(exc):
+        return await _on_unexpected(request, exc)
+    _log.warning("database failure answered with 503", path=request.url.path, error=repr(exc))
+    return problem_response(
+        status=503,
+        title="Service unavailable",
+        detail="The service's database could not serve this request just now (a conflicting "
+        "transaction, or the database out of reach); retry shortly.",
+        slug="database-unavailable",
+        request=request,
+        headers={"Retry-After": "1"},
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Route every error path of `app` through problem+json."""
     app.add_exception_handler(DomainError, _on_domain_error)
+    app.add_exception_handler(DBAPIError, _on_database_failure)
+    app.add_exception_handler(ConnectionError, _on_database_failure)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 
 import orjson
 from nats.aio.client import Client
@@ -42,14 +43,16 @@ class ContinuousPull:
         self._batch = batch
         self._expires_ns = int(expires_seconds * 1e9)
         self._heartbeat = heartbeat_seconds
-        self._queue: asyncio.Queue[Msg] = asyncio.Queue()
+        self._arrived: deque[Msg] = deque()
+        self._arrival = asyncio.Event()
         self._inbox = client.new_inbox()
         self._subscription: Subscription | None = None
         self._outstanding = 0  # messages requested and not yet delivered or expired
 
     async def start(self) -> None:
         async def enqueue(message: Msg) -> None:
-            self._queue.put_nowait(message)
+            self._arrived.append(message)
+            self._arrival.set()
 
         self._subscription = await self._client.subscribe(self._inbox, cb=enqueue)
         await self._top_up()
@@ -76,19 +79,24 @@ class ContinuousPull:
         """The next events: waits for the first, then takes what else has already arrived."""
         messages: list[Msg] = []
         while not messages:
-            try:
-                async with asyncio.timeout(self._heartbeat * 3):
-                    first = await self._queue.get()
-            except TimeoutError:
-                # Not even a heartbeat: our requests are gone (server restart); ask again.
-                self._outstanding = 0
-                await self._top_up()
-                continue
-            self._take(first, messages)
-            while not self._queue.empty() and len(messages) < self._batch:
-                self._take(self._queue.get_nowait(), messages)
+            if not self._arrived:
+                self._arrival.clear()
+                try:
+                    async with asyncio.timeout(self._heartbeat * 3):
+                        await self._arrival.wait()
+                except TimeoutError:
+                    # Not even a heartbeat: our requests are gone (server restart); ask again.
+                    self._outstanding = 0
+                    await self._top_up()
+                    continue
+            while self._arrived and len(messages) < self._batch:
+                self._take(self._arrived.popleft(), messages)
             await self._top_up()
         return messages
+
+    def waiting(self) -> list[Msg]:
+        """Events delivered and not handed over yet: their ack wait is running already."""
+        return [m for m in self._arrived if m.reply and STATUS_HEADER not in (m.headers or {})]
 
     def _take(self, message: Msg, into: list[Msg]) -> None:
         status = (message.headers or {}).get(STATUS_HEADER)

@@ -33,7 +33,7 @@ def new_generation(handler: Batched) -> Batched:
 
     The bump comes first so that on PostgreSQL its row lock orders the batches of several
     instances: each batch locks the items of its events in event order, and two batches that
-    share items in different orders deadlock (`test_catalog_convergence.py`)."""
+    share items in different orders deadlock (`test_read_model_convergence.py`)."""
 
     async def apply(events: Sequence[Event], uow: UnitOfWork) -> None:
         await uow.connection.execute(store.BUMP_GENERATION)

@@ -1,0 +1,128 @@
+"""A database failure that passes with the moment (the database restarting, a deadlock with
+another instance) is waited out: a consumer tries its batch again without spending the events'
+deliveries or letting JetStream redeliver them, and a route answers 503 with `Retry-After`."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import nats
+import pytest
+from fastapi import APIRouter
+from sqlalchemy import text
+
+from bazaar_chassis import Event, ServiceDefinition, ServiceSettings, UnitOfWork, create_app
+from bazaar_chassis import consumer as consumer_module
+from bazaar_chassis.envelope import stream_name
+from bazaar_chassis.testing import assert_problem, eventually, running_app
+from bazaar_platform.nats_server import NatsServer
+
+from .conftest import AppFactory
+
+
+class DatabaseRestarting:
+    """A handler whose database refuses connections until `outage` seconds after the first
+    event, as a restarting PostgreSQL does."""
+
+    def __init__(self, outage: float) -> None:
+        self.outage = outage
+        self.back_at: float | None = None
+        self.attempts = 0
+        self.applied: list[str] = []
+
+    async def __call__(self, event: Event, uow: UnitOfWork) -> None:
+        self.attempts += 1
+        if self.back_at is None:
+            self.back_at = time.monotonic() + self.outage
+        if time.monotonic() < self.back_at:
+            raise ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)")
+        self.applied.append(event.subject)
+
+
+def outcomes_of(app: object, outcome: str) -> float:
+    registry = app.state.runtime.metrics.registry  # type: ignore[attr-defined]
+    return sum(
+        float(sample.value)
+        for family in registry.collect()
+        for sample in family.samples
+        if sample.name == "bazaar_events_consumed_total" and sample.labels.get("outcome") == outcome
+    )
+
+
+async def test_a_consumer_waits_out_an_unreachable_database_without_spending_deliveries(
+    notes_app: AppFactory,
+    service_settings: ServiceSettings,
+    nats_server: NatsServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # An ack wait short enough that the outage outlasts it three times over.
+    monkeypatch.setattr(consumer_module, "ACK_WAIT_SECONDS", 1.0)
+    handler = DatabaseRestarting(outage=3.5)
+    patient = ServiceDefinition(
+        name="patient",
+        version="1.0.0",
+        description="applies notes once its database is back",
+        apis={},
+        handlers={"notes.note_written": handler},
+    )
+    consumer = create_app(
+        patient,
+        service_settings.model_copy(
+            update={"data_dir": tmp_path / "patient", "consumer_max_deliver": 2}
+        ),
+    )
+    async with running_app(notes_app()) as client, running_app(consumer):
+        assert (await client.put("/notes/1/notes/a", json={"text": "a"})).status_code == 201
+
+        async def first_batch_failing() -> bool:
+            return handler.attempts > 0
+
+        await eventually(first_batch_failing, message="the first note never reached the handler")
+        # These two arrive while the batch of the first is waited out: they wait behind it.
+        for key in ("b", "c"):
+            assert (
+                await client.put(f"/notes/1/notes/{key}", json={"text": key})
+            ).status_code == 201
+
+        async def all_applied() -> bool:
+            return sorted(handler.applied) == ["a", "b", "c"]
+
+        await eventually(all_applied, timeout=20, message="the notes were never applied")
+        raw = await nats.connect(nats_server.url)
+        try:
+            info = await raw.jetstream().consumer_info(stream_name("notes"), "patient")
+        finally:
+            await raw.close()
+    assert handler.attempts > 3  # it was tried again while the database was away
+    assert info.delivered.consumer_seq == 3  # each event delivered once: never taken back
+    assert outcomes_of(consumer, "failed") == 0
+    assert outcomes_of(consumer, "dead_lettered") == 0
+    assert outcomes_of(consumer, "processed") == 3
+
+
+async def test_a_write_whose_database_connection_was_cut_answers_503_and_the_next_succeeds(
+    postgres_url: str, service_settings: ServiceSettings
+) -> None:
+    router = APIRouter()
+
+    @router.put("/counters/{key}")
+    async def count(key: str, cut: bool = False) -> dict[str, str]:
+        async with app.state.runtime.unit_of_work() as uow:
+            if cut:  # the server ends this connection mid-transaction, as a failover does
+                await uow.connection.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
+            await uow.connection.execute(text("SELECT 1"))
+        return {"key": key}
+
+    definition = ServiceDefinition(
+        name="counters", version="1.0.0", description="writes", apis={1: router}
+    )
+    app = create_app(definition, service_settings.model_copy(update={"database_url": postgres_url}))
+    async with running_app(app) as client:
+        assert (await client.put("/counters/1/counters/a")).status_code == 200
+        cut = await client.put("/counters/1/counters/a", params={"cut": "true"})
+        problem = assert_problem(cut, 503, "retry shortly")
+        assert problem["type"].endswith("/database-unavailable")
+        assert cut.headers["retry-after"] == "1"
+        assert (await client.put("/counters/1/counters/a")).status_code == 200
