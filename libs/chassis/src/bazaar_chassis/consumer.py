@@ -62,8 +62,8 @@ class Batched:
 
 Handler = EventHandler | Batched
 OutcomeObserver = Callable[[str, str], None]
-"""Told each event's outcome (processed, duplicate, failed or dead_lettered) and its name
-(`<producer>.<event>`), for metrics."""
+"""Told each event's outcome (processed, duplicate, retried, failed or dead_lettered) and its
+name (`<producer>.<event>`), for metrics. `retried`: its batch met a passing database failure."""
 
 FETCH_BATCH = 100
 RETRY_SECONDS = 1.0
@@ -213,6 +213,8 @@ class EventConsumer:
                 if not is_passing(exc):
                     raise
                 _log.info("batch failed for a passing reason; trying it again", error=repr(exc))
+                for _, event in events:
+                    self._observe("retried", event.name)
             await asyncio.sleep(pause * random.uniform(0.5, 1.0))  # noqa: S311 (jitter)
             pause = min(pause * 2, longest)
             if time.monotonic() - held_at > ACK_WAIT_SECONDS / 4:

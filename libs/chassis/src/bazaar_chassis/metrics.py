@@ -39,7 +39,7 @@ class ServiceMetrics:
         self.events_consumed = Counter(
             "bazaar_events_consumed_total",
             "Events taken from the bus by name (`<producer>.<event>`) and outcome (processed, "
-            "duplicate, failed, dead_lettered)",
+            "duplicate, retried, failed, dead_lettered)",
             ["service", "version", "event", "outcome"],
             registry=self.registry,
         )

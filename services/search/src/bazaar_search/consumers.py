@@ -1,11 +1,14 @@
 """How consumed facts update the read model: product facts set search's own columns and teach the
 vocabulary the spellings of their words (for typo tolerance); the rest are copied as every shop
-window copies them (`bazaar_shelf.copying`), a run of one kind in one conditional `executemany`."""
+window copies them (`bazaar_shelf.copying`), a run of one kind in one conditional `executemany`.
+Batches of several instances take turns on PostgreSQL (`in_turn`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+
+from sqlalchemy import text
 
 from bazaar_chassis import Batched, Event, Handler, UnitOfWork
 from bazaar_search import store
@@ -35,11 +38,36 @@ async def _apply_products(events: Sequence[Event], uow: UnitOfWork) -> None:
     await store.learn_spellings(uow.connection, spellings(texts))
 
 
+TAKE_TURNS = text("SELECT pg_advisory_xact_lock(hashtext('bazaar_search.consumers'))")
+
+
+def in_turn(handler: Batched) -> Batched:
+    """`handler`, once this transaction holds search's consumer lock (PostgreSQL only; SQLite's
+    one writer takes turns already).
+
+    Every run of a batch updates `products` rows in event order, so two instances' batches that
+    share SKUs in different orders deadlock; the loser waits a second for the deadlock to be
+    found, then its batch is tried again (`test_read_model_convergence.py`). Taken before the
+    first row, the lock makes batches take turns instead. The lock is held to the commit."""
+
+    async def apply(events: Sequence[Event], uow: UnitOfWork) -> None:
+        if uow.connection.dialect.name == "postgresql":
+            await uow.connection.execute(TAKE_TURNS)
+        await handler.handle(events, uow)
+
+    return Batched(apply)
+
+
 PRODUCTS = Batched(_apply_products)
 
 HANDLERS: dict[str, Handler] = {
-    "product.created": PRODUCTS,
-    "product.updated": PRODUCTS,
-    "product.recalled": PRODUCTS,
-    **shelf.handlers(card=store.products, categories=store.categories, placements=store.placements),
+    name: in_turn(handler)
+    for name, handler in {
+        "product.created": PRODUCTS,
+        "product.updated": PRODUCTS,
+        "product.recalled": PRODUCTS,
+        **shelf.handlers(
+            card=store.products, categories=store.categories, placements=store.placements
+        ),
+    }.items()
 }
