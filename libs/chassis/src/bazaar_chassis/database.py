@@ -55,7 +55,9 @@ def is_passing(failure: BaseException) -> bool:
             or code.startswith(_PASSING_SQLSTATES)
             or "database is locked" in str(failure.orig)
         )
-    return isinstance(failure, ConnectionError)  # refused before any statement
+    # Raised by the driver while connecting (refused, no socket file, unreachable), unwrapped.
+    # Nothing else a route or handler does raises one: outbound calls become `Unavailable`.
+    return isinstance(failure, OSError)
 
 
 def _sqlite_reader(url: str, *, pool_size: int) -> AsyncEngine:

@@ -171,7 +171,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     """Route every error path of `app` through problem+json."""
     app.add_exception_handler(DomainError, _on_domain_error)
     app.add_exception_handler(DBAPIError, _on_database_failure)
-    app.add_exception_handler(ConnectionError, _on_database_failure)
+    app.add_exception_handler(OSError, _on_database_failure)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(Exception, _on_unexpected)
