@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bazaar_chassis.consumer import Batched as Batched
     from bazaar_chassis.consumer import Handler as Handler
     from bazaar_chassis.database import dialect_insert as dialect_insert
+    from bazaar_chassis.database import insert_for as insert_for
     from bazaar_chassis.envelope import Event as Event
     from bazaar_chassis.errors import ConfigurationError as ConfigurationError
     from bazaar_chassis.errors import Conflict as Conflict
@@ -73,7 +74,7 @@ _EXPORTS = {  # module: the names services import from it
     "caller": "Caller",
     "columns": "from_row row_values sku_versions_table UtcDateTime versioned",
     "consumer": "Batched Handler",
-    "database": "dialect_insert",
+    "database": "dialect_insert insert_for",
     "envelope": "Event",
     "errors": "ConfigurationError Conflict DomainError Forbidden InvalidInput NotFound "
     "StaleVersion Unauthorized Unavailable",

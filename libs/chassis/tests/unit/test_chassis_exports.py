@@ -59,6 +59,7 @@ PUBLIC_API = [
     "create_app",
     "dialect_insert",
     "from_row",
+    "insert_for",
     "new_id",
     "parse_skus",
     "repeat",

@@ -13,10 +13,9 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Table, bindparam
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bazaar_chassis import Batched, Event, UnitOfWork
+from bazaar_chassis import Batched, Event, UnitOfWork, insert_for
 
 
 @dataclass(frozen=True)
@@ -33,8 +32,7 @@ class Aspect:
 def _upsert(dialect: str, aspect: Aspect) -> Any:
     """Built once per dialect and aspect: insert the row, or update it only where the stored
     sequence is older than the fact's."""
-    insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
-    statement = insert(aspect.table).values({c: bindparam(c) for c in aspect.columns})
+    statement = insert_for(dialect, aspect.table).values({c: bindparam(c) for c in aspect.columns})
     return statement.on_conflict_do_update(
         index_elements=list(aspect.keys),
         set_={c: statement.excluded[c] for c in aspect.columns if c not in aspect.keys},
