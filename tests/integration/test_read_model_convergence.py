@@ -23,7 +23,7 @@ from sqlalchemy import Table, select
 from bazaar_catalog import store as catalog_store
 from bazaar_catalog.service import build_app as build_catalog
 from bazaar_chassis import ServiceSettings
-from bazaar_chassis.testing import eventually, running_app
+from bazaar_chassis.testing import consumed, eventually, running_app
 from bazaar_chassis.testing.postgres import fresh_database
 from bazaar_inventory.service import build_app as build_inventory
 from bazaar_pricing.service import build_app as build_pricing
@@ -44,16 +44,6 @@ def search_database_url(
         return
     with fresh_database(str(request.getfixturevalue("postgres_server_url"))) as url:
         yield url
-
-
-def outcomes_in(app: FastAPI, outcome: str) -> float:
-    """Events this instance consumed with `outcome` (processed, retried, failed, ...)."""
-    return sum(
-        float(sample.value)
-        for family in app.state.runtime.metrics.registry.collect()
-        for sample in family.samples
-        if sample.name == "bazaar_events_consumed_total" and sample.labels.get("outcome") == outcome
-    )
 
 
 async def rows_of(app: FastAPI, table: Table, skus: list[str]) -> dict[str, tuple[int | None, int]]:
@@ -134,8 +124,8 @@ async def test_two_instances_of_each_read_model_converge_after_1000_changes(
                 converged, timeout=60, interval=0.2, message=f"{table.name} did not converge"
             )
             for app in apps:
-                assert outcomes_in(app, "processed") > 0
-            assert sum(outcomes_in(app, "processed") for app in apps) >= CHANGES
+                assert consumed(app, "processed") > 0
+            assert sum(consumed(app, "processed") for app in apps) >= CHANGES
             # Competing instances take turns: no deadlock to wait out, no event sent back.
-            assert sum(outcomes_in(app, "retried") for app in apps) == 0
-            assert sum(outcomes_in(app, "failed") for app in apps) == 0
+            assert sum(consumed(app, "retried") for app in apps) == 0
+            assert sum(consumed(app, "failed") for app in apps) == 0

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from bazaar_chassis import Event, ServiceDefinition, ServiceSettings, UnitOfWork, create_app
 from bazaar_chassis import consumer as consumer_module
 from bazaar_chassis.envelope import stream_name
-from bazaar_chassis.testing import assert_problem, eventually, running_app
+from bazaar_chassis.testing import assert_problem, consumed, eventually, running_app
 from bazaar_platform.nats_server import NatsServer
 
 from .conftest import AppFactory
@@ -38,16 +38,6 @@ class DatabaseRestarting:
         if time.monotonic() < self.back_at:
             raise ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)")
         self.applied.append(event.subject)
-
-
-def outcomes_of(app: object, outcome: str) -> float:
-    registry = app.state.runtime.metrics.registry  # type: ignore[attr-defined]
-    return sum(
-        float(sample.value)
-        for family in registry.collect()
-        for sample in family.samples
-        if sample.name == "bazaar_events_consumed_total" and sample.labels.get("outcome") == outcome
-    )
 
 
 async def test_a_consumer_waits_out_an_unreachable_database_without_spending_deliveries(
@@ -96,11 +86,11 @@ async def test_a_consumer_waits_out_an_unreachable_database_without_spending_del
         finally:
             await raw.close()
     assert handler.attempts > 3  # it was tried again while the database was away
-    assert outcomes_of(consumer, "retried") >= handler.attempts - 3
+    assert consumed(consumer, "retried") >= handler.attempts - 3
     assert info.delivered.consumer_seq == 3  # each event delivered once: never taken back
-    assert outcomes_of(consumer, "failed") == 0
-    assert outcomes_of(consumer, "dead_lettered") == 0
-    assert outcomes_of(consumer, "processed") == 3
+    assert consumed(consumer, "failed") == 0
+    assert consumed(consumer, "dead_lettered") == 0
+    assert consumed(consumer, "processed") == 3
 
 
 async def test_a_write_whose_database_connection_was_cut_answers_503_and_the_next_succeeds(

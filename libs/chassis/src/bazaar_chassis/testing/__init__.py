@@ -4,7 +4,7 @@ The pytest plugin (`bazaar_chassis.testing.plugin`, registered as a `pytest11` e
 every test in the workspace the fixtures; the helpers here are importable for custom setups.
 """
 
-from bazaar_chassis.testing.apps import client_as, running_app, served_client
+from bazaar_chassis.testing.apps import client_as, consumed, running_app, served_client
 from bazaar_chassis.testing.facts import FactPublisher
 from bazaar_chassis.testing.fakes import FakeUnits, FakeWork
 from bazaar_chassis.testing.identity import ADMIN, identity_headers
@@ -24,6 +24,7 @@ __all__ = [
     "add_streams",
     "assert_problem",
     "client_as",
+    "consumed",
     "eventually",
     "eventually_sync",
     "identity_headers",

@@ -45,3 +45,14 @@ def served_client(base_url: str, caller: Caller | None = None) -> httpx.AsyncCli
     """A client of a service listening on a real port (`serving`), signing each request as the
     gateway would for `caller`; with None, a request names its caller by `identity_headers`."""
     return httpx.AsyncClient(base_url=base_url, event_hooks={"request": [GatewaySigning(caller)]})
+
+
+def consumed(app: FastAPI, outcome: str) -> float:
+    """How many events the in-process instance `app` consumed with `outcome` (processed,
+    duplicate, retried, failed, dead_lettered), from its own metrics."""
+    return sum(
+        float(sample.value)
+        for family in app.state.runtime.metrics.registry.collect()
+        for sample in family.samples
+        if sample.name == "bazaar_events_consumed_total" and sample.labels.get("outcome") == outcome
+    )
