@@ -168,8 +168,8 @@ class EventConsumer:
                     await pull.stop()
 
     async def _apply(self, messages: list[Msg], *, waiting: Callable[[], list[Msg]] = list) -> None:
-        """Apply a batch in one transaction; if anything in it fails, redo it one by one so
-        that only the failing events are retried."""
+        """Apply a batch in one transaction, again while it fails for a passing reason; if it
+        fails otherwise, redo it one by one so that only the failing events are retried."""
         events: list[tuple[Msg, Event]] = []
         malformed: list[tuple[Msg, str]] = []
         for message in messages:
