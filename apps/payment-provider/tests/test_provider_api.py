@@ -3,6 +3,7 @@ that are retried until the receiver answers 2xx."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 from collections.abc import AsyncIterator
@@ -69,8 +70,9 @@ class Provider:
         return await self.post("/v1/payment_intents", body, key)
 
 
-@pytest.fixture
-async def provider(tmp_path: Path) -> AsyncIterator[Provider]:
+@contextlib.asynccontextmanager
+async def provider_at(data_dir: Path, *, poll_seconds: float = 0.05) -> AsyncIterator[Provider]:
+    """The provider on a free port, its webhooks going to a receiver of the test's own."""
     receiver = Receiver()
     hook = web.Application()
     hook.router.add_post("/hook", receiver.receive)
@@ -80,18 +82,27 @@ async def provider(tmp_path: Path) -> AsyncIterator[Provider]:
     await site.start()
     port = runner.addresses[0][1]
     settings = ProviderSettings(
-        data_dir=tmp_path,
+        data_dir=data_dir,
         port=0,
         payment_provider_api_key=KEY,
         payment_provider_webhook_secret=SECRET,
         payment_provider_webhook_url=f"http://127.0.0.1:{port}/hook",
+        payment_provider_poll_seconds=poll_seconds,
     )
-    async with (
-        running(settings) as url,
-        aiohttp.ClientSession(headers={"Authorization": f"Bearer {KEY}"}) as http,
-    ):
-        yield Provider(url, http, receiver)
-    await runner.cleanup()
+    try:
+        async with (
+            running(settings) as url,
+            aiohttp.ClientSession(headers={"Authorization": f"Bearer {KEY}"}) as http,
+        ):
+            yield Provider(url, http, receiver)
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def provider(tmp_path: Path) -> AsyncIterator[Provider]:
+    async with provider_at(tmp_path) as running_provider:
+        yield running_provider
 
 
 async def test_every_call_needs_the_api_key(provider: Provider) -> None:
@@ -142,6 +153,21 @@ async def test_the_transient_card_fails_once_then_succeeds_with_the_same_key(
     assert status == 202
     await eventually(lambda: _types(provider, ["payment_intent.captured"]))
     assert orjson.loads(provider.receiver.deliveries[0][1])["data"]["object"]["id"] == intent["id"]
+
+
+async def test_a_result_due_at_once_is_announced_without_waiting_for_the_next_poll(
+    tmp_path: Path,
+) -> None:
+    async with provider_at(tmp_path, poll_seconds=3600) as slow_polling:
+        card = await slow_polling.card("4242424242424242")
+        status, _ = await slow_polling.intent(card, "o-now", capture=True)
+        assert status == 202
+        # Only the wake-up can deliver it within the wait: the next poll is an hour away.
+        await eventually(lambda: _types(slow_polling, ["payment_intent.captured"]))
+        status, _ = await slow_polling.intent(card, "o-later")
+        await eventually(
+            lambda: _types(slow_polling, ["payment_intent.captured", "payment_intent.authorized"])
+        )
 
 
 async def test_a_declined_card_is_announced_by_webhook_and_cannot_be_captured(

@@ -42,6 +42,7 @@ class ProviderSettings(BaseSettings):
 
 
 SETTINGS = web.AppKey("settings", ProviderSettings)
+DUE_NOW = web.AppKey("due_now", asyncio.Event)  # set when work is scheduled without a delay
 
 
 def problem(status: int, detail: str) -> web.Response:
@@ -186,7 +187,8 @@ def build_app(settings: ProviderSettings | None = None) -> web.Application:
     settings = settings or ProviderSettings()
     app = web.Application(middlewares=[authenticate])
     app[SETTINGS] = settings
-    app[STORE] = ProviderStore(settings.data_dir / "payment-provider.db")
+    app[DUE_NOW] = due_now = asyncio.Event()
+    app[STORE] = ProviderStore(settings.data_dir / "payment-provider.db", on_due_now=due_now.set)
     app.router.add_get("/healthz", ready)
     app.router.add_get("/readyz", ready)
     app.router.add_post("/v1/payment_methods", create_method)
@@ -209,6 +211,7 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
             app[STORE],
             url=settings.payment_provider_webhook_url,
             secret=settings.payment_provider_webhook_secret,
+            due_now=app[DUE_NOW],
             poll_seconds=settings.payment_provider_poll_seconds,
         )
     )

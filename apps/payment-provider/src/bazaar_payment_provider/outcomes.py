@@ -7,6 +7,7 @@ webhook, delivered to the configured URL and retried with back-off until it gets
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 import aiohttp
@@ -87,11 +88,21 @@ async def deliver_due_webhooks(
 
 
 async def work_forever(
-    store: ProviderStore, *, url: str, secret: str, poll_seconds: float = 0.05
+    store: ProviderStore,
+    *,
+    url: str,
+    secret: str,
+    due_now: asyncio.Event,
+    poll_seconds: float = 0.05,
 ) -> None:
+    """Do what is due, then wait for `due_now` (work scheduled without a delay) or the next poll
+    (a slow card's result, a webhook's retry)."""
     timeout = aiohttp.ClientTimeout(total=5.0)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         while True:
+            due_now.clear()
             run_due_jobs(store)
             await deliver_due_webhooks(store, session, url=url, secret=secret)
-            await asyncio.sleep(poll_seconds)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(poll_seconds):
+                    await due_now.wait()

@@ -8,6 +8,7 @@ import json
 import secrets
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,10 @@ class Reply:
 
 
 class ProviderStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, on_due_now: Callable[[], None] = lambda: None) -> None:
+        """`on_due_now` is told when work is scheduled without a delay, so that it is done at
+        once rather than at the worker's next poll."""
+        self._on_due_now = on_due_now
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, isolation_level=None)
         self.db.row_factory = sqlite3.Row
@@ -157,6 +161,8 @@ class ProviderStore:
             "INSERT INTO jobs (action, target, due) VALUES (?, ?, ?)",
             (action, target, time.time() + delay),
         )
+        if delay <= 0:
+            self._on_due_now()
 
     def take_due_jobs(self) -> list[tuple[str, str]]:
         rows = self.db.execute(
