@@ -55,9 +55,22 @@ def is_passing(failure: BaseException) -> bool:
             or code.startswith(_PASSING_SQLSTATES)
             or "database is locked" in str(failure.orig)
         )
-    # Raised by the driver while connecting (refused, no socket file, unreachable), unwrapped.
-    # Nothing else a route or handler does raises one: outbound calls become `Unavailable`.
-    return isinstance(failure, OSError)
+    # The driver raises these unwrapped while connecting (refused, no socket file, unreachable);
+    # the same error from a route's own code is a bug, and keeps its 500 and traceback.
+    return isinstance(failure, OSError) and _raised_in(failure, _DRIVERS)
+
+
+_DRIVERS = ("asyncpg", "aiosqlite", "sqlalchemy")
+
+
+def _raised_in(failure: BaseException, packages: tuple[str, ...]) -> bool:
+    """True if any frame between the catch and the raise runs code of `packages`."""
+    frame = failure.__traceback__
+    while frame is not None:
+        if str(frame.tb_frame.f_globals.get("__name__", "")).startswith(packages):
+            return True
+        frame = frame.tb_next
+    return False
 
 
 def _sqlite_reader(url: str, *, pool_size: int) -> AsyncEngine:

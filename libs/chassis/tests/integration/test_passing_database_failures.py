@@ -1,12 +1,15 @@
 """A database failure that passes with the moment (the database restarting, a deadlock with
 another instance) is waited out: a consumer tries its batch again without spending the events'
-deliveries or letting JetStream redeliver them, and a route answers 503 with `Retry-After`."""
+deliveries or letting JetStream redeliver them, and a route answers 503 with `Retry-After`.
+What asyncpg raises when it cannot connect at all counts as such a failure."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
+import asyncpg
 import nats
 import pytest
 from fastapi import APIRouter
@@ -14,6 +17,7 @@ from sqlalchemy import text
 
 from bazaar_chassis import Event, ServiceDefinition, ServiceSettings, UnitOfWork, create_app
 from bazaar_chassis import consumer as consumer_module
+from bazaar_chassis.database import is_passing
 from bazaar_chassis.envelope import stream_name
 from bazaar_chassis.testing import assert_problem, consumed, eventually, running_app
 from bazaar_platform.nats_server import NatsServer
@@ -36,7 +40,7 @@ class DatabaseRestarting:
         if self.back_at is None:
             self.back_at = time.monotonic() + self.outage
         if time.monotonic() < self.back_at:
-            raise ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)")
+            raise await connecting(host="127.0.0.1", port=1)  # refused: a server not up yet
         self.applied.append(event.subject)
 
 
@@ -117,3 +121,26 @@ async def test_a_write_whose_database_connection_was_cut_answers_503_and_the_nex
         assert problem["type"].endswith("/database-unavailable")
         assert cut.headers["retry-after"] == "1"
         assert (await client.put("/counters/1/counters/a")).status_code == 200
+
+
+async def connecting(**where: Any) -> BaseException:
+    """What asyncpg raises when it cannot reach a server at `where`."""
+    try:
+        await asyncpg.connect(user="bazaar", database="bazaar", timeout=5, **where)
+    except Exception as exc:
+        return exc
+    raise AssertionError(f"a server answered at {where}")
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        {"host": "127.0.0.1", "port": 1},  # refused: nothing listens on port 1
+        {"host": "/nonexistent-socket-dir"},  # no socket file: the server is stopped
+    ],
+    ids=["refused", "no-socket"],
+)
+async def test_the_drivers_errors_while_connecting_are_passing(where: dict[str, Any]) -> None:
+    failure = await connecting(**where)
+    assert isinstance(failure, OSError)  # unwrapped, as SQLAlchemy lets them through
+    assert is_passing(failure)
