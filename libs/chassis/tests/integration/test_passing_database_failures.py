@@ -51,9 +51,9 @@ async def test_a_consumer_waits_out_an_unreachable_database_without_spending_del
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # An ack wait short enough that the outage outlasts it three times over.
-    monkeypatch.setattr(consumer_module, "ACK_WAIT_SECONDS", 1.0)
-    handler = DatabaseRestarting(outage=3.5)
+    # An ack wait the outage outlasts 2.5 times over (the messages are kept every half second).
+    monkeypatch.setattr(consumer_module, "ACK_WAIT_SECONDS", 2.0)
+    handler = DatabaseRestarting(outage=5.0)
     patient = ServiceDefinition(
         name="patient",
         version="1.0.0",
