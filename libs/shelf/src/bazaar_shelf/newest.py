@@ -7,7 +7,7 @@ applying facts in any order still converge; a stale or late fact changes nothing
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bazaar_chassis import Batched, Event, UnitOfWork, insert_for
+from bazaar_chassis import Batched, Event, Handler, UnitOfWork, insert_for
 
 
 @dataclass(frozen=True)
@@ -55,3 +55,21 @@ def copying(aspect: Aspect, to_row: Callable[[Event], dict[str, Any]]) -> Batche
         await apply_newer(uow.connection, aspect, [to_row(e) for e in events])
 
     return Batched(apply)
+
+
+def each_batch_after(
+    first: Callable[[UnitOfWork], Awaitable[None]], handlers: Mapping[str, Batched]
+) -> dict[str, Handler]:
+    """`handlers`, each run of a batch applied after `first` in the same transaction: what a
+    shop window does before it copies anything. On PostgreSQL `first` is also where several
+    instances' batches take turns: each run updates rows in event order, so two batches sharing
+    rows in different orders would deadlock, unless each takes one lock before its first row."""
+
+    def after_first(handler: Batched) -> Batched:
+        async def apply(events: Sequence[Event], uow: UnitOfWork) -> None:
+            await first(uow)
+            await handler.handle(events, uow)
+
+        return Batched(apply)
+
+    return {name: after_first(handler) for name, handler in handlers.items()}

@@ -5,14 +5,13 @@ generation (so no cached answer outlives it)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bazaar_catalog import store
-from bazaar_chassis import Batched, Event, Handler, UnitOfWork
+from bazaar_chassis import Event, Handler, UnitOfWork
 from bazaar_shelf import copying as shelf
 from bazaar_shelf.facts import ProductFacts
-from bazaar_shelf.newest import copying
+from bazaar_shelf.newest import copying, each_batch_after
 
 
 def product_row(event: Event) -> shelf.Row:
@@ -27,31 +26,24 @@ def product_row(event: Event) -> shelf.Row:
     }
 
 
-def new_generation(handler: Batched) -> Batched:
-    """The generation bumped, then `handler`, in one transaction: an answer kept before it
-    (`KEPT` in service.py) is not sent again once this transaction commits, on any instance.
-
-    The bump comes first so that on PostgreSQL its row lock orders the batches of several
-    instances: each batch locks the items of its events in event order, and two batches that
-    share items in different orders deadlock (`test_read_model_convergence.py`)."""
-
-    async def apply(events: Sequence[Event], uow: UnitOfWork) -> None:
-        await uow.connection.execute(store.BUMP_GENERATION)
-        await handler.handle(events, uow)
-
-    return Batched(apply)
+async def new_generation(uow: UnitOfWork) -> None:
+    """Bump the generation before each run of a batch (so before its first row): an answer
+    kept before it (`KEPT` in service.py) is not sent again once the batch commits, on any
+    instance. Its row lock also makes several instances' batches take turns on PostgreSQL
+    (`each_batch_after`, `test_read_model_convergence.py`)."""
+    await uow.connection.execute(store.BUMP_GENERATION)
 
 
 PRODUCTS = copying(store.PRODUCT, product_row)
 
-HANDLERS: dict[str, Handler] = {
-    name: new_generation(handler)
-    for name, handler in {
+HANDLERS: dict[str, Handler] = each_batch_after(
+    new_generation,
+    {
         "product.created": PRODUCTS,
         "product.updated": PRODUCTS,
         "product.recalled": PRODUCTS,
         **shelf.handlers(
             card=store.items, categories=store.categories, placements=store.placements
         ),
-    }.items()
-}
+    },
+)

@@ -1,7 +1,7 @@
 """How consumed facts update the read model: product facts set search's own columns and teach the
 vocabulary the spellings of their words (for typo tolerance); the rest are copied as every shop
 window copies them (`bazaar_shelf.copying`), a run of one kind in one conditional `executemany`.
-Batches of several instances take turns on PostgreSQL (`in_turn`)."""
+Batches of several instances take turns on PostgreSQL (`in_turn`, `each_batch_after`)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from bazaar_search import store
 from bazaar_search.domain import indexed_text, spellings
 from bazaar_shelf import copying as shelf
 from bazaar_shelf.facts import ProductFacts
-from bazaar_shelf.newest import apply_newer
+from bazaar_shelf.newest import apply_newer, each_batch_after
 
 
 def product_row(event: Event) -> shelf.Row:
@@ -41,33 +41,25 @@ async def _apply_products(events: Sequence[Event], uow: UnitOfWork) -> None:
 TAKE_TURNS = text("SELECT pg_advisory_xact_lock(hashtext('bazaar_search.consumers'))")
 
 
-def in_turn(handler: Batched) -> Batched:
-    """`handler`, once this transaction holds search's consumer lock (PostgreSQL only; SQLite's
-    one writer takes turns already).
-
-    Every run of a batch updates `products` rows in event order, so two instances' batches that
-    share SKUs in different orders deadlock; the loser waits a second for the deadlock to be
-    found, then its batch is tried again (`test_read_model_convergence.py`). Taken before the
-    first row, the lock makes batches take turns instead. The lock is held to the commit."""
-
-    async def apply(events: Sequence[Event], uow: UnitOfWork) -> None:
-        if uow.connection.dialect.name == "postgresql":
-            await uow.connection.execute(TAKE_TURNS)
-        await handler.handle(events, uow)
-
-    return Batched(apply)
+async def in_turn(uow: UnitOfWork) -> None:
+    """Take search's consumer lock before each run of a batch (so before its first row), on
+    PostgreSQL (SQLite's one writer takes turns already): without it two instances' batches
+    sharing SKUs deadlocked, and the loser waited a second for PostgreSQL to find it
+    (`test_read_model_convergence.py`). It is held to the commit."""
+    if uow.connection.dialect.name == "postgresql":
+        await uow.connection.execute(TAKE_TURNS)
 
 
 PRODUCTS = Batched(_apply_products)
 
-HANDLERS: dict[str, Handler] = {
-    name: in_turn(handler)
-    for name, handler in {
+HANDLERS: dict[str, Handler] = each_batch_after(
+    in_turn,
+    {
         "product.created": PRODUCTS,
         "product.updated": PRODUCTS,
         "product.recalled": PRODUCTS,
         **shelf.handlers(
             card=store.products, categories=store.categories, placements=store.placements
         ),
-    }.items()
-}
+    },
+)
