@@ -167,7 +167,7 @@ class EventConsumer:
                 if pull is not None:
                     await pull.stop()
 
-    async def _apply(self, messages: list[Msg], *, waiting: Callable[[], list[Msg]] = list) -> None:
+    async def _apply(self, messages: list[Msg], *, waiting: Callable[[], list[Msg]]) -> None:
         """Apply a batch in one transaction, again while it fails for a passing reason; if it
         fails otherwise, redo it one by one so that only the failing events are retried."""
         events: list[tuple[Msg, Event]] = []
@@ -178,7 +178,9 @@ class EventConsumer:
             except MalformedEvent as exc:
                 malformed.append((message, f"malformed: {exc}"))
         try:
-            outcomes = await self._apply_batch_until_it_passes(events, hold=messages, also=waiting)
+            outcomes = await self._apply_batch_until_it_passes(
+                events, pulled=lambda: [*messages, *waiting()]
+            )
         except Exception as exc:
             raise_if_cancelled()
             _log.info("batch failed, applying its events one by one", error=repr(exc))
@@ -192,16 +194,12 @@ class EventConsumer:
             await self._retry_or_dead_letter(message, error)
 
     async def _apply_batch_until_it_passes(
-        self,
-        events: list[tuple[Msg, Event]],
-        *,
-        hold: list[Msg],
-        also: Callable[[], list[Msg]],
+        self, events: list[tuple[Msg, Event]], *, pulled: Callable[[], list[Msg]]
     ) -> list[tuple[str, str]]:
         """`_apply_batch`, tried again after a jittered, growing pause while it fails for a
         passing reason: such a failure says nothing about the events, and every redelivery
         brings an event closer to the dead-letter stream. Meanwhile `in_progress` restarts
-        the ack wait of the batch's messages and of those pulled behind them."""
+        the ack wait of every message `pulled` (the batch's, and those pulled behind it)."""
         pause, longest = PASSING_RETRY_SECONDS
         longest = min(longest, ACK_WAIT_SECONDS / 4)
         held_at = time.monotonic()
@@ -219,7 +217,7 @@ class EventConsumer:
             pause = min(pause * 2, longest)
             if time.monotonic() - held_at > ACK_WAIT_SECONDS / 4:
                 held_at = time.monotonic()
-                for message in [*hold, *also()]:
+                for message in pulled():
                     await message.in_progress()
 
     async def _apply_batch(self, events: list[tuple[Msg, Event]]) -> list[tuple[str, str]]:

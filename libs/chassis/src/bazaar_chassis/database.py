@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from bazaar_chassis import sqlite_connections
 from bazaar_chassis.migrations import upgrade_to_heads
-from bazaar_chassis.sqlite_on_loop import LoopWriter
+from bazaar_chassis.sqlite_on_loop import LoopWriter, is_locked
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 READ_AT_ONCE_BUSY_TIMEOUT_MS = 100  # how long `read_at_once` may hold the loop on a locked file
@@ -53,7 +53,7 @@ def is_passing(failure: BaseException) -> bool:
         return (
             failure.connection_invalidated
             or code.startswith(_PASSING_SQLSTATES)
-            or "database is locked" in str(failure.orig)
+            or is_locked(failure.orig)
         )
     # The driver raises these unwrapped while connecting (refused, no socket file, unreachable);
     # the same error from a route's own code is a bug, and keeps its 500 and traceback.

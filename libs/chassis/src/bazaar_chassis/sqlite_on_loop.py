@@ -63,6 +63,11 @@ class LoopConnection:
             yield
 
 
+def is_locked(error: BaseException | None) -> bool:
+    """SQLite's answer while another connection holds the write lock (SQLITE_BUSY)."""
+    return "database is locked" in str(error)
+
+
 def _no_busy_timeout(connection: Any, _record: Any) -> None:
     connection.execute("PRAGMA busy_timeout=0")  # a busy lock is waited for on the loop
 
@@ -108,7 +113,7 @@ class LoopWriter:
                 return
             except OperationalError as exc:
                 connection.rollback()  # ends SQLAlchemy's own view of the transaction it began
-                if "locked" not in str(exc) or time.monotonic() > deadline:
+                if not is_locked(exc) or time.monotonic() > deadline:
                     raise
             await asyncio.sleep(pause)
             pause = min(pause * 2, LONGEST_RETRY_SECONDS)
