@@ -1,15 +1,19 @@
-"""What the cross-service tests below share: a stand-in for the gateway's side of a checkout.
+"""What the cross-service tests below share: a stand-in for the gateway's side of a checkout,
+and a read of what a shop window (the catalog, search) shows of each SKU's price and stock.
 
-A conftest's functions are not importable from test modules, so the stand-in comes as a fixture.
+A conftest's functions are not importable from test modules, so they come as fixtures.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import Table, select
+
+ShownRows = dict[str, tuple[int | None, int]]
 
 
 def stand_in_checkout_gateway(*, sku: str, amount: int) -> FastAPI:
@@ -39,3 +43,21 @@ def stand_in_checkout_gateway(*, sku: str, amount: int) -> FastAPI:
 def checkout_gateway() -> Callable[..., FastAPI]:
     """`stand_in_checkout_gateway(sku=..., amount=...)`."""
     return stand_in_checkout_gateway
+
+
+async def shown_price_and_stock(app: FastAPI, table: Table, skus: list[str]) -> ShownRows:
+    """SKU → (price amount, available) as the read model of the in-process instance `app` holds
+    them in `table` (the catalog's `items`, search's `products`)."""
+    async with app.state.runtime.database.snapshot() as connection:
+        rows = await connection.execute(
+            select(table.c.sku, table.c.price_amount, table.c.available).where(
+                table.c.sku.in_(skus)
+            )
+        )
+        return {row.sku: (row.price_amount, row.available) for row in rows}
+
+
+@pytest.fixture
+def shown() -> Callable[[FastAPI, Table, list[str]], Awaitable[ShownRows]]:
+    """`shown_price_and_stock(app, table, skus)`."""
+    return shown_price_and_stock

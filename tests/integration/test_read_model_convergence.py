@@ -12,52 +12,31 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
-from pathlib import Path
 
-import pytest
 from fastapi import FastAPI
-from sqlalchemy import Table, select
+from sqlalchemy import Table
 
 from bazaar_catalog import store as catalog_store
 from bazaar_catalog.service import build_app as build_catalog
 from bazaar_chassis import ServiceSettings
 from bazaar_chassis.testing import consumed, eventually, running_app
-from bazaar_chassis.testing.postgres import fresh_database
 from bazaar_inventory.service import build_app as build_inventory
 from bazaar_pricing.service import build_app as build_pricing
 from bazaar_search import store as search_store
 from bazaar_search.service import build_app as build_search
 
+ShownReader = Callable[[FastAPI, Table, list[str]], Awaitable[dict[str, tuple[int | None, int]]]]
 SKUS = 50
 CHANGES = 1_000
 
 
-@pytest.fixture
-def search_database_url(
-    request: pytest.FixtureRequest, database_url: str, tmp_path: Path
-) -> Iterator[str]:
-    """Search's own database, of the same kind as the catalog's (never shared with it)."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite+aiosqlite:///{tmp_path / 'search.db'}"
-        return
-    with fresh_database(str(request.getfixturevalue("postgres_server_url"))) as url:
-        yield url
-
-
-async def rows_of(app: FastAPI, table: Table, skus: list[str]) -> dict[str, tuple[int | None, int]]:
-    async with app.state.runtime.database.snapshot() as connection:
-        rows = await connection.execute(
-            select(table.c.sku, table.c.price_amount, table.c.available).where(
-                table.c.sku.in_(skus)
-            )
-        )
-        return {row.sku: (row.price_amount, row.available) for row in rows}
-
-
 async def test_two_instances_of_each_read_model_converge_after_1000_changes(
-    service_settings: ServiceSettings, database_url: str, search_database_url: str
+    service_settings: ServiceSettings,
+    database_url: str,
+    second_database_url: str,
+    shown: ShownReader,
 ) -> None:
     rng = random.Random(20261126)
     skus = [f"CONV-{uuid.uuid4().hex[:6]}-{i:02d}" for i in range(SKUS)]
@@ -72,7 +51,7 @@ async def test_two_instances_of_each_read_model_converge_after_1000_changes(
         ]
 
     catalogs = pair(build_catalog, "catalog", database_url)
-    searches = pair(build_search, "search", search_database_url)
+    searches = pair(build_search, "search", second_database_url)
     read_models = [(catalogs, catalog_store.items), (searches, search_store.products)]
     async with AsyncExitStack() as stack:
         pricing = await stack.enter_async_context(running_app(build_pricing(service_settings)))
@@ -115,7 +94,7 @@ async def test_two_instances_of_each_read_model_converge_after_1000_changes(
         for apps, table in read_models:
 
             async def converged(app: FastAPI = apps[0], table: Table = table) -> bool:
-                rows = await rows_of(app, table, skus)
+                rows = await shown(app, table, skus)
                 differing = sorted(s for s in skus if rows.get(s) != expected[s])
                 assert not differing, f"{len(differing)} SKUs differ, e.g. {differing[:3]}"
                 return True

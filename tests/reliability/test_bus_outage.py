@@ -3,9 +3,11 @@ reaches the catalog once the bus is back."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 
-from sqlalchemy import select
+from fastapi import FastAPI
+from sqlalchemy import Table
 
 from bazaar_catalog import store as catalog_store
 from bazaar_catalog.service import build_app as build_catalog
@@ -15,11 +17,12 @@ from bazaar_inventory.service import build_app as build_inventory
 from bazaar_platform.nats_server import NatsServer
 from bazaar_pricing.service import build_app as build_pricing
 
+ShownReader = Callable[[FastAPI, Table, list[str]], Awaitable[dict[str, tuple[int | None, int]]]]
 SKUS = [f"OUT-{i:02d}" for i in range(20)]
 
 
 async def test_writes_made_while_nats_is_down_are_kept_and_delivered_when_it_returns(
-    service_settings: ServiceSettings, nats_server: NatsServer
+    service_settings: ServiceSettings, nats_server: NatsServer, shown: ShownReader
 ) -> None:
     catalog = build_catalog(
         service_settings.model_copy(update={"data_dir": service_settings.data_dir / "catalog"})
@@ -48,17 +51,7 @@ async def test_writes_made_while_nats_is_down_are_kept_and_delivered_when_it_ret
         nats_server.start()  # same port, same JetStream store
 
         async def catalog_has_everything() -> bool:
-            async with catalog.state.runtime.database.snapshot() as connection:
-                rows = {
-                    row.sku: (row.price_amount, row.available)
-                    for row in await connection.execute(
-                        select(
-                            catalog_store.items.c.sku,
-                            catalog_store.items.c.price_amount,
-                            catalog_store.items.c.available,
-                        )
-                    )
-                }
+            rows = await shown(catalog, catalog_store.items, SKUS)
             missing = [s for i, s in enumerate(SKUS) if rows.get(s) != (1000 + i, i)]
             assert not missing, f"not yet in the catalog: {missing}"
             return True

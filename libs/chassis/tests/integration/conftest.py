@@ -3,7 +3,7 @@ consumes it and counts how often each note was applied (to prove effects happen 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,6 @@ from bazaar_chassis import (
     UnitOfWork,
     create_app,
 )
-from bazaar_chassis.testing.postgres import fresh_database
 
 metadata = MetaData()
 notes = Table(
@@ -111,27 +110,6 @@ def bus_producers() -> tuple[str, ...]:
 
 
 @pytest.fixture
-def sink_database_url(
-    database_url: str, postgres_admin_url: str | None, tmp_path: Path
-) -> Iterator[str]:
-    """The sink's own database, of the same kind as the producer's (never shared)."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite+aiosqlite:///{tmp_path / 'sink.db'}"
-        return
-    assert postgres_admin_url is not None
-    with fresh_database(postgres_admin_url) as url:
-        yield url
-
-
-@pytest.fixture
-def postgres_admin_url(request: pytest.FixtureRequest, database_url: str) -> str | None:
-    """Only start PostgreSQL for the PostgreSQL runs."""
-    if database_url.startswith("sqlite"):
-        return None
-    return str(request.getfixturevalue("postgres_server_url"))
-
-
-@pytest.fixture
 def notes_app(service_settings: ServiceSettings, database_url: str) -> AppFactory:
     def build(**overrides: object) -> FastAPI:
         settings = service_settings.model_copy(update={"database_url": database_url, **overrides})
@@ -141,10 +119,10 @@ def notes_app(service_settings: ServiceSettings, database_url: str) -> AppFactor
 
 
 @pytest.fixture
-def sink_app(service_settings: ServiceSettings, sink_database_url: str) -> AppFactory:
+def sink_app(service_settings: ServiceSettings, second_database_url: str) -> AppFactory:
     def build(**overrides: object) -> FastAPI:
         settings = service_settings.model_copy(
-            update={"database_url": sink_database_url, **overrides}
+            update={"database_url": second_database_url, **overrides}
         )
         return create_app(SINK, settings)
 

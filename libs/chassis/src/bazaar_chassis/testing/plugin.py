@@ -112,6 +112,19 @@ def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> str:
 
 
 @pytest.fixture
+def second_database_url(
+    request: pytest.FixtureRequest, database_url: str, tmp_path: Path
+) -> Iterator[str]:
+    """A database for a second service of the test: of the same kind as `database_url`, never
+    shared with it (another SQLite file, or another fresh PostgreSQL database)."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite+aiosqlite:///{tmp_path / 'second.db'}"
+        return
+    with fresh_database(str(request.getfixturevalue("postgres_server_url"))) as url:
+        yield url
+
+
+@pytest.fixture
 def service_database_url(request: pytest.FixtureRequest) -> str | None:
     """None (each service its own SQLite file in the data dir), or, in the `postgresql` run of
     a test marked `each_database`, a fresh PostgreSQL database."""
