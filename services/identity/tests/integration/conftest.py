@@ -11,7 +11,7 @@ import jwt
 import pytest
 
 from bazaar_chassis import ServiceSettings
-from bazaar_chassis.testing import running_app
+from bazaar_chassis.testing import EventProbe, running_app
 from bazaar_identity.service import build_app
 from bazaar_identity.settings import IdentitySettings
 
@@ -43,8 +43,13 @@ def identity_settings() -> IdentitySettings:
 
 @pytest.fixture
 async def client(
-    service_settings: ServiceSettings, identity_settings: IdentitySettings, clock: FakeClock
+    service_settings: ServiceSettings,
+    identity_settings: IdentitySettings,
+    clock: FakeClock,
+    event_probe: EventProbe,
 ) -> AsyncIterator[httpx.AsyncClient]:
+    """Identity in process. It announces the demo accounts as it starts, so the probe watches
+    first: a probe started after it (the order a test names its fixtures in) could miss them."""
     async with running_app(build_app(service_settings, identity_settings, clock=clock)) as client:
         yield client
 
