@@ -7,10 +7,10 @@ skipped), handlers run in stream order (a `Batched` handler takes a run of its t
 messages are acked only after the commit. A batch that fails for a passing reason (a deadlock
 with another instance, the database unreachable: `database.is_passing`) is tried again as it is,
 for as long as it takes, without spending its events' deliveries. If it fails otherwise, it is
-applied again one event per savepoint, so only the failing events are retried: `nak`ed with a
-growing delay, and after `max_deliver` attempts (or at once, if it is not even a CloudEvent)
-copied to the dead-letter stream `DLQ` (`bazaar.dlq.<service>`) with the error attached, and
-terminated.
+applied again one event per savepoint (a pass that waits out passing failures the same way), so
+only the failing events are retried: `nak`ed with a growing delay, and after `max_deliver`
+attempts (or at once, if it is not even a CloudEvent) copied to the dead-letter stream `DLQ`
+(`bazaar.dlq.<service>`) with the error attached, and terminated.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import groupby
+from typing import TypeVar
 
 import structlog
 from nats.aio.msg import Msg
@@ -72,6 +73,14 @@ PASSING_RETRY_SECONDS = (0.02, 2.0)  # the first pause after a passing failure, 
 
 
 _log = structlog.get_logger("bazaar.consumer")
+_Result = TypeVar("_Result")
+_Events = list[tuple[Msg, Event]]
+_Pulled = Callable[[], list[Msg]]
+_OneByOne = tuple[list[tuple[str, str]], _Events, list[tuple[Msg, str]]]  # outcomes, done, failed
+
+
+class _EventFailed(Exception):
+    """One event's handler failed, for a reason that is not passing."""
 
 
 class EventConsumer:
@@ -167,45 +176,47 @@ class EventConsumer:
                 if pull is not None:
                     await pull.stop()
 
-    async def _apply(self, messages: list[Msg], *, waiting: Callable[[], list[Msg]]) -> None:
+    async def _apply(self, messages: list[Msg], *, waiting: _Pulled) -> None:
         """Apply a batch in one transaction, again while it fails for a passing reason; if it
         fails otherwise, redo it one by one so that only the failing events are retried."""
-        events: list[tuple[Msg, Event]] = []
-        malformed: list[tuple[Msg, str]] = []
+        events: _Events = []
+        failed: list[tuple[Msg, str]] = []
         for message in messages:
             try:
                 events.append((message, _genuine(message)))
             except MalformedEvent as exc:
-                malformed.append((message, f"malformed: {exc}"))
+                failed.append((message, f"malformed: {exc}"))
+
+        def pulled() -> list[Msg]:
+            return [*messages, *waiting()]
+
         try:
-            outcomes = await self._apply_batch_until_it_passes(
-                events, pulled=lambda: [*messages, *waiting()]
-            )
+            outcomes = await self._until_it_passes(self._apply_batch, events, pulled)
         except Exception as exc:
             raise_if_cancelled()
             _log.info("batch failed, applying its events one by one", error=repr(exc))
-            await self._apply_one_by_one(events)
-        else:
-            for outcome, name in outcomes:
-                self._observe(outcome, name)
-            for message, _ in events:
-                await message.ack()
-        for message, error in malformed:
+            outcomes, events, failed_alone = await self._apply_one_by_one(events, pulled)
+            failed += failed_alone
+        for outcome, name in outcomes:
+            self._observe(outcome, name)
+        for message, _ in events:
+            await message.ack()
+        for message, error in failed:
             await self._retry_or_dead_letter(message, error)
 
-    async def _apply_batch_until_it_passes(
-        self, events: list[tuple[Msg, Event]], *, pulled: Callable[[], list[Msg]]
-    ) -> list[tuple[str, str]]:
-        """`_apply_batch`, tried again after a jittered, growing pause while it fails for a
-        passing reason: such a failure says nothing about the events, and every redelivery
-        brings an event closer to the dead-letter stream. Meanwhile `in_progress` restarts
-        the ack wait of every message `pulled` (the batch's, and those pulled behind it)."""
+    async def _until_it_passes(
+        self, attempt: Callable[[_Events], Awaitable[_Result]], events: _Events, pulled: _Pulled
+    ) -> _Result:
+        """`attempt`, made again after a jittered, growing pause while it fails for a passing
+        reason: such a failure says nothing about the events, and every redelivery brings an
+        event closer to the dead-letter stream. Meanwhile `in_progress` restarts the ack wait
+        of every message `pulled` (the batch's, and those pulled behind it)."""
         pause, longest = PASSING_RETRY_SECONDS
         longest = min(longest, ACK_WAIT_SECONDS / 4)
         held_at = time.monotonic()
         while True:
             try:
-                return await self._apply_batch(events)
+                return await attempt(events)
             except Exception as exc:
                 raise_if_cancelled()
                 if not is_passing(exc):
@@ -220,7 +231,7 @@ class EventConsumer:
                 for message in pulled():
                     await message.in_progress()
 
-    async def _apply_batch(self, events: list[tuple[Msg, Event]]) -> list[tuple[str, str]]:
+    async def _apply_batch(self, events: _Events) -> list[tuple[str, str]]:
         """The fast path: one inbox claim for the whole batch, no savepoints."""
         wanted = [e for _, e in events if e.name in self._handlers]
         outcomes = []
@@ -282,47 +293,48 @@ class EventConsumer:
         ):
             yield
 
-    async def _apply_one_by_one(self, events: list[tuple[Msg, Event]]) -> None:
-        applied: list[Msg] = []
-        failed: list[tuple[Msg, str]] = []
+    async def _apply_one_by_one(self, events: _Events, pulled: _Pulled) -> _OneByOne:
         try:
-            async with self._units() as uow:
-                for message, event in events:
-                    error = await self._apply_one(event, uow)
-                    if error is None:
-                        applied.append(message)
-                    else:
-                        failed.append((message, error))
+            return await self._until_it_passes(self._one_by_one, events, pulled)
         except Exception as exc:  # the commit itself failed: nothing was applied
             raise_if_cancelled()
             _log.warning("consumer batch commit failed", error=str(exc))
-            failed = [(m, f"commit failed: {exc}") for m, _ in events]
-            applied = []
-        for message in applied:
-            await message.ack()
-        for message, error in failed:
-            await self._retry_or_dead_letter(message, error)
+            return [], [], [(m, f"commit failed: {exc}") for m, _ in events]
+
+    async def _one_by_one(self, events: _Events) -> _OneByOne:
+        """Each event in a savepoint of one transaction: the outcomes, the events applied (or
+        of a type no handler takes), and those that failed, with why."""
+        outcomes, done, failed = [], [], []
+        async with self._units() as uow:
+            for message, event in events:
+                try:
+                    if outcome := await self._apply_one(event, uow):
+                        outcomes.append((outcome, event.name))
+                    done.append((message, event))
+                except _EventFailed as exc:
+                    failed.append((message, str(exc)))
+        return outcomes, done, failed
 
     async def _apply_one(self, event: Event, uow: UnitOfWork) -> str | None:
-        """Apply one event inside a savepoint; return an error description or None."""
+        """Apply one event inside a savepoint: its outcome, or `_EventFailed`. A passing failure
+        is raised as it came: it says nothing about the event, and it ends the transaction."""
         if event.name not in self._handlers:  # an event type we no longer need: nothing to do
             return None
         emitted_before = len(uow.events)
         try:
             async with uow.connection.begin_nested():
-                fresh = bool(
-                    await inbox.claim_many(
-                        uow.connection, consumer=self._service, event_ids=[event.id]
-                    )
+                fresh = await inbox.claim_many(  # this event's id if it was not applied yet
+                    uow.connection, consumer=self._service, event_ids=[event.id]
                 )
                 if fresh:
                     await self._dispatch(event.name, [event], uow)
         except Exception as exc:
             del uow.events[emitted_before:]
+            if is_passing(exc):
+                raise
             _log.warning("event handler failed", type=event.type, id=event.id, error=repr(exc))
-            return repr(exc)
-        self._observe("processed" if fresh else "duplicate", event.name)
-        return None
+            raise _EventFailed(repr(exc)) from exc
+        return "processed" if fresh else "duplicate"
 
     async def _retry_or_dead_letter(self, message: Msg, error: str) -> None:
         self._observe("failed", event_name_of(message.subject))

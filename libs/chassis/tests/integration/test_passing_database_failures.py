@@ -97,6 +97,58 @@ async def test_a_consumer_waits_out_an_unreachable_database_without_spending_del
     assert consumed(consumer, "processed") == 3
 
 
+class PoisonThenOutage:
+    """A handler that always fails on the note `poison` (a bug, not the database) and whose
+    database then refuses connections for `outage` seconds: the batch holding the poison is
+    redone one event at a time while the database is away."""
+
+    def __init__(self, outage: float) -> None:
+        self.outage = outage
+        self.back_at: float | None = None
+
+    async def __call__(self, event: Event, uow: UnitOfWork) -> None:
+        if self.back_at is not None and time.monotonic() < self.back_at:
+            raise await connecting(host="127.0.0.1", port=1)
+        if event.subject == "poison":
+            if self.back_at is None:
+                self.back_at = time.monotonic() + self.outage
+            raise ValueError("a handler's bug")
+
+
+async def test_an_outage_while_a_batch_is_redone_one_by_one_spends_no_delivery(
+    notes_app: AppFactory, service_settings: ServiceSettings, tmp_path: Path
+) -> None:
+    handler = PoisonThenOutage(outage=2.0)
+    strict = ServiceDefinition(
+        name="strict",
+        version="1.0.0",
+        description="dead-letters an event at its first failure",
+        apis={},
+        handlers={"notes.note_written": handler},
+    )
+    consumer = create_app(
+        strict,
+        service_settings.model_copy(
+            update={"data_dir": tmp_path / "strict", "consumer_max_deliver": 1}
+        ),
+    )
+    async with running_app(notes_app()) as client:
+        for key in ("a", "poison"):  # both in the stream before the consumer pulls: one batch
+            assert (
+                await client.put(f"/notes/1/notes/{key}", json={"text": key})
+            ).status_code == 201
+        async with running_app(consumer):
+
+            async def settled() -> bool:
+                return consumed(consumer, "dead_lettered") + consumed(consumer, "processed") >= 2
+
+            await eventually(settled, timeout=20, message="the batch never settled")
+    assert consumed(consumer, "processed") == 1  # `a`, committed: not dead-lettered for the outage
+    assert consumed(consumer, "retried") >= 1  # the one-by-one pass waited the outage out
+    assert consumed(consumer, "dead_lettered") == 1  # the poison alone, for its own failure
+    assert consumed(consumer, "failed") == 1
+
+
 async def test_a_write_whose_database_connection_was_cut_answers_503_and_the_next_succeeds(
     postgres_url: str, service_settings: ServiceSettings
 ) -> None:
