@@ -10,7 +10,9 @@ for as long as it takes, without spending its events' deliveries. If it fails ot
 applied again one event per savepoint (a pass that waits out passing failures the same way), so
 only the failing events are retried: `nak`ed with a growing delay, and after `max_deliver`
 attempts (or at once, if it is not even a CloudEvent) copied to the dead-letter stream `DLQ`
-(`bazaar.dlq.<service>`) with the error attached, and terminated.
+(`bazaar.dlq.<service>`) with the error attached, and terminated. JetStream itself never gives
+up on an event: one that comes again past `max_deliver` unsettled (its process stopped while
+applying it, or dead-lettering failed) is dead-lettered then, before it is applied.
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ FETCH_BATCH = 100
 RETRY_SECONDS = 1.0
 ACK_WAIT_SECONDS = 30.0
 PASSING_RETRY_SECONDS = (0.02, 2.0)  # the first pause after a passing failure, the longest
+UNSETTLED = "not settled in {} deliveries (failed, stopped while applying, or not dead-lettered)"
 
 
 _log = structlog.get_logger("bazaar.consumer")
@@ -143,7 +146,8 @@ class EventConsumer:
             deliver_policy=DeliverPolicy.ALL,
             ack_policy=AckPolicy.EXPLICIT,
             ack_wait=ACK_WAIT_SECONDS,
-            max_deliver=self._max_deliver + 1,  # the last delivery is the one we dead-letter
+            max_deliver=-1,  # no limit: past its limit an event is dead-lettered here (`_apply`),
+            # where JetStream's would silently skip it (after a crash, or a failed dead-lettering)
             filter_subjects=subjects,
             max_ack_pending=1000,
         )
@@ -182,6 +186,9 @@ class EventConsumer:
         events: _Events = []
         failed: list[tuple[Msg, str]] = []
         for message in messages:
+            if message.metadata.num_delivered > self._max_deliver:
+                failed.append((message, UNSETTLED.format(self._max_deliver)))
+                continue
             try:
                 events.append((message, _genuine(message)))
             except MalformedEvent as exc:
@@ -356,7 +363,7 @@ class EventConsumer:
             await self._bus.js.publish(
                 f"{SUBJECT_PREFIX}.dlq.{self._service}", message.data, headers=headers
             )
-        except Exception as exc:  # keep the message; JetStream will redeliver it
+        except Exception as exc:  # keep the message; redelivered, it is dead-lettered at once
             _log.error("dead-lettering failed", error=str(exc))
             await message.nak(delay=RETRY_SECONDS)
             return
