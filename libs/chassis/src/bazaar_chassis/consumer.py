@@ -30,8 +30,9 @@ import structlog
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
+from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.trace import Link, SpanKind, Tracer
+from opentelemetry.trace import Link, SpanKind, StatusCode
 
 from bazaar_chassis import inbox
 from bazaar_chassis.bus import Bus
@@ -45,6 +46,7 @@ from bazaar_chassis.envelope import (
 )
 from bazaar_chassis.jobs import raise_if_cancelled, stop_task
 from bazaar_chassis.pull import ContinuousPull
+from bazaar_chassis.request_spans import RequestSpans
 from bazaar_chassis.tracing import extract_context
 from bazaar_chassis.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -96,12 +98,12 @@ class EventConsumer:
         bus: Bus,
         units: UnitOfWorkFactory,
         handlers: Mapping[str, Handler],
+        spans: RequestSpans,
         max_deliver: int = 5,
         observe: OutcomeObserver = lambda outcome, name: None,
-        tracer: Tracer | None = None,
     ) -> None:
         self._service = service
-        self._tracer = tracer or trace.get_tracer("bazaar")
+        self._spans = spans
         self._bus = bus
         self._units = units
         self._handlers = dict(handlers)
@@ -272,7 +274,8 @@ class EventConsumer:
     @contextmanager
     def _span(self, run: list[Event]) -> Iterator[None]:
         """A consumer span that continues the (first) event's trace, so what the handler emits
-        or calls carries that trace on; the rest of a batched run are linked."""
+        or calls carries that trace on; the rest of a batched run are linked. A lean span, as
+        a request's (`request_spans`): the SDK's cost ~45 µs more per run."""
         first = run[0]
         parent = extract_context({"traceparent": first.traceparent} if first.traceparent else {})
         links = []
@@ -282,12 +285,11 @@ class EventConsumer:
                     extract_context({"traceparent": event.traceparent})
                 ).get_span_context()
                 links.append(Link(context))
-        with self._tracer.start_as_current_span(
-            f"consume {first.type}",
-            context=parent,
-            kind=SpanKind.CONSUMER,
-            links=links,
-            attributes={
+        span = self._spans.start(
+            f"consume {first.type}", parent, kind=SpanKind.CONSUMER, links=links
+        )
+        span.set_attributes(
+            {
                 "messaging.system": "nats",
                 "messaging.destination.name": first.nats_subject,
                 "messaging.batch.message_count": len(run),
@@ -296,9 +298,18 @@ class EventConsumer:
                 "bazaar.event.id": first.id,
                 "bazaar.event.subject": first.subject,
                 "bazaar.major": int(first.type.rsplit(".v", 1)[1]),
-            },
-        ):
+            }
+        )
+        current = otel_context.attach(trace.set_span_in_context(span))
+        try:
             yield
+        except Exception as exc:  # as the SDK's `start_as_current_span` records it
+            span.record_exception(exc)
+            span.set_status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}")
+            raise
+        finally:
+            otel_context.detach(current)
+            span.end()
 
     async def _apply_one_by_one(self, events: _Events, pulled: _Pulled) -> _OneByOne:
         try:

@@ -1,4 +1,5 @@
-"""The span of each served request (services and the gateway), at a fifth of the SDK's cost.
+"""The span of each served request (services and the gateway) and of each run of consumed
+events, at a fifth of the SDK's cost.
 
 A served request's span is started, made current, renamed, given a few attributes and ended;
 the SDK's general `Span` (a lock, bounded attribute and event lists, the sampler's result
@@ -15,14 +16,14 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.sdk.trace import Event, ReadableSpan, TracerProvider, sampling
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
-from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags
+from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode, TraceFlags
 
 from bazaar_chassis.tracing import BazaarTracerProvider
 
@@ -41,9 +42,16 @@ class RequestSpans:
         )
         self.scope = InstrumentationScope(scope, version)
 
-    def start(self, name: str, parent: otel_context.Context) -> trace.Span:
+    def start(
+        self,
+        name: str,
+        parent: otel_context.Context,
+        *,
+        kind: SpanKind = SpanKind.SERVER,
+        links: Sequence[Link] = (),
+    ) -> trace.Span:
         if self._processors is None:
-            return self._sdk.start_span(name, context=parent, kind=SpanKind.SERVER)
+            return self._sdk.start_span(name, context=parent, kind=kind, links=links)
         ids = self._provider.id_generator
         caller: SpanContext | None = trace.get_current_span(parent).get_span_context()
         if caller is not None and caller.is_valid:  # as the SDK's tracer and default sampler
@@ -58,7 +66,7 @@ class RequestSpans:
         context = SpanContext(trace_id, ids.generate_span_id(), False, TraceFlags(flags), state)
         if not sampled:
             return trace.NonRecordingSpan(context)
-        return _RequestSpan(self, name, context, caller)
+        return _RequestSpan(self, name, context, caller, kind, links)
 
     def finished(self, span: _RequestSpan, end_time: int) -> None:
         assert self._processors is not None  # only lean spans end here
@@ -70,7 +78,8 @@ class RequestSpans:
                 self._provider.resource,
                 span.attributes,
                 span.events,
-                kind=SpanKind.SERVER,
+                span.links,
+                kind=span.kind,
                 status=span.status,
                 start_time=span.start_time,
                 end_time=end_time,
@@ -80,12 +89,19 @@ class RequestSpans:
 
 
 class _RequestSpan(trace.Span):
-    """A server span as a plain object; ended, it becomes the SDK's `ReadableSpan`."""
+    """A server or consumer span as a plain object; ended, it becomes the SDK's `ReadableSpan`."""
 
     def __init__(
-        self, spans: RequestSpans, name: str, context: SpanContext, parent: SpanContext | None
+        self,
+        spans: RequestSpans,
+        name: str,
+        context: SpanContext,
+        parent: SpanContext | None,
+        kind: SpanKind,
+        links: Sequence[Link],
     ) -> None:
         self._spans, self.name, self._context, self.parent = spans, name, context, parent
+        self.kind, self.links = kind, links
         self.attributes: dict[str, Any] = {}
         self.events: list[Event] = []
         self.status = Status(StatusCode.UNSET)

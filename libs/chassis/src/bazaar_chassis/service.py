@@ -171,7 +171,7 @@ def _build_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> 
         handlers=definition.handlers,
         max_deliver=settings.consumer_max_deliver,
         observe=lambda outcome, name: metrics.events_consumed.labels(*labels, name, outcome).inc(),
-        tracer=tracer_provider.get_tracer("bazaar", definition.version),
+        spans=RequestSpans(tracer_provider, scope="bazaar", version=definition.version),
     )
     return Runtime(
         definition=definition,

@@ -7,10 +7,13 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from opentelemetry.sdk.trace import TracerProvider
+
 from bazaar_chassis.bus import Bus
 from bazaar_chassis.consumer import EventConsumer
 from bazaar_chassis.database import Database
 from bazaar_chassis.envelope import Event
+from bazaar_chassis.request_spans import RequestSpans
 from bazaar_chassis.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 
@@ -32,6 +35,7 @@ async def test_a_bus_connecting_after_the_consumer_stopped_starts_no_consuming_t
         bus=bus,
         units=UnitOfWorkFactory(database=database, source="/sink/1", after_commit=_nothing),
         handlers={"identity.user_registered.v1": _ignore},
+        spans=RequestSpans(TracerProvider(), scope="bazaar", version="1"),
     )
     before = asyncio.all_tasks()
     await consumer.stop()

@@ -1,9 +1,11 @@
-"""`RequestSpans` makes the span the SDK would make, for whatever a request does with it: the
-same operations on an SDK span and on a request span, from the same kind of caller, export the
-same span (ids and clock readings aside)."""
+"""`RequestSpans` makes the span the SDK would make, for whatever a request or a consumer does
+with it: the same operations on an SDK span and on a request span, from the same kind of caller,
+of the same kind and with the same links, export the same span (ids and clock readings
+aside)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from hypothesis import given, settings
@@ -13,7 +15,15 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, Span, TracerProvider, sampling
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags, TraceState
+from opentelemetry.trace import (
+    Link,
+    SpanContext,
+    SpanKind,
+    Status,
+    StatusCode,
+    TraceFlags,
+    TraceState,
+)
 
 from bazaar_chassis.request_spans import RequestSpans
 from bazaar_chassis.tracing import build_tracer_provider
@@ -44,6 +54,17 @@ operations = st.lists(
     max_size=8,
 )
 callers = st.sampled_from(["none", "sampled", "unsampled"])
+kinds = st.sampled_from([SpanKind.SERVER, SpanKind.CONSUMER])
+links = st.lists(
+    st.builds(
+        lambda span_id, attributes: Link(
+            SpanContext(TRACE_ID, span_id, True, TraceFlags(TraceFlags.SAMPLED)), attributes
+        ),
+        st.integers(1, 2**64 - 1),
+        st.one_of(st.none(), st.dictionaries(names, values, max_size=2)),
+    ),
+    max_size=3,
+)
 
 
 def _parent(caller: str) -> otel_context.Context:
@@ -88,6 +109,7 @@ def _seen(span: ReadableSpan) -> dict[str, Any]:
         "attributes": dict(span.attributes or {}),
         "status": (span.status.status_code, span.status.description),
         "events": [(e.name, dict(e.attributes or {})) for e in span.events],
+        "links": [(link.context.span_id, dict(link.attributes or {})) for link in span.links],
         "resource": span.resource,
         "scope": (span.instrumentation_scope.name, span.instrumentation_scope.version)
         if span.instrumentation_scope
@@ -95,27 +117,35 @@ def _seen(span: ReadableSpan) -> dict[str, Any]:
     }
 
 
-def _exported(caller: str, ops: list[tuple[Any, ...]], *, lean: bool) -> list[dict[str, Any]]:
+def _exported(
+    caller: str,
+    ops: list[tuple[Any, ...]],
+    *,
+    lean: bool,
+    kind: SpanKind = SpanKind.SERVER,
+    linked: Sequence[Link] = (),
+) -> list[dict[str, Any]]:
     provider = build_tracer_provider(service="cart", version="13.2.0")
     exporter = InMemorySpanExporter()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     if lean:
         span = RequestSpans(provider, scope="bazaar", version="13.2.0").start(
-            "GET /x", _parent(caller)
+            "GET /x", _parent(caller), kind=kind, links=linked
         )
     else:
         tracer = provider.get_tracer("bazaar", "13.2.0")
-        span = tracer.start_span("GET /x", context=_parent(caller), kind=SpanKind.SERVER)
+        span = tracer.start_span("GET /x", context=_parent(caller), kind=kind, links=linked)
     _apply(span, ops, after_end=[("set_attribute", "late", 1), ("update_name", "late")])
     return [_seen(s) for s in exporter.get_finished_spans()]
 
 
 @settings(max_examples=300, derandomize=True, deadline=None)
-@given(caller=callers, ops=operations)
+@given(caller=callers, ops=operations, kind=kinds, linked=links)
 def test_a_request_span_exports_what_the_sdk_span_exports(
-    caller: str, ops: list[tuple[Any, ...]]
+    caller: str, ops: list[tuple[Any, ...]], kind: SpanKind, linked: list[Link]
 ) -> None:
-    assert _exported(caller, ops, lean=True) == _exported(caller, ops, lean=False)
+    lean = _exported(caller, ops, lean=True, kind=kind, linked=linked)
+    assert lean == _exported(caller, ops, lean=False, kind=kind, linked=linked)
 
 
 def test_a_request_span_has_ids_of_its_own_and_continues_its_callers_trace() -> None:
