@@ -6,13 +6,14 @@ What asyncpg raises when it cannot connect at all counts as such a failure."""
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import nats
 import pytest
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 from sqlalchemy import text
 
 from bazaar_chassis import Event, ServiceDefinition, ServiceSettings, UnitOfWork, create_app
@@ -23,6 +24,26 @@ from bazaar_chassis.testing import assert_problem, consumed, eventually, running
 from bazaar_platform.nats_server import NatsServer
 
 from .conftest import AppFactory
+
+
+def notes_consumer(
+    name: str,
+    handler: Callable[[Event, UnitOfWork], Awaitable[None]],
+    settings: ServiceSettings,
+    tmp_path: Path,
+    *,
+    max_deliver: int,
+) -> FastAPI:
+    """A service that consumes the testbed's notes with `handler` alone."""
+    definition = ServiceDefinition(
+        name=name,
+        version="1.0.0",
+        description=f"consumes notes ({name})",
+        apis={},
+        handlers={"notes.note_written": handler},
+    )
+    update = {"data_dir": tmp_path / name, "consumer_max_deliver": max_deliver}
+    return create_app(definition, settings.model_copy(update=update))
 
 
 class DatabaseRestarting:
@@ -54,19 +75,7 @@ async def test_a_consumer_waits_out_an_unreachable_database_without_spending_del
     # An ack wait the outage outlasts 2.5 times over (the messages are kept every half second).
     monkeypatch.setattr(consumer_module, "ACK_WAIT_SECONDS", 2.0)
     handler = DatabaseRestarting(outage=5.0)
-    patient = ServiceDefinition(
-        name="patient",
-        version="1.0.0",
-        description="applies notes once its database is back",
-        apis={},
-        handlers={"notes.note_written": handler},
-    )
-    consumer = create_app(
-        patient,
-        service_settings.model_copy(
-            update={"data_dir": tmp_path / "patient", "consumer_max_deliver": 2}
-        ),
-    )
+    consumer = notes_consumer("patient", handler, service_settings, tmp_path, max_deliver=2)
     async with running_app(notes_app()) as client, running_app(consumer):
         assert (await client.put("/notes/1/notes/a", json={"text": "a"})).status_code == 201
 
@@ -119,19 +128,8 @@ async def test_an_outage_while_a_batch_is_redone_one_by_one_spends_no_delivery(
     notes_app: AppFactory, service_settings: ServiceSettings, tmp_path: Path
 ) -> None:
     handler = PoisonThenOutage(outage=2.0)
-    strict = ServiceDefinition(
-        name="strict",
-        version="1.0.0",
-        description="dead-letters an event at its first failure",
-        apis={},
-        handlers={"notes.note_written": handler},
-    )
-    consumer = create_app(
-        strict,
-        service_settings.model_copy(
-            update={"data_dir": tmp_path / "strict", "consumer_max_deliver": 1}
-        ),
-    )
+    # An event is dead-lettered at its first failure: one counted for the outage would lose it.
+    consumer = notes_consumer("strict", handler, service_settings, tmp_path, max_deliver=1)
     async with running_app(notes_app()) as client:
         for key in ("a", "poison"):  # both in the stream before the consumer pulls: one batch
             assert (
