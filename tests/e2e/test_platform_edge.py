@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import stat
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -52,6 +53,12 @@ def internal_ports(platform: Platform) -> list[str]:
     return [str(urlsplit(p["url"]).port) for p in state["processes"] if p["name"] != "gateway"]
 
 
+def mentioned(ports: list[str], text: str) -> list[str]:
+    """The ports `text` names as numbers of their own: not digits inside a longer token, such
+    as a request id (hex, so any five digits turn up in one now and then)."""
+    return [port for port in ports if re.search(rf"(?<![0-9A-Za-z]){port}(?![0-9A-Za-z])", text)]
+
+
 @pytest.mark.parametrize("target", PATH_TRICKS)
 def test_each_path_trick_is_refused_with_400_for_guests_and_admins(
     platform: Platform, target: str
@@ -62,7 +69,7 @@ def test_each_path_trick_is_refused_with_400_for_guests_and_admins(
         status, headers, body = raw_get(platform.gateway, target, token)
         assert status == 400, (target, status, body)
         assert "application/problem+json" in headers
-        assert not [port for port in ports if port in headers + body], (target, headers, body)
+        assert not mentioned(ports, headers + body), (target, headers, body)
 
 
 def test_an_encoded_sku_reaches_the_service_as_sent_and_is_answered_without_a_redirect(
