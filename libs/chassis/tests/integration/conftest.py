@@ -6,8 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import nats
 import pytest
 from fastapi import APIRouter, FastAPI
+from nats.js.api import RawStreamMsg
+from nats.js.errors import NotFoundError
 from pydantic import BaseModel
 from sqlalchemy import Column, Integer, MetaData, String, Table, select
 
@@ -20,6 +23,7 @@ from bazaar_chassis import (
     UnitOfWork,
     create_app,
 )
+from bazaar_platform.provisioning import DLQ_STREAM
 
 metadata = MetaData()
 notes = Table(
@@ -101,6 +105,17 @@ SINK = ServiceDefinition(
 )
 
 AppFactory = Callable[..., FastAPI]
+
+
+async def last_dead_letter(nats_url: str) -> RawStreamMsg | None:
+    """The last event the sink dead-lettered, or None (none yet, or no `DLQ` stream)."""
+    raw = await nats.connect(nats_url)
+    try:
+        return await raw.jetstream().get_last_msg(DLQ_STREAM, "bazaar.dlq.sink")
+    except NotFoundError:
+        return None
+    finally:
+        await raw.close()
 
 
 @pytest.fixture

@@ -10,14 +10,13 @@ from collections.abc import AsyncIterator
 import nats
 import pytest
 from nats.aio.client import Client
-from nats.js.api import RawStreamMsg
 from sqlalchemy import select
 
 from bazaar_chassis import Event, ServiceSettings, create_app
 from bazaar_chassis.testing import eventually, running_app
 from bazaar_platform.nats_server import NatsServer
 
-from .conftest import SINK, applied, on_note_written
+from .conftest import SINK, applied, last_dead_letter, on_note_written
 
 SINK_OF_TWO = dataclasses.replace(
     SINK, handlers={"notes.note_written": on_note_written, "burster.counted": on_note_written}
@@ -38,7 +37,7 @@ def note(key: str) -> Event:
 
 
 async def test_an_event_of_another_producer_is_dead_lettered_and_never_applied(
-    service_settings: ServiceSettings, raw: Client
+    service_settings: ServiceSettings, raw: Client, nats_server: NatsServer
 ) -> None:
     js = raw.jetstream()
     consumer = create_app(SINK_OF_TWO, service_settings)
@@ -47,13 +46,10 @@ async def test_an_event_of_another_producer_is_dead_lettered_and_never_applied(
         await js.publish("bazaar.burster.counted", forged.to_json())  # burster's stream
         await js.publish("bazaar.notes.note_written", note("genuine").to_json())
 
-        async def dead_lettered() -> RawStreamMsg | None:
-            try:
-                return await js.get_last_msg("DLQ", "bazaar.dlq.sink")
-            except nats.js.errors.NotFoundError:
-                return None
-
-        dead = await eventually(dead_lettered, message="the forgery was not dead-lettered")
+        dead = await eventually(
+            lambda: last_dead_letter(nats_server.url),
+            message="the forgery was not dead-lettered",
+        )
         assert dead.headers is not None
         assert "only its producer's own subject and stream" in dead.headers["Bazaar-Error"]
         assert dead.headers["Bazaar-Original-Subject"] == "bazaar.burster.counted"

@@ -11,7 +11,7 @@ from bazaar_chassis.outbox import outbox_table
 from bazaar_chassis.testing import EventProbe, eventually, running_app
 from bazaar_platform.nats_server import NatsServer
 
-from .conftest import AppFactory, applied
+from .conftest import AppFactory, applied, last_dead_letter
 
 
 async def stream_messages(nats_server: NatsServer, stream: str) -> int:
@@ -112,19 +112,14 @@ async def test_a_poison_event_is_dead_lettered_with_its_error_and_does_not_block
         await client.put("/notes/1/notes/p", json={"text": "poison"})
         await client.put("/notes/1/notes/q", json={"text": "healthy"})
 
-        async def dead_lettered() -> object:
-            raw = await nats.connect(nats_server.url)
-            try:
-                return await raw.jetstream().get_last_msg("DLQ", "bazaar.dlq.sink")
-            except Exception:
-                return None
-            finally:
-                await raw.close()
-
-        dead = await eventually(dead_lettered, timeout=15, message="nothing was dead-lettered")
-        assert dead.headers is not None  # type: ignore[attr-defined]
-        assert "can never be applied" in dead.headers["Bazaar-Error"]  # type: ignore[attr-defined]
-        assert dead.headers["Bazaar-Original-Subject"] == "bazaar.notes.note_written"  # type: ignore[attr-defined]
+        dead = await eventually(
+            lambda: last_dead_letter(nats_server.url),
+            timeout=15,
+            message="nothing was dead-lettered",
+        )
+        assert dead.headers is not None
+        assert "can never be applied" in dead.headers["Bazaar-Error"]
+        assert dead.headers["Bazaar-Original-Subject"] == "bazaar.notes.note_written"
         async with consumer.state.runtime.database.snapshot() as connection:
             keys = (await connection.scalars(select(applied.c.key))).all()
         assert keys == ["q"]

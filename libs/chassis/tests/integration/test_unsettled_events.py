@@ -5,8 +5,6 @@ the processes applying it had stopped that many times."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import nats
 from sqlalchemy import select
 
@@ -14,18 +12,7 @@ from bazaar_chassis.testing import consumed, eventually, running_app
 from bazaar_platform.nats_server import NatsServer
 from bazaar_platform.provisioning import DLQ_STREAM, dead_letter_stream
 
-from .conftest import AppFactory, applied
-
-
-async def dead_letter(nats_server: NatsServer) -> Any:
-    """The last event the sink dead-lettered, or None."""
-    raw = await nats.connect(nats_server.url)
-    try:
-        return await raw.jetstream().get_last_msg(DLQ_STREAM, "bazaar.dlq.sink")
-    except Exception:
-        return None
-    finally:
-        await raw.close()
+from .conftest import AppFactory, applied, last_dead_letter
 
 
 async def test_a_poison_event_whose_dead_lettering_failed_is_dead_lettered_once_it_can_be(
@@ -42,15 +29,15 @@ async def test_a_poison_event_whose_dead_lettering_failed_is_dead_lettered_once_
                 return consumed(consumer, "failed") >= 3  # one delivery more than it is allowed
 
             await eventually(failed_again_and_again, message="the event was given up on")
-            assert await dead_letter(nats_server) is None
+            assert await last_dead_letter(nats_server.url) is None
             await raw.jetstream().add_stream(dead_letter_stream())
-
-            async def kept() -> Any:
-                return await dead_letter(nats_server)
-
-            dead = await eventually(kept, message="the event never reached the dead letters")
+            dead = await eventually(
+                lambda: last_dead_letter(nats_server.url),
+                message="the event never reached the dead letters",
+            )
     finally:
         await raw.close()
+    assert dead.headers is not None
     assert dead.headers["Bazaar-Original-Subject"] == "bazaar.notes.note_written"
     assert consumed(consumer, "dead_lettered") == 1
 
@@ -77,13 +64,13 @@ async def test_an_event_whose_appliers_stopped_every_time_is_dead_lettered_not_a
             await raw.close()
         again = sink_app(consumer_max_deliver=2)
         async with running_app(again):
-
-            async def kept() -> Any:
-                return await dead_letter(nats_server)
-
-            dead = await eventually(kept, message="the event was skipped without a trace")
+            dead = await eventually(
+                lambda: last_dead_letter(nats_server.url),
+                message="the event was skipped without a trace",
+            )
             async with again.state.runtime.database.snapshot() as connection:
                 keys = (await connection.scalars(select(applied.c.key))).all()
+    assert dead.headers is not None
     assert "not settled in 2 deliveries" in dead.headers["Bazaar-Error"]
     assert dead.headers["Bazaar-Deliveries"] == "3"
     assert keys == []
