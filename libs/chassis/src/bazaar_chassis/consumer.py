@@ -18,6 +18,7 @@ applying it, or dead-lettering failed) is dead-lettered then, before it is appli
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
@@ -363,7 +364,15 @@ class EventConsumer:
         await message.nak(delay=min(0.5 * 2 ** (delivered - 1), 30.0))
 
     async def _dead_letter(self, message: Msg, error: str) -> None:
+        """Copy the delivery to `DLQ`, then terminate it. If the copy landed but the `term` was
+        lost, the event comes back and is copied again: its `Nats-Msg-Id` lets the stream drop
+        the second copy. The id names the consumer, the event's place in its stream and a digest
+        of its bytes, so that a stream deleted and made again within the window, whose sequence
+        starts over, cannot pass a new event off as a copy."""
+        digest = hashlib.blake2b(message.data, digest_size=8).hexdigest()
+        place = f"{message.metadata.stream}:{message.metadata.sequence.stream}"
         headers = {
+            "Nats-Msg-Id": f"{self._service}:{place}:{digest}",
             "Bazaar-Error": error[:1000],
             "Bazaar-Original-Subject": message.subject,
             "Bazaar-Stream": message.metadata.stream,

@@ -6,6 +6,8 @@ the processes applying it had stopped that many times."""
 from __future__ import annotations
 
 import nats
+import pytest
+from nats.aio.msg import Msg
 from sqlalchemy import select
 
 from bazaar_chassis.testing import consumed, eventually, running_app
@@ -74,3 +76,37 @@ async def test_an_event_whose_appliers_stopped_every_time_is_dead_lettered_not_a
     assert "not settled in 2 deliveries" in dead.headers["Bazaar-Error"]
     assert dead.headers["Bazaar-Deliveries"] == "3"
     assert keys == []
+
+
+async def test_a_dead_letter_whose_termination_was_lost_is_kept_once(
+    notes_app: AppFactory,
+    sink_app: AppFactory,
+    nats_server: NatsServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    terminations: list[Msg] = []
+
+    async def lost_once(message: Msg) -> None:  # the copy landed, the `term` did not
+        terminations.append(message)
+        if len(terminations) == 1:
+            await message.nak()  # the server delivers it again at once, as after ack_wait
+        else:
+            await real_term(message)
+
+    real_term = Msg.term
+    monkeypatch.setattr(Msg, "term", lost_once)
+    consumer = sink_app(consumer_max_deliver=1)
+    async with running_app(notes_app()) as client, running_app(consumer):
+        await client.put("/notes/1/notes/p", json={"text": "poison"})
+
+        async def terminated() -> bool:
+            return len(terminations) == 2
+
+        await eventually(terminated, message="the redelivered dead letter was never settled")
+    raw = await nats.connect(nats_server.url)
+    try:
+        kept = (await raw.jetstream().stream_info(DLQ_STREAM)).state.messages
+    finally:
+        await raw.close()
+    assert consumed(consumer, "dead_lettered") == 2
+    assert kept == 1
