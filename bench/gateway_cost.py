@@ -23,7 +23,8 @@ import gc
 import secrets
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -470,12 +471,9 @@ async def _collections(
     }
 
 
-async def measure(
-    *, rounds: int, requests: int, connections: int, upstream: str, only: str = ""
-) -> dict[str, float]:
-    upstream_port = int(upstream.rsplit(":", 1)[1])
-    identity = Ed25519PrivateKey.generate()
-    settings = GatewaySettings(
+def bench_settings(upstream: str) -> GatewaySettings:
+    """A gateway with no bus, a rate limit that refuses nothing, spans sent to `upstream`."""
+    return GatewaySettings(
         nats_url="nats://127.0.0.1:9",  # nothing listens: the bus keeps retrying, unused here
         assertion_secret=SecretStr(secrets.token_urlsafe(32)),
         rate_limit_per_second=1e9,
@@ -483,46 +481,88 @@ async def measure(
         otlp_endpoint=upstream,
         log_level="warning",
     )
+
+
+@asynccontextmanager
+async def served_gateway(upstream: str, port: int) -> AsyncIterator[tuple[Gateway, str]]:
+    """The real gateway app on `port` in this process, primed to route to the hello-world at
+    `upstream`; yields the gateway and a signed-in customer's token."""
+    identity = Ed25519PrivateKey.generate()
+    settings = bench_settings(upstream)
     app = build_app(settings)
-    gateway = app[GATEWAY]
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
+    try:
+        await web.TCPSite(runner, "127.0.0.1", port, backlog=2048).start()
+        gateway = app[GATEWAY]
+        _prime(gateway, identity=identity, upstream_port=int(upstream.rsplit(":", 1)[1]))
+        yield gateway, _customer_token(identity, settings.identity_issuer)
+    finally:
+        await runner.cleanup()
+
+
+async def measure(
+    *, rounds: int, requests: int, connections: int, upstream: str, only: str = ""
+) -> dict[str, float]:
+    upstream_port = int(upstream.rsplit(":", 1)[1])
     port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port, backlog=2048).start()
     former = _former_upstream_client()
     try:
-        _prime(gateway, identity=identity, upstream_port=upstream_port)
-        token = _customer_token(identity, settings.identity_issuer)
-        through = await _connections(port, connections)
-        direct = await _connections(upstream_port, connections)
-        cases = {
-            "client -> gateway -> hello": (
-                _load(through, _request(port, token), requests),
-                requests,
-            ),
-            "client -> hello (the client's own share)": (
-                _load(direct, _request(upstream_port, None), requests),
-                requests,
-            ),
-            **_parts(gateway, token, requests),
-            **_hops(gateway, requests, former),
-        }
-        chosen = {name: case for name, case in cases.items() if name.startswith(only)}
-
-        def heartbeat() -> None:
-            _heartbeat(gateway, upstream_port)
-
-        through_gateway = cases["client -> gateway -> hello"][0]
-        collections: dict[str, float] = {}
-        if only:
-            freeze_startup_heap()  # as the served gateway does
-        else:  # measures both ways, then leaves the heap frozen
-            collections = await _collections(through_gateway, requests, before_each=heartbeat)
-        best = await _best(chosen, rounds=rounds, before_each=heartbeat)
-        return best | collections
+        async with served_gateway(upstream, port) as (gateway, token):
+            return await _measure_cases(
+                gateway,
+                token,
+                port=port,
+                upstream_port=upstream_port,
+                former=former,
+                rounds=rounds,
+                requests=requests,
+                connections=connections,
+                only=only,
+            )
     finally:
         await former.close()
-        await runner.cleanup()
+
+
+async def _measure_cases(
+    gateway: Gateway,
+    token: str,
+    *,
+    port: int,
+    upstream_port: int,
+    former: aiohttp.ClientSession,
+    rounds: int,
+    requests: int,
+    connections: int,
+    only: str,
+) -> dict[str, float]:
+    through = await _connections(port, connections)
+    direct = await _connections(upstream_port, connections)
+    cases = {
+        "client -> gateway -> hello": (
+            _load(through, _request(port, token), requests),
+            requests,
+        ),
+        "client -> hello (the client's own share)": (
+            _load(direct, _request(upstream_port, None), requests),
+            requests,
+        ),
+        **_parts(gateway, token, requests),
+        **_hops(gateway, requests, former),
+    }
+    chosen = {name: case for name, case in cases.items() if name.startswith(only)}
+
+    def heartbeat() -> None:
+        _heartbeat(gateway, upstream_port)
+
+    through_gateway = cases["client -> gateway -> hello"][0]
+    collections: dict[str, float] = {}
+    if only:
+        freeze_startup_heap()  # as the served gateway does
+    else:  # measures both ways, then leaves the heap frozen
+        collections = await _collections(through_gateway, requests, before_each=heartbeat)
+    best = await _best(chosen, rounds=rounds, before_each=heartbeat)
+    return best | collections
 
 
 def main() -> None:

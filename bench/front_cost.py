@@ -1,0 +1,302 @@
+"""What the gateway's HTTP front costs: the same forwarding work on three fronts (P2b, ADR 10).
+
+`python -m bench.front_cost [--rounds 3] [--duration 5]`. One process serves the real gateway
+(`build_app`, aiohttp) and, on two more ports, the same `Gateway` object behind two other
+fronts: a raw asyncio protocol on httptools, and a raw ASGI callable on uvicorn (httptools,
+uvloop). The two stand-ins run the gateway's own parts in the order `forwarding.forward` does
+(addressing, admission, the traffic count, the signed assertion, the pick, the keep-alive hop,
+the span and the metric), for the happy path only: a signed-in customer's GET that is allowed.
+They exist to measure, not to serve: no refusals, no bodies, no pipelining, no limits.
+
+Upstream is the hello-world (bench/hello_service.py, its own process), primed into the
+directory as bench/gateway_cost.py does. Two measurements, the fronts alternated:
+- in-process, a few requests at a time from a client in this process (its share subtracted),
+  minimum over batches of CPU time per request;
+- under `wrk -t1 -c32`, this process's CPU seconds (from /proc) over the requests served.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, cast
+
+import httptools
+import uvicorn
+import uvloop
+from multidict import CIMultiDict, MultiDict
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+
+from bazaar_chassis.caller import IDENTITY_HEADER
+from bazaar_chassis.http_middleware import new_request_id
+from bazaar_chassis.logs import configure_logging
+from bazaar_chassis.runner import freeze_startup_heap
+from bazaar_chassis.testing.waiting import eventually
+from bazaar_chassis.tracing import extract_context
+from bazaar_chassis.unit_of_work import current_traceparent
+from bazaar_gateway.forwarding import STRIPPED
+from bazaar_gateway.observability import ROUTE_HEADER
+from bazaar_gateway.routing import parse, query_without_version
+from bazaar_gateway.state import Gateway
+from bazaar_gateway.upstream_pool import HOP_BY_HOP
+from bazaar_gateway.versions import served_by
+from bazaar_platform.nats_server import free_port
+from bench.gateway_cost import (
+    _best,
+    _connections,
+    _heartbeat,
+    _load,
+    _request,
+    served_gateway,
+)
+from bench.hello_service import PATH
+from bench.processes import helper_process
+
+NOT_FORWARDED = HOP_BY_HOP | {name.lower() for name in STRIPPED} | {"tracestate"}
+Reply = tuple[int, list[tuple[str, str]], bytes]
+
+
+async def forward_happy_path(
+    gateway: Gateway, method: str, target: str, headers: CIMultiDict[str], remote: str
+) -> Reply:
+    """`forwarding.forward`'s work for an allowed GET, without aiohttp's request and response."""
+    started = time.perf_counter()
+    raw_path, _, raw_query = target.partition("?")
+    request_id = new_request_id()
+    span = gateway.spans.start(f"{method} {raw_path}", extract_context(headers))
+    current = otel_context.attach(trace.set_span_in_context(span))
+    try:
+        address = parse(raw_path, MultiDict())
+        assert address is not None
+        assert address.major is not None
+        major, path = address.major, address.upstream_path(address.major)
+        gateway.directory.view(address.service)
+        caller = await gateway.admission.admit(
+            authorization=headers.get("Authorization"), remote=remote, method=method, path=path
+        )
+        gateway.traffic.record(address.service, major, caller.subject)
+        query = query_without_version(raw_query)
+        upstream = CIMultiDict((k, v) for k, v in headers.items() if k.lower() not in NOT_FORWARDED)
+        upstream["x-request-id"] = request_id
+        upstream["x-forwarded-for"] = remote
+        if traceparent := current_traceparent():
+            upstream["traceparent"] = traceparent
+        upstream[IDENTITY_HEADER] = gateway.signer.assertion(
+            caller, audience=address.service, method=method, path=path, query=query
+        )
+        instance = gateway.directory.pick(address.service, major, caller=caller.subject)
+        assert instance is not None
+        path_qs = address.raw_upstream_path(major) + ("?" + query if query else "")
+        reply = await gateway.upstreams.send(
+            instance, method=method, path_qs=path_qs, headers=upstream, body=b""
+        )
+    finally:
+        otel_context.detach(current)
+    route = reply.headers.popone(ROUTE_HEADER, "unmatched")
+    answer = [*reply.headers.items(), *served_by(instance).items(), ("x-request-id", request_id)]
+    span.update_name(f"{method} {route}")
+    span.set_attributes(
+        {
+            "http.request.method": method,
+            "http.target": raw_path,
+            "http.route": route,
+            "http.response.status_code": reply.status,
+            "bazaar.target.service": address.service,
+            "bazaar.target.release": instance.version,
+            "bazaar.request_id": request_id,
+            "bazaar.major": major,
+        }
+    )
+    span.end()
+    gateway.metrics.observe(
+        time.perf_counter() - started,
+        service=address.service,
+        major=str(major),
+        release=instance.version,
+        method=method,
+        route=route,
+        status=reply.status,
+    )
+    return reply.status, answer, reply.body
+
+
+class RawFront(asyncio.Protocol):
+    """httptools on an asyncio protocol: one request at a time per connection."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self._gateway = gateway
+        self._parser = httptools.HttpRequestParser(self)
+        self._transport: asyncio.Transport | None = None
+        self._target = b""
+        self._headers: list[tuple[str, str]] = []
+        self._remote = ""
+        self._answering: set[asyncio.Task[None]] = set()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+        self._remote = transport.get_extra_info("peername")[0]
+
+    def data_received(self, data: bytes) -> None:
+        self._parser.feed_data(data)
+
+    def on_url(self, url: bytes) -> None:
+        self._target += url
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers.append((name.decode("latin-1"), value.decode("latin-1")))
+
+    def on_message_complete(self) -> None:
+        method = self._parser.get_method().decode()
+        target, headers = self._target.decode("latin-1"), CIMultiDict(self._headers)
+        self._target, self._headers = b"", []
+        task = asyncio.ensure_future(self._answer(method, target, headers))
+        self._answering.add(task)
+        task.add_done_callback(self._answering.discard)
+
+    async def _answer(self, method: str, target: str, headers: CIMultiDict[str]) -> None:
+        status, answer, body = await forward_happy_path(
+            self._gateway, method, target, headers, self._remote
+        )
+        head = [f"HTTP/1.1 {status} OK\r\n"]
+        head.extend(f"{name}: {value}\r\n" for name, value in answer)
+        head.append(f"Content-Length: {len(body)}\r\n\r\n")
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.write("".join(head).encode("latin-1") + body)
+
+
+def asgi_front(gateway: Gateway) -> Callable[..., Awaitable[None]]:
+    """The same work as a raw ASGI callable (no framework), for uvicorn."""
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        assert scope["type"] == "http"
+        headers = CIMultiDict(
+            (k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]
+        )
+        target = scope["raw_path"].decode("latin-1")
+        if scope["query_string"]:
+            target += "?" + scope["query_string"].decode("latin-1")
+        status, answer, body = await forward_happy_path(
+            gateway, scope["method"], target, headers, scope["client"][0]
+        )
+        answer.append(("content-length", str(len(body))))
+        encoded = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer]
+        await send({"type": "http.response.start", "status": status, "headers": encoded})
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
+def _cpu_seconds() -> float:
+    with open(f"/proc/{os.getpid()}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _under_wrk(
+    port: int, script: Path, seconds: float, gateway: Gateway, upstream_port: int
+) -> tuple[float, float]:
+    """Requests per second and this process's CPU µs per request under `wrk -t1 -c32`
+    (`script` gives wrk the customer's token)."""
+    before = _cpu_seconds()
+    wrk = await asyncio.create_subprocess_exec(
+        *("wrk", "-t1", "-c32", f"-d{seconds:g}s", "-s", str(script)),
+        f"http://127.0.0.1:{port}{PATH}",
+        stdout=asyncio.subprocess.PIPE,
+    )
+    while wrk.returncode is None:  # keep the hello entry's heartbeat fresh
+        _heartbeat(gateway, upstream_port)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wrk.wait(), 1.0)
+    used = _cpu_seconds() - before
+    assert wrk.stdout is not None
+    report = (await wrk.stdout.read()).decode()
+    if "Non-2xx" in report or "Socket errors" in report:
+        raise RuntimeError(f"wrk saw errors:\n{report}")
+    served = int(report.split(" requests in")[0].split()[-1])
+    return served / seconds, used / served * 1e6
+
+
+async def measure(*, upstream: str, rounds: int, seconds: float, work: Path) -> None:
+    upstream_port = int(upstream.rsplit(":", 1)[1])
+    ports = {"aiohttp (the gateway)": free_port(), "raw httptools": free_port()}
+    ports["uvicorn, raw ASGI"] = free_port()
+    async with served_gateway(upstream, ports["aiohttp (the gateway)"]) as (gateway, token):
+        raw = await asyncio.get_running_loop().create_server(
+            lambda: RawFront(gateway), "127.0.0.1", ports["raw httptools"], backlog=2048
+        )
+        config = uvicorn.Config(
+            asgi_front(gateway),
+            port=ports["uvicorn, raw ASGI"],
+            loop="none",
+            http="httptools",
+            lifespan="off",
+            access_log=False,
+            log_level="warning",
+        )
+        asgi = uvicorn.Server(config)
+        serving = asyncio.ensure_future(asgi.serve())
+        try:
+
+            async def started() -> bool:
+                return asgi.started
+
+            await eventually(started, message="uvicorn did not start")
+            script = work / "token.lua"
+            script.write_text(f'wrk.headers["Authorization"] = "Bearer {token}"\n')
+            freeze_startup_heap()  # as the served gateway does
+            await _compare(gateway, token, ports, upstream_port, rounds, seconds, script)
+        finally:
+            asgi.should_exit = True
+            await serving
+            raw.close()
+
+
+async def _compare(
+    gateway: Gateway,
+    token: str,
+    ports: dict[str, int],
+    upstream_port: int,
+    rounds: int,
+    seconds: float,
+    script: Path,
+) -> None:
+    requests = 200
+    cases = {
+        name: (_load(await _connections(port, 8), _request(port, token), requests), requests)
+        for name, port in ports.items()
+    }
+    client = await _connections(upstream_port, 8)
+    cases["client"] = (_load(client, _request(upstream_port, None), requests), requests)
+    best = await _best(cases, rounds=30, before_each=lambda: _heartbeat(gateway, upstream_port))
+    print("in-process, CPU µs per request (minimum over 30 batches, the client's share out):")
+    for name in ports:
+        print(f"  {best[name] - best['client']:6.1f}  {name}")
+    print(f"under wrk -t1 -c32, {rounds} rounds of {seconds:g} s, alternated:")
+    for round_ in range(1, rounds + 1):
+        for name, port in ports.items():
+            rate, cost = await _under_wrk(port, script, seconds, gateway, upstream_port)
+            print(f"  round {round_}  {cost:6.1f} µs/request  {rate:7,.0f} req/s  {name}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per wrk round")
+    args = parser.parse_args()
+    configure_logging(service="gateway", version="bench", level="warning")
+    log_dir = Path(tempfile.mkdtemp(prefix="bazaar-front-cost-"))
+    with helper_process("hello_service", log_dir=log_dir) as hello:
+        uvloop.run(
+            measure(upstream=hello.url, rounds=args.rounds, seconds=args.duration, work=log_dir)
+        )
+
+
+if __name__ == "__main__":
+    main()
