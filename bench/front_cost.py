@@ -3,10 +3,10 @@
 `python -m bench.front_cost [--rounds 3] [--duration 5]`. One process serves the real gateway
 (`build_app`, aiohttp) and, on two more ports, the same `Gateway` object behind two other
 fronts: a raw asyncio protocol on httptools, and a raw ASGI callable on uvicorn (httptools,
-uvloop). The two stand-ins run the gateway's own parts in the order `forwarding.forward` does
-(addressing, admission, the traffic count, the signed assertion, the pick, the keep-alive hop,
-the span and the metric), for the happy path only: a signed-in customer's GET that is allowed.
-They exist to measure, not to serve: no refusals, no bodies, no pipelining, no limits.
+uvloop). Both run the gateway's own forwarding (`forwarding.forward_incoming`: addressing,
+admission, the signed assertion, the pick, the keep-alive hop, the span and the metric) and
+write its answer. They exist to measure, not to serve: GET only, no bodies, no pipelining, no
+limits, no keep-alive rules.
 
 Upstream is the hello-world (bench/hello_service.py, its own process), primed into the
 directory as bench/gateway_cost.py does. Two measurements, the fronts alternated:
@@ -22,7 +22,6 @@ import asyncio
 import contextlib
 import os
 import tempfile
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, cast
@@ -30,23 +29,16 @@ from typing import Any, cast
 import httptools
 import uvicorn
 import uvloop
-from multidict import CIMultiDict, MultiDict
-from opentelemetry import context as otel_context
-from opentelemetry import trace
+from multidict import CIMultiDict
+from yarl import URL
 
-from bazaar_chassis.caller import IDENTITY_HEADER
 from bazaar_chassis.http_middleware import new_request_id
 from bazaar_chassis.logs import configure_logging
 from bazaar_chassis.runner import freeze_startup_heap
 from bazaar_chassis.testing.waiting import eventually
-from bazaar_chassis.tracing import extract_context
-from bazaar_chassis.unit_of_work import current_traceparent
-from bazaar_gateway.forwarding import STRIPPED
-from bazaar_gateway.observability import ROUTE_HEADER
-from bazaar_gateway.routing import parse, query_without_version
+from bazaar_gateway.forwarding import forward_incoming
+from bazaar_gateway.incoming import Incoming
 from bazaar_gateway.state import Gateway
-from bazaar_gateway.upstream_pool import HOP_BY_HOP
-from bazaar_gateway.versions import served_by
 from bazaar_platform.nats_server import free_port
 from bench.gateway_cost import (
     _best,
@@ -59,72 +51,30 @@ from bench.gateway_cost import (
 from bench.hello_service import PATH
 from bench.processes import helper_process
 
-NOT_FORWARDED = HOP_BY_HOP | {name.lower() for name in STRIPPED} | {"tracestate"}
 Reply = tuple[int, list[tuple[str, str]], bytes]
 
 
-async def forward_happy_path(
+async def _no_body() -> bytes:
+    return b""
+
+
+async def forward_once(
     gateway: Gateway, method: str, target: str, headers: CIMultiDict[str], remote: str
 ) -> Reply:
-    """`forwarding.forward`'s work for an allowed GET, without aiohttp's request and response."""
-    started = time.perf_counter()
-    raw_path, _, raw_query = target.partition("?")
-    request_id = new_request_id()
-    span = gateway.spans.start(f"{method} {raw_path}", extract_context(headers))
-    current = otel_context.attach(trace.set_span_in_context(span))
-    try:
-        address = parse(raw_path, MultiDict())
-        assert address is not None
-        assert address.major is not None
-        major, path = address.major, address.upstream_path(address.major)
-        gateway.directory.view(address.service)
-        caller = await gateway.admission.admit(
-            authorization=headers.get("Authorization"), remote=remote, method=method, path=path
-        )
-        gateway.traffic.record(address.service, major, caller.subject)
-        query = query_without_version(raw_query)
-        upstream = CIMultiDict((k, v) for k, v in headers.items() if k.lower() not in NOT_FORWARDED)
-        upstream["x-request-id"] = request_id
-        upstream["x-forwarded-for"] = remote
-        if traceparent := current_traceparent():
-            upstream["traceparent"] = traceparent
-        upstream[IDENTITY_HEADER] = gateway.signer.assertion(
-            caller, audience=address.service, method=method, path=path, query=query
-        )
-        instance = gateway.directory.pick(address.service, major, caller=caller.subject)
-        assert instance is not None
-        path_qs = address.raw_upstream_path(major) + ("?" + query if query else "")
-        reply = await gateway.upstreams.send(
-            instance, method=method, path_qs=path_qs, headers=upstream, body=b""
-        )
-    finally:
-        otel_context.detach(current)
-    route = reply.headers.popone(ROUTE_HEADER, "unmatched")
-    answer = [*reply.headers.items(), *served_by(instance).items(), ("x-request-id", request_id)]
-    span.update_name(f"{method} {route}")
-    span.set_attributes(
-        {
-            "http.request.method": method,
-            "http.target": raw_path,
-            "http.route": route,
-            "http.response.status_code": reply.status,
-            "bazaar.target.service": address.service,
-            "bazaar.target.release": instance.version,
-            "bazaar.request_id": request_id,
-            "bazaar.major": major,
-        }
-    )
-    span.end()
-    gateway.metrics.observe(
-        time.perf_counter() - started,
-        service=address.service,
-        major=str(major),
-        release=instance.version,
+    """The gateway's own forwarding (`forward_incoming`), without aiohttp's server around it."""
+    request = Incoming(
         method=method,
-        route=route,
-        status=reply.status,
+        target=target,
+        url=URL(target, encoded=True),
+        headers=headers,
+        remote=remote,
+        request_id=new_request_id(),
+        read=_no_body,
     )
-    return reply.status, answer, reply.body
+    response = await forward_incoming(gateway, request)
+    assert isinstance(response.body, bytes)
+    answer = [*response.headers.items(), ("x-request-id", request.request_id)]
+    return response.status, answer, response.body
 
 
 class RawFront(asyncio.Protocol):
@@ -161,7 +111,7 @@ class RawFront(asyncio.Protocol):
         task.add_done_callback(self._answering.discard)
 
     async def _answer(self, method: str, target: str, headers: CIMultiDict[str]) -> None:
-        status, answer, body = await forward_happy_path(
+        status, answer, body = await forward_once(
             self._gateway, method, target, headers, self._remote
         )
         head = [f"HTTP/1.1 {status} OK\r\n"]
@@ -182,7 +132,7 @@ def asgi_front(gateway: Gateway) -> Callable[..., Awaitable[None]]:
         target = scope["raw_path"].decode("latin-1")
         if scope["query_string"]:
             target += "?" + scope["query_string"].decode("latin-1")
-        status, answer, body = await forward_happy_path(
+        status, answer, body = await forward_once(
             gateway, scope["method"], target, headers, scope["client"][0]
         )
         answer.append(("content-length", str(len(body))))

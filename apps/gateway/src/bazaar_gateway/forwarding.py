@@ -3,6 +3,7 @@
 Its steps: address the request (400 for an ambiguous path), admit the caller on that path, then
 find the live major (404/503, with the topology for operators only), send the raw path that was
 authorized with one retry on another instance if the first could not be reached, answer.
+They read the request as an `Incoming` (incoming.py), not as aiohttp's request.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from bazaar_chassis.registry import Instance
 from bazaar_chassis.unit_of_work import current_traceparent
 from bazaar_gateway.canonical import AmbiguousPath
 from bazaar_gateway.directory import ServiceView
+from bazaar_gateway.incoming import Incoming, incoming
 from bazaar_gateway.major_traffic import caller_label
-from bazaar_gateway.observability import REQUEST_ID, ROUTE_HEADER, Answer, observed
+from bazaar_gateway.observability import ROUTE_HEADER, Answer, observed
 from bazaar_gateway.openapi import undeclared_method
 from bazaar_gateway.operators import is_operator
 from bazaar_gateway.problems import problem
@@ -65,13 +67,12 @@ class Route:
         return self.address.service
 
 
-def _address(request: web.Request) -> Address:
+def _address(request: Incoming) -> Address:
     """The address of the request, or Refused: 400 for an ambiguous path or a bad version."""
-    raw_path = request.rel_url.raw_path
     try:
-        if "#" in request.raw_path:
+        if "#" in request.target:
             raise AmbiguousPath("a request target carries no fragment ('#')")
-        address = parse(raw_path, request.query)
+        address = parse(request.url.raw_path, request.url.query)
     except AmbiguousPath as exc:
         raise Refused(problem(400, "Ambiguous path", str(exc), slug="ambiguous-path")) from exc
     except BadVersion as exc:
@@ -138,7 +139,7 @@ def _retired(gateway: Gateway, view: ServiceView, major: int) -> Refused:
 
 
 async def _admitted_route(
-    request: web.Request, gateway: Gateway, answer: Answer
+    request: Incoming, gateway: Gateway, answer: Answer
 ) -> tuple[Caller, Route]:
     """Authorize the path first, then tell whether it exists (so guests learn no topology)."""
     address = _address(request)
@@ -156,7 +157,7 @@ async def _admitted_route(
             path=address.upstream_path(major),
         )
     except (Unauthorized, Forbidden):
-        await _refuse_undeclared_method(request, address, major)
+        await _refuse_undeclared_method(gateway, request.method, address, major)
         raise
     if view is not None and major in view.majors:  # live majors only: the counts stay bounded
         gateway.traffic.record(address.service, major, caller_label(caller, request.remote))
@@ -164,7 +165,7 @@ async def _admitted_route(
             raise _retired(gateway, view, major)
     if view is None or major not in view.majors:
         raise _not_routable(gateway, address, view, major, operator=is_operator(gateway, caller))
-    query = query_without_version(request.rel_url.raw_query_string)
+    query = query_without_version(request.url.raw_query_string)
     path_qs = address.raw_upstream_path(major) + ("?" + query if query else "")
     return caller, Route(
         address=address,
@@ -172,15 +173,17 @@ async def _admitted_route(
         path=address.upstream_path(major),
         path_qs=path_qs,
         extra_headers=deprecation_headers(view, address=address, major=major, raw_query=query),
-        sticky_key=(request.remote or "") if caller.kind == "guest" else caller.subject,
+        sticky_key=request.remote if caller.kind == "guest" else caller.subject,
     )
 
 
-async def _refuse_undeclared_method(request: web.Request, address: Address, major: int) -> None:
+async def _refuse_undeclared_method(
+    gateway: Gateway, method: str, address: Address, major: int
+) -> None:
     """A method the path's public document does not list is a 405, whoever asks: the document
     is public, so this tells nobody anything new."""
     allowed = await undeclared_method(
-        request, service=address.service, major=major, path=address.upstream_path(major)
+        gateway, method, service=address.service, major=major, path=address.upstream_path(major)
     )
     if allowed is not None:
         detail = f"{address.upstream_path(major)} answers {', '.join(allowed)}"
@@ -196,13 +199,13 @@ async def _refuse_undeclared_method(request: web.Request, address: Address, majo
 
 
 def _upstream_headers(
-    request: web.Request, *, gateway: Gateway, caller: Caller, route: Route
+    request: Incoming, *, gateway: Gateway, caller: Caller, route: Route
 ) -> CIMultiDict[str]:
     headers = forwardable(request.headers)
     for name in STRIPPED:
         headers.popall(name, None)
-    headers["x-request-id"] = request[REQUEST_ID]
-    headers["x-forwarded-for"] = request.remote or ""
+    headers["x-request-id"] = request.request_id
+    headers["x-forwarded-for"] = request.remote
     headers.popall("tracestate", None)
     if traceparent := current_traceparent():  # the gateway's span is the service's parent
         headers["traceparent"] = traceparent
@@ -214,10 +217,14 @@ def _upstream_headers(
 
 
 async def forward(request: web.Request) -> web.StreamResponse:
-    gateway = request.app[GATEWAY]
+    return await forward_incoming(request.app[GATEWAY], incoming(request))
+
+
+async def forward_incoming(gateway: Gateway, request: Incoming) -> web.Response:
+    """The answer to `request`: the service's, or the gateway's refusal or problem."""
     answer = Answer()
 
-    async def handle() -> web.StreamResponse:
+    async def handle() -> web.Response:
         try:
             caller, route = await _admitted_route(request, gateway, answer)
         except Refused as refused:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from opentelemetry import context as otel_context
@@ -22,6 +22,9 @@ from bazaar_chassis.errors import DomainError
 from bazaar_chassis.http_middleware import new_request_id
 from bazaar_chassis.tracing import extract_context
 from bazaar_gateway.state import Gateway
+
+if TYPE_CHECKING:  # incoming.py reads REQUEST_ID from here
+    from bazaar_gateway.incoming import Incoming
 
 REQUEST_ID = web.RequestKey("request_id", str)
 MAX_REQUEST_ID_CHARACTERS = 64  # what the console keeps of it
@@ -72,11 +75,11 @@ def release_of(gateway: Gateway, service: str, major: int) -> str:
 
 
 async def observed(
-    request: web.Request,
+    request: Incoming,
     gateway: Gateway,
     answer: Answer,
-    handle: Callable[[], Awaitable[web.StreamResponse]],
-) -> web.StreamResponse:
+    handle: Callable[[], Awaitable[web.Response]],
+) -> web.Response:
     """Run `handle` in the request's span (continuing the caller's trace) and count its answer.
 
     The span is a `RequestSpans` one, started and made current by hand, as the services'
@@ -86,7 +89,7 @@ async def observed(
     started = time.perf_counter()
     status = 500
     span = gateway.spans.start(
-        f"{request.method} {request.path}",
+        f"{request.method} {request.url.path}",
         extract_context(request.headers),  # case-insensitive: no lower-cased copy
     )
     current = otel_context.attach(trace.set_span_in_context(span))
@@ -107,12 +110,12 @@ async def observed(
         span.set_attributes(
             {
                 "http.request.method": request.method,
-                "http.target": request.path,
+                "http.target": request.url.path,
                 "http.route": answer.route,
                 "http.response.status_code": status,
                 "bazaar.target.service": answer.service,
                 "bazaar.target.release": answer.release,
-                "bazaar.request_id": request[REQUEST_ID],
+                "bazaar.request_id": request.request_id,
             }
         )
         if answer.major.isdecimal():

@@ -22,7 +22,6 @@ from bazaar_gateway.problems import problem
 from bazaar_gateway.proxy import UpstreamBusy, UpstreamTimeout, UpstreamUnreachable
 from bazaar_gateway.state import GATEWAY, Gateway
 
-DOCUMENTS = web.AppKey("openapi_documents", dict[tuple[str, str], dict[str, Any]])
 SCHEMA_REF = "#/components/schemas/"
 SHARED_SCHEMAS = frozenset({"Problem"})
 HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"})
@@ -36,12 +35,11 @@ def _unknown(detail: str) -> web.Response:
     return problem(404, "Not found", detail, slug="unknown-service")
 
 
-async def _document_of(request: web.Request, instance: Instance) -> dict[str, Any]:
+async def _document_of(gateway: Gateway, instance: Instance) -> dict[str, Any]:
     """The instance's whole document (every major it serves), fetched once per version."""
-    cache = request.app[DOCUMENTS]
+    cache = gateway.documents
     key = (instance.service, instance.version)
     if key not in cache:
-        gateway = request.app[GATEWAY]
         reply = await gateway.upstreams.send(
             instance, method="GET", path_qs="/openapi.json", headers=CIMultiDict(), body=b""
         )
@@ -72,7 +70,7 @@ async def service_document(request: web.Request) -> web.Response:
     if instance is None:
         return _unknown(f"no live service {service!r} with major {raw_major}")
     try:
-        document = await _document_of(request, instance)
+        document = await _document_of(gateway, instance)
     except (UpstreamBusy, UpstreamUnreachable, UpstreamTimeout):
         return problem(
             503, "Service unavailable", f"{service} cannot be asked now", slug="no-instance"
@@ -166,9 +164,10 @@ async def merged_document(request: web.Request) -> web.Response:
     left out (and named in `x-unavailable`) rather than failing the whole document."""
     documents: dict[str, dict[str, Any]] = {}
     unavailable = []
-    for view in request.app[GATEWAY].directory.services():
+    gateway = request.app[GATEWAY]
+    for view in gateway.directory.services():
         try:
-            documents[view.name] = await _document_of(request, view.instances[-1])
+            documents[view.name] = await _document_of(gateway, view.instances[-1])
         except (UpstreamBusy, UpstreamUnreachable, UpstreamTimeout):
             unavailable.append(view.name)
     return _json(merge(documents, unavailable=unavailable))
@@ -179,16 +178,16 @@ def _template(path: str) -> re.Pattern[str]:
 
 
 async def undeclared_method(
-    request: web.Request, *, service: str, major: int, path: str
+    gateway: Gateway, method: str, *, service: str, major: int, path: str
 ) -> list[str] | None:
-    """The methods documented for `path` when the request's method is not one of them, so that
-    a refusal can be a 405 naming them; None when the method is documented, the path is not,
-    or the document cannot be had now."""
-    instance = _newest(request.app[GATEWAY], service, major)
+    """The methods documented for `path` when `method` is not one of them, so that a refusal
+    can be a 405 naming them; None when the method is documented, the path is not, or the
+    document cannot be had now."""
+    instance = _newest(gateway, service, major)
     if instance is None:
         return None
     try:
-        document = await _document_of(request, instance)
+        document = await _document_of(gateway, instance)
     except (UpstreamBusy, UpstreamUnreachable, UpstreamTimeout):
         return None
     methods = {
@@ -198,10 +197,9 @@ async def undeclared_method(
         for method in operations
         if method.upper() in HTTP_METHODS
     }
-    return None if not methods or request.method in methods else sorted(methods)
+    return None if not methods or method in methods else sorted(methods)
 
 
 def add_openapi_routes(app: web.Application) -> None:
-    app[DOCUMENTS] = {}
     app.router.add_get("/openapi.json", merged_document)
     app.router.add_get(r"/{service}/{major:[0-9]{1,3}}/openapi.json", service_document)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib.metadata import version
+from typing import Any
 
 from aiohttp import web
 from opentelemetry.sdk.trace import TracerProvider
@@ -107,6 +108,8 @@ class Gateway:
     tracer_provider: TracerProvider
     retired: RetiredMajors = field(default_factory=RetiredMajors)
     traffic: MajorTraffic = field(default_factory=MajorTraffic)  # who calls which major
+    # each instance's OpenAPI document, fetched once per (service, version): openapi.py
+    documents: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
     @cached_property
     def spans(self) -> RequestSpans:
