@@ -16,13 +16,12 @@ from aiohttp import web
 from nats.aio.msg import Msg
 
 from bazaar_chassis.bus import Bus
-from bazaar_chassis.errors import DomainError
 from bazaar_gateway.console_session import add_console_session_routes
 from bazaar_gateway.forwarding import forward
 from bazaar_gateway.observability import request_ids
 from bazaar_gateway.openapi import add_openapi_routes
 from bazaar_gateway.own_routes import add_own_routes
-from bazaar_gateway.problems import problem
+from bazaar_gateway.problems import problem_for
 from bazaar_gateway.retirement_routes import add_retirement_routes
 from bazaar_gateway.settings import GatewaySettings
 from bazaar_gateway.state import GATEWAY, Gateway, build_gateway
@@ -38,17 +37,8 @@ async def problems_for_errors(request: web.Request, handler: Any) -> web.StreamR
     try:
         response: web.StreamResponse = await handler(request)
         return response
-    except DomainError as exc:
-        return problem(
-            exc.status, exc.title, exc.detail, slug=exc.type_slug, headers=exc.headers or None
-        )
-    except web.HTTPException as exc:
-        return problem(exc.status, exc.reason, exc.text or exc.reason, slug=f"http-{exc.status}")
-    except Exception:
-        _log.exception("gateway error", path=request.path)
-        return problem(
-            500, "Internal error", "the gateway failed on this request", slug="internal-error"
-        )
+    except Exception as exc:
+        return problem_for(exc, path=request.path)
 
 
 def _follow_key_rotation(gateway: Gateway) -> None:

@@ -43,7 +43,7 @@ class Answer:
     route: str = REFUSED_ROUTE
 
 
-def _request_id(given: str | None) -> str:
+def request_id_of(given: str | None) -> str:
     """The client's id for its request if it is a short printable token; otherwise a new one
     (it is stored with every span and log line of the request, so its size is the gateway's)."""
     if given and len(given) <= MAX_REQUEST_ID_CHARACTERS and _is_token(given):
@@ -58,7 +58,7 @@ def _is_token(text: str) -> bool:
 @web.middleware
 async def request_ids(request: web.Request, handler: Any) -> web.StreamResponse:
     """Name the request once, before anything answers it, and tell the client that name."""
-    request[REQUEST_ID] = request_id = _request_id(request.headers.get("x-request-id"))
+    request[REQUEST_ID] = request_id = request_id_of(request.headers.get("x-request-id"))
     response: web.StreamResponse = await handler(request)
     if not response.prepared:
         response.headers["x-request-id"] = request_id

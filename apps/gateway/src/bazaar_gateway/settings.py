@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Literal
 
 from pydantic import SecretStr, model_validator
 
@@ -19,6 +20,10 @@ class GatewaySettings(PlatformSettings):
     upstream_max_in_flight: int = 256
     upstream_queue_seconds: float = 1.0
     max_body_bytes: int = 1_048_576
+    # Who reads the clients' connections (front.py, ADR 10): "lean" forwards plain requests for
+    # services itself and hands the rest to aiohttp; "aiohttp" leaves everything to aiohttp.
+    gateway_front: Literal["lean", "aiohttp"] = "lean"
+    keepalive_seconds: float = 75.0
     # The secret each service's assertion key is derived from (ADR 9); only the gateway holds it.
     assertion_secret: SecretStr | None = None
     assertion_secret_file: Path | None = None

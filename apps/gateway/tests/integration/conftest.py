@@ -22,6 +22,7 @@ from bazaar_chassis import CallerDep, ServiceDefinition, ServiceSettings, create
 from bazaar_chassis.testing import eventually, serving
 from bazaar_chassis.testing.identity import gateway_assertion_secret
 from bazaar_gateway.app import build_app
+from bazaar_gateway.front import serve_front, stop_front
 from bazaar_gateway.settings import GatewaySettings
 from bazaar_identity.service import build_app as build_identity
 from bazaar_identity.settings import DEMO_KEY_PASSPHRASE, IdentitySettings
@@ -89,29 +90,37 @@ class Platform:
 GatewayFactory = Callable[..., Awaitable[str]]
 
 
-@pytest.fixture
-async def start_gateway(nats_server: NatsServer) -> AsyncIterator[GatewayFactory]:
-    runners: list[web.AppRunner] = []
+@pytest.fixture(params=["lean", "aiohttp"])
+async def start_gateway(
+    nats_server: NatsServer, request: pytest.FixtureRequest
+) -> AsyncIterator[GatewayFactory]:
+    """Gateways served as `python -m bazaar_gateway` serves them, behind each front (ADR 10)."""
+    async with AsyncExitStack() as stack:
 
-    async def start(**overrides: Any) -> str:
-        settings = GatewaySettings(
-            **{
-                "nats_url": nats_server.url,
-                "assertion_secret": gateway_assertion_secret(),
-                "operations_token": OPERATIONS_TOKEN,
-                **overrides,
-            }
-        )
-        runner = web.AppRunner(build_app(settings))
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        runners.append(runner)
-        return f"http://127.0.0.1:{runner.addresses[0][1]}"
+        async def start(**overrides: Any) -> str:
+            settings = GatewaySettings(
+                **{
+                    "nats_url": nats_server.url,
+                    "assertion_secret": gateway_assertion_secret(),
+                    "operations_token": OPERATIONS_TOKEN,
+                    "gateway_front": request.param,
+                    **overrides,
+                }
+            )
+            runner = web.AppRunner(
+                build_app(settings), keepalive_timeout=settings.keepalive_seconds
+            )
+            await runner.setup()
+            stack.push_async_callback(runner.cleanup)
+            if settings.gateway_front == "aiohttp":
+                site = web.TCPSite(runner, "127.0.0.1", 0)
+                await site.start()
+                return f"http://127.0.0.1:{runner.addresses[0][1]}"
+            server, connections = await serve_front(runner, host="127.0.0.1", port=0)
+            stack.push_async_callback(stop_front, server, connections, grace_seconds=1.0)
+            return f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
 
-    yield start
-    for runner in runners:
-        await runner.cleanup()
+        yield start
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from bazaar_chassis import CallerDep, ServiceDefinition, ServiceSettings, create
 from bazaar_chassis.testing import eventually, serving
 
 from .conftest import OPERATIONS_TOKEN, Platform
+from .wire import read_answer
 
 
 def echo_service(settings: ServiceSettings) -> FastAPI:
@@ -46,34 +47,21 @@ def echo_service(settings: ServiceSettings) -> FastAPI:
 async def raw_request(
     base_url: str, target: str, *, token: str | None = None
 ) -> tuple[int, dict[str, str], Any]:
-    """`GET target` written as-is on the wire; (status, headers, JSON body or None)."""
+    """`GET target` written as-is on the wire, on a connection kept alive as clients keep
+    them (so the gateway's lean front reads it, ADR 10); (status, headers, JSON body or None)."""
     url = urlsplit(base_url)
     reader, writer = await asyncio.open_connection(url.hostname, url.port)
-    lines = [f"GET {target} HTTP/1.1", f"Host: {url.netloc}", "Connection: close"]
+    lines = [f"GET {target} HTTP/1.1", f"Host: {url.netloc}"]
     if token:
         lines.append(f"Authorization: Bearer {token}")
     writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("utf-8"))
     await writer.drain()
-    response = await reader.read()
-    writer.close()
-    head, _, body = response.partition(b"\r\n\r\n")
-    status_line, *header_lines = head.decode("latin-1").split("\r\n")
-    headers = {k.lower(): v.strip() for k, _, v in (h.partition(":") for h in header_lines)}
-    if headers.get("transfer-encoding") == "chunked":
-        body = _unchunk(body)
+    try:
+        status, headers, body = await read_answer(reader)
+    finally:
+        writer.close()
     parsed = orjson.loads(body) if body.strip().startswith(b"{") else None
-    return int(status_line.split()[1]), headers, parsed
-
-
-def _unchunk(body: bytes) -> bytes:
-    out = b""
-    while body:
-        size_line, _, body = body.partition(b"\r\n")
-        size = int(size_line, 16)
-        if size == 0:
-            break
-        out, body = out + body[:size], body[size + 2 :]
-    return out
+    return status, headers, parsed
 
 
 @pytest.fixture

@@ -1,0 +1,311 @@
+"""The gateway's lean HTTP/1.1 front (ADR 10): plain requests for services skip aiohttp's server.
+
+llhttp (through httptools) reads every connection. When a request is plain, the front forwards
+it itself with `forward_incoming` and writes the answer. Otherwise the front hands the whole
+connection to aiohttp at that request's first byte, and aiohttp keeps it. aiohttp then answers
+as it always did, with its own limits and errors.
+
+- **Plain** means: HTTP/1.1 and kept alive; GET, POST, PUT, PATCH or DELETE; no body, or one
+  framed by Content-Length within the gateway's body limit; no `Expect`, no `Upgrade`; a head
+  of at most `HEAD_BYTES`; a path of plain characters (no `%`, no `.` or empty segment) whose
+  first segment is not one of the gateway's own routes (`OwnRoutes`, read from aiohttp's
+  router). Anything llhttp refuses goes to aiohttp as well.
+- **A hand-off gives aiohttp exactly the client's bytes.** It can only happen at a request's
+  first byte, because the front answers each request before it reads the next. A client that
+  sends more before its answer (pipelining) gets that answer with `Connection: close`, and
+  the connection is closed. The unanswered requests are the client's to send again
+  (RFC 9112 §9.3.2).
+- An idle connection is closed after `keepalive_seconds`, as aiohttp closes its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Awaitable, Callable
+from email.utils import formatdate
+from http import HTTPStatus
+from typing import cast
+
+import httptools
+from aiohttp import web
+from multidict import CIMultiDict
+from yarl import URL
+
+from bazaar_gateway.forwarding import forward, forward_incoming
+from bazaar_gateway.incoming import Incoming
+from bazaar_gateway.observability import request_id_of
+from bazaar_gateway.problems import problem_for
+from bazaar_gateway.state import GATEWAY, Gateway
+
+HEAD_BYTES = 16_384
+PLAIN_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
+PLAIN_PATH = re.compile(r"(/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*)+/?")  # no '.' segment, no '%'
+
+
+class OwnRoutes:
+    """Tells the paths the gateway answers itself from the ones it forwards, by first segment.
+
+    Read from aiohttp's router, so that no route is missed: a static first segment (`gateway`
+    of `/gateway/1/policies`) takes every path under it; a route whose first segment is a
+    variable (`/{service}/{major}/openapi.json`) is matched by its pattern. Coarser than the
+    router on purpose: a path the front leaves to aiohttp is answered as it always was.
+    """
+
+    def __init__(self, router: web.UrlDispatcher) -> None:
+        self.segments: set[str] = set()
+        self.patterns: list[re.Pattern[str]] = []
+        for resource in router.resources():
+            if any(route.handler is forward for route in resource):
+                continue
+            info = resource.get_info()
+            shape = str(info.get("path") or info.get("formatter") or info.get("prefix") or "/")
+            first = shape.split("/", 2)[1]
+            if "{" not in first:
+                self.segments.add(first)
+            elif isinstance(pattern := info.get("pattern"), re.Pattern):
+                self.patterns.append(pattern)
+            else:  # a resource of a kind this reading does not know: nothing is plain
+                self.patterns.append(re.compile(".*"))
+
+    def __contains__(self, path: str) -> bool:
+        if path.split("/", 2)[1] in self.segments:
+            return True
+        return any(pattern.fullmatch(path) for pattern in self.patterns)
+
+
+class _HandOff(Exception):
+    """Raised from a parser callback: this request is aiohttp's."""
+
+
+class Front(asyncio.Protocol):
+    """One client connection, until it is handed to aiohttp."""
+
+    def __init__(
+        self,
+        gateway: Gateway,
+        connections: set[Front],
+        aiohttp_protocol: Callable[[], asyncio.Protocol],
+        own_routes: OwnRoutes,
+        *,
+        keepalive_seconds: float,
+    ) -> None:
+        self._gateway = gateway
+        self._connections = connections
+        self._aiohttp_protocol = aiohttp_protocol
+        self._own_routes = own_routes
+        self._keepalive_seconds = keepalive_seconds
+        self._parser = httptools.HttpRequestParser(self)
+        self._transport: asyncio.Transport | None = None
+        self._remote = ""
+        self._received: list[bytes] = []  # every byte since the current request's first
+        self._size = 0
+        self._plain = False  # the current request's head was read and found plain
+        self._answering: asyncio.Task[None] | None = None
+        self._pipelined = False
+        self._ended = False  # the client will send nothing more
+        self._last_active = time.monotonic()
+        self._idle_timer: asyncio.TimerHandle | None = None
+        self._target = b""
+        self._headers: list[tuple[str, str]] = []
+        self._body: list[bytes] = []
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+        peer = transport.get_extra_info("peername")
+        self._remote = peer[0] if isinstance(peer, tuple) else ""
+        self._connections.add(self)
+        self._idle_timer = asyncio.get_running_loop().call_later(
+            self._keepalive_seconds, self._close_if_idle
+        )
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._connections.discard(self)
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+
+    def close_if_idle_now(self) -> asyncio.Task[None] | None:
+        """At shutdown: close now, or after the answer in progress (returned)."""
+        self._ended = True
+        if self._answering is None and self._transport is not None:
+            self._transport.close()
+        return self._answering
+
+    def eof_received(self) -> bool:
+        self._ended = True
+        return self._answering is not None  # keep the transport to write the answer
+
+    def data_received(self, data: bytes) -> None:
+        if self._answering is not None:  # sent before its answer: not read, see the docstring
+            self._pipelined = True
+            return
+        self._last_active = time.monotonic()
+        self._received.append(data)
+        self._size += len(data)
+        try:
+            self._parser.feed_data(data)
+        except (httptools.HttpParserCallbackError, httptools.HttpParserError):
+            if self._answering is None:  # a request of its own, or bytes llhttp refuses
+                self._hand_off()
+            return
+        if not self._plain and self._size > HEAD_BYTES:
+            self._hand_off()  # a head this long is aiohttp's to refuse
+
+    def on_message_begin(self) -> None:
+        if self._answering is not None:  # a second request in the bytes of the first
+            self._pipelined = True
+            raise _HandOff  # stops the parser; nothing of it is read
+
+    def on_url(self, url: bytes) -> None:
+        self._target += url
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers.append((name.decode("latin-1"), value.decode("latin-1")))
+
+    def on_headers_complete(self) -> None:
+        if not self._is_plain():
+            raise _HandOff
+        self._plain = True
+
+    def on_body(self, body: bytes) -> None:
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        target = self._target.decode("latin-1")
+        headers = CIMultiDict(self._headers)
+        request = Incoming(
+            method=self._parser.get_method().decode(),
+            target=target,
+            url=URL(target, encoded=True),
+            headers=headers,
+            remote=self._remote,
+            request_id=request_id_of(headers.get("x-request-id")),
+            read=_reader(b"".join(self._body)),
+        )
+        self._answering = asyncio.ensure_future(self._answer(request))
+
+    def _is_plain(self) -> bool:
+        parser = self._parser
+        if parser.get_http_version() != "1.1" or not parser.should_keep_alive():
+            return False
+        if parser.should_upgrade() or parser.get_method().decode() not in PLAIN_METHODS:
+            return False
+        names = [name.lower() for name, _ in self._headers]
+        if "expect" in names or "transfer-encoding" in names or names.count("content-length") > 1:
+            return False
+        length = next((v for n, v in self._headers if n.lower() == "content-length"), "0")
+        if not length.isdigit() or int(length) > self._gateway.settings.max_body_bytes:
+            return False
+        path = self._target.split(b"?", 1)[0].decode("latin-1")
+        return PLAIN_PATH.fullmatch(path) is not None and path not in self._own_routes
+
+    async def _answer(self, request: Incoming) -> None:
+        try:
+            try:
+                response = await forward_incoming(self._gateway, request)
+            except Exception as exc:  # as the aiohttp app's middleware answers it
+                response = problem_for(exc, path=request.url.path)
+            self._write(response, request.request_id)
+        finally:
+            self._next_request()
+
+    def _write(self, response: web.Response, request_id: str) -> None:
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return
+        status = response.status
+        headers = response.headers
+        headers["x-request-id"] = request_id
+        body = response.body if isinstance(response.body, bytes) else b""
+        if status < 200 or status in (204, 304):
+            body = b""
+        else:
+            headers["Content-Length"] = str(len(body))
+        if "date" not in headers:
+            headers["Date"] = _date()
+        if self._pipelined or self._ended:
+            headers["Connection"] = "close"
+        head = [f"HTTP/1.1 {status} {_PHRASES.get(status, 'Unknown')}"]
+        head.extend(f"{name}: {value}" for name, value in headers.items())
+        transport.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+
+    def _next_request(self) -> None:
+        self._answering = None
+        self._plain = False
+        self._target, self._headers, self._body = b"", [], []
+        self._received, self._size = [], 0
+        self._last_active = time.monotonic()
+        if self._transport is not None and (self._pipelined or self._ended):
+            self._transport.close()
+
+    def _hand_off(self) -> None:
+        """aiohttp takes the connection, reading it from the current request's first byte."""
+        assert self._transport is not None
+        self._connections.discard(self)
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+        protocol = self._aiohttp_protocol()
+        self._transport.set_protocol(protocol)
+        protocol.connection_made(self._transport)
+        protocol.data_received(b"".join(self._received))
+        self._received = []
+
+    def _close_if_idle(self) -> None:
+        if self._transport is None or self._transport.is_closing():
+            return
+        idle = time.monotonic() - self._last_active
+        if self._answering is None and idle >= self._keepalive_seconds:
+            self._transport.close()
+            return
+        self._idle_timer = asyncio.get_running_loop().call_later(
+            max(self._keepalive_seconds - idle, 1.0), self._close_if_idle
+        )
+
+
+def _reader(body: bytes) -> Callable[[], Awaitable[bytes]]:
+    async def read() -> bytes:
+        return body
+
+    return read
+
+
+async def serve_front(
+    runner: web.AppRunner, *, host: str, port: int
+) -> tuple[asyncio.Server, set[Front]]:
+    """Listen on `host:port` with the front, for the gateway app `runner` has set up; the
+    connections the front still holds are returned for shutdown (`stop_front`)."""
+    aiohttp_server = runner.server
+    assert aiohttp_server is not None, "runner.setup() was not awaited"
+    gateway = runner.app[GATEWAY]
+    own_routes = OwnRoutes(runner.app.router)
+    connections: set[Front] = set()
+    keepalive = gateway.settings.keepalive_seconds
+
+    def connection() -> Front:
+        return Front(gateway, connections, aiohttp_server, own_routes, keepalive_seconds=keepalive)
+
+    server = await asyncio.get_running_loop().create_server(connection, host, port, backlog=2048)
+    return server, connections
+
+
+async def stop_front(
+    server: asyncio.Server, connections: set[Front], *, grace_seconds: float
+) -> None:
+    """Stop listening, close idle connections, give answers in progress `grace_seconds`."""
+    server.close()
+    answering = [task for front in list(connections) if (task := front.close_if_idle_now())]
+    if answering:
+        await asyncio.wait(answering, timeout=grace_seconds)
+
+
+_PHRASES = {status.value: status.phrase for status in HTTPStatus}
+_dated: list[tuple[int, str]] = [(0, "")]
+
+
+def _date() -> str:
+    """The Date header's value, made once a second."""
+    now = int(time.time())
+    if _dated[0][0] != now:
+        _dated[0] = (now, formatdate(now, usegmt=True))
+    return _dated[0][1]

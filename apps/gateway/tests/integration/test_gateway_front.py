@@ -1,0 +1,149 @@
+"""What a client sees of the gateway's HTTP handling, whichever front reads its connection.
+
+Every test runs against both fronts (the `start_gateway` fixture, ADR 10): the lean front
+answers plain requests for services itself and hands everything else to aiohttp, so each
+behaviour here must be the same through either, on connections kept alive as clients keep
+them. Requests are written byte for byte on a socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
+
+import orjson
+import pytest
+
+from .conftest import GatewayFactory, Platform
+from .wire import closed_by_server, read_answer
+
+Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+@pytest.fixture
+async def connection(platform: Platform) -> AsyncIterator[Connection]:
+    url = urlsplit(platform.url)
+    reader, writer = await asyncio.open_connection(url.hostname, url.port)
+    yield reader, writer
+    writer.close()
+
+
+def get(target: str, *extra: str) -> bytes:
+    return "\r\n".join([f"GET {target} HTTP/1.1", "Host: gateway", *extra, "", ""]).encode()
+
+
+def service_path(body: bytes) -> str:
+    return str(orjson.loads(body)["path"])
+
+
+@pytest.mark.stand_ins("catalog")
+async def test_requests_on_one_connection_are_answered_in_order_through_either_front(
+    connection: Connection,
+) -> None:
+    reader, writer = connection
+    ids = set()
+    for target in ["/catalog/1/a", "/catalog/1/b", "/healthz", "/catalog/1/c"]:
+        writer.write(get(target))
+        status, headers, body = await read_answer(reader)
+        assert status == 200, body
+        if target.startswith("/catalog"):
+            assert service_path(body) == target.rsplit("/", 1)[1]
+        ids.add(headers["x-request-id"])
+    assert len(ids) == 4
+
+
+@pytest.mark.stand_ins("catalog")
+async def test_a_request_sent_before_the_previous_answer_is_answered_or_left_to_resend(
+    connection: Connection, request: pytest.FixtureRequest
+) -> None:
+    reader, writer = connection
+    writer.write(get("/catalog/1/a") + get("/catalog/1/b"))
+    status, headers, body = await read_answer(reader)
+    assert (status, service_path(body)) == (200, "a")
+    if request.node.callspec.params["start_gateway"] == "lean":  # it answered this one itself
+        assert headers.get("connection") == "close"  # and reads one request at a time
+        assert await closed_by_server(reader)
+    else:
+        status, _, body = await read_answer(reader)
+        assert (status, service_path(body)) == (200, "b")
+
+
+@pytest.mark.stand_ins("cart")
+async def test_a_chunked_body_and_an_expected_continue_are_read(connection: Connection) -> None:
+    reader, writer = connection
+    chunked = (
+        "POST /cart/1/carts HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
+    )
+    writer.write(chunked.encode())
+    status, _, body = await read_answer(reader)
+    assert status == 200, body
+    writer.write(
+        b"POST /cart/1/carts HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n"
+        b"Expect: 100-continue\r\nContent-Length: 2\r\n\r\n{}"
+    )
+    status, _, body = await read_answer(reader)
+    if status == 100:
+        status, _, body = await read_answer(reader)
+    assert status == 200, body
+
+
+@pytest.mark.stand_ins("catalog")
+async def test_http_1_0_is_answered_and_the_connection_closed(connection: Connection) -> None:
+    reader, writer = connection
+    writer.write(b"GET /catalog/1/a HTTP/1.0\r\n\r\n")
+    status, _, body = await read_answer(reader)
+    assert (status, service_path(body)) == (200, "a")
+    assert await closed_by_server(reader)
+
+
+@pytest.mark.stand_ins("cart")
+async def test_a_body_over_the_limit_is_refused_with_413(connection: Connection) -> None:
+    reader, writer = connection
+    too_long = 1_048_577  # the gateway's default limit plus one
+    writer.write(
+        b"POST /cart/1/carts HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n"
+        + f"Content-Length: {too_long}\r\n\r\n".encode()
+        + b" " * too_long
+    )
+    status, headers, body = await read_answer(reader)
+    assert status == 413, body
+    assert headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.stand_ins("catalog")
+async def test_a_request_framed_two_ways_is_refused_with_400(connection: Connection) -> None:
+    reader, writer = connection
+    writer.write(
+        b"POST /catalog/1/a HTTP/1.1\r\nHost: gateway\r\nContent-Length: 5\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+    )
+    status, _, _ = await read_answer(reader)
+    assert status == 400
+
+
+@pytest.mark.stand_ins("catalog")
+async def test_a_request_sent_a_few_bytes_at_a_time_is_answered(connection: Connection) -> None:
+    reader, writer = connection
+    request = get("/catalog/1/slow", "Accept: application/json")
+    for start in range(0, len(request), 7):
+        writer.write(request[start : start + 7])
+        await writer.drain()
+        await asyncio.sleep(0.01)
+    status, _, body = await read_answer(reader)
+    assert (status, service_path(body)) == (200, "slow")
+
+
+async def test_an_idle_connection_is_closed_after_the_keepalive_time(
+    start_gateway: GatewayFactory,
+) -> None:
+    url = urlsplit(await start_gateway(keepalive_seconds=1.0))
+    reader, writer = await asyncio.open_connection(url.hostname, url.port)
+    try:
+        writer.write(get("/nothing/1/here"))  # a service path: the gateway answers it itself
+        status, _, _ = await read_answer(reader)
+        assert status >= 400  # no identity, no policy here: refused, whichever way
+        assert await closed_by_server(reader, timeout=5.0)
+    finally:
+        writer.close()
