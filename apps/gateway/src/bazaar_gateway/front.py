@@ -7,7 +7,8 @@ as it always did, with its own limits and errors.
 
 - **Plain** means: HTTP/1.1 and kept alive; GET, POST, PUT, PATCH or DELETE; no body, or one
   framed by Content-Length within the gateway's body limit; no `Expect`, no `Upgrade`; a head
-  of at most `HEAD_BYTES`; a path of plain characters (no `%`, no `.` or empty segment) whose
+  within `HEAD_BYTES` and aiohttp's own limits (so that aiohttp refuses what it always
+  refused); a path of plain characters (no `%`, no `.` or empty segment) whose
   first segment is not one of the gateway's own routes (`OwnRoutes`, read from aiohttp's
   router). Anything llhttp refuses goes to aiohttp as well.
 - **A hand-off gives aiohttp exactly the client's bytes.** It can only happen at a request's
@@ -15,7 +16,9 @@ as it always did, with its own limits and errors.
   sends more before its answer (pipelining) gets that answer with `Connection: close`, and
   the connection is closed. The unanswered requests are the client's to send again
   (RFC 9112 §9.3.2).
-- An idle connection is closed after `keepalive_seconds`, as aiohttp closes its own.
+- A client that does not read its answers is not read either (the transport's write buffer
+  pauses reading), and an idle connection is closed after `keepalive_seconds`, as aiohttp
+  closes its own.
 """
 
 from __future__ import annotations
@@ -40,6 +43,9 @@ from bazaar_gateway.problems import problem_for
 from bazaar_gateway.state import GATEWAY, Gateway
 
 HEAD_BYTES = 16_384
+LINE_BYTES = 8_190  # aiohttp's limits on a request line and on one header, and its header count
+MAX_HEADERS = 128
+FORBIDDEN_IN_HEAD = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # what aiohttp refuses to write
 PLAIN_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 PLAIN_PATH = re.compile(r"(/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*)+/?")  # no '.' segment, no '%'
 
@@ -132,22 +138,38 @@ class Front(asyncio.Protocol):
             self._transport.close()
         return self._answering
 
+    def pause_writing(self) -> None:
+        """The client does not read its answers: read none of its requests until it does."""
+        if self._transport is not None:
+            self._transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self._transport is not None:
+            self._transport.resume_reading()
+
     def eof_received(self) -> bool:
         self._ended = True
         return self._answering is not None  # keep the transport to write the answer
 
+    def _busy(self) -> bool:
+        """A request was read and is being answered (parser callbacks set it mid-read)."""
+        return self._answering is not None
+
     def data_received(self, data: bytes) -> None:
-        if self._answering is not None:  # sent before its answer: not read, see the docstring
+        if self._busy():  # sent before its answer: not read, see the docstring
             self._pipelined = True
             return
         self._last_active = time.monotonic()
-        self._received.append(data)
-        self._size += len(data)
+        if not self._plain:  # kept for a hand-off, until the head is found plain
+            self._received.append(data)
+            self._size += len(data)
         try:
             self._parser.feed_data(data)
         except (httptools.HttpParserCallbackError, httptools.HttpParserError):
-            if self._answering is None:  # a request of its own, or bytes llhttp refuses
+            if not self._busy():  # a request of its own, or bytes llhttp refuses
                 self._hand_off()
+            else:  # bytes after the request being answered: see the docstring
+                self._pipelined = True
             return
         if not self._plain and self._size > HEAD_BYTES:
             self._hand_off()  # a head this long is aiohttp's to refuse
@@ -167,6 +189,7 @@ class Front(asyncio.Protocol):
         if not self._is_plain():
             raise _HandOff
         self._plain = True
+        self._received, self._size = [], 0
 
     def on_body(self, body: bytes) -> None:
         self._body.append(body)
@@ -187,6 +210,10 @@ class Front(asyncio.Protocol):
 
     def _is_plain(self) -> bool:
         parser = self._parser
+        if len(self._target) > LINE_BYTES or len(self._headers) > MAX_HEADERS:
+            return False
+        if any(len(name) + len(value) + 2 > LINE_BYTES for name, value in self._headers):
+            return False
         if parser.get_http_version() != "1.1" or not parser.should_keep_alive():
             return False
         if parser.should_upgrade() or parser.get_method().decode() not in PLAIN_METHODS:
@@ -202,11 +229,13 @@ class Front(asyncio.Protocol):
 
     async def _answer(self, request: Incoming) -> None:
         try:
-            try:
-                response = await forward_incoming(self._gateway, request)
-            except Exception as exc:  # as the aiohttp app's middleware answers it
-                response = problem_for(exc, path=request.url.path)
+            response = await forward_incoming(self._gateway, request)
+        except Exception as exc:  # as the aiohttp app's middleware answers it
+            response = problem_for(exc, path=request.url.path)
+        try:
             self._write(response, request.request_id)
+        except Exception as exc:  # an answer that cannot be written safely is not half-written
+            self._write(problem_for(exc, path=request.url.path), request.request_id)
         finally:
             self._next_request()
 
@@ -228,7 +257,9 @@ class Front(asyncio.Protocol):
             headers["Connection"] = "close"
         head = [f"HTTP/1.1 {status} {_PHRASES.get(status, 'Unknown')}"]
         head.extend(f"{name}: {value}" for name, value in headers.items())
-        transport.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+        if FORBIDDEN_IN_HEAD.search("".join(head)):  # no header may split the answer
+            raise ValueError("a control character in the answer's headers")
+        transport.write(("\r\n".join(head) + "\r\n\r\n").encode("utf-8") + body)
 
     def _next_request(self) -> None:
         self._answering = None

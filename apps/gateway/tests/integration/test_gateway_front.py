@@ -54,19 +54,25 @@ async def test_requests_on_one_connection_are_answered_in_order_through_either_f
 
 
 @pytest.mark.stand_ins("catalog")
-async def test_a_request_sent_before_the_previous_answer_is_answered_or_left_to_resend(
-    connection: Connection, request: pytest.FixtureRequest
+@pytest.mark.parametrize(
+    "after", [get("/catalog/1/b"), b"\x01\x02 not a request\r\n\r\n"], ids=["request", "noise"]
+)
+async def test_bytes_sent_before_the_previous_answer_are_answered_or_left_unread(
+    connection: Connection, request: pytest.FixtureRequest, after: bytes
 ) -> None:
     reader, writer = connection
-    writer.write(get("/catalog/1/a") + get("/catalog/1/b"))
+    writer.write(get("/catalog/1/a") + after)
     status, headers, body = await read_answer(reader)
-    assert (status, service_path(body)) == (200, "a")
-    if request.node.callspec.params["start_gateway"] == "lean":  # it answered this one itself
+    if request.node.callspec.params["start_gateway"] == "lean":  # it answers the first itself
+        assert (status, service_path(body)) == (200, "a")
         assert headers.get("connection") == "close"  # and reads one request at a time
         assert await closed_by_server(reader)
-    else:
+    elif after.startswith(b"GET"):  # aiohttp answers both in turn
+        assert (status, service_path(body)) == (200, "a")
         status, _, body = await read_answer(reader)
         assert (status, service_path(body)) == (200, "b")
+    else:  # aiohttp refuses the noise, and may do so before it answers the request
+        assert status in (200, 400)
 
 
 @pytest.mark.stand_ins("cart")
