@@ -1,12 +1,12 @@
 """What the gateway's HTTP front costs: the same forwarding work on three fronts (P2b, ADR 10).
 
 `python -m bench.front_cost [--rounds 3] [--duration 5]`. One process serves the real gateway
-(`build_app`, aiohttp) and, on two more ports, the same `Gateway` object behind two other
-fronts: a raw asyncio protocol on httptools, and a raw ASGI callable on uvicorn (httptools,
-uvloop). Both run the gateway's own forwarding (`forwarding.forward_incoming`: addressing,
-admission, the signed assertion, the pick, the keep-alive hop, the span and the metric) and
-write its answer. They exist to measure, not to serve: GET only, no bodies, no pipelining, no
-limits, no keep-alive rules.
+app (`build_app`) on aiohttp alone, and the same app behind the gateway's lean front
+(`front.serve_front`, as `python -m bazaar_gateway` serves it). On a third port, a raw ASGI
+callable on uvicorn (httptools, uvloop) runs the same `Gateway` object's forwarding
+(`forwarding.forward_incoming`) and writes its answer: the alternative ADR 10 turned down, kept
+here so that the choice can be measured again. It exists to measure, not to serve: GET only,
+no bodies, no limits.
 
 Upstream is the hello-world (bench/hello_service.py, its own process), primed into the
 directory as bench/gateway_cost.py does. Two measurements, the fronts alternated:
@@ -24,9 +24,8 @@ import os
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-import httptools
 import uvicorn
 import uvloop
 from multidict import CIMultiDict
@@ -37,6 +36,7 @@ from bazaar_chassis.logs import configure_logging
 from bazaar_chassis.runner import freeze_startup_heap
 from bazaar_chassis.testing.waiting import eventually
 from bazaar_gateway.forwarding import forward_incoming
+from bazaar_gateway.front import serve_front, stop_front
 from bazaar_gateway.incoming import Incoming
 from bazaar_gateway.state import Gateway
 from bazaar_platform.nats_server import free_port
@@ -75,50 +75,6 @@ async def forward_once(
     assert isinstance(response.body, bytes)
     answer = [*response.headers.items(), ("x-request-id", request.request_id)]
     return response.status, answer, response.body
-
-
-class RawFront(asyncio.Protocol):
-    """httptools on an asyncio protocol: one request at a time per connection."""
-
-    def __init__(self, gateway: Gateway) -> None:
-        self._gateway = gateway
-        self._parser = httptools.HttpRequestParser(self)
-        self._transport: asyncio.Transport | None = None
-        self._target = b""
-        self._headers: list[tuple[str, str]] = []
-        self._remote = ""
-        self._answering: set[asyncio.Task[None]] = set()
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
-        self._remote = transport.get_extra_info("peername")[0]
-
-    def data_received(self, data: bytes) -> None:
-        self._parser.feed_data(data)
-
-    def on_url(self, url: bytes) -> None:
-        self._target += url
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._headers.append((name.decode("latin-1"), value.decode("latin-1")))
-
-    def on_message_complete(self) -> None:
-        method = self._parser.get_method().decode()
-        target, headers = self._target.decode("latin-1"), CIMultiDict(self._headers)
-        self._target, self._headers = b"", []
-        task = asyncio.ensure_future(self._answer(method, target, headers))
-        self._answering.add(task)
-        task.add_done_callback(self._answering.discard)
-
-    async def _answer(self, method: str, target: str, headers: CIMultiDict[str]) -> None:
-        status, answer, body = await forward_once(
-            self._gateway, method, target, headers, self._remote
-        )
-        head = [f"HTTP/1.1 {status} OK\r\n"]
-        head.extend(f"{name}: {value}\r\n" for name, value in answer)
-        head.append(f"Content-Length: {len(body)}\r\n\r\n")
-        if self._transport is not None and not self._transport.is_closing():
-            self._transport.write("".join(head).encode("latin-1") + body)
 
 
 def asgi_front(gateway: Gateway) -> Callable[..., Awaitable[None]]:
@@ -175,11 +131,11 @@ async def _under_wrk(
 
 async def measure(*, upstream: str, rounds: int, seconds: float, work: Path) -> None:
     upstream_port = int(upstream.rsplit(":", 1)[1])
-    ports = {"aiohttp (the gateway)": free_port(), "raw httptools": free_port()}
+    ports = {"aiohttp alone": free_port(), "the lean front (front.py)": free_port()}
     ports["uvicorn, raw ASGI"] = free_port()
-    async with served_gateway(upstream, ports["aiohttp (the gateway)"]) as (gateway, token):
-        raw = await asyncio.get_running_loop().create_server(
-            lambda: RawFront(gateway), "127.0.0.1", ports["raw httptools"], backlog=2048
+    async with served_gateway(upstream, ports["aiohttp alone"]) as (gateway, token, runner):
+        lean, connections = await serve_front(
+            runner, host="127.0.0.1", port=ports["the lean front (front.py)"]
         )
         config = uvicorn.Config(
             asgi_front(gateway),
@@ -205,7 +161,7 @@ async def measure(*, upstream: str, rounds: int, seconds: float, work: Path) -> 
         finally:
             asgi.should_exit = True
             await serving
-            raw.close()
+            await stop_front(lean, connections, grace_seconds=1.0)
 
 
 async def _compare(

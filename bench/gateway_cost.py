@@ -484,9 +484,12 @@ def bench_settings(upstream: str) -> GatewaySettings:
 
 
 @asynccontextmanager
-async def served_gateway(upstream: str, port: int) -> AsyncIterator[tuple[Gateway, str]]:
-    """The real gateway app on `port` in this process, primed to route to the hello-world at
-    `upstream`; yields the gateway and a signed-in customer's token."""
+async def served_gateway(
+    upstream: str, port: int
+) -> AsyncIterator[tuple[Gateway, str, web.AppRunner]]:
+    """The real gateway app on `port` in this process (aiohttp alone), primed to route to the
+    hello-world at `upstream`; yields the gateway, a signed-in customer's token and the app's
+    runner (for another front: bench/front_cost.py)."""
     identity = Ed25519PrivateKey.generate()
     settings = bench_settings(upstream)
     app = build_app(settings)
@@ -496,7 +499,7 @@ async def served_gateway(upstream: str, port: int) -> AsyncIterator[tuple[Gatewa
         await web.TCPSite(runner, "127.0.0.1", port, backlog=2048).start()
         gateway = app[GATEWAY]
         _prime(gateway, identity=identity, upstream_port=int(upstream.rsplit(":", 1)[1]))
-        yield gateway, _customer_token(identity, settings.identity_issuer)
+        yield gateway, _customer_token(identity, settings.identity_issuer), runner
     finally:
         await runner.cleanup()
 
@@ -508,7 +511,7 @@ async def measure(
     port = free_port()
     former = _former_upstream_client()
     try:
-        async with served_gateway(upstream, port) as (gateway, token):
+        async with served_gateway(upstream, port) as (gateway, token, _):
             return await _measure_cases(
                 gateway,
                 token,
