@@ -3,7 +3,8 @@
 Each public request: address → admission (authenticate, rate-limit, authorize against the live
 policy) → pick a live instance → forward with a signed identity assertion → answer.
 `state.py` holds what handlers share, `own_routes.py` the gateway's own routes, `forwarding.py`
-the catch-all that forwards to services.
+the catch-all that forwards to services. `front.py` reads the clients' connections before this
+app does (ADR 10).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-import structlog
 from aiohttp import web
 from nats.aio.msg import Msg
 
@@ -26,8 +26,6 @@ from bazaar_gateway.retirement_routes import add_retirement_routes
 from bazaar_gateway.settings import GatewaySettings
 from bazaar_gateway.state import GATEWAY, Gateway, build_gateway
 from bazaar_gateway.storefront import add_storefront_routes
-
-_log = structlog.get_logger("bazaar.gateway")
 
 KEY_ACTIVATED_SUBJECT = "bazaar.identity.signing_key_activated"
 

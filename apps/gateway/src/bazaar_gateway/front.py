@@ -167,10 +167,12 @@ class Front(asyncio.Protocol):
         try:
             self._parser.feed_data(data)
         except (httptools.HttpParserCallbackError, httptools.HttpParserError):
-            if not self._busy():  # a request of its own, or bytes llhttp refuses
-                self._hand_off()
-            else:  # bytes after the request being answered: see the docstring
+            if self._busy():  # bytes after the request being answered: see the docstring
                 self._pipelined = True
+            elif self._plain and self._transport is not None:  # mid-body: nothing to hand off
+                self._transport.close()
+            else:  # a request of its own, or bytes llhttp refuses
+                self._hand_off()
             return
         if not self._plain and self._size > HEAD_BYTES:
             self._hand_off()  # a head this long is aiohttp's to refuse
