@@ -1,6 +1,7 @@
-"""The lean front's two judgements that no live test can reach every case of: which paths are
-the gateway's own (checked against aiohttp's router itself), and that an answer whose headers
-could split it is never written (aiohttp refuses to write one too)."""
+"""What of the lean front no live test reaches in every case: which paths are the gateway's own
+(checked against aiohttp's router itself), that an answer whose headers could split it is never
+written (aiohttp refuses to write one too), and that a client which does not read its answers
+is not read either."""
 
 from __future__ import annotations
 
@@ -63,6 +64,7 @@ class _Transport(asyncio.Transport):
         super().__init__()
         self.written = b""
         self.closed = False
+        self.reading = True
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         self.written += bytes(data)
@@ -72,6 +74,15 @@ class _Transport(asyncio.Transport):
 
     def is_closing(self) -> bool:
         return self.closed
+
+    def is_reading(self) -> bool:
+        return self.reading
+
+    def pause_reading(self) -> None:
+        self.reading = False
+
+    def resume_reading(self) -> None:
+        self.reading = True
 
     def get_extra_info(self, name: str, default: Any = None) -> Any:
         return ("127.0.0.1", 50000) if name == "peername" else default
@@ -97,4 +108,17 @@ async def test_an_answer_whose_header_would_split_it_is_a_500(
     written = await eventually(answered, message="nothing was written")
     assert written.startswith(b"HTTP/1.1 500 ")
     assert b"Set-Cookie" not in written
+    connection.connection_lost(None)
+
+
+async def test_a_client_that_does_not_read_its_answers_is_not_read(app: web.Application) -> None:
+    transport = _Transport()
+    connection = Front(
+        app[GATEWAY], set(), asyncio.Protocol, OwnRoutes(app.router), keepalive_seconds=60
+    )
+    connection.connection_made(transport)
+    connection.pause_writing()  # what the transport says once its write buffer is full
+    assert not transport.is_reading()
+    connection.resume_writing()
+    assert transport.is_reading()
     connection.connection_lost(None)
