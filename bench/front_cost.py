@@ -29,9 +29,7 @@ from typing import Any
 import uvicorn
 import uvloop
 from multidict import CIMultiDict
-from yarl import URL
 
-from bazaar_chassis.http_middleware import new_request_id
 from bazaar_chassis.logs import configure_logging
 from bazaar_chassis.runner import freeze_startup_heap
 from bazaar_chassis.testing.waiting import eventually
@@ -54,23 +52,11 @@ from bench.processes import helper_process
 Reply = tuple[int, list[tuple[str, str]], bytes]
 
 
-async def _no_body() -> bytes:
-    return b""
-
-
 async def forward_once(
     gateway: Gateway, method: str, target: str, headers: CIMultiDict[str], remote: str
 ) -> Reply:
     """The gateway's own forwarding (`forward_incoming`), without aiohttp's server around it."""
-    request = Incoming(
-        method=method,
-        target=target,
-        url=URL(target, encoded=True),
-        headers=headers,
-        remote=remote,
-        request_id=new_request_id(),
-        read=_no_body,
-    )
+    request = Incoming.from_wire(method, target, headers, remote, b"")
     response = await forward_incoming(gateway, request)
     assert isinstance(response.body, bytes)
     answer = [*response.headers.items(), ("x-request-id", request.request_id)]

@@ -24,9 +24,10 @@ as it always did, with its own limits and errors.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from email.utils import formatdate
 from http import HTTPStatus
 from typing import cast
@@ -34,11 +35,9 @@ from typing import cast
 import httptools
 from aiohttp import web
 from multidict import CIMultiDict
-from yarl import URL
 
 from bazaar_gateway.forwarding import forward, forward_incoming
 from bazaar_gateway.incoming import Incoming
-from bazaar_gateway.observability import request_id_of
 from bazaar_gateway.problems import problem_for
 from bazaar_gateway.state import GATEWAY, Gateway
 
@@ -178,7 +177,7 @@ class Front(asyncio.Protocol):
             self._hand_off()  # a head this long is aiohttp's to refuse
 
     def on_message_begin(self) -> None:
-        if self._answering is not None:  # a second request in the bytes of the first
+        if self._busy():  # a second request in the bytes of the first
             self._pipelined = True
             raise _HandOff  # stops the parser; nothing of it is read
 
@@ -198,16 +197,12 @@ class Front(asyncio.Protocol):
         self._body.append(body)
 
     def on_message_complete(self) -> None:
-        target = self._target.decode("latin-1")
-        headers = CIMultiDict(self._headers)
-        request = Incoming(
-            method=self._parser.get_method().decode(),
-            target=target,
-            url=URL(target, encoded=True),
-            headers=headers,
-            remote=self._remote,
-            request_id=request_id_of(headers.get("x-request-id")),
-            read=_reader(b"".join(self._body)),
+        request = Incoming.from_wire(
+            self._parser.get_method().decode(),
+            self._target.decode("latin-1"),
+            CIMultiDict(self._headers),
+            self._remote,
+            b"".join(self._body),
         )
         self._answering = asyncio.ensure_future(self._answer(request))
 
@@ -302,13 +297,6 @@ class Front(asyncio.Protocol):
         )
 
 
-def _reader(body: bytes) -> Callable[[], Awaitable[bytes]]:
-    async def read() -> bytes:
-        return body
-
-    return read
-
-
 async def serve_front(
     runner: web.AppRunner, *, host: str, port: int
 ) -> tuple[asyncio.Server, set[Front]]:
@@ -339,12 +327,13 @@ async def stop_front(
 
 
 _PHRASES = {status.value: status.phrase for status in HTTPStatus}
-_dated: list[tuple[int, str]] = [(0, "")]
 
 
 def _date() -> str:
     """The Date header's value, made once a second."""
-    now = int(time.time())
-    if _dated[0][0] != now:
-        _dated[0] = (now, formatdate(now, usegmt=True))
-    return _dated[0][1]
+    return _date_of(int(time.time()))
+
+
+@functools.lru_cache(maxsize=1)
+def _date_of(second: int) -> str:
+    return formatdate(second, usegmt=True)

@@ -1,7 +1,8 @@
 """A request as forwarding reads it, whichever HTTP front parsed it.
 
 Forwarding (forwarding.py, observability.py) needs seven facts of a request, not aiohttp's
-request object: ADR 10 proposes a second front, which would build them from its own parser.
+request object: the gateway's lean front (front.py, ADR 10) builds them from its own parser
+(`from_wire`), the aiohttp route from aiohttp's request (`incoming`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-from bazaar_gateway.observability import REQUEST_ID
+from bazaar_gateway.observability import REQUEST_ID, request_id_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,25 @@ class Incoming:
     remote: str
     request_id: str
     read: Callable[[], Awaitable[bytes]]  # the body; read only once the request is admitted
+
+    @classmethod
+    def from_wire(
+        cls, method: str, target: str, headers: CIMultiDict[str], remote: str, body: bytes
+    ) -> Incoming:
+        """A request read off the wire whole, its id the client's (if it is a fit one)."""
+
+        async def read() -> bytes:
+            return body
+
+        return cls(
+            method=method,
+            target=target,
+            url=URL(target, encoded=True),
+            headers=headers,
+            remote=remote,
+            request_id=request_id_of(headers.get("x-request-id")),
+            read=read,
+        )
 
 
 def incoming(request: web.Request) -> Incoming:
