@@ -13,9 +13,7 @@ from bazaar_chassis.runner import exit_with_parent, freeze_startup_heap
 from bazaar_gateway.app import build_app
 from bazaar_gateway.front import serve_front, stop_front
 from bazaar_gateway.settings import GatewaySettings
-from bazaar_platform.serving import serve_aiohttp
-
-SHUTDOWN_SECONDS = 3.0
+from bazaar_platform.serving import SHUTDOWN_SECONDS, serve_aiohttp
 
 
 async def _serve_with_front(app: web.Application, settings: GatewaySettings) -> None:
@@ -43,7 +41,12 @@ def main() -> None:
     configure_logging(service="gateway", version="1.0.0", level=settings.log_level)
     app = build_app(settings)
     if settings.gateway_front == "aiohttp":
-        serve_aiohttp(app, host=settings.host, port=settings.gateway_port)
+        serve_aiohttp(
+            app,
+            host=settings.host,
+            port=settings.gateway_port,
+            keepalive_seconds=settings.keepalive_seconds,
+        )
     else:
         uvloop.run(_serve_with_front(app, settings))
 

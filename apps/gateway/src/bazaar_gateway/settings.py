@@ -10,6 +10,7 @@ from pydantic import SecretStr, model_validator
 
 from bazaar_chassis.caller import assertion_key
 from bazaar_chassis.settings import PlatformSettings
+from bazaar_platform.serving import KEEPALIVE_SECONDS
 
 
 class GatewaySettings(PlatformSettings):
@@ -23,7 +24,7 @@ class GatewaySettings(PlatformSettings):
     # Who reads the clients' connections (front.py, ADR 10): "lean" forwards plain requests for
     # services itself and hands the rest to aiohttp; "aiohttp" leaves everything to aiohttp.
     gateway_front: Literal["lean", "aiohttp"] = "lean"
-    keepalive_seconds: float = 75.0
+    keepalive_seconds: float = KEEPALIVE_SECONDS  # an idle client connection is closed after it
     # The secret each service's assertion key is derived from (ADR 9); only the gateway holds it.
     assertion_secret: SecretStr | None = None
     assertion_secret_file: Path | None = None
