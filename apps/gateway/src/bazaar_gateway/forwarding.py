@@ -26,21 +26,26 @@ from bazaar_gateway.openapi import undeclared_method
 from bazaar_gateway.operators import is_operator
 from bazaar_gateway.problems import problem
 from bazaar_gateway.proxy import (
+    Answered,
     UpstreamBusy,
     UpstreamReply,
     UpstreamTimeout,
     UpstreamUnreachable,
-    forwardable,
-    to_response,
+    as_response,
+    with_headers,
 )
 from bazaar_gateway.redirects import drop_internal_locations
 from bazaar_gateway.routing import Address, BadVersion, parse, query_without_version
 from bazaar_gateway.state import GATEWAY, Gateway
+from bazaar_gateway.upstream_pool import HOP_BY_HOP
 from bazaar_gateway.versions import deprecation_headers, served_by
 
 # Never forwarded from the client: the identity assertion is the gateway's to make, and the
 # bearer token has done its job once the gateway has verified it.
 STRIPPED = (IDENTITY_HEADER, "authorization", "cookie")
+# Those, what the gateway sets itself whatever the client sent (a trace state belongs to the
+# parent span, which is the gateway's), and the hop-by-hop headers.
+NOT_FORWARDED = HOP_BY_HOP.union(STRIPPED, ("x-request-id", "x-forwarded-for", "tracestate"))
 
 
 class Refused(Exception):
@@ -201,12 +206,13 @@ async def _refuse_undeclared_method(
 def _upstream_headers(
     request: Incoming, *, gateway: Gateway, caller: Caller, route: Route
 ) -> CIMultiDict[str]:
-    headers = forwardable(request.headers)
-    for name in STRIPPED:
-        headers.popall(name, None)
+    headers = CIMultiDict(
+        (name, value)
+        for name, value in request.headers.items()
+        if name.lower() not in NOT_FORWARDED
+    )
     headers["x-request-id"] = request.request_id
     headers["x-forwarded-for"] = request.remote
-    headers.popall("tracestate", None)
     if traceparent := current_traceparent():  # the gateway's span is the service's parent
         headers["traceparent"] = traceparent
     query = route.path_qs.partition("?")[2]
@@ -217,14 +223,14 @@ def _upstream_headers(
 
 
 async def forward(request: web.Request) -> web.StreamResponse:
-    return await forward_incoming(request.app[GATEWAY], incoming(request))
+    return as_response(await forward_incoming(request.app[GATEWAY], incoming(request)))
 
 
-async def forward_incoming(gateway: Gateway, request: Incoming) -> web.Response:
+async def forward_incoming(gateway: Gateway, request: Incoming) -> Answered:
     """The answer to `request`: the service's, or the gateway's refusal or problem."""
     answer = Answer()
 
-    async def handle() -> web.Response:
+    async def handle() -> Answered:
         try:
             caller, route = await _admitted_route(request, gateway, answer)
         except Refused as refused:
@@ -243,7 +249,7 @@ async def _answer(
     headers: CIMultiDict[str],
     body: bytes,
     answer: Answer,
-) -> web.Response:
+) -> Answered:
     """The service's reply, or the gateway's problem when no instance answered in time."""
     try:
         instance, reply = await _send_with_one_retry(gateway, method, route, headers, body)
@@ -272,7 +278,7 @@ async def _answer(
     drop_internal_locations(reply.headers, gateway.directory)
     answer.release = instance.version
     answer.route = reply.headers.popone(ROUTE_HEADER, "unmatched")
-    return to_response(reply, {**route.extra_headers, **served_by(instance)})
+    return with_headers(reply, {**route.extra_headers, **served_by(instance)})
 
 
 async def _send_with_one_retry(

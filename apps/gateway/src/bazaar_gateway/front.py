@@ -39,6 +39,7 @@ from multidict import CIMultiDict
 from bazaar_gateway.forwarding import forward, forward_incoming
 from bazaar_gateway.incoming import Incoming
 from bazaar_gateway.problems import problem_for
+from bazaar_gateway.proxy import Answered
 from bazaar_gateway.state import GATEWAY, Gateway
 
 HEAD_BYTES = 16_384
@@ -103,6 +104,7 @@ class Front(asyncio.Protocol):
         self._own_routes = own_routes
         self._keepalive_seconds = keepalive_seconds
         self._parser = httptools.HttpRequestParser(self)
+        self._loop = asyncio.get_running_loop()
         self._transport: asyncio.Transport | None = None
         self._remote = ""
         self._received: list[bytes] = []  # every byte since the current request's first
@@ -122,9 +124,7 @@ class Front(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         self._remote = peer[0] if isinstance(peer, tuple) else ""
         self._connections.add(self)
-        self._idle_timer = asyncio.get_running_loop().call_later(
-            self._keepalive_seconds, self._close_if_idle
-        )
+        self._idle_timer = self._loop.call_later(self._keepalive_seconds, self._close_if_idle)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._connections.discard(self)
@@ -204,7 +204,7 @@ class Front(asyncio.Protocol):
             self._remote,
             b"".join(self._body),
         )
-        self._answering = asyncio.ensure_future(self._answer(request))
+        self._answering = self._loop.create_task(self._answer(request))
 
     def _is_plain(self) -> bool:
         parser = self._parser
@@ -242,7 +242,7 @@ class Front(asyncio.Protocol):
         finally:
             self._next_request()
 
-    def _write(self, response: web.Response, request_id: str) -> None:
+    def _write(self, response: Answered, request_id: str) -> None:
         transport = self._transport
         if transport is None or transport.is_closing():
             return
@@ -292,7 +292,7 @@ class Front(asyncio.Protocol):
         if self._answering is None and idle >= self._keepalive_seconds:
             self._transport.close()
             return
-        self._idle_timer = asyncio.get_running_loop().call_later(
+        self._idle_timer = self._loop.call_later(
             max(self._keepalive_seconds - idle, 1.0), self._close_if_idle
         )
 

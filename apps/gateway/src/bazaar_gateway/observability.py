@@ -21,6 +21,7 @@ from opentelemetry.trace import StatusCode
 from bazaar_chassis.errors import DomainError
 from bazaar_chassis.http_middleware import new_request_id
 from bazaar_chassis.tracing import extract_context
+from bazaar_gateway.proxy import Answered
 from bazaar_gateway.state import Gateway
 
 if TYPE_CHECKING:  # incoming.py reads REQUEST_ID from here
@@ -78,8 +79,8 @@ async def observed(
     request: Incoming,
     gateway: Gateway,
     answer: Answer,
-    handle: Callable[[], Awaitable[web.Response]],
-) -> web.Response:
+    handle: Callable[[], Awaitable[Answered]],
+) -> Answered:
     """Run `handle` in the request's span (continuing the caller's trace) and count its answer.
 
     The span is a `RequestSpans` one, started and made current by hand, as the services'

@@ -98,8 +98,19 @@ class Upstreams:
         return UpstreamReply(status, reply_headers, payload)
 
 
-def to_response(reply: UpstreamReply, extra_headers: dict[str, str]) -> web.Response:
-    headers = reply.headers
+Answered = web.Response | UpstreamReply
+"""An answer to a client: the gateway's own, or a service's reply as it came. The lean front
+writes either (front.py); building a `web.Response` for each reply cost it ~2 µs a request."""
+
+
+def with_headers(reply: UpstreamReply, extra_headers: dict[str, str]) -> UpstreamReply:
     for name, value in extra_headers.items():
-        headers[name] = value
-    return web.Response(status=reply.status, body=reply.body, headers=headers)
+        reply.headers[name] = value
+    return reply
+
+
+def as_response(answer: Answered) -> web.Response:
+    """The answer as aiohttp writes it."""
+    if isinstance(answer, web.Response):
+        return answer
+    return web.Response(status=answer.status, body=answer.body, headers=answer.headers)

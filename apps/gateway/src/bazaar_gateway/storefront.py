@@ -17,8 +17,8 @@ from bazaar_gateway.proxy import (
     UpstreamBusy,
     UpstreamTimeout,
     UpstreamUnreachable,
+    as_response,
     forwardable,
-    to_response,
 )
 from bazaar_gateway.state import GATEWAY
 
@@ -58,7 +58,7 @@ async def to_storefront(request: web.Request) -> web.Response:
             slug="storefront-unavailable",
             headers={"Retry-After": "1"},
         )
-    return to_response(reply, {})
+    return as_response(reply)
 
 
 def add_storefront_routes(app: web.Application, url: str) -> None:
