@@ -20,6 +20,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
+from bazaar_chassis import otlp_json
 from bazaar_chassis.errors import ConfigurationError
 from bazaar_chassis.otlp_json import OtlpJsonExporter, encode
 from bazaar_chassis.tracing import extract_context
@@ -115,3 +116,23 @@ def test_the_collector_must_be_an_http_url() -> None:
 def test_an_unreachable_collector_is_a_failed_export_not_an_error() -> None:
     exporter = OtlpJsonExporter("http://127.0.0.1:9/v1/traces", timeout_seconds=1)
     assert exporter.export([]) is SpanExportResult.FAILURE
+
+
+def test_shared_string_entries_are_made_afresh_past_their_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(otlp_json, "SHARED_ENTRIES", 3)
+    kept = InMemorySpanExporter()
+    provider = TracerProvider(resource=Resource.create({"service.name": "gateway"}))
+    provider.add_span_processor(SimpleSpanProcessor(kept))
+    tracer = provider.get_tracer("bazaar")
+    for number in range(10):
+        with tracer.start_as_current_span("GET /hello") as span:
+            span.set_attributes({"http.route": "/hello", "bazaar.request_id": f"r{number}"})
+    spans = kept.get_finished_spans()
+    encoded = orjson.loads(encode(spans))["resourceSpans"][0]["scopeSpans"][0]["spans"]
+    assert [s["attributes"][1]["value"]["stringValue"] for s in encoded] == [
+        f"r{n}" for n in range(10)
+    ]
+    assert _normal(orjson.loads(encode(spans)), hex_ids=True) == _reference(spans)
+    assert len(otlp_json._SHARED) <= 3 + 2  # cleared before a span adds its own two
