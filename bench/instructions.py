@@ -11,7 +11,8 @@ extensions counts too; valgrind's CPU lacks some of the real one's instructions,
 counts of orjson and OpenSSL are inflated: compare counts of one kind of change, not across.
 Span export is off unless `--export` (it runs on its own thread, at its own pace).
 
-`--requests N` runs once, without valgrind (that is what valgrind runs).
+`--requests N` runs once, without valgrind (that is what valgrind runs). Valgrind is Debian's
+`valgrind` package (`apt-get install valgrind`); nothing else installs it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import argparse
 import asyncio
 import os
 import re
+import shutil
 import subprocess
 import sys
 from typing import Any
@@ -119,6 +121,8 @@ async def _serve(requests: int, *, export: bool) -> None:
 
 
 def _instructions(requests: int, *, export: bool) -> int:
+    if shutil.which("valgrind") is None:
+        raise SystemExit("valgrind is not installed: apt-get install valgrind")
     command = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
     command += [sys.executable, "-m", "bench.instructions", "--requests", str(requests)]
     command += ["--export"] if export else []
