@@ -101,7 +101,12 @@ async def _serve(requests: int, *, export: bool) -> None:
         ).encode()
         assert runner.server is not None
         front = Front(
-            gateway, set(), runner.server, OwnRoutes(runner.app.router), keepalive_seconds=75
+            gateway,
+            set(),
+            runner.server,
+            OwnRoutes(runner.app.router),
+            keepalive_seconds=75,
+            head_seconds=10,
         )
         client = _Client()
         front.connection_made(client)  # type: ignore[arg-type]

@@ -18,7 +18,10 @@ as it always did, with its own limits and errors.
   (RFC 9112 §9.3.2).
 - A client that does not read its answers is not read either (the transport's write buffer
   pauses reading), and an idle connection is closed after `keepalive_seconds`, as aiohttp
-  closes its own.
+  closes its own. A head still incomplete `head_seconds` after its first byte gets 408 and the
+  connection is closed: a client trickling headers holds no connection for long (aiohttp's
+  server has no such limit). The timer is armed only when a head does not come whole in one
+  read, so a request that does pays nothing for it.
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ from multidict import CIMultiDict
 
 from bazaar_gateway.forwarding import forward, forward_incoming
 from bazaar_gateway.incoming import Incoming
-from bazaar_gateway.problems import problem_for
+from bazaar_gateway.observability import request_id_of
+from bazaar_gateway.problems import problem, problem_for
 from bazaar_gateway.proxy import Answered
 from bazaar_gateway.state import GATEWAY, Gateway
 
@@ -97,12 +101,14 @@ class Front(asyncio.Protocol):
         own_routes: OwnRoutes,
         *,
         keepalive_seconds: float,
+        head_seconds: float,
     ) -> None:
         self._gateway = gateway
         self._connections = connections
         self._aiohttp_protocol = aiohttp_protocol
         self._own_routes = own_routes
         self._keepalive_seconds = keepalive_seconds
+        self._head_seconds = head_seconds
         self._parser = httptools.HttpRequestParser(self)
         self._loop = asyncio.get_running_loop()
         self._transport: asyncio.Transport | None = None
@@ -115,6 +121,8 @@ class Front(asyncio.Protocol):
         self._ended = False  # the client will send nothing more
         self._last_active = time.monotonic()
         self._idle_timer: asyncio.TimerHandle | None = None
+        self._in_head = False  # a request's first byte was read, its head is not complete
+        self._head_timer: asyncio.TimerHandle | None = None
         self._target = b""
         self._headers: list[tuple[str, str]] = []
         self._body: list[bytes] = []
@@ -130,6 +138,7 @@ class Front(asyncio.Protocol):
         self._connections.discard(self)
         if self._idle_timer is not None:
             self._idle_timer.cancel()
+        self._stop_head_timer()
 
     def close_if_idle_now(self) -> asyncio.Task[None] | None:
         """At shutdown: close now, or after the answer in progress (returned)."""
@@ -175,11 +184,14 @@ class Front(asyncio.Protocol):
             return
         if not self._plain and self._size > HEAD_BYTES:
             self._hand_off()  # a head this long is aiohttp's to refuse
+        elif self._in_head and self._head_timer is None:  # the head came in pieces
+            self._head_timer = self._loop.call_later(self._head_seconds, self._head_too_slow)
 
     def on_message_begin(self) -> None:
         if self._busy():  # a second request in the bytes of the first
             self._pipelined = True
             raise _HandOff  # stops the parser; nothing of it is read
+        self._in_head = True
 
     def on_url(self, url: bytes) -> None:
         self._target += url
@@ -188,6 +200,9 @@ class Front(asyncio.Protocol):
         self._headers.append((name.decode("latin-1"), value.decode("latin-1")))
 
     def on_headers_complete(self) -> None:
+        self._in_head = False
+        if self._head_timer is not None:
+            self._stop_head_timer()
         if not self._is_plain():
             raise _HandOff
         self._plain = True
@@ -279,11 +294,28 @@ class Front(asyncio.Protocol):
         self._connections.discard(self)
         if self._idle_timer is not None:
             self._idle_timer.cancel()
+        self._stop_head_timer()
         protocol = self._aiohttp_protocol()
         self._transport.set_protocol(protocol)
         protocol.connection_made(self._transport)
         protocol.data_received(b"".join(self._received))
         self._received = []
+
+    def _stop_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_too_slow(self) -> None:
+        self._head_timer = None
+        if not self._in_head or self._transport is None or self._transport.is_closing():
+            return
+        self._ended = True  # the answer says `Connection: close`
+        detail = f"the request's head did not arrive within {self._head_seconds:g} s"
+        self._write(
+            problem(408, "Request timeout", detail, slug="request-timeout"), request_id_of(None)
+        )
+        self._transport.close()
 
     def _close_if_idle(self) -> None:
         if self._transport is None or self._transport.is_closing():
@@ -307,10 +339,17 @@ async def serve_front(
     gateway = runner.app[GATEWAY]
     own_routes = OwnRoutes(runner.app.router)
     connections: set[Front] = set()
-    keepalive = gateway.settings.keepalive_seconds
+    keepalive, head = gateway.settings.keepalive_seconds, gateway.settings.head_seconds
 
     def connection() -> Front:
-        return Front(gateway, connections, aiohttp_server, own_routes, keepalive_seconds=keepalive)
+        return Front(
+            gateway,
+            connections,
+            aiohttp_server,
+            own_routes,
+            keepalive_seconds=keepalive,
+            head_seconds=head,
+        )
 
     server = await asyncio.get_running_loop().create_server(connection, host, port, backlog=2048)
     return server, connections

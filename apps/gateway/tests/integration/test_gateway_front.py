@@ -9,6 +9,7 @@ them. Requests are written byte for byte on a socket.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
@@ -151,5 +152,58 @@ async def test_an_idle_connection_is_closed_after_the_keepalive_time(
         status, _, _ = await read_answer(reader)
         assert status >= 400  # no identity, no policy here: refused, whichever way
         assert await closed_by_server(reader, timeout=5.0)
+    finally:
+        writer.close()
+
+
+async def test_a_head_trickled_in_past_the_head_time_gets_408_and_the_connection_ends(
+    start_gateway: GatewayFactory, request: pytest.FixtureRequest
+) -> None:
+    if request.node.callspec.params["start_gateway"] == "aiohttp":
+        pytest.skip("aiohttp's server sets no time for a head; the lean front does (ADR 10)")
+    url = urlsplit(await start_gateway(head_seconds=0.5))
+    reader, writer = await asyncio.open_connection(url.hostname, url.port)
+
+    async def trickle() -> None:  # a byte every 0.1 s keeps the connection busy, never idle
+        with contextlib.suppress(ConnectionError):
+            for byte in b"GET /catalog/1/a HTTP/1.1\r\nHost: gateway\r\nX-Slow: " + b"x" * 200:
+                writer.write(bytes([byte]))
+                await writer.drain()
+                await asyncio.sleep(0.1)
+
+    trickling = asyncio.create_task(trickle())
+    try:
+        status, headers, body = await read_answer(reader, timeout=5.0)
+        assert status == 408, body
+        assert orjson.loads(body)["type"].endswith("/request-timeout")
+        assert headers.get("connection") == "close"
+        assert await closed_by_server(reader, timeout=5.0)
+    finally:
+        trickling.cancel()
+        writer.close()
+
+
+async def test_each_head_has_its_own_deadline_which_ends_with_it(
+    start_gateway: GatewayFactory, request: pytest.FixtureRequest
+) -> None:
+    if request.node.callspec.params["start_gateway"] == "aiohttp":
+        pytest.skip("aiohttp's server sets no time for a head; the lean front does (ADR 10)")
+    url = urlsplit(await start_gateway(head_seconds=0.5))
+    reader, writer = await asyncio.open_connection(url.hostname, url.port)
+    try:
+        first = get("/nothing/1/here")
+        writer.write(first[:10])  # a head in two pieces: a deadline is set
+        await writer.drain()
+        await asyncio.sleep(0.1)
+        writer.write(first[10:])  # and met
+        status, _, _ = await read_answer(reader)
+        assert status not in (200, 408)  # refused (no identity, no policy here), in time
+        await asyncio.sleep(1.0)  # past the first head's deadline: nothing may fire for it
+        writer.write(get("/nothing/1/there"))
+        status, _, _ = await read_answer(reader)
+        assert status not in (200, 408)
+        writer.write(get("/nothing/1/else")[:10])  # a third head, never finished
+        status, headers, _ = await read_answer(reader)
+        assert (status, headers.get("connection")) == (408, "close")
     finally:
         writer.close()

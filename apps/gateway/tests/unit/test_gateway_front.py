@@ -97,7 +97,12 @@ async def test_an_answer_whose_header_would_split_it_is_a_500(
     monkeypatch.setattr(front, "forward_incoming", split_answer)
     transport = _Transport()
     connection = Front(
-        app[GATEWAY], set(), asyncio.Protocol, OwnRoutes(app.router), keepalive_seconds=60
+        app[GATEWAY],
+        set(),
+        asyncio.Protocol,
+        OwnRoutes(app.router),
+        keepalive_seconds=60,
+        head_seconds=10,
     )
     connection.connection_made(transport)
     connection.data_received(b"GET /catalog/1/a HTTP/1.1\r\nHost: gateway\r\n\r\n")
@@ -114,7 +119,12 @@ async def test_an_answer_whose_header_would_split_it_is_a_500(
 async def test_a_client_that_does_not_read_its_answers_is_not_read(app: web.Application) -> None:
     transport = _Transport()
     connection = Front(
-        app[GATEWAY], set(), asyncio.Protocol, OwnRoutes(app.router), keepalive_seconds=60
+        app[GATEWAY],
+        set(),
+        asyncio.Protocol,
+        OwnRoutes(app.router),
+        keepalive_seconds=60,
+        head_seconds=10,
     )
     connection.connection_made(transport)
     connection.pause_writing()  # what the transport says once its write buffer is full
