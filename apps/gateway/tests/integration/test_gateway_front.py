@@ -156,13 +156,23 @@ async def test_an_idle_connection_is_closed_after_the_keepalive_time(
         writer.close()
 
 
-async def test_a_head_trickled_in_past_the_head_time_gets_408_and_the_connection_ends(
+@pytest.fixture
+async def timed_heads(
     start_gateway: GatewayFactory, request: pytest.FixtureRequest
-) -> None:
+) -> AsyncIterator[Connection]:
+    """A connection to a lean front that gives a request's head half a second."""
     if request.node.callspec.params["start_gateway"] == "aiohttp":
         pytest.skip("aiohttp's server sets no time for a head; the lean front does (ADR 10)")
     url = urlsplit(await start_gateway(head_seconds=0.5))
     reader, writer = await asyncio.open_connection(url.hostname, url.port)
+    yield reader, writer
+    writer.close()
+
+
+async def test_a_head_trickled_in_past_the_head_time_gets_408_and_the_connection_ends(
+    timed_heads: Connection,
+) -> None:
+    reader, writer = timed_heads
 
     async def trickle() -> None:  # a byte every 0.1 s keeps the connection busy, never idle
         with contextlib.suppress(ConnectionError):
@@ -180,30 +190,23 @@ async def test_a_head_trickled_in_past_the_head_time_gets_408_and_the_connection
         assert await closed_by_server(reader, timeout=5.0)
     finally:
         trickling.cancel()
-        writer.close()
 
 
 async def test_each_head_has_its_own_deadline_which_ends_with_it(
-    start_gateway: GatewayFactory, request: pytest.FixtureRequest
+    timed_heads: Connection,
 ) -> None:
-    if request.node.callspec.params["start_gateway"] == "aiohttp":
-        pytest.skip("aiohttp's server sets no time for a head; the lean front does (ADR 10)")
-    url = urlsplit(await start_gateway(head_seconds=0.5))
-    reader, writer = await asyncio.open_connection(url.hostname, url.port)
-    try:
-        first = get("/nothing/1/here")
-        writer.write(first[:10])  # a head in two pieces: a deadline is set
-        await writer.drain()
-        await asyncio.sleep(0.1)
-        writer.write(first[10:])  # and met
-        status, _, _ = await read_answer(reader)
-        assert status not in (200, 408)  # refused (no identity, no policy here), in time
-        await asyncio.sleep(1.0)  # past the first head's deadline: nothing may fire for it
-        writer.write(get("/nothing/1/there"))
-        status, _, _ = await read_answer(reader)
-        assert status not in (200, 408)
-        writer.write(get("/nothing/1/else")[:10])  # a third head, never finished
-        status, headers, _ = await read_answer(reader)
-        assert (status, headers.get("connection")) == (408, "close")
-    finally:
-        writer.close()
+    reader, writer = timed_heads
+    first = get("/nothing/1/here")
+    writer.write(first[:10])  # a head in two pieces: a deadline is set
+    await writer.drain()
+    await asyncio.sleep(0.1)
+    writer.write(first[10:])  # and met
+    status, _, _ = await read_answer(reader)
+    assert status not in (200, 408)  # refused (no identity, no policy here), in time
+    await asyncio.sleep(1.0)  # past the first head's deadline: nothing may fire for it
+    writer.write(get("/nothing/1/there"))
+    status, _, _ = await read_answer(reader)
+    assert status not in (200, 408)
+    writer.write(get("/nothing/1/else")[:10])  # a third head, never finished
+    status, headers, _ = await read_answer(reader)
+    assert (status, headers.get("connection")) == (408, "close")

@@ -88,14 +88,8 @@ class _Transport(asyncio.Transport):
         return ("127.0.0.1", 50000) if name == "peername" else default
 
 
-async def test_an_answer_whose_header_would_split_it_is_a_500(
-    app: web.Application, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    async def split_answer(gateway: Gateway, request: Incoming) -> web.Response:
-        return web.Response(text="{}", headers={"Link": "<x>\r\nSet-Cookie: session=stolen"})
-
-    monkeypatch.setattr(front, "forward_incoming", split_answer)
-    transport = _Transport()
+def _front(app: web.Application, transport: _Transport) -> Front:
+    """A front on `transport` for the gateway `app` (its aiohttp side never used)."""
     connection = Front(
         app[GATEWAY],
         set(),
@@ -105,6 +99,18 @@ async def test_an_answer_whose_header_would_split_it_is_a_500(
         head_seconds=10,
     )
     connection.connection_made(transport)
+    return connection
+
+
+async def test_an_answer_whose_header_would_split_it_is_a_500(
+    app: web.Application, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def split_answer(gateway: Gateway, request: Incoming) -> web.Response:
+        return web.Response(text="{}", headers={"Link": "<x>\r\nSet-Cookie: session=stolen"})
+
+    monkeypatch.setattr(front, "forward_incoming", split_answer)
+    transport = _Transport()
+    connection = _front(app, transport)
     connection.data_received(b"GET /catalog/1/a HTTP/1.1\r\nHost: gateway\r\n\r\n")
 
     async def answered() -> bytes:
@@ -118,15 +124,7 @@ async def test_an_answer_whose_header_would_split_it_is_a_500(
 
 async def test_a_client_that_does_not_read_its_answers_is_not_read(app: web.Application) -> None:
     transport = _Transport()
-    connection = Front(
-        app[GATEWAY],
-        set(),
-        asyncio.Protocol,
-        OwnRoutes(app.router),
-        keepalive_seconds=60,
-        head_seconds=10,
-    )
-    connection.connection_made(transport)
+    connection = _front(app, transport)
     connection.pause_writing()  # what the transport says once its write buffer is full
     assert not transport.is_reading()
     connection.resume_writing()
