@@ -18,10 +18,10 @@ as it always did, with its own limits and errors.
   (RFC 9112 §9.3.2).
 - A client that does not read its answers is not read either (the transport's write buffer
   pauses reading), and an idle connection is closed after `keepalive_seconds`, as aiohttp
-  closes its own. A head still incomplete `head_seconds` after its first byte gets 408 and the
-  connection is closed: a client trickling headers holds no connection for long (aiohttp's
-  server has no such limit). The timer is armed only when a head does not come whole in one
-  read, so a request that does pays nothing for it.
+  closes its own. A head still incomplete `head_seconds` after its first byte gets 408 (logged,
+  counted as a refusal) and the connection is closed: a client trickling headers holds no
+  connection for long (aiohttp's server has no such limit). The timer is armed only when a head
+  does not come whole in one read, so a request that does pays nothing for it.
 """
 
 from __future__ import annotations
@@ -36,12 +36,13 @@ from http import HTTPStatus
 from typing import cast
 
 import httptools
+import structlog
 from aiohttp import web
 from multidict import CIMultiDict
 
 from bazaar_gateway.forwarding import forward, forward_incoming
 from bazaar_gateway.incoming import Incoming
-from bazaar_gateway.observability import request_id_of
+from bazaar_gateway.observability import NOBODY, REFUSED_ROUTE, request_id_of
 from bazaar_gateway.problems import problem, problem_for
 from bazaar_gateway.proxy import Answered
 from bazaar_gateway.state import GATEWAY, Gateway
@@ -52,6 +53,7 @@ MAX_HEADERS = 128
 FORBIDDEN_IN_HEAD = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # what aiohttp refuses to write
 PLAIN_METHODS = frozenset({b"GET", b"POST", b"PUT", b"PATCH", b"DELETE"})
 FRAMING_OF_AIOHTTP = frozenset({"expect", "transfer-encoding"})  # requests aiohttp reads
+_log = structlog.get_logger("bazaar.gateway")
 PLAIN_PATH = re.compile(r"(/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*)+/?")  # no '.' segment, no '%'
 
 
@@ -311,6 +313,16 @@ class Front(asyncio.Protocol):
         if not self._in_head or self._transport is None or self._transport.is_closing():
             return
         self._ended = True  # the answer says `Connection: close`
+        _log.warning("request head too slow", remote=self._remote, seconds=self._head_seconds)
+        self._gateway.metrics.observe(  # counted as a refusal of no service; no method read yet
+            self._head_seconds,
+            service=NOBODY,
+            major=NOBODY,
+            release=NOBODY,
+            method="",
+            route=REFUSED_ROUTE,
+            status=408,
+        )
         detail = f"the request's head did not arrive within {self._head_seconds:g} s"
         self._write(
             problem(408, "Request timeout", detail, slug="request-timeout"), request_id_of(None)

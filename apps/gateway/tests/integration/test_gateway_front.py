@@ -13,10 +13,11 @@ import contextlib
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
+import aiohttp
 import orjson
 import pytest
 
-from .conftest import GatewayFactory, Platform
+from .conftest import OPERATIONS_TOKEN, GatewayFactory, Platform
 from .wire import closed_by_server, read_answer
 
 Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
@@ -157,20 +158,23 @@ async def test_an_idle_connection_is_closed_after_the_keepalive_time(
 
 
 @pytest.fixture
-async def timed_heads(
-    start_gateway: GatewayFactory, request: pytest.FixtureRequest
-) -> AsyncIterator[Connection]:
-    """A connection to a lean front that gives a request's head half a second."""
+async def timed_gateway(start_gateway: GatewayFactory, request: pytest.FixtureRequest) -> str:
+    """A lean front that gives a request's head half a second."""
     if request.node.callspec.params["start_gateway"] == "aiohttp":
         pytest.skip("aiohttp's server sets no time for a head; the lean front does (ADR 10)")
-    url = urlsplit(await start_gateway(head_seconds=0.5))
+    return await start_gateway(head_seconds=0.5)
+
+
+@pytest.fixture
+async def timed_heads(timed_gateway: str) -> AsyncIterator[Connection]:
+    url = urlsplit(timed_gateway)
     reader, writer = await asyncio.open_connection(url.hostname, url.port)
     yield reader, writer
     writer.close()
 
 
 async def test_a_head_trickled_in_past_the_head_time_gets_408_and_the_connection_ends(
-    timed_heads: Connection,
+    timed_gateway: str, timed_heads: Connection, http: aiohttp.ClientSession
 ) -> None:
     reader, writer = timed_heads
 
@@ -190,6 +194,17 @@ async def test_a_head_trickled_in_past_the_head_time_gets_408_and_the_connection
         assert await closed_by_server(reader, timeout=5.0)
     finally:
         trickling.cancel()
+    operator = {"Authorization": f"Bearer {OPERATIONS_TOKEN}"}
+    async with http.get(timed_gateway + "/metrics", headers=operator) as reply:
+        metrics = await reply.text()
+    counts = [  # counted as a refusal, of no service
+        line.rsplit(" ", 1)[1]
+        for line in metrics.splitlines()
+        if line.startswith("bazaar_gateway_request_duration_seconds_count{")
+        and 'status="408"' in line
+        and 'route="(refused)"' in line
+    ]
+    assert counts == ["1.0"]
 
 
 async def test_each_head_has_its_own_deadline_which_ends_with_it(
