@@ -32,6 +32,7 @@ from bazaar_gateway.proxy import (
     UpstreamTimeout,
     UpstreamUnreachable,
     as_response,
+    forwardable,
     with_headers,
 )
 from bazaar_gateway.redirects import drop_internal_locations
@@ -40,12 +41,13 @@ from bazaar_gateway.state import GATEWAY, Gateway
 from bazaar_gateway.upstream_pool import HOP_BY_HOP
 from bazaar_gateway.versions import deprecation_headers, served_by
 
-# Never forwarded from the client: the identity assertion is the gateway's to make, and the
-# bearer token has done its job once the gateway has verified it.
-STRIPPED = (IDENTITY_HEADER, "authorization", "cookie")
-# Those, what the gateway sets itself whatever the client sent (a trace state belongs to the
-# parent span, which is the gateway's), and the hop-by-hop headers.
-NOT_FORWARDED = HOP_BY_HOP.union(STRIPPED, ("x-request-id", "x-forwarded-for", "tracestate"))
+# Never forwarded from the client, besides the hop-by-hop headers: the identity assertion is the
+# gateway's to make, and the bearer token has done its job once the gateway has verified it;
+# the request id and the client's address are the gateway's to say, and a trace state belongs
+# to the parent span, which is the gateway's.
+NOT_FORWARDED = HOP_BY_HOP.union(
+    (IDENTITY_HEADER, "authorization", "cookie", "x-request-id", "x-forwarded-for", "tracestate")
+)
 
 
 class Refused(Exception):
@@ -206,11 +208,7 @@ async def _refuse_undeclared_method(
 def _upstream_headers(
     request: Incoming, *, gateway: Gateway, caller: Caller, route: Route
 ) -> CIMultiDict[str]:
-    headers = CIMultiDict(
-        (name, value)
-        for name, value in request.headers.items()
-        if name.lower() not in NOT_FORWARDED
-    )
+    headers = forwardable(request.headers, dropped=NOT_FORWARDED)
     headers["x-request-id"] = request.request_id
     headers["x-forwarded-for"] = request.remote
     if traceparent := current_traceparent():  # the gateway's span is the service's parent

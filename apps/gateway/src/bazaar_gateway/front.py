@@ -45,7 +45,7 @@ from bazaar_gateway.incoming import Incoming
 from bazaar_gateway.observability import NOBODY, REFUSED_ROUTE, request_id_of
 from bazaar_gateway.problems import problem, problem_for
 from bazaar_gateway.proxy import Answered
-from bazaar_gateway.state import GATEWAY, Gateway
+from bazaar_gateway.state import GATEWAY, OTHER_METHOD, Gateway
 
 HEAD_BYTES = 16_384
 LINE_BYTES = 8_190  # aiohttp's limits on a request line and on one header, and its header count
@@ -53,8 +53,9 @@ MAX_HEADERS = 128
 FORBIDDEN_IN_HEAD = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # what aiohttp refuses to write
 PLAIN_METHODS = frozenset({b"GET", b"POST", b"PUT", b"PATCH", b"DELETE"})
 FRAMING_OF_AIOHTTP = frozenset({"expect", "transfer-encoding"})  # requests aiohttp reads
-_log = structlog.get_logger("bazaar.gateway")
 PLAIN_PATH = re.compile(r"(/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*)+/?")  # no '.' segment, no '%'
+
+_log = structlog.get_logger("bazaar.gateway")
 
 
 class OwnRoutes:
@@ -137,10 +138,7 @@ class Front(asyncio.Protocol):
         self._idle_timer = self._loop.call_later(self._keepalive_seconds, self._close_if_idle)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._connections.discard(self)
-        if self._idle_timer is not None:
-            self._idle_timer.cancel()
-        self._stop_head_timer()
+        self._let_go()
 
     def close_if_idle_now(self) -> asyncio.Task[None] | None:
         """At shutdown: close now, or after the answer in progress (returned)."""
@@ -203,8 +201,7 @@ class Front(asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         self._in_head = False
-        if self._head_timer is not None:
-            self._stop_head_timer()
+        self._stop_head_timer()
         if not self._is_plain():
             raise _HandOff
         self._plain = True
@@ -293,15 +290,19 @@ class Front(asyncio.Protocol):
     def _hand_off(self) -> None:
         """aiohttp takes the connection, reading it from the current request's first byte."""
         assert self._transport is not None
-        self._connections.discard(self)
-        if self._idle_timer is not None:
-            self._idle_timer.cancel()
-        self._stop_head_timer()
+        self._let_go()
         protocol = self._aiohttp_protocol()
         self._transport.set_protocol(protocol)
         protocol.connection_made(self._transport)
         protocol.data_received(b"".join(self._received))
         self._received = []
+
+    def _let_go(self) -> None:
+        """The connection is no longer this front's: closed, or handed to aiohttp."""
+        self._connections.discard(self)
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+        self._stop_head_timer()
 
     def _stop_head_timer(self) -> None:
         if self._head_timer is not None:
@@ -319,7 +320,7 @@ class Front(asyncio.Protocol):
             service=NOBODY,
             major=NOBODY,
             release=NOBODY,
-            method="",
+            method=OTHER_METHOD,
             route=REFUSED_ROUTE,
             status=408,
         )

@@ -37,8 +37,11 @@ class UpstreamReply:
     body: bytes
 
 
-def forwardable(headers: CIMultiDictProxy[str] | CIMultiDict[str]) -> CIMultiDict[str]:
-    return CIMultiDict((k, v) for k, v in headers.items() if k.lower() not in HOP_BY_HOP)
+def forwardable(
+    headers: CIMultiDictProxy[str] | CIMultiDict[str], *, dropped: frozenset[str] = HOP_BY_HOP
+) -> CIMultiDict[str]:
+    """`headers` without the `dropped` ones (lower-case names): by default the hop-by-hop."""
+    return CIMultiDict((k, v) for k, v in headers.items() if k.lower() not in dropped)
 
 
 class Upstreams:

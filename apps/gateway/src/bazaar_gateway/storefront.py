@@ -21,8 +21,11 @@ from bazaar_gateway.proxy import (
     forwardable,
 )
 from bazaar_gateway.state import GATEWAY
+from bazaar_gateway.upstream_pool import HOP_BY_HOP
 
 STOREFRONT = web.AppKey("storefront", Instance)
+# The shop's own cookies go through; the gateway's assertion and a bearer token do not.
+NOT_FORWARDED = HOP_BY_HOP.union((IDENTITY_HEADER, "authorization"))
 PATHS = ("/", "/shop", "/shop/{tail:.*}")
 
 
@@ -38,9 +41,7 @@ async def to_storefront(request: web.Request) -> web.Response:
             slug="rate-limited",
             headers={"Retry-After": seconds},
         )
-    headers = forwardable(request.headers)
-    for name in (IDENTITY_HEADER, "authorization"):
-        headers.popall(name, None)
+    headers = forwardable(request.headers, dropped=NOT_FORWARDED)
     headers["x-forwarded-for"] = request.remote or ""
     try:
         reply = await gateway.upstreams.send(

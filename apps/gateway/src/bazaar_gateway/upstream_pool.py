@@ -256,6 +256,7 @@ class ConnectionPool:
     async def close(self) -> None:
         if self._watch is not None:
             self._watch.cancel()
+            self._watch = None
         for connection in list(self._open):
             connection.close()
         self._open.clear()

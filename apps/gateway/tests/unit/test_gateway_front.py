@@ -122,7 +122,9 @@ async def test_an_answer_whose_header_would_split_it_is_a_500(
     connection.connection_lost(None)
 
 
-async def test_a_client_that_does_not_read_its_answers_is_not_read(app: web.Application) -> None:
+async def test_reading_pauses_while_answers_pile_up_and_resumes_once_they_drain(
+    app: web.Application,
+) -> None:
     transport = _Transport()
     connection = _front(app, transport)
     connection.pause_writing()  # what the transport says once its write buffer is full
