@@ -103,7 +103,8 @@ class Upstreams:
 
 Answered = web.Response | UpstreamReply
 """An answer to a client: the gateway's own, or a service's reply as it came. The lean front
-writes either (front.py); building a `web.Response` for each reply cost it ~2 µs a request."""
+writes either (front.py); a `web.Response` built for each reply cost ~15k of a request's
+~580k instructions (`python -m bench.instructions`)."""
 
 
 def with_headers(reply: UpstreamReply, extra_headers: dict[str, str]) -> UpstreamReply:
