@@ -45,6 +45,7 @@ EVERYONE = "guest"
 _LITERAL_SEGMENT = re.compile(r"^[A-Za-z0-9_-]+$")  # no '.': Casbin would read it as a regex
 _PARAM_SEGMENT = re.compile(r"^:[A-Za-z_][A-Za-z0-9_]*$")
 _NAME = re.compile(r"^[A-Za-z0-9_.:-]+$")
+DECISIONS_KEPT = 4096  # then forgotten all at once: a flood of new paths costs no memory
 
 
 class Rule(BaseModel):
@@ -138,10 +139,15 @@ class _Compiled:
 
 
 class PolicyIndex:
-    """The rules, grouped by role and by the first path segment of their object."""
+    """The rules, grouped by role and by the first path segment of their object.
+
+    An index never changes (a new policy is a new index), so it keeps what it decided: the same
+    few callers' roles ask for the same few paths again and again.
+    """
 
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules: tuple[Rule, ...] = tuple(rules)
+        self._decided: dict[tuple[tuple[str, ...], str, str, str], Decision] = {}
         self._by_role: dict[str, dict[str, list[_Compiled]]] = {}
         for rule in self.rules:
             first = rule.object[1:].split("/", 1)[0]
@@ -156,6 +162,16 @@ class PolicyIndex:
 
     def decide(
         self, *, roles: Sequence[str], organization: str, method: str, path: str
+    ) -> Decision:
+        key = (tuple(roles), organization, method, path)
+        if (decided := self._decided.get(key)) is None:
+            if len(self._decided) >= DECISIONS_KEPT:
+                self._decided.clear()
+            decided = self._decided[key] = self._decide(roles, organization, method, path)
+        return decided
+
+    def _decide(
+        self, roles: Sequence[str], organization: str, method: str, path: str
     ) -> Decision:
         service = path[1:].split("/", 1)[0]
         allowed_by: Rule | None = None

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from bazaar_gateway import policy as policy_module
 from bazaar_gateway.policy import CASBIN_MODEL, EVERYONE, PolicyIndex, Rule, parse_csv
 from bazaar_gateway.policy_store import default_rules
 
@@ -77,6 +78,31 @@ def test_the_index_and_the_casbin_enforcer_agree_on_random_requests(
         policy, roles=roles, organization=organization, method=method, path=path
     )
     assert decided.allowed == expected, decided.explain()
+
+
+requests = st.tuples(
+    st.lists(st.sampled_from(ROLES), max_size=2, unique=True).map(tuple),
+    st.sampled_from(ORGS),
+    st.sampled_from(METHODS),
+    paths,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(policy=st.lists(rules(), max_size=8), asked=st.lists(requests, max_size=30))
+def test_a_decision_kept_by_the_index_is_the_one_it_would_make_afresh(
+    policy: list[Rule], asked: list[tuple[tuple[str, ...], str, str, str]]
+) -> None:
+    """Asked again, past the bound of what it keeps (made small), one index answers as a new one."""
+    index = PolicyIndex(policy)
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(policy_module, "DECISIONS_KEPT", 4)
+        for roles, organization, method, path in asked + asked:
+            kept = index.decide(roles=roles, organization=organization, method=method, path=path)
+            afresh = PolicyIndex(policy).decide(
+                roles=roles, organization=organization, method=method, path=path
+            )
+            assert kept == afresh
 
 
 def test_nothing_is_allowed_without_a_rule() -> None:
