@@ -170,9 +170,7 @@ class PolicyIndex:
             decided = self._decided[key] = self._decide(roles, organization, method, path)
         return decided
 
-    def _decide(
-        self, roles: Sequence[str], organization: str, method: str, path: str
-    ) -> Decision:
+    def _decide(self, roles: Sequence[str], organization: str, method: str, path: str) -> Decision:
         service = path[1:].split("/", 1)[0]
         allowed_by: Rule | None = None
         for role in {*roles, EVERYONE}:
