@@ -19,9 +19,11 @@ as it always did, with its own limits and errors.
 - A client that does not read its answers is not read either (the transport's write buffer
   pauses reading), and an idle connection is closed after `keepalive_seconds`, as aiohttp
   closes its own. A head still incomplete `head_seconds` after its first byte gets 408 (logged,
-  counted as a refusal) and the connection is closed: a client trickling headers holds no
-  connection for long (aiohttp's server has no such limit). The timer is armed only when a head
-  does not come whole in one read, so a request that does pays nothing for it.
+  counted as a refusal) and the connection is closed; so does a body still incomplete
+  `head_seconds` after its head, plus a second for every `BODY_BYTES_PER_SECOND` it declared.
+  A client trickling a request holds no connection for long (aiohttp's server has no such
+  limit), and any real network is faster. The timer is armed only when a head or a body does
+  not come whole in one read, so a request that does pays nothing for it.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ FORBIDDEN_IN_HEAD = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # what aiohttp refu
 PLAIN_METHODS = frozenset({b"GET", b"POST", b"PUT", b"PATCH", b"DELETE"})
 FRAMING_OF_AIOHTTP = frozenset({"expect", "transfer-encoding"})  # requests aiohttp reads
 PLAIN_PATH = re.compile(r"(/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*)+/?")  # no '.' segment, no '%'
+BODY_BYTES_PER_SECOND = 1024  # the slowest body the front waits for: 8 kbit/s
 
 _log = structlog.get_logger("bazaar.gateway")
 
@@ -125,7 +128,7 @@ class Front(asyncio.Protocol):
         self._last_active = time.monotonic()
         self._idle_timer: asyncio.TimerHandle | None = None
         self._in_head = False  # a request's first byte was read, its head is not complete
-        self._head_timer: asyncio.TimerHandle | None = None
+        self._read_timer: asyncio.TimerHandle | None = None  # for a head or a body in pieces
         self._target = b""
         self._headers: list[tuple[str, str]] = []
         self._body: list[bytes] = []
@@ -184,8 +187,10 @@ class Front(asyncio.Protocol):
             return
         if not self._plain and self._size > HEAD_BYTES:
             self._hand_off()  # a head this long is aiohttp's to refuse
-        elif self._in_head and self._head_timer is None:  # the head came in pieces
-            self._head_timer = self._loop.call_later(self._head_seconds, self._head_too_slow)
+        elif (
+            self._read_timer is None and self._answering is None and (self._in_head or self._plain)
+        ):
+            self._arm_read_timer()  # a head or a body came in pieces
 
     def on_message_begin(self) -> None:
         if self._busy():  # a second request in the bytes of the first
@@ -201,7 +206,7 @@ class Front(asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         self._in_head = False
-        self._stop_head_timer()
+        self._stop_read_timer()
         if not self._is_plain():
             raise _HandOff
         self._plain = True
@@ -211,6 +216,7 @@ class Front(asyncio.Protocol):
         self._body.append(body)
 
     def on_message_complete(self) -> None:
+        self._stop_read_timer()
         request = Incoming.from_wire(
             self._parser.get_method().decode(),
             self._target.decode("latin-1"),
@@ -302,29 +308,47 @@ class Front(asyncio.Protocol):
         self._connections.discard(self)
         if self._idle_timer is not None:
             self._idle_timer.cancel()
-        self._stop_head_timer()
+        self._stop_read_timer()
 
-    def _stop_head_timer(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
+    def _arm_read_timer(self) -> None:
+        seconds = self._head_seconds
+        if not self._in_head:
+            seconds += self._declared_length() / BODY_BYTES_PER_SECOND
+        self._read_timer = self._loop.call_later(seconds, self._too_slow, seconds)
 
-    def _head_too_slow(self) -> None:
-        self._head_timer = None
-        if not self._in_head or self._transport is None or self._transport.is_closing():
+    def _mid_body(self) -> bool:
+        """The head was read and found plain; the body is not all in yet."""
+        return self._plain and not self._busy()
+
+    def _declared_length(self) -> int:
+        """The body's Content-Length (`_is_plain` checked that there is one, and its digits)."""
+        lengths = (int(value) for name, value in self._headers if name.lower() == "content-length")
+        return next(lengths, 0)
+
+    def _stop_read_timer(self) -> None:
+        if self._read_timer is not None:
+            self._read_timer.cancel()
+            self._read_timer = None
+
+    def _too_slow(self, seconds: float) -> None:
+        self._read_timer = None
+        if self._transport is None or self._transport.is_closing():
+            return
+        part = "head" if self._in_head else "body"
+        if part == "body" and not self._mid_body():
             return
         self._ended = True  # the answer says `Connection: close`
-        _log.warning("request head too slow", remote=self._remote, seconds=self._head_seconds)
-        self._gateway.metrics.observe(  # counted as a refusal of no service; no method read yet
-            self._head_seconds,
+        _log.warning(f"request {part} too slow", remote=self._remote, seconds=round(seconds, 3))
+        self._gateway.metrics.observe(  # counted as a refusal of no service
+            seconds,
             service=NOBODY,
             major=NOBODY,
             release=NOBODY,
-            method=OTHER_METHOD,
+            method=self._parser.get_method().decode() if part == "body" else OTHER_METHOD,
             route=REFUSED_ROUTE,
             status=408,
         )
-        detail = f"the request's head did not arrive within {self._head_seconds:g} s"
+        detail = f"the request's {part} did not arrive within {seconds:g} s"
         self._write(
             problem(408, "Request timeout", detail, slug="request-timeout"), request_id_of(None)
         )

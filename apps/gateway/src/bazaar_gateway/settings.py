@@ -25,7 +25,7 @@ class GatewaySettings(PlatformSettings):
     # services itself and hands the rest to aiohttp; "aiohttp" leaves everything to aiohttp.
     gateway_front: Literal["lean", "aiohttp"] = "lean"
     keepalive_seconds: float = KEEPALIVE_SECONDS  # an idle client connection is closed after it
-    head_seconds: float = 10.0  # the lean front's limit on a request's head, from its first byte
+    head_seconds: float = 10.0  # the lean front's time for a head (and a body: front.py)
     # The secret each service's assertion key is derived from (ADR 9); only the gateway holds it.
     assertion_secret: SecretStr | None = None
     assertion_secret_file: Path | None = None

@@ -159,14 +159,15 @@ async def test_an_idle_connection_is_closed_after_the_keepalive_time(
 
 @pytest.fixture
 async def timed_gateway(start_gateway: GatewayFactory, request: pytest.FixtureRequest) -> str:
-    """A lean front that gives a request's head half a second."""
+    """A lean front that gives a request's head half a second (a body that, and a second per
+    1,024 bytes it declares)."""
     if request.node.callspec.params["start_gateway"] == "aiohttp":
-        pytest.skip("aiohttp's server sets no time for a head; the lean front does (ADR 10)")
+        pytest.skip("aiohttp's server times no head and no body; the lean front does (ADR 10)")
     return await start_gateway(head_seconds=0.5)
 
 
 @pytest.fixture
-async def timed_heads(timed_gateway: str) -> AsyncIterator[Connection]:
+async def timed_connection(timed_gateway: str) -> AsyncIterator[Connection]:
     url = urlsplit(timed_gateway)
     reader, writer = await asyncio.open_connection(url.hostname, url.port)
     yield reader, writer
@@ -174,9 +175,9 @@ async def timed_heads(timed_gateway: str) -> AsyncIterator[Connection]:
 
 
 async def test_a_head_trickled_in_past_the_head_time_gets_408_and_the_connection_ends(
-    timed_gateway: str, timed_heads: Connection, http: aiohttp.ClientSession
+    timed_gateway: str, timed_connection: Connection, http: aiohttp.ClientSession
 ) -> None:
-    reader, writer = timed_heads
+    reader, writer = timed_connection
 
     async def trickle() -> None:  # a byte every 0.1 s keeps the connection busy, never idle
         with contextlib.suppress(ConnectionError):
@@ -208,9 +209,9 @@ async def test_a_head_trickled_in_past_the_head_time_gets_408_and_the_connection
 
 
 async def test_each_head_has_its_own_deadline_which_ends_with_it(
-    timed_heads: Connection,
+    timed_connection: Connection,
 ) -> None:
-    reader, writer = timed_heads
+    reader, writer = timed_connection
     first = get("/nothing/1/here")
     writer.write(first[:10])  # a head in two pieces: a deadline is set
     await writer.drain()
@@ -225,3 +226,88 @@ async def test_each_head_has_its_own_deadline_which_ends_with_it(
     writer.write(get("/nothing/1/else")[:10])  # a third head, never finished
     status, headers, _ = await read_answer(reader)
     assert (status, headers.get("connection")) == (408, "close")
+
+
+def post(target: str, length: int) -> bytes:
+    """A POST's head, declaring a body of `length` bytes (sent apart)."""
+    return "\r\n".join(
+        [f"POST {target} HTTP/1.1", "Host: gateway", f"Content-Length: {length}", "", ""]
+    ).encode()
+
+
+async def test_a_body_trickled_in_past_its_time_gets_408_and_the_connection_ends(
+    timed_gateway: str, timed_connection: Connection, http: aiohttp.ClientSession
+) -> None:
+    """200 bytes declared: the body has the head's half second and 200/1,024 s more."""
+    reader, writer = timed_connection
+    writer.write(post("/catalog/1/a", 200))  # the head whole, at once
+
+    async def trickle() -> None:  # a byte every 0.1 s keeps the connection busy, never idle
+        with contextlib.suppress(ConnectionError):
+            for _ in range(200):
+                writer.write(b"x")
+                await writer.drain()
+                await asyncio.sleep(0.1)
+
+    trickling = asyncio.create_task(trickle())
+    try:
+        status, headers, body = await read_answer(reader, timeout=5.0)
+        assert status == 408, body
+        assert "body did not arrive" in orjson.loads(body)["detail"]
+        assert headers.get("connection") == "close"
+        assert await closed_by_server(reader, timeout=5.0)
+    finally:
+        trickling.cancel()
+    operator = {"Authorization": f"Bearer {OPERATIONS_TOKEN}"}
+    async with http.get(timed_gateway + "/metrics", headers=operator) as reply:
+        metrics = await reply.text()
+    counts = [  # counted as a refusal, of no service, under the method that was read
+        line.rsplit(" ", 1)[1]
+        for line in metrics.splitlines()
+        if line.startswith("bazaar_gateway_request_duration_seconds_count{")
+        and 'status="408"' in line
+        and 'method="POST"' in line
+    ]
+    assert counts == ["1.0"]
+
+
+async def test_each_body_has_its_own_deadline_which_ends_with_it(
+    timed_connection: Connection,
+) -> None:
+    """The first body's deadline (0.7 s) passes while a second body, with a later deadline
+    (1.5 s after its head), is in pieces: the second is answered, not timed out."""
+    reader, writer = timed_connection
+    writer.write(post("/nothing/1/here", 200) + b"x" * 100)  # a body in two pieces
+    await writer.drain()
+    await asyncio.sleep(0.1)
+    writer.write(b"x" * 100)  # met in time
+    status, _, _ = await read_answer(reader)
+    assert status not in (200, 408)  # refused (no identity, no policy here), in time
+    writer.write(post("/nothing/1/there", 1024) + b"x" * 100)
+    await writer.drain()
+    await asyncio.sleep(0.8)  # past the first body's deadline
+    writer.write(b"x" * 924)
+    status, _, _ = await read_answer(reader)
+    assert status not in (200, 408)
+
+
+async def test_a_body_deadline_ends_with_its_body(timed_connection: Connection) -> None:
+    """A body in pieces sets a deadline (1.5 s: 1,024 bytes declared); the next head, begun
+    just before it and in pieces too, has its own half second from its first byte."""
+    reader, writer = timed_connection
+    clock = asyncio.get_running_loop()
+    began = clock.time()
+    writer.write(post("/nothing/1/here", 1024) + b"x" * 512)
+    await writer.drain()
+    await asyncio.sleep(0.05)
+    writer.write(b"x" * 512)
+    status, _, _ = await read_answer(reader)
+    assert status not in (200, 408)
+    await asyncio.sleep(began + 1.45 - clock.time())
+    request = get("/nothing/1/there")
+    writer.write(request[:10])  # the body's deadline passes while this head is in pieces
+    await writer.drain()
+    await asyncio.sleep(began + 1.7 - clock.time())
+    writer.write(request[10:])
+    status, _, _ = await read_answer(reader)
+    assert status not in (200, 408)
