@@ -1,7 +1,7 @@
 """OpenTelemetry tracing: a tracer per process, every span tagged with its service and release,
 exported over OTLP/HTTP to the collector the settings name (by default, `bazaar up`'s console).
 
-`bazaar up` and the settings' `otlp_endpoint` export OTLP/JSON (`otlp_json`: a quarter of the
+`bazaar up` and the settings' `otlp_endpoint` export OTLP/JSON (`otlp_json`: a third of the
 protobuf encoder's cost per span); the standard `OTEL_EXPORTER_OTLP_*` variables get the SDK's
 own protobuf exporter, as any OpenTelemetry user expects.
 
