@@ -56,6 +56,7 @@ FORBIDDEN_IN_HEAD = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # what aiohttp refu
 PLAIN_METHODS = frozenset({b"GET", b"POST", b"PUT", b"PATCH", b"DELETE"})
 FRAMING_OF_AIOHTTP = frozenset({"expect", "transfer-encoding"})  # requests aiohttp reads
 PLAIN_PATH = re.compile(r"(/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*)+/?")  # no '.' segment, no '%'
+PATHS_KEPT = 4096
 BODY_BYTES_PER_SECOND = 1024  # the slowest body the front waits for: 8 kbit/s
 
 _log = structlog.get_logger("bazaar.gateway")
@@ -73,6 +74,7 @@ class OwnRoutes:
     def __init__(self, router: web.UrlDispatcher) -> None:
         self.segments: set[str] = set()
         self.patterns: list[re.Pattern[str]] = []
+        self._forwards: dict[str, bool] = {}
         for resource in router.resources():
             if any(route.handler is forward for route in resource):
                 continue
@@ -90,6 +92,16 @@ class OwnRoutes:
         if path.split("/", 2)[1] in self.segments:
             return True
         return any(pattern.fullmatch(path) for pattern in self.patterns)
+
+    def forwards(self, path: str) -> bool:
+        """Whether the front forwards `path` itself: plain characters, and not one of these
+        routes. Kept per path (the latest 4,096): the same few come again and again."""
+        if (known := self._forwards.get(path)) is None:
+            if len(self._forwards) >= PATHS_KEPT:
+                self._forwards.clear()
+            known = PLAIN_PATH.fullmatch(path) is not None and path not in self
+            self._forwards[path] = known
+        return known
 
 
 class _HandOff(Exception):
@@ -248,7 +260,7 @@ class Front(asyncio.Protocol):
         if lengths and int(lengths[0]) > self._gateway.settings.max_body_bytes:
             return False
         path = self._target.split(b"?", 1)[0].decode("latin-1")
-        return PLAIN_PATH.fullmatch(path) is not None and path not in self._own_routes
+        return self._own_routes.forwards(path)
 
     async def _answer(self, request: Incoming) -> None:
         try:

@@ -59,6 +59,22 @@ def test_a_path_for_a_service_is_not(app: web.Application, path: str) -> None:
     assert path not in OwnRoutes(app.router)
 
 
+def test_what_the_front_forwards_is_kept_per_path_as_it_would_be_decided_afresh(
+    app: web.Application, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Asked twice, past the bound of what it keeps (made small): the same answer as reading
+    the path again, for own routes, services and paths that are not plain."""
+    monkeypatch.setattr(front, "PATHS_KEPT", 3)
+    own = OwnRoutes(app.router)
+    own_paths = [_example(r) for r in app.router.resources()]
+    paths = [*own_paths, "/catalog/1/products", "/cart/2/carts/abc", "/a/%2e/b", "/a/./b", "/a/"]
+    for path in paths + paths:
+        afresh = front.PLAIN_PATH.fullmatch(path) is not None and path not in OwnRoutes(app.router)
+        assert own.forwards(path) == afresh, path
+    assert own.forwards("/catalog/1/products")
+    assert not own.forwards("/healthz")
+
+
 class _Transport(asyncio.Transport):
     def __init__(self) -> None:
         super().__init__()
