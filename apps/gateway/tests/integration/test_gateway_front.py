@@ -174,14 +174,14 @@ async def timed_connection(timed_gateway: str) -> AsyncIterator[Connection]:
     writer.close()
 
 
-async def test_a_head_trickled_in_past_the_head_time_gets_408_and_the_connection_ends(
-    timed_gateway: str, timed_connection: Connection, http: aiohttp.ClientSession
-) -> None:
-    reader, writer = timed_connection
+async def trickled_until_refused(connection: Connection, data: bytes) -> str:
+    """Send `data` a byte every 0.1 s (busy, never idle) until the answer: a 408 that closes
+    the connection. Its detail is returned."""
+    reader, writer = connection
 
-    async def trickle() -> None:  # a byte every 0.1 s keeps the connection busy, never idle
+    async def trickle() -> None:
         with contextlib.suppress(ConnectionError):
-            for byte in b"GET /catalog/1/a HTTP/1.1\r\nHost: gateway\r\nX-Slow: " + b"x" * 200:
+            for byte in data:
                 writer.write(bytes([byte]))
                 await writer.drain()
                 await asyncio.sleep(0.1)
@@ -193,19 +193,33 @@ async def test_a_head_trickled_in_past_the_head_time_gets_408_and_the_connection
         assert orjson.loads(body)["type"].endswith("/request-timeout")
         assert headers.get("connection") == "close"
         assert await closed_by_server(reader, timeout=5.0)
+        return str(orjson.loads(body)["detail"])
     finally:
         trickling.cancel()
+
+
+async def timeouts_counted(http: aiohttp.ClientSession, gateway: str, label: str) -> list[str]:
+    """The counts of 408 answers in the gateway's metrics, in series that carry `label`."""
     operator = {"Authorization": f"Bearer {OPERATIONS_TOKEN}"}
-    async with http.get(timed_gateway + "/metrics", headers=operator) as reply:
+    async with http.get(gateway + "/metrics", headers=operator) as reply:
         metrics = await reply.text()
-    counts = [  # counted as a refusal, of no service
+    return [
         line.rsplit(" ", 1)[1]
         for line in metrics.splitlines()
         if line.startswith("bazaar_gateway_request_duration_seconds_count{")
         and 'status="408"' in line
-        and 'route="(refused)"' in line
+        and label in line
     ]
-    assert counts == ["1.0"]
+
+
+async def test_a_head_trickled_in_past_the_head_time_gets_408_and_the_connection_ends(
+    timed_gateway: str, timed_connection: Connection, http: aiohttp.ClientSession
+) -> None:
+    head = b"GET /catalog/1/a HTTP/1.1\r\nHost: gateway\r\nX-Slow: " + b"x" * 200
+    detail = await trickled_until_refused(timed_connection, head)
+    assert "head did not arrive" in detail
+    # counted as a refusal, of no service
+    assert await timeouts_counted(http, timed_gateway, 'route="(refused)"') == ["1.0"]
 
 
 async def test_each_head_has_its_own_deadline_which_ends_with_it(
@@ -239,36 +253,12 @@ async def test_a_body_trickled_in_past_its_time_gets_408_and_the_connection_ends
     timed_gateway: str, timed_connection: Connection, http: aiohttp.ClientSession
 ) -> None:
     """200 bytes declared: the body has the head's half second and 200/1,024 s more."""
-    reader, writer = timed_connection
+    _, writer = timed_connection
     writer.write(post("/catalog/1/a", 200))  # the head whole, at once
-
-    async def trickle() -> None:  # a byte every 0.1 s keeps the connection busy, never idle
-        with contextlib.suppress(ConnectionError):
-            for _ in range(200):
-                writer.write(b"x")
-                await writer.drain()
-                await asyncio.sleep(0.1)
-
-    trickling = asyncio.create_task(trickle())
-    try:
-        status, headers, body = await read_answer(reader, timeout=5.0)
-        assert status == 408, body
-        assert "body did not arrive" in orjson.loads(body)["detail"]
-        assert headers.get("connection") == "close"
-        assert await closed_by_server(reader, timeout=5.0)
-    finally:
-        trickling.cancel()
-    operator = {"Authorization": f"Bearer {OPERATIONS_TOKEN}"}
-    async with http.get(timed_gateway + "/metrics", headers=operator) as reply:
-        metrics = await reply.text()
-    counts = [  # counted as a refusal, of no service, under the method that was read
-        line.rsplit(" ", 1)[1]
-        for line in metrics.splitlines()
-        if line.startswith("bazaar_gateway_request_duration_seconds_count{")
-        and 'status="408"' in line
-        and 'method="POST"' in line
-    ]
-    assert counts == ["1.0"]
+    detail = await trickled_until_refused(timed_connection, b"x" * 200)
+    assert "body did not arrive" in detail
+    # counted as a refusal, of no service, under the method that was read
+    assert await timeouts_counted(http, timed_gateway, 'method="POST"') == ["1.0"]
 
 
 async def test_each_body_has_its_own_deadline_which_ends_with_it(
