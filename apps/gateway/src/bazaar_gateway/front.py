@@ -47,6 +47,7 @@ from bazaar_gateway.incoming import Incoming
 from bazaar_gateway.observability import NOBODY, REFUSED_ROUTE, request_id_of
 from bazaar_gateway.problems import problem, problem_for
 from bazaar_gateway.proxy import Answered
+from bazaar_gateway.routing import KEPT_PATH_CHARACTERS
 from bazaar_gateway.state import GATEWAY, OTHER_METHOD, Gateway
 
 HEAD_BYTES = 16_384
@@ -95,7 +96,9 @@ class OwnRoutes:
 
     def forwards(self, path: str) -> bool:
         """Whether the front forwards `path` itself: plain characters, and not one of these
-        routes. Kept per path (the latest 4,096): the same few come again and again."""
+        routes. Kept per short path (the latest 4,096): the same few come again and again."""
+        if len(path) > KEPT_PATH_CHARACTERS:
+            return PLAIN_PATH.fullmatch(path) is not None and path not in self
         if (known := self._forwards.get(path)) is None:
             if len(self._forwards) >= PATHS_KEPT:
                 self._forwards.clear()

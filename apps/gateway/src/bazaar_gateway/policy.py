@@ -22,6 +22,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from bazaar_gateway.routing import KEPT_PATH_CHARACTERS
+
 CASBIN_MODEL = """
 [request_definition]
 r = sub, dom, obj, act
@@ -163,6 +165,8 @@ class PolicyIndex:
     def decide(
         self, *, roles: Sequence[str], organization: str, method: str, path: str
     ) -> Decision:
+        if len(path) > KEPT_PATH_CHARACTERS:
+            return self._decide(roles, organization, method, path)
         key = (tuple(roles), organization, method, path)
         if (decided := self._decided.get(key)) is None:
             if len(self._decided) >= DECISIONS_KEPT:

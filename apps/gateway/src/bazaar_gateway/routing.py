@@ -20,6 +20,7 @@ from multidict import MultiMapping
 
 from bazaar_gateway.canonical import AmbiguousPath, decoded_path
 
+KEPT_PATH_CHARACTERS = 256  # answers for longer paths are worked out again, never kept
 _ASCII_DIGITS = re.compile(r"[0-9]+")
 _SERVICE = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -72,18 +73,15 @@ def parse(path: str, query: MultiMapping[str]) -> Address | None:
 
     Raises AmbiguousPath for a path that is not canonical, BadVersion for a bad major.
     """
-    address = _path_address(path)
+    address = _kept_address(path) if len(path) <= KEPT_PATH_CHARACTERS else _address(path)
     if address is None or "version" not in query:
         return address
     major = _version_query(query.getall("version"), path_major=address.major)
     return dataclasses.replace(address, major=major)
 
 
-@functools.lru_cache(maxsize=4096)
-def _path_address(path: str) -> Address | None:
-    """`parse` of the path alone. The same few paths come again and again (a category's pages),
-    and reading one is a twentieth of the gateway's work on a request: the latest 4,096 are
-    kept. A path refused is not kept (an exception is not cached), and is read again."""
+def _address(path: str) -> Address | None:
+    """`parse` of the path alone."""
     if path in ("", "/"):
         return None
     decoded = decoded_path(path)
@@ -100,6 +98,12 @@ def _path_address(path: str) -> Address | None:
         rest = "/" + "/".join(parts[2:]) if len(parts) >= 3 else ""
         raw_rest = "/" + "/".join(raw_parts[2:]) if len(raw_parts) >= 3 else ""
     return Address(service=service, major=major, rest=rest, raw_rest=raw_rest)
+
+
+# The same few paths come again and again (a category's pages), and reading one was 6 % of the
+# gateway's instructions per request: the latest 4,096 short ones are kept (at most a few MB).
+# A path refused is not kept (an exception is not cached), and is read again.
+_kept_address = functools.lru_cache(maxsize=4096)(_address)
 
 
 def query_without_version(raw_query: str) -> str:

@@ -20,6 +20,7 @@ from bazaar_gateway.app import build_app
 from bazaar_gateway.forwarding import forward
 from bazaar_gateway.front import Front, OwnRoutes
 from bazaar_gateway.incoming import Incoming
+from bazaar_gateway.routing import KEPT_PATH_CHARACTERS
 from bazaar_gateway.settings import GatewaySettings
 from bazaar_gateway.state import GATEWAY, Gateway
 
@@ -67,7 +68,9 @@ def test_what_the_front_forwards_is_kept_per_path_as_it_would_be_decided_afresh(
     monkeypatch.setattr(front, "PATHS_KEPT", 3)
     own = OwnRoutes(app.router)
     own_paths = [_example(r) for r in app.router.resources()]
+    long_path = "/catalog/1/" + "a" * KEPT_PATH_CHARACTERS  # worked out, never kept
     paths = [*own_paths, "/catalog/1/products", "/cart/2/carts/abc", "/a/%2e/b", "/a/./b", "/a/"]
+    paths.append(long_path)
     for path in paths + paths:
         afresh = front.PLAIN_PATH.fullmatch(path) is not None and path not in OwnRoutes(app.router)
         assert own.forwards(path) == afresh, path

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from bazaar_gateway import policy as policy_module
 from bazaar_gateway.policy import CASBIN_MODEL, EVERYONE, PolicyIndex, Rule, parse_csv
 from bazaar_gateway.policy_store import default_rules
+from bazaar_gateway.routing import KEPT_PATH_CHARACTERS
 
 ROLES = ["guest", "customer", "merchandiser", "admin", "service:catalog"]
 ORGS = ["bazaar", "public", "acme"]
@@ -103,6 +104,23 @@ def test_a_decision_kept_by_the_index_is_the_one_it_would_make_afresh(
                 roles=roles, organization=organization, method=method, path=path
             )
             assert kept == afresh
+
+
+def test_a_long_path_is_decided_but_not_kept() -> None:
+    """What is kept is bounded in size as well as in number: a flood of long paths keeps none."""
+    index = PolicyIndex(parse_csv("p, guest, *, /catalog/*, GET, allow"))
+
+    def allowed(method: str, path: str) -> bool:
+        return index.decide(
+            roles=("guest",), organization="public", method=method, path=path
+        ).allowed
+
+    long_path = "/catalog/1/" + "a" * KEPT_PATH_CHARACTERS
+    assert allowed("GET", long_path)
+    assert not allowed("PUT", long_path)
+    assert not index._decided  # the bound is what is tested
+    assert allowed("GET", "/catalog/1")
+    assert len(index._decided) == 1
 
 
 def test_nothing_is_allowed_without_a_rule() -> None:

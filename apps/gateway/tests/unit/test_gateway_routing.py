@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from multidict import MultiDict
 
+from bazaar_gateway import routing
 from bazaar_gateway.routing import BadVersion, parse, query_without_version
 
 
@@ -42,3 +43,15 @@ def test_a_path_without_a_service_is_not_an_address(path: str) -> None:
 def test_a_version_that_is_not_a_positive_integer_is_refused(version: str) -> None:
     with pytest.raises(BadVersion, match="positive integer"):
         parse("/pricing/prices/A", MultiDict([("version", version)]))
+
+
+def test_an_address_is_kept_for_a_short_path_only() -> None:
+    """What is kept is bounded in size as well as in number: a flood of long paths keeps none."""
+    routing._kept_address.cache_clear()
+    long_path = "/pricing/2/" + "a" * routing.KEPT_PATH_CHARACTERS
+    address = parse(long_path, MultiDict())
+    assert address is not None
+    assert (address.service, address.major) == ("pricing", 2)
+    assert routing._kept_address.cache_info().currsize == 0
+    assert parse("/pricing/2/prices/A", MultiDict()) == parse("/pricing/2/prices/A", MultiDict())
+    assert routing._kept_address.cache_info().currsize == 1
