@@ -108,19 +108,27 @@ class HS256:
         return mac.digest()
 
 
-@functools.lru_cache(maxsize=4096)
 def query_hash(query: str) -> str | None:
     """A digest of a query string in canonical form (decoded, re-encoded); None if empty.
 
     The gateway hashes the query it sends and the service the query it received, so the two
     agree whatever percent-encoding each HTTP library chose for the same parameters. The same
     few queries come again and again (a category's pages), and canonical form is most of the
-    cost (~10 µs per request, in the gateway and in the service): the latest 4,096 are kept.
+    cost (~10 µs per request, in the gateway and in the service): the latest 4,096 of at most
+    `KEPT_QUERY_CHARACTERS` are kept, so that made-up long queries hold a few MB at most.
     """
+    return _kept_hash(query) if len(query) <= KEPT_QUERY_CHARACTERS else _hash(query)
+
+
+def _hash(query: str) -> str | None:
     pairs = parse_qsl(query, keep_blank_values=True)
     if not pairs:
         return None
     return b64url(hashlib.sha256(urlencode(pairs).encode()).digest()[:16]).decode()
+
+
+KEPT_QUERY_CHARACTERS = 256
+_kept_hash = functools.lru_cache(maxsize=4096)(_hash)
 
 
 def b64url(raw: bytes) -> bytes:
