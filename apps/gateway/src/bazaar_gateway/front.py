@@ -42,12 +42,12 @@ import structlog
 from aiohttp import web
 from multidict import CIMultiDict
 
+from bazaar_chassis.kept import KeptByText
 from bazaar_gateway.forwarding import forward, forward_incoming
 from bazaar_gateway.incoming import Incoming
 from bazaar_gateway.observability import NOBODY, REFUSED_ROUTE, request_id_of
 from bazaar_gateway.problems import problem, problem_for
 from bazaar_gateway.proxy import Answered
-from bazaar_gateway.routing import KEPT_PATH_CHARACTERS
 from bazaar_gateway.state import GATEWAY, OTHER_METHOD, Gateway
 
 HEAD_BYTES = 16_384
@@ -75,7 +75,7 @@ class OwnRoutes:
     def __init__(self, router: web.UrlDispatcher) -> None:
         self.segments: set[str] = set()
         self.patterns: list[re.Pattern[str]] = []
-        self._forwards: dict[str, bool] = {}
+        self.forwards = KeptByText(self._forwards, entries=PATHS_KEPT)
         for resource in router.resources():
             if any(route.handler is forward for route in resource):
                 continue
@@ -94,17 +94,10 @@ class OwnRoutes:
             return True
         return any(pattern.fullmatch(path) for pattern in self.patterns)
 
-    def forwards(self, path: str) -> bool:
+    def _forwards(self, path: str) -> bool:
         """Whether the front forwards `path` itself: plain characters, and not one of these
-        routes. Kept per short path (the latest 4,096): the same few come again and again."""
-        if len(path) > KEPT_PATH_CHARACTERS:
-            return PLAIN_PATH.fullmatch(path) is not None and path not in self
-        if (known := self._forwards.get(path)) is None:
-            if len(self._forwards) >= PATHS_KEPT:
-                self._forwards.clear()
-            known = PLAIN_PATH.fullmatch(path) is not None and path not in self
-            self._forwards[path] = known
-        return known
+        routes (kept per path: `forwards`)."""
+        return PLAIN_PATH.fullmatch(path) is not None and path not in self
 
 
 class _HandOff(Exception):

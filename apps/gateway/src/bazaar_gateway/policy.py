@@ -22,7 +22,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from bazaar_gateway.routing import KEPT_PATH_CHARACTERS
+from bazaar_chassis.kept import KeptByText
 
 CASBIN_MODEL = """
 [request_definition]
@@ -47,7 +47,7 @@ EVERYONE = "guest"
 _LITERAL_SEGMENT = re.compile(r"^[A-Za-z0-9_-]+$")  # no '.': Casbin would read it as a regex
 _PARAM_SEGMENT = re.compile(r"^:[A-Za-z_][A-Za-z0-9_]*$")
 _NAME = re.compile(r"^[A-Za-z0-9_.:-]+$")
-DECISIONS_KEPT = 4096  # then forgotten all at once: a flood of new paths costs no memory
+DECISIONS_KEPT = 4096
 
 
 class Rule(BaseModel):
@@ -149,7 +149,7 @@ class PolicyIndex:
 
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules: tuple[Rule, ...] = tuple(rules)
-        self._decided: dict[tuple[tuple[str, ...], str, str, str], Decision] = {}
+        self._decided = KeptByText(self._decide, entries=DECISIONS_KEPT)  # the path last
         self._by_role: dict[str, dict[str, list[_Compiled]]] = {}
         for rule in self.rules:
             first = rule.object[1:].split("/", 1)[0]
@@ -165,16 +165,11 @@ class PolicyIndex:
     def decide(
         self, *, roles: Sequence[str], organization: str, method: str, path: str
     ) -> Decision:
-        if len(path) > KEPT_PATH_CHARACTERS:
-            return self._decide(roles, organization, method, path)
-        key = (tuple(roles), organization, method, path)
-        if (decided := self._decided.get(key)) is None:
-            if len(self._decided) >= DECISIONS_KEPT:
-                self._decided.clear()
-            decided = self._decided[key] = self._decide(roles, organization, method, path)
-        return decided
+        return self._decided(tuple(roles), organization, method, path)
 
-    def _decide(self, roles: Sequence[str], organization: str, method: str, path: str) -> Decision:
+    def _decide(
+        self, roles: tuple[str, ...], organization: str, method: str, path: str
+    ) -> Decision:
         service = path[1:].split("/", 1)[0]
         allowed_by: Rule | None = None
         for role in {*roles, EVERYONE}:

@@ -11,16 +11,15 @@ is what the policy sees, the raw form is what the service receives, and both nam
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
 from multidict import MultiMapping
 
+from bazaar_chassis.kept import KeptByText
 from bazaar_gateway.canonical import AmbiguousPath, decoded_path
 
-KEPT_PATH_CHARACTERS = 256  # answers for longer paths are worked out again, never kept
 _ASCII_DIGITS = re.compile(r"[0-9]+")
 _SERVICE = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -73,7 +72,7 @@ def parse(path: str, query: MultiMapping[str]) -> Address | None:
 
     Raises AmbiguousPath for a path that is not canonical, BadVersion for a bad major.
     """
-    address = _kept_address(path) if len(path) <= KEPT_PATH_CHARACTERS else _address(path)
+    address = _kept_address(path)
     if address is None or "version" not in query:
         return address
     major = _version_query(query.getall("version"), path_major=address.major)
@@ -100,10 +99,8 @@ def _address(path: str) -> Address | None:
     return Address(service=service, major=major, rest=rest, raw_rest=raw_rest)
 
 
-# The same few paths come again and again (a category's pages), and reading one was 6 % of the
-# gateway's instructions per request: the latest 4,096 short ones are kept (at most a few MB).
-# A path refused is not kept (an exception is not cached), and is read again.
-_kept_address = functools.lru_cache(maxsize=4096)(_address)
+# Reading a path was 6 % of the gateway's instructions per request (bench.instructions).
+_kept_address = KeptByText(_address)
 
 
 def query_without_version(raw_query: str) -> str:

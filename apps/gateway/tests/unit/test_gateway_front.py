@@ -14,13 +14,13 @@ import pytest
 from aiohttp import web
 from pydantic import SecretStr
 
+from bazaar_chassis.kept import CHARACTERS as KEPT_PATH_CHARACTERS
 from bazaar_chassis.testing import eventually
 from bazaar_gateway import front
 from bazaar_gateway.app import build_app
 from bazaar_gateway.forwarding import forward
 from bazaar_gateway.front import Front, OwnRoutes
 from bazaar_gateway.incoming import Incoming
-from bazaar_gateway.routing import KEPT_PATH_CHARACTERS
 from bazaar_gateway.settings import GatewaySettings
 from bazaar_gateway.state import GATEWAY, Gateway
 

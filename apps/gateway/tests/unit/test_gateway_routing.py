@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from multidict import MultiDict
 
+from bazaar_chassis.kept import CHARACTERS as KEPT_PATH_CHARACTERS
 from bazaar_gateway import routing
 from bazaar_gateway.routing import BadVersion, parse, query_without_version
 
@@ -47,11 +48,11 @@ def test_a_version_that_is_not_a_positive_integer_is_refused(version: str) -> No
 
 def test_an_address_is_kept_for_a_short_path_only() -> None:
     """What is kept is bounded in size as well as in number: a flood of long paths keeps none."""
-    routing._kept_address.cache_clear()
-    long_path = "/pricing/2/" + "a" * routing.KEPT_PATH_CHARACTERS
+    routing._kept_address.forget()
+    long_path = "/pricing/2/" + "a" * KEPT_PATH_CHARACTERS
     address = parse(long_path, MultiDict())
     assert address is not None
     assert (address.service, address.major) == ("pricing", 2)
-    assert routing._kept_address.cache_info().currsize == 0
+    assert routing._kept_address.count() == 0
     assert parse("/pricing/2/prices/A", MultiDict()) == parse("/pricing/2/prices/A", MultiDict())
-    assert routing._kept_address.cache_info().currsize == 1
+    assert routing._kept_address.count() == 1

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import hashlib
 import hmac
 import time
@@ -25,6 +24,7 @@ from urllib.parse import parse_qsl, urlencode
 import orjson
 
 from bazaar_chassis.errors import ConfigurationError, Unauthorized, Unavailable
+from bazaar_chassis.kept import KeptByText
 from bazaar_chassis.replay import ReplayCache
 
 IDENTITY_HEADER = "bazaar-identity"
@@ -114,10 +114,9 @@ def query_hash(query: str) -> str | None:
     The gateway hashes the query it sends and the service the query it received, so the two
     agree whatever percent-encoding each HTTP library chose for the same parameters. The same
     few queries come again and again (a category's pages), and canonical form is most of the
-    cost (~10 µs per request, in the gateway and in the service): the latest 4,096 of at most
-    `KEPT_QUERY_CHARACTERS` are kept, so that made-up long queries hold a few MB at most.
+    cost (~10 µs per request, in the gateway and in the service): digests are kept (`kept`).
     """
-    return _kept_hash(query) if len(query) <= KEPT_QUERY_CHARACTERS else _hash(query)
+    return _kept_hash(query)
 
 
 def _hash(query: str) -> str | None:
@@ -127,8 +126,7 @@ def _hash(query: str) -> str | None:
     return b64url(hashlib.sha256(urlencode(pairs).encode()).digest()[:16]).decode()
 
 
-KEPT_QUERY_CHARACTERS = 256
-_kept_hash = functools.lru_cache(maxsize=4096)(_hash)
+_kept_hash = KeptByText(_hash)
 
 
 def b64url(raw: bytes) -> bytes:

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from bazaar_chassis import Caller, ConfigurationError, Unauthorized
 from bazaar_chassis import caller as caller_module
 from bazaar_chassis.caller import AssertionVerifier, assertion_key
+from bazaar_chassis.kept import CHARACTERS as KEPT_QUERY_CHARACTERS
 from bazaar_chassis.testing.identity import assertion_made_with
 from bazaar_platform.assertions import AssertionSigner, claims_of, service_key
 
@@ -142,17 +143,17 @@ def test_the_query_binding_ignores_how_the_parameters_were_percent_encoded() -> 
 
 
 def test_a_long_query_is_bound_as_a_short_one_is_but_its_hash_is_not_kept() -> None:
-    long_query = "q=" + "a" * caller_module.KEPT_QUERY_CHARACTERS
-    caller_module._kept_hash.cache_clear()
+    long_query = "q=" + "a" * KEPT_QUERY_CHARACTERS
+    caller_module._kept_hash.forget()
     token = AssertionSigner(SECRET).assertion(
         ALICE, audience="product", query=long_query, **REQUEST
     )
     assert verifier().verify(token, query=long_query, **REQUEST) == ALICE
     with pytest.raises(Unauthorized, match="query"):
         verifier().verify(token, query=long_query + "b", **REQUEST)
-    assert caller_module._kept_hash.cache_info().currsize == 0  # long queries hold nothing
+    assert caller_module._kept_hash.count() == 0  # long queries hold nothing
     assert caller_module.query_hash("page=2") == caller_module.query_hash("page=2")
-    assert caller_module._kept_hash.cache_info().currsize == 1
+    assert caller_module._kept_hash.count() == 1
 
 
 def test_a_user_token_is_not_an_assertion() -> None:
