@@ -24,6 +24,7 @@ from bazaar_gateway.own_routes import add_own_routes
 from bazaar_gateway.problems import problem_for
 from bazaar_gateway.retirement_routes import add_retirement_routes
 from bazaar_gateway.settings import GatewaySettings
+from bazaar_gateway.slow_requests import bodies_in_time
 from bazaar_gateway.state import GATEWAY, Gateway, build_gateway
 from bazaar_gateway.storefront import add_storefront_routes
 
@@ -59,7 +60,8 @@ def _follow_key_rotation(gateway: Gateway) -> None:
 def build_app(settings: GatewaySettings) -> web.Application:
     gateway = build_gateway(settings)
     app = web.Application(
-        client_max_size=settings.max_body_bytes, middlewares=[request_ids, problems_for_errors]
+        client_max_size=settings.max_body_bytes,
+        middlewares=[request_ids, problems_for_errors, bodies_in_time],
     )
     app[GATEWAY] = gateway
     gateway.bus.on_connect(gateway.directory.on_connect)

@@ -18,12 +18,9 @@ as it always did, with its own limits and errors.
   (RFC 9112 §9.3.2).
 - A client that does not read its answers is not read either (the transport's write buffer
   pauses reading), and an idle connection is closed after `keepalive_seconds`, as aiohttp
-  closes its own. A head still incomplete `head_seconds` after its first byte gets 408 (logged,
-  counted as a refusal) and the connection is closed; so does a body still incomplete
-  `head_seconds` after its head, plus a second for every `BODY_BYTES_PER_SECOND` it declared.
-  A client trickling a request holds no connection for long (aiohttp's server has no such
-  limit), and any real network is faster. The timer is armed only when a head or a body does
-  not come whole in one read, so a request that does pays nothing for it.
+  closes its own. A head or a body that misses its time (`slow_requests`) gets 408 and the
+  connection is closed. The timer is armed only when a head or a body does not come whole in
+  one read, so a request that does pays nothing for it.
 """
 
 from __future__ import annotations
@@ -38,16 +35,16 @@ from http import HTTPStatus
 from typing import cast
 
 import httptools
-import structlog
 from aiohttp import web
 from multidict import CIMultiDict
 
 from bazaar_chassis.kept import KeptByText
 from bazaar_gateway.forwarding import forward, forward_incoming
 from bazaar_gateway.incoming import Incoming
-from bazaar_gateway.observability import NOBODY, REFUSED_ROUTE, request_id_of
-from bazaar_gateway.problems import problem, problem_for
+from bazaar_gateway.observability import request_id_of
+from bazaar_gateway.problems import problem_for
 from bazaar_gateway.proxy import Answered
+from bazaar_gateway.slow_requests import body_seconds, too_slow
 from bazaar_gateway.state import GATEWAY, OTHER_METHOD, Gateway
 
 HEAD_BYTES = 16_384
@@ -58,9 +55,6 @@ PLAIN_METHODS = frozenset({b"GET", b"POST", b"PUT", b"PATCH", b"DELETE"})
 FRAMING_OF_AIOHTTP = frozenset({"expect", "transfer-encoding"})  # requests aiohttp reads
 PLAIN_PATH = re.compile(r"(/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*)+/?")  # no '.' segment, no '%'
 PATHS_KEPT = 4096
-BODY_BYTES_PER_SECOND = 1024  # the slowest body the front waits for: 8 kbit/s
-
-_log = structlog.get_logger("bazaar.gateway")
 
 
 class OwnRoutes:
@@ -321,7 +315,7 @@ class Front(asyncio.Protocol):
     def _arm_read_timer(self) -> None:
         seconds = self._head_seconds
         if not self._in_head:
-            seconds += self._declared_length() / BODY_BYTES_PER_SECOND
+            seconds = body_seconds(seconds, self._declared_length())
         self._read_timer = self._loop.call_later(seconds, self._too_slow, seconds)
 
     def _mid_body(self) -> bool:
@@ -346,20 +340,9 @@ class Front(asyncio.Protocol):
         if part == "body" and not self._mid_body():
             return
         self._ended = True  # the answer says `Connection: close`
-        _log.warning(f"request {part} too slow", remote=self._remote, seconds=round(seconds, 3))
-        self._gateway.metrics.observe(  # counted as a refusal of no service
-            seconds,
-            service=NOBODY,
-            major=NOBODY,
-            release=NOBODY,
-            method=self._parser.get_method().decode() if part == "body" else OTHER_METHOD,
-            route=REFUSED_ROUTE,
-            status=408,
-        )
-        detail = f"the request's {part} did not arrive within {seconds:g} s"
-        self._write(
-            problem(408, "Request timeout", detail, slug="request-timeout"), request_id_of(None)
-        )
+        method = self._parser.get_method().decode() if part == "body" else OTHER_METHOD
+        refusal = too_slow(self._gateway, part, seconds, method=method, remote=self._remote)
+        self._write(refusal, request_id_of(None))
         self._transport.close()
 
     def _close_if_idle(self) -> None:

@@ -158,11 +158,16 @@ async def test_an_idle_connection_is_closed_after_the_keepalive_time(
 
 
 @pytest.fixture
-async def timed_gateway(start_gateway: GatewayFactory, request: pytest.FixtureRequest) -> str:
-    """A lean front that gives a request's head half a second (a body that, and a second per
-    1,024 bytes it declares)."""
+def heads_timed(request: pytest.FixtureRequest) -> None:
+    """Skips behind aiohttp alone: its server times no head (slow_requests.py)."""
     if request.node.callspec.params["start_gateway"] == "aiohttp":
-        pytest.skip("aiohttp's server times no head and no body; the lean front does (ADR 10)")
+        pytest.skip("aiohttp's server times no head; the lean front does (ADR 10)")
+
+
+@pytest.fixture
+async def timed_gateway(start_gateway: GatewayFactory) -> str:
+    """A gateway that gives a request's head half a second, and its body that and a second per
+    1,024 bytes (declared, or sent if chunked)."""
     return await start_gateway(head_seconds=0.5)
 
 
@@ -212,6 +217,7 @@ async def timeouts_counted(http: aiohttp.ClientSession, gateway: str, label: str
     ]
 
 
+@pytest.mark.usefixtures("heads_timed")
 async def test_a_head_trickled_in_past_the_head_time_gets_408_and_the_connection_ends(
     timed_gateway: str, timed_connection: Connection, http: aiohttp.ClientSession
 ) -> None:
@@ -222,6 +228,7 @@ async def test_a_head_trickled_in_past_the_head_time_gets_408_and_the_connection
     assert await timeouts_counted(http, timed_gateway, 'route="(refused)"') == ["1.0"]
 
 
+@pytest.mark.usefixtures("heads_timed")
 async def test_each_head_has_its_own_deadline_which_ends_with_it(
     timed_connection: Connection,
 ) -> None:
@@ -281,6 +288,7 @@ async def test_each_body_has_its_own_deadline_which_ends_with_it(
     assert status not in (200, 408)
 
 
+@pytest.mark.usefixtures("heads_timed")
 async def test_a_body_deadline_ends_with_its_body(timed_connection: Connection) -> None:
     """A body in pieces sets a deadline (1.5 s: 1,024 bytes declared); the next head, begun
     just before it and in pieces too, has its own half second from its first byte."""
@@ -301,3 +309,48 @@ async def test_a_body_deadline_ends_with_its_body(timed_connection: Connection) 
     writer.write(request[10:])
     status, _, _ = await read_answer(reader)
     assert status not in (200, 408)
+
+
+def chunked(target: str) -> bytes:
+    """A chunked POST's head (its chunks sent apart): a request aiohttp reads, either front."""
+    return "\r\n".join(
+        [f"POST {target} HTTP/1.1", "Host: gateway", "Transfer-Encoding: chunked", "", ""]
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("head", "body"),
+    [
+        (chunked("/nothing/1/here"), b"c8\r\n" + b"x" * 200),
+        (post("/nothing/1/some%20where", 200), b"x" * 200),
+    ],
+    ids=["chunked", "handed-over"],
+)
+async def test_a_body_aiohttp_reads_trickled_in_past_its_time_gets_408(
+    timed_connection: Connection, head: bytes, body: bytes
+) -> None:
+    """The bodies the lean front hands to aiohttp (chunked ones, those of paths it does not
+    forward itself) are timed as its own are, and so are all bodies behind aiohttp alone."""
+    _, writer = timed_connection
+    writer.write(head)
+    detail = await trickled_until_refused(timed_connection, body)
+    assert "body did not arrive" in detail
+
+
+async def test_a_chunked_body_that_keeps_its_pace_is_read_past_the_head_time(
+    timed_connection: Connection,
+) -> None:
+    """512 bytes every 0.2 s (2,560 bytes a second) for a second, twice the head's time: each
+    chunk moves the body's deadline on by half a second, more than the pause before the next."""
+    reader, writer = timed_connection
+    clock = asyncio.get_running_loop()
+    began = clock.time()
+    writer.write(chunked("/nothing/1/here"))
+    for _ in range(5):
+        writer.write(b"200\r\n" + b"x" * 512 + b"\r\n")
+        await writer.drain()
+        await asyncio.sleep(0.2)  # pacing: the client's rate is what is tested
+    writer.write(b"0\r\n\r\n")
+    status, _, _ = await read_answer(reader)
+    assert clock.time() - began > 0.5  # past the head's own time
+    assert status not in (200, 408)  # read whole, then refused (no identity, no policy here)

@@ -1,0 +1,91 @@
+"""Requests that arrive too slowly get 408: one rule for both of the gateway's HTTP servers.
+
+A client that trickles a request holds a connection, and its buffers, for as long as it
+trickles. So what a request still has to send has a deadline (docs/security.md):
+
+- its head, `head_seconds` (`BAZAAR_HEAD_SECONDS`, 10) from its first byte;
+- its body, `head_seconds` after its head, plus a second for every `BODY_BYTES_PER_SECOND`
+  it declares (Content-Length) or, chunked, has sent so far: a floor of 8 kbit/s, below any
+  real network.
+
+The lean front times the heads and bodies it reads (front.py). `bodies_in_time` times the
+bodies aiohttp's server reads: those of the requests the front hands over, and all of them with
+`BAZAAR_GATEWAY_FRONT=aiohttp`. aiohttp's server times no head, but closes a connection whose
+next head is not whole within the keep-alive time. A request too slow is answered 408, logged,
+counted as a refusal of no service under its method, and its connection is closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import structlog
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from bazaar_gateway.observability import NOBODY, REFUSED_ROUTE, REQUEST_ID
+from bazaar_gateway.problems import problem
+from bazaar_gateway.state import GATEWAY, Gateway
+
+BODY_BYTES_PER_SECOND = 1024
+
+_log = structlog.get_logger("bazaar.gateway")
+
+
+def body_seconds(head_seconds: float, length: int) -> float:
+    """The time a body of `length` bytes has, from the end of its head."""
+    return head_seconds + length / BODY_BYTES_PER_SECOND
+
+
+def too_slow(
+    gateway: Gateway, part: str, seconds: float, *, method: str, remote: str | None
+) -> web.Response:
+    """Log and count a request whose `part` (head or body) missed its `seconds`; the 408 it
+    gets (the caller closes the connection)."""
+    _log.warning(f"request {part} too slow", remote=remote, seconds=round(seconds, 3))
+    gateway.metrics.observe(
+        seconds,
+        service=NOBODY,
+        major=NOBODY,
+        release=NOBODY,
+        method=method,
+        route=REFUSED_ROUTE,
+        status=408,
+    )
+    detail = f"the request's {part} did not arrive within {seconds:g} s"
+    return problem(408, "Request timeout", detail, slug="request-timeout")
+
+
+@web.middleware
+async def bodies_in_time(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Read a body aiohttp has not received whole yet within its time, before the handler runs.
+
+    The handler's own `read()`, `json()` or url-encoded `post()` then gets the body read here;
+    a multipart form, which aiohttp reads as a stream, would find it already read (the
+    gateway's own routes take none)."""
+    if not request.body_exists or request.content.is_eof():
+        return await handler(request)
+    gateway = request.app[GATEWAY]
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    declared = request.content_length or 0
+    reading = asyncio.ensure_future(request.read())
+    try:
+        while not reading.done():
+            received = request.content.total_bytes  # what a chunked body has sent so far
+            seconds = body_seconds(gateway.settings.head_seconds, max(declared, received))
+            if (left := started + seconds - loop.time()) <= 0:
+                response = too_slow(
+                    gateway, "body", seconds, method=request.method, remote=request.remote
+                )
+                response.headers["x-request-id"] = request[REQUEST_ID]
+                response.force_close()  # says `Connection: close`
+                await response.prepare(request)
+                await response.write_eof()
+                request.protocol.force_close()  # at once: aiohttp would read on for 10 s
+                return response
+            await asyncio.wait({reading}, timeout=left)
+    finally:
+        reading.cancel()  # a no-op once read; otherwise nobody waits for the rest
+    reading.result()  # a body over the limit (413) or cut short raises here, as in the handler
+    return await handler(request)
