@@ -323,9 +323,13 @@ class Front(asyncio.Protocol):
         return self._plain and not self._busy()
 
     def _declared_length(self) -> int:
-        """The body's Content-Length (`_is_plain` checked that there is one, and its digits)."""
-        lengths = (int(value) for name, value in self._headers if name.lower() == "content-length")
-        return next(lengths, 0)
+        """The body's Content-Length (`_is_plain` checked its digits)."""
+        return int(self._header("content-length") or 0)
+
+    def _header(self, lowered: str) -> str | None:
+        """The first value of the header named `lowered` in the head read, if it has one."""
+        values = (value for name, value in self._headers if name.lower() == lowered)
+        return next(values, None)
 
     def _stop_read_timer(self) -> None:
         if self._read_timer is not None:
@@ -340,9 +344,17 @@ class Front(asyncio.Protocol):
         if part == "body" and not self._mid_body():
             return
         self._ended = True  # the answer says `Connection: close`
-        method = self._parser.get_method().decode() if part == "body" else OTHER_METHOD
-        refusal = too_slow(self._gateway, part, seconds, method=method, remote=self._remote)
-        self._write(refusal, request_id_of(None))
+        body = part == "body"
+        refusal = too_slow(
+            self._gateway,
+            part,
+            seconds,
+            method=self._parser.get_method().decode() if body else OTHER_METHOD,
+            path=self._target.split(b"?", 1)[0].decode("latin-1") if body else None,
+            request_id=(request_id := request_id_of(self._header("x-request-id"))),
+            remote=self._remote,
+        )
+        self._write(refusal, request_id)
         self._transport.close()
 
     def _close_if_idle(self) -> None:

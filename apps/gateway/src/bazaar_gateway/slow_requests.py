@@ -12,16 +12,18 @@ The lean front times the heads and bodies it reads (front.py). `bodies_in_time` 
 bodies aiohttp's server reads: those of the requests the front hands over, and all of them with
 `BAZAAR_GATEWAY_FRONT=aiohttp`. aiohttp's server times no head, but closes a connection whose
 next head is not whole within the keep-alive time. A request too slow is answered 408, logged,
-counted as a refusal of no service under its method, and its connection is closed.
+counted and traced as a refusal of no service under its method, and its connection is closed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 
 import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler
+from opentelemetry.context import Context
 
 from bazaar_gateway.observability import NOBODY, REFUSED_ROUTE, REQUEST_ID
 from bazaar_gateway.problems import problem
@@ -38,22 +40,38 @@ def body_seconds(head_seconds: float, length: int) -> float:
 
 
 def too_slow(
-    gateway: Gateway, part: str, seconds: float, *, method: str, remote: str | None
+    gateway: Gateway,
+    part: str,
+    seconds: float,
+    *,
+    method: str,
+    path: str | None,
+    request_id: str,
+    remote: str | None,
 ) -> web.Response:
-    """Log and count a request whose `part` (head or body) missed its `seconds`; the 408 it
-    gets (the caller closes the connection)."""
+    """Log, count and trace a request whose `part` (head or body) missed its `seconds`, as a
+    refusal of no service; the 408 it gets (the caller closes the connection)."""
     _log.warning(f"request {part} too slow", remote=remote, seconds=round(seconds, 3))
-    gateway.metrics.observe(
-        seconds,
-        service=NOBODY,
-        major=NOBODY,
-        release=NOBODY,
-        method=method,
-        route=REFUSED_ROUTE,
-        status=408,
+    refused = {"service": NOBODY, "major": NOBODY, "release": NOBODY, "route": REFUSED_ROUTE}
+    gateway.metrics.observe(seconds, method=method, status=408, **refused)
+    began = time.time_ns() - int(seconds * 1e9)
+    span = gateway.spans.start(f"{method} {REFUSED_ROUTE}", Context(), start_time=began)
+    span.set_attributes(
+        {
+            "http.request.method": method,
+            **({"http.target": path} if path is not None else {}),
+            "http.route": REFUSED_ROUTE,
+            "http.response.status_code": 408,
+            "bazaar.target.service": NOBODY,
+            "bazaar.target.release": NOBODY,
+            "bazaar.request_id": request_id,
+        }
     )
+    span.end()
     detail = f"the request's {part} did not arrive within {seconds:g} s"
-    return problem(408, "Request timeout", detail, slug="request-timeout")
+    return problem(
+        408, "Request timeout", detail, slug="request-timeout", headers={"x-request-id": request_id}
+    )
 
 
 @web.middleware
@@ -76,9 +94,14 @@ async def bodies_in_time(request: web.Request, handler: Handler) -> web.StreamRe
             seconds = body_seconds(gateway.settings.head_seconds, max(declared, received))
             if (left := started + seconds - loop.time()) <= 0:
                 response = too_slow(
-                    gateway, "body", seconds, method=request.method, remote=request.remote
+                    gateway,
+                    "body",
+                    seconds,
+                    method=request.method,
+                    path=request.path,
+                    request_id=request[REQUEST_ID],
+                    remote=request.remote,
                 )
-                response.headers["x-request-id"] = request[REQUEST_ID]
                 response.force_close()  # says `Connection: close`
                 await response.prepare(request)
                 await response.write_eof()

@@ -16,11 +16,16 @@ import aiohttp
 import pytest
 from aiohttp import web
 from fastapi import APIRouter, FastAPI, Request
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from pydantic import SecretStr
 
 from bazaar_chassis import CallerDep, ServiceDefinition, ServiceSettings, create_app
 from bazaar_chassis.testing import eventually, serving
 from bazaar_chassis.testing.identity import gateway_assertion_secret
+from bazaar_chassis.tracing import build_tracer_provider
+from bazaar_gateway import state
 from bazaar_gateway.app import build_app
 from bazaar_gateway.front import serve_front, stop_front
 from bazaar_gateway.settings import GatewaySettings
@@ -160,3 +165,17 @@ async def platform(
         running = Platform(await start_gateway(), http, clock_skew)
         await running.routes_to("identity", *names)
         yield running
+
+
+@pytest.fixture
+def gateway_spans(monkeypatch: pytest.MonkeyPatch) -> InMemorySpanExporter:
+    """Spans of every gateway built from here on (request this before `platform`)."""
+    exporter = InMemorySpanExporter()
+
+    def recording(**kwargs: Any) -> TracerProvider:
+        provider = build_tracer_provider(**kwargs)
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+        return provider
+
+    monkeypatch.setattr(state, "build_tracer_provider", recording)
+    return exporter

@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import aiohttp
 import orjson
 import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from .conftest import OPERATIONS_TOKEN, GatewayFactory, Platform
 from .wire import closed_by_server, read_answer
@@ -217,15 +218,31 @@ async def timeouts_counted(http: aiohttp.ClientSession, gateway: str, label: str
     ]
 
 
+def traced_408(spans: InMemorySpanExporter, name: str) -> dict[str, object]:
+    """The attributes of the one 408 span named `name`; it begins where the wait began, half a
+    second (the head's time) or more before its end."""
+    [span] = [s for s in spans.get_finished_spans() if s.name == name]
+    assert span.end_time is not None
+    assert span.start_time is not None
+    assert span.end_time - span.start_time >= 0.5e9
+    attributes = dict(span.attributes or {})
+    assert attributes["http.response.status_code"] == 408
+    return attributes
+
+
 @pytest.mark.usefixtures("heads_timed")
 async def test_a_head_trickled_in_past_the_head_time_gets_408_and_the_connection_ends(
-    timed_gateway: str, timed_connection: Connection, http: aiohttp.ClientSession
+    gateway_spans: InMemorySpanExporter,
+    timed_gateway: str,
+    timed_connection: Connection,
+    http: aiohttp.ClientSession,
 ) -> None:
     head = b"GET /catalog/1/a HTTP/1.1\r\nHost: gateway\r\nX-Slow: " + b"x" * 200
     detail = await trickled_until_refused(timed_connection, head)
     assert "head did not arrive" in detail
-    # counted as a refusal, of no service
+    # counted and traced as a refusal, of no service
     assert await timeouts_counted(http, timed_gateway, 'route="(refused)"') == ["1.0"]
+    assert traced_408(gateway_spans, "_OTHER (refused)")["bazaar.target.service"] == "none"
 
 
 @pytest.mark.usefixtures("heads_timed")
@@ -257,15 +274,19 @@ def post(target: str, length: int) -> bytes:
 
 
 async def test_a_body_trickled_in_past_its_time_gets_408_and_the_connection_ends(
-    timed_gateway: str, timed_connection: Connection, http: aiohttp.ClientSession
+    gateway_spans: InMemorySpanExporter,
+    timed_gateway: str,
+    timed_connection: Connection,
+    http: aiohttp.ClientSession,
 ) -> None:
     """200 bytes declared: the body has the head's half second and 200/1,024 s more."""
     _, writer = timed_connection
     writer.write(post("/catalog/1/a", 200))  # the head whole, at once
     detail = await trickled_until_refused(timed_connection, b"x" * 200)
     assert "body did not arrive" in detail
-    # counted as a refusal, of no service, under the method that was read
+    # counted and traced as a refusal, of no service, under the method that was read
     assert await timeouts_counted(http, timed_gateway, 'method="POST"') == ["1.0"]
+    assert traced_408(gateway_spans, "POST (refused)")["http.target"] == "/catalog/1/a"
 
 
 async def test_each_body_has_its_own_deadline_which_ends_with_it(
@@ -326,15 +347,19 @@ def chunked(target: str) -> bytes:
     ],
     ids=["chunked", "handed-over"],
 )
-async def test_a_body_aiohttp_reads_trickled_in_past_its_time_gets_408(
-    timed_connection: Connection, head: bytes, body: bytes
+async def test_a_body_aiohttp_reads_trickled_in_past_its_time_gets_408_and_is_traced(
+    gateway_spans: InMemorySpanExporter, timed_connection: Connection, head: bytes, body: bytes
 ) -> None:
     """The bodies the lean front hands to aiohttp (chunked ones, those of paths it does not
-    forward itself) are timed as its own are, and so are all bodies behind aiohttp alone."""
+    forward itself) are timed as its own are, and so are all bodies behind aiohttp alone; each
+    408 has its span, named by the id the client gave its request."""
     _, writer = timed_connection
-    writer.write(head)
+    writer.write(head.replace(b"\r\n\r\n", b"\r\nX-Request-Id: slow-1\r\n\r\n"))
     detail = await trickled_until_refused(timed_connection, body)
     assert "body did not arrive" in detail
+    attributes = traced_408(gateway_spans, "POST (refused)")
+    target = unquote(head.split(b" ")[1].decode())  # as a forwarded request's: decoded
+    assert (attributes["http.target"], attributes["bazaar.request_id"]) == (target, "slow-1")
 
 
 async def test_a_chunked_body_that_keeps_its_pace_is_read_past_the_head_time(

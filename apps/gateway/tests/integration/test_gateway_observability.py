@@ -4,17 +4,12 @@ and status; and its span per request joins the caller's trace and parents the se
 from __future__ import annotations
 
 import re
-from typing import Any
 
-import pytest
-from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from bazaar_chassis import ServiceSettings
 from bazaar_chassis.testing import eventually, serving
-from bazaar_chassis.tracing import build_tracer_provider
-from bazaar_gateway import state
 from bazaar_product.service import build_app as build_product
 
 from .conftest import OPERATIONS_TOKEN, Platform
@@ -22,20 +17,6 @@ from .conftest import OPERATIONS_TOKEN, Platform
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 CALLER = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
 COUNT = re.compile(r"^bazaar_gateway_request_duration_seconds_count\{(?P<labels>.*)\} (?P<n>\S+)$")
-
-
-@pytest.fixture
-def gateway_spans(monkeypatch: pytest.MonkeyPatch) -> InMemorySpanExporter:
-    """Spans of every gateway built from here on (request this before `platform`)."""
-    exporter = InMemorySpanExporter()
-
-    def recording(**kwargs: Any) -> TracerProvider:
-        provider = build_tracer_provider(**kwargs)
-        provider.add_span_processor(SimpleSpanProcessor(exporter))
-        return provider
-
-    monkeypatch.setattr(state, "build_tracer_provider", recording)
-    return exporter
 
 
 async def _samples(platform: Platform) -> list[tuple[dict[str, str], float]]:

@@ -49,9 +49,13 @@ class RequestSpans:
         *,
         kind: SpanKind = SpanKind.SERVER,
         links: Sequence[Link] = (),
+        start_time: int | None = None,
     ) -> trace.Span:
+        """A span begun now, or at `start_time` (ns since the epoch, as the SDK's)."""
         if self._processors is None:
-            return self._sdk.start_span(name, context=parent, kind=kind, links=links)
+            return self._sdk.start_span(
+                name, context=parent, kind=kind, links=links, start_time=start_time
+            )
         ids = self._provider.id_generator
         caller: SpanContext | None = trace.get_current_span(parent).get_span_context()
         if caller is not None and caller.is_valid:  # as the SDK's tracer and default sampler
@@ -66,7 +70,7 @@ class RequestSpans:
         context = SpanContext(trace_id, ids.generate_span_id(), False, TraceFlags(flags), state)
         if not sampled:
             return trace.NonRecordingSpan(context)
-        return _RequestSpan(self, name, context, caller, kind, links)
+        return _RequestSpan(self, name, context, caller, kind, links, start_time)
 
     def finished(self, span: _RequestSpan, end_time: int) -> None:
         assert self._processors is not None  # only lean spans end here
@@ -99,13 +103,14 @@ class _RequestSpan(trace.Span):
         parent: SpanContext | None,
         kind: SpanKind,
         links: Sequence[Link],
+        start_time: int | None = None,
     ) -> None:
         self._spans, self.name, self._context, self.parent = spans, name, context, parent
         self.kind, self.links = kind, links
         self.attributes: dict[str, Any] = {}
         self.events: list[Event] = []
         self.status = Status(StatusCode.UNSET)
-        self.start_time = time.time_ns()
+        self.start_time = time.time_ns() if start_time is None else start_time
         self._ended = False
 
     def get_span_context(self) -> SpanContext:

@@ -65,6 +65,7 @@ links = st.lists(
     ),
     max_size=3,
 )
+begun = st.none() | st.integers(1, 2**63 - 1)  # a start given in ns, or now
 
 
 def _parent(caller: str) -> otel_context.Context:
@@ -124,28 +125,32 @@ def _exported(
     lean: bool,
     kind: SpanKind = SpanKind.SERVER,
     linked: Sequence[Link] = (),
+    started: int | None = None,
 ) -> list[dict[str, Any]]:
     provider = build_tracer_provider(service="cart", version="13.2.0")
     exporter = InMemorySpanExporter()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     if lean:
         span = RequestSpans(provider, scope="bazaar", version="13.2.0").start(
-            "GET /x", _parent(caller), kind=kind, links=linked
+            "GET /x", _parent(caller), kind=kind, links=linked, start_time=started
         )
     else:
         tracer = provider.get_tracer("bazaar", "13.2.0")
-        span = tracer.start_span("GET /x", context=_parent(caller), kind=kind, links=linked)
+        span = tracer.start_span(
+            "GET /x", context=_parent(caller), kind=kind, links=linked, start_time=started
+        )
     _apply(span, ops, after_end=[("set_attribute", "late", 1), ("update_name", "late")])
-    return [_seen(s) for s in exporter.get_finished_spans()]
+    finished = exporter.get_finished_spans()
+    return [{**_seen(s), "start": s.start_time if started else None} for s in finished]
 
 
 @settings(max_examples=300, derandomize=True, deadline=None)
-@given(caller=callers, ops=operations, kind=kinds, linked=links)
+@given(caller=callers, ops=operations, kind=kinds, linked=links, started=begun)
 def test_a_request_span_exports_what_the_sdk_span_exports(
-    caller: str, ops: list[tuple[Any, ...]], kind: SpanKind, linked: list[Link]
+    caller: str, ops: list[tuple[Any, ...]], kind: SpanKind, linked: list[Link], started: int | None
 ) -> None:
-    lean = _exported(caller, ops, lean=True, kind=kind, linked=linked)
-    assert lean == _exported(caller, ops, lean=False, kind=kind, linked=linked)
+    how = {"kind": kind, "linked": linked, "started": started}
+    assert _exported(caller, ops, lean=True, **how) == _exported(caller, ops, lean=False, **how)
 
 
 def test_a_request_span_has_ids_of_its_own_and_continues_its_callers_trace() -> None:
