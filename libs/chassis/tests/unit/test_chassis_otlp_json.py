@@ -136,3 +136,16 @@ def test_shared_string_entries_are_made_afresh_past_their_bound(
     ]
     assert _normal(orjson.loads(encode(spans)), hex_ids=True) == _reference(spans)
     assert len(otlp_json._SHARED) <= 3 + 2  # cleared before a span adds its own two
+
+
+def test_a_long_string_attribute_is_encoded_but_not_kept() -> None:
+    kept = InMemorySpanExporter()
+    provider = TracerProvider(resource=Resource.create({"service.name": "gateway"}))
+    provider.add_span_processor(SimpleSpanProcessor(kept))
+    long_path = "/x" * otlp_json.SHARED_CHARACTERS
+    with provider.get_tracer("bazaar").start_as_current_span("GET (refused)") as span:
+        span.set_attributes({"http.target": long_path, "http.route": "(refused)"})
+    spans = kept.get_finished_spans()
+    assert _normal(orjson.loads(encode(spans)), hex_ids=True) == _reference(spans)
+    assert ("http.route", "(refused)") in otlp_json._SHARED
+    assert not any(value == long_path for _, value in otlp_json._SHARED)
