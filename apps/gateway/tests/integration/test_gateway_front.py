@@ -158,6 +158,31 @@ async def test_an_idle_connection_is_closed_after_the_keepalive_time(
         writer.close()
 
 
+async def test_a_trickled_head_holds_its_connection_no_longer_than_its_time_on_either_front(
+    start_gateway: GatewayFactory,
+) -> None:
+    """The lean front answers 408 at the head's time; aiohttp's server, which times no head,
+    closes the connection at the keep-alive time, however slowly the bytes keep coming."""
+    url = urlsplit(await start_gateway(keepalive_seconds=1.0, head_seconds=1.0))
+    reader, writer = await asyncio.open_connection(url.hostname, url.port)
+
+    async def trickle() -> None:
+        with contextlib.suppress(ConnectionError):
+            for byte in get("/catalog/1/a", "X-Slow: " + "x" * 200):
+                writer.write(bytes([byte]))
+                await writer.drain()
+                await asyncio.sleep(0.1)
+
+    trickling = asyncio.create_task(trickle())
+    try:
+        async with asyncio.timeout(5.0):  # the head would take 22 s
+            while await reader.read(65_536):
+                pass  # a 408 from the lean front; nothing from aiohttp
+    finally:
+        trickling.cancel()
+        writer.close()
+
+
 @pytest.fixture
 def heads_timed(request: pytest.FixtureRequest) -> None:
     """Skips behind aiohttp alone: its server times no head (slow_requests.py)."""
