@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from urllib.parse import unquote, urlsplit
 
 import aiohttp
@@ -243,7 +243,7 @@ async def timeouts_counted(http: aiohttp.ClientSession, gateway: str, label: str
     ]
 
 
-def traced_408(spans: InMemorySpanExporter, name: str) -> dict[str, object]:
+def traced_408(spans: InMemorySpanExporter, name: str) -> Mapping[str, object]:
     """The attributes of the one 408 span named `name`; it begins where the wait began, half a
     second (the head's time) or more before its end."""
     [span] = [s for s in spans.get_finished_spans() if s.name == name]

@@ -149,8 +149,8 @@ def _exported(
 def test_a_request_span_exports_what_the_sdk_span_exports(
     caller: str, ops: list[tuple[Any, ...]], kind: SpanKind, linked: list[Link], started: int | None
 ) -> None:
-    how = {"kind": kind, "linked": linked, "started": started}
-    assert _exported(caller, ops, lean=True, **how) == _exported(caller, ops, lean=False, **how)
+    lean = _exported(caller, ops, lean=True, kind=kind, linked=linked, started=started)
+    assert lean == _exported(caller, ops, lean=False, kind=kind, linked=linked, started=started)
 
 
 def test_a_request_span_has_ids_of_its_own_and_continues_its_callers_trace() -> None:
