@@ -27,7 +27,7 @@ class Incoming:
     headers: CIMultiDictProxy[str] | CIMultiDict[str]
     remote: str
     request_id: str
-    read: Callable[[], Awaitable[bytes]]  # the body; read only once the request is admitted
+    read: Callable[[], Awaitable[bytes]]  # the body, received whole by then (front, slow_requests)
 
     @classmethod
     def from_wire(

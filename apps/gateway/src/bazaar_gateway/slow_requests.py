@@ -13,6 +13,7 @@ bodies aiohttp's server reads: those of the requests the front hands over, and a
 `BAZAAR_GATEWAY_FRONT=aiohttp`. aiohttp's server times no head, but closes a connection whose
 next head is not whole within the keep-alive time. A request too slow is answered 408, logged,
 counted and traced as a refusal of no service under its method, and its connection is closed.
+A body over the limit that aiohttp reads is refused (413) the same way, before routing.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from aiohttp.typedefs import Handler
 from opentelemetry.context import Context
 
 from bazaar_gateway.observability import NOBODY, REFUSED_ROUTE, REQUEST_ID
-from bazaar_gateway.problems import problem
+from bazaar_gateway.problems import problem, problem_for
 from bazaar_gateway.state import GATEWAY, Gateway
 
 BODY_BYTES_PER_SECOND = 1024
@@ -39,6 +40,37 @@ def body_seconds(head_seconds: float, length: int) -> float:
     return head_seconds + length / BODY_BYTES_PER_SECOND
 
 
+def refusal(
+    gateway: Gateway,
+    answer: web.Response,
+    *,
+    seconds: float,
+    method: str,
+    path: str | None,
+    request_id: str,
+) -> web.Response:
+    """Count and trace `answer`, given after `seconds` to a request the gateway refused before
+    routing it (a refusal of no service); returned with the request's id."""
+    refused = {"service": NOBODY, "major": NOBODY, "release": NOBODY, "route": REFUSED_ROUTE}
+    gateway.metrics.observe(seconds, method=method, status=answer.status, **refused)
+    began = time.time_ns() - int(seconds * 1e9)
+    span = gateway.spans.start(f"{method} {REFUSED_ROUTE}", Context(), start_time=began)
+    span.set_attributes(
+        {
+            "http.request.method": method,
+            **({"http.target": path} if path is not None else {}),
+            "http.route": REFUSED_ROUTE,
+            "http.response.status_code": answer.status,
+            "bazaar.target.service": NOBODY,
+            "bazaar.target.release": NOBODY,
+            "bazaar.request_id": request_id,
+        }
+    )
+    span.end()
+    answer.headers["x-request-id"] = request_id
+    return answer
+
+
 def too_slow(
     gateway: Gateway,
     part: str,
@@ -49,29 +81,20 @@ def too_slow(
     request_id: str,
     remote: str | None,
 ) -> web.Response:
-    """Log, count and trace a request whose `part` (head or body) missed its `seconds`, as a
-    refusal of no service; the 408 it gets (the caller closes the connection)."""
+    """Log, count and trace a request whose `part` (head or body) missed its `seconds`; the
+    408 it gets (the caller closes the connection)."""
     _log.warning(f"request {part} too slow", remote=remote, seconds=round(seconds, 3))
-    refused = {"service": NOBODY, "major": NOBODY, "release": NOBODY, "route": REFUSED_ROUTE}
-    gateway.metrics.observe(seconds, method=method, status=408, **refused)
-    began = time.time_ns() - int(seconds * 1e9)
-    span = gateway.spans.start(f"{method} {REFUSED_ROUTE}", Context(), start_time=began)
-    span.set_attributes(
-        {
-            "http.request.method": method,
-            **({"http.target": path} if path is not None else {}),
-            "http.route": REFUSED_ROUTE,
-            "http.response.status_code": 408,
-            "bazaar.target.service": NOBODY,
-            "bazaar.target.release": NOBODY,
-            "bazaar.request_id": request_id,
-        }
-    )
-    span.end()
     detail = f"the request's {part} did not arrive within {seconds:g} s"
-    return problem(
-        408, "Request timeout", detail, slug="request-timeout", headers={"x-request-id": request_id}
+    answer = problem(408, "Request timeout", detail, slug="request-timeout")
+    return refusal(
+        gateway, answer, seconds=seconds, method=method, path=path, request_id=request_id
     )
+
+
+class _TooSlow(Exception):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
 
 
 @web.middleware
@@ -80,35 +103,41 @@ async def bodies_in_time(request: web.Request, handler: Handler) -> web.StreamRe
 
     The handler's own `read()`, `json()` or url-encoded `post()` then gets the body read here;
     a multipart form, which aiohttp reads as a stream, would find it already read (the
-    gateway's own routes take none)."""
+    gateway's own routes take none). The body is read before the request is admitted, as the
+    lean front reads its requests whole; one over the body limit is refused here (413), as a
+    refusal of no service."""
     if not request.body_exists or request.content.is_eof():
         return await handler(request)
     gateway = request.app[GATEWAY]
+    facts = {"method": request.method, "path": request.path, "request_id": request[REQUEST_ID]}
+    started = time.monotonic()
+    try:
+        await _read_in_time(request, gateway.settings.head_seconds)
+    except _TooSlow as slow:
+        response = too_slow(gateway, "body", slow.seconds, remote=request.remote, **facts)
+        response.force_close()  # says `Connection: close`
+        await response.prepare(request)
+        await response.write_eof()
+        request.protocol.force_close()  # at once: aiohttp would read on for 10 s
+        return response
+    except web.HTTPException as exc:  # a body over the limit
+        answer = problem_for(exc, path=request.path)
+        return refusal(gateway, answer, seconds=time.monotonic() - started, **facts)
+    return await handler(request)
+
+
+async def _read_in_time(request: web.Request, head_seconds: float) -> None:
+    """Read the body into aiohttp's request, or raise `_TooSlow` once it is late."""
     loop = asyncio.get_running_loop()
-    started = loop.time()
-    declared = request.content_length or 0
+    started, declared = loop.time(), request.content_length or 0
     reading = asyncio.ensure_future(request.read())
     try:
         while not reading.done():
             received = request.content.total_bytes  # what a chunked body has sent so far
-            seconds = body_seconds(gateway.settings.head_seconds, max(declared, received))
+            seconds = body_seconds(head_seconds, max(declared, received))
             if (left := started + seconds - loop.time()) <= 0:
-                response = too_slow(
-                    gateway,
-                    "body",
-                    seconds,
-                    method=request.method,
-                    path=request.path,
-                    request_id=request[REQUEST_ID],
-                    remote=request.remote,
-                )
-                response.force_close()  # says `Connection: close`
-                await response.prepare(request)
-                await response.write_eof()
-                request.protocol.force_close()  # at once: aiohttp would read on for 10 s
-                return response
+                raise _TooSlow(seconds)
             await asyncio.wait({reading}, timeout=left)
     finally:
         reading.cancel()  # a no-op once read; otherwise nobody waits for the rest
-    reading.result()  # a body over the limit (413) or cut short raises here, as in the handler
-    return await handler(request)
+    reading.result()  # a body over the limit raises here (413), as in a handler

@@ -108,7 +108,12 @@ async def test_http_1_0_is_answered_and_the_connection_closed(connection: Connec
 
 
 @pytest.mark.stand_ins("cart")
-async def test_a_body_over_the_limit_is_refused_with_413(connection: Connection) -> None:
+async def test_a_body_over_the_limit_is_refused_with_413_counted_and_traced(
+    gateway_spans: InMemorySpanExporter,
+    platform: Platform,
+    connection: Connection,
+    http: aiohttp.ClientSession,
+) -> None:
     reader, writer = connection
     too_long = 1_048_577  # the gateway's default limit plus one
     writer.write(
@@ -119,6 +124,13 @@ async def test_a_body_over_the_limit_is_refused_with_413(connection: Connection)
     status, headers, body = await read_answer(reader)
     assert status == 413, body
     assert headers["content-type"].startswith("application/problem+json")
+    # refused before routing: a refusal of no service, as a slow body is
+    assert await refusals_counted(http, platform.url, 'method="POST"', status=413) == ["1.0"]
+    span = refused_span(gateway_spans, "POST (refused)", status=413, waited=0)
+    assert (span["http.target"], span["bazaar.request_id"]) == (
+        "/cart/1/carts",
+        headers["x-request-id"],
+    )
 
 
 @pytest.mark.stand_ins("catalog")
@@ -229,8 +241,10 @@ async def trickled_until_refused(connection: Connection, data: bytes) -> str:
         trickling.cancel()
 
 
-async def timeouts_counted(http: aiohttp.ClientSession, gateway: str, label: str) -> list[str]:
-    """The counts of 408 answers in the gateway's metrics, in series that carry `label`."""
+async def refusals_counted(
+    http: aiohttp.ClientSession, gateway: str, label: str, *, status: int = 408
+) -> list[str]:
+    """The counts of `status` answers in the gateway's metrics, in series that carry `label`."""
     operator = {"Authorization": f"Bearer {OPERATIONS_TOKEN}"}
     async with http.get(gateway + "/metrics", headers=operator) as reply:
         metrics = await reply.text()
@@ -238,20 +252,22 @@ async def timeouts_counted(http: aiohttp.ClientSession, gateway: str, label: str
         line.rsplit(" ", 1)[1]
         for line in metrics.splitlines()
         if line.startswith("bazaar_gateway_request_duration_seconds_count{")
-        and 'status="408"' in line
+        and f'status="{status}"' in line
         and label in line
     ]
 
 
-def traced_408(spans: InMemorySpanExporter, name: str) -> Mapping[str, object]:
-    """The attributes of the one 408 span named `name`; it begins where the wait began, half a
-    second (the head's time) or more before its end."""
+def refused_span(
+    spans: InMemorySpanExporter, name: str, *, status: int = 408, waited: float = 0.5
+) -> Mapping[str, object]:
+    """The attributes of the one `status` span named `name`; it begins where the wait began,
+    `waited` seconds (the head's time, for a 408) or more before its end."""
     [span] = [s for s in spans.get_finished_spans() if s.name == name]
     assert span.end_time is not None
     assert span.start_time is not None
-    assert span.end_time - span.start_time >= 0.5e9
+    assert span.end_time - span.start_time >= waited * 1e9
     attributes = dict(span.attributes or {})
-    assert attributes["http.response.status_code"] == 408
+    assert attributes["http.response.status_code"] == status
     return attributes
 
 
@@ -266,8 +282,8 @@ async def test_a_head_trickled_in_past_the_head_time_gets_408_and_the_connection
     detail = await trickled_until_refused(timed_connection, head)
     assert "head did not arrive" in detail
     # counted and traced as a refusal, of no service
-    assert await timeouts_counted(http, timed_gateway, 'route="(refused)"') == ["1.0"]
-    assert traced_408(gateway_spans, "_OTHER (refused)")["bazaar.target.service"] == "none"
+    assert await refusals_counted(http, timed_gateway, 'route="(refused)"') == ["1.0"]
+    assert refused_span(gateway_spans, "_OTHER (refused)")["bazaar.target.service"] == "none"
 
 
 @pytest.mark.usefixtures("heads_timed")
@@ -310,8 +326,8 @@ async def test_a_body_trickled_in_past_its_time_gets_408_and_the_connection_ends
     detail = await trickled_until_refused(timed_connection, b"x" * 200)
     assert "body did not arrive" in detail
     # counted and traced as a refusal, of no service, under the method that was read
-    assert await timeouts_counted(http, timed_gateway, 'method="POST"') == ["1.0"]
-    assert traced_408(gateway_spans, "POST (refused)")["http.target"] == "/catalog/1/a"
+    assert await refusals_counted(http, timed_gateway, 'method="POST"') == ["1.0"]
+    assert refused_span(gateway_spans, "POST (refused)")["http.target"] == "/catalog/1/a"
 
 
 async def test_each_body_has_its_own_deadline_which_ends_with_it(
@@ -382,7 +398,7 @@ async def test_a_body_aiohttp_reads_trickled_in_past_its_time_gets_408_and_is_tr
     writer.write(head.replace(b"\r\n\r\n", b"\r\nX-Request-Id: slow-1\r\n\r\n"))
     detail = await trickled_until_refused(timed_connection, body)
     assert "body did not arrive" in detail
-    attributes = traced_408(gateway_spans, "POST (refused)")
+    attributes = refused_span(gateway_spans, "POST (refused)")
     target = unquote(head.split(b" ")[1].decode())  # as a forwarded request's: decoded
     assert (attributes["http.target"], attributes["bazaar.request_id"]) == (target, "slow-1")
 
