@@ -123,6 +123,9 @@ async def bodies_in_time(request: web.Request, handler: Handler) -> web.StreamRe
     except web.HTTPException as exc:  # a body over the limit
         answer = problem_for(exc, path=request.path)
         return refusal(gateway, answer, seconds=time.monotonic() - started, **facts)
+    except ConnectionError:  # nobody to answer, and not the gateway's error
+        _log.info("client left mid-body", remote=request.remote, path=request.path)
+        return problem(400, "Bad request", "the request's body was cut short", slug="cut-short")
     return await handler(request)
 
 

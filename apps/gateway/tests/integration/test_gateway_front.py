@@ -17,6 +17,9 @@ import aiohttp
 import orjson
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from structlog.testing import capture_logs
+
+from bazaar_chassis.testing import eventually
 
 from .conftest import OPERATIONS_TOKEN, GatewayFactory, Platform
 from .wire import closed_by_server, read_answer
@@ -420,3 +423,26 @@ async def test_a_chunked_body_that_keeps_its_pace_is_read_past_the_head_time(
     status, _, _ = await read_answer(reader)
     assert clock.time() - began > 0.5  # past the head's own time
     assert status not in (200, 408)  # read whole, then refused (no identity, no policy here)
+
+
+async def test_a_client_that_leaves_mid_body_is_no_error_of_the_gateway(
+    start_gateway: GatewayFactory,
+) -> None:
+    """A body aiohttp reads (chunked, through either front), cut short by the client."""
+    url = urlsplit(await start_gateway())
+    with capture_logs() as logs:
+        _, writer = await asyncio.open_connection(url.hostname, url.port)
+        writer.write(chunked("/nothing/1/here") + b"c8\r\n" + b"x" * 100)
+        await writer.drain()
+        writer.close()
+
+        async def told() -> bool:  # the gateway has said what it made of it, either way
+            return any(
+                entry["event"] in ("client left mid-body", "gateway error") for entry in logs
+            )
+
+        await eventually(told, timeout=5.0)
+    assert not [entry for entry in logs if entry["log_level"] == "error"]
+    assert [entry["path"] for entry in logs if entry["event"] == "client left mid-body"] == [
+        "/nothing/1/here"
+    ]
