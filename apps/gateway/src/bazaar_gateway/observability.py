@@ -107,29 +107,54 @@ async def observed(
         otel_context.detach(current)
         if answer.release == NOBODY and answer.major.isdecimal():  # no instance answered
             answer.release = release_of(gateway, answer.service, int(answer.major))
-        span.update_name(f"{request.method} {answer.route}")
-        span.set_attributes(
-            {
-                "http.request.method": request.method,
-                "http.target": request.url.path,
-                "http.route": answer.route,
-                "http.response.status_code": status,
-                "bazaar.target.service": answer.service,
-                "bazaar.target.release": answer.release,
-                "bazaar.request_id": request.request_id,
-            }
-        )
-        if answer.major.isdecimal():
-            span.set_attribute("bazaar.major", int(answer.major))
-        if status >= 500:
-            span.set_status(StatusCode.ERROR)
-        span.end()
-        gateway.metrics.observe(
-            time.perf_counter() - started,
-            service=answer.service,
-            major=answer.major,
-            release=answer.release,
-            method=request.method,
-            route=answer.route,
+        recorded(
+            gateway,
+            span,
+            answer,
             status=status,
+            seconds=time.perf_counter() - started,
+            method=request.method,
+            path=request.url.path,
+            request_id=request.request_id,
         )
+
+
+def recorded(
+    gateway: Gateway,
+    span: trace.Span,
+    answer: Answer,
+    *,
+    status: int,
+    seconds: float,
+    method: str,
+    path: str | None,
+    request_id: str,
+) -> None:
+    """Name, describe and end a request's `span` and count its answer, as every answer the
+    gateway gives is (`path` is None for a request whose head never came whole)."""
+    span.update_name(f"{method} {answer.route}")
+    attributes: dict[str, str | int] = {
+        "http.request.method": method,
+        "http.route": answer.route,
+        "http.response.status_code": status,
+        "bazaar.target.service": answer.service,
+        "bazaar.target.release": answer.release,
+        "bazaar.request_id": request_id,
+    }
+    if path is not None:
+        attributes["http.target"] = path
+    if answer.major.isdecimal():
+        attributes["bazaar.major"] = int(answer.major)
+    span.set_attributes(attributes)
+    if status >= 500:
+        span.set_status(StatusCode.ERROR)
+    span.end()
+    gateway.metrics.observe(
+        seconds,
+        service=answer.service,
+        major=answer.major,
+        release=answer.release,
+        method=method,
+        route=answer.route,
+        status=status,
+    )

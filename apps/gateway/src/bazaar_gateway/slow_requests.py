@@ -26,7 +26,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from opentelemetry.context import Context
 
-from bazaar_gateway.observability import NOBODY, REFUSED_ROUTE, REQUEST_ID
+from bazaar_gateway.observability import REFUSED_ROUTE, REQUEST_ID, Answer, recorded
 from bazaar_gateway.problems import problem, problem_for
 from bazaar_gateway.state import GATEWAY, Gateway
 
@@ -51,22 +51,18 @@ def refusal(
 ) -> web.Response:
     """Count and trace `answer`, given after `seconds` to a request the gateway refused before
     routing it (a refusal of no service); returned with the request's id."""
-    refused = {"service": NOBODY, "major": NOBODY, "release": NOBODY, "route": REFUSED_ROUTE}
-    gateway.metrics.observe(seconds, method=method, status=answer.status, **refused)
     began = time.time_ns() - int(seconds * 1e9)
     span = gateway.spans.start(f"{method} {REFUSED_ROUTE}", Context(), start_time=began)
-    span.set_attributes(
-        {
-            "http.request.method": method,
-            **({"http.target": path} if path is not None else {}),
-            "http.route": REFUSED_ROUTE,
-            "http.response.status_code": answer.status,
-            "bazaar.target.service": NOBODY,
-            "bazaar.target.release": NOBODY,
-            "bazaar.request_id": request_id,
-        }
+    recorded(
+        gateway,
+        span,
+        Answer(),
+        status=answer.status,
+        seconds=seconds,
+        method=method,
+        path=path,
+        request_id=request_id,
     )
-    span.end()
     answer.headers["x-request-id"] = request_id
     return answer
 
@@ -110,9 +106,10 @@ async def bodies_in_time(request: web.Request, handler: Handler) -> web.StreamRe
         return await handler(request)
     gateway = request.app[GATEWAY]
     facts = {"method": request.method, "path": request.path, "request_id": request[REQUEST_ID]}
-    started = time.monotonic()
+    clock = asyncio.get_running_loop()
+    started = clock.time()
     try:
-        await _read_in_time(request, gateway.settings.head_seconds)
+        await _read_in_time(request, started, gateway.settings.head_seconds)
     except _TooSlow as slow:
         response = too_slow(gateway, "body", slow.seconds, remote=request.remote, **facts)
         response.force_close()  # says `Connection: close`
@@ -122,17 +119,18 @@ async def bodies_in_time(request: web.Request, handler: Handler) -> web.StreamRe
         return response
     except web.HTTPException as exc:  # a body over the limit
         answer = problem_for(exc, path=request.path)
-        return refusal(gateway, answer, seconds=time.monotonic() - started, **facts)
+        return refusal(gateway, answer, seconds=clock.time() - started, **facts)
     except ConnectionError:  # nobody to answer, and not the gateway's error
         _log.info("client left mid-body", remote=request.remote, path=request.path)
         return problem(400, "Bad request", "the request's body was cut short", slug="cut-short")
     return await handler(request)
 
 
-async def _read_in_time(request: web.Request, head_seconds: float) -> None:
-    """Read the body into aiohttp's request, or raise `_TooSlow` once it is late."""
+async def _read_in_time(request: web.Request, started: float, head_seconds: float) -> None:
+    """Read the body into aiohttp's request, or raise `_TooSlow` once it is late (its time
+    counted from `started`, the loop's time at the end of its head)."""
     loop = asyncio.get_running_loop()
-    started, declared = loop.time(), request.content_length or 0
+    declared = request.content_length or 0
     reading = asyncio.ensure_future(request.read())
     try:
         while not reading.done():
