@@ -249,8 +249,7 @@ class Front(asyncio.Protocol):
             return False
         if lengths and int(lengths[0]) > self._gateway.settings.max_body_bytes:
             return False
-        path = self._target.split(b"?", 1)[0].decode("latin-1")
-        return self._own_routes.forwards(path)
+        return self._own_routes.forwards(self._path())
 
     async def _answer(self, request: Incoming) -> None:
         try:
@@ -331,6 +330,10 @@ class Front(asyncio.Protocol):
         values = (value for name, value in self._headers if name.lower() == lowered)
         return next(values, None)
 
+    def _path(self) -> str:
+        """The path of the request target read (without its query)."""
+        return self._target.split(b"?", 1)[0].decode("latin-1")
+
     def _stop_read_timer(self) -> None:
         if self._read_timer is not None:
             self._read_timer.cancel()
@@ -340,18 +343,21 @@ class Front(asyncio.Protocol):
         self._read_timer = None
         if self._transport is None or self._transport.is_closing():
             return
-        part = "head" if self._in_head else "body"
-        if part == "body" and not self._mid_body():
+        if self._in_head:  # no method or path read yet
+            part, method, path = "head", OTHER_METHOD, None
+        elif self._mid_body():
+            part, method, path = "body", self._parser.get_method().decode(), self._path()
+        else:  # the body came whole: its deadline ended with it
             return
         self._ended = True  # the answer says `Connection: close`
-        body = part == "body"
+        request_id = request_id_of(self._header("x-request-id"))
         refusal = too_slow(
             self._gateway,
             part,
             seconds,
-            method=self._parser.get_method().decode() if body else OTHER_METHOD,
-            path=self._target.split(b"?", 1)[0].decode("latin-1") if body else None,
-            request_id=(request_id := request_id_of(self._header("x-request-id"))),
+            method=method,
+            path=path,
+            request_id=request_id,
             remote=self._remote,
         )
         self._write(refusal, request_id)
