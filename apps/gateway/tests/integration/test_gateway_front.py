@@ -38,8 +38,33 @@ async def connection(platform: Platform) -> AsyncIterator[Connection]:
     writer.close()
 
 
+def head(method: str, target: str, *extra: str) -> bytes:
+    """A request's head, its body (if any) sent apart."""
+    lines = [f"{method} {target} HTTP/1.1", "Host: gateway", *extra, "", ""]
+    return "\r\n".join(lines).encode()
+
+
 def get(target: str, *extra: str) -> bytes:
-    return "\r\n".join([f"GET {target} HTTP/1.1", "Host: gateway", *extra, "", ""]).encode()
+    return head("GET", target, *extra)
+
+
+def post(target: str, length: int) -> bytes:
+    """A POST's head, declaring a body of `length` bytes."""
+    return head("POST", target, f"Content-Length: {length}")
+
+
+def chunked(target: str) -> bytes:
+    """A chunked POST's head: a request aiohttp reads, either front."""
+    return head("POST", target, "Transfer-Encoding: chunked")
+
+
+async def trickle(writer: asyncio.StreamWriter, data: bytes) -> None:
+    """Send `data` a byte every 0.1 s: busy, never idle (until the server closes)."""
+    with contextlib.suppress(ConnectionError):
+        for byte in data:
+            writer.write(bytes([byte]))
+            await writer.drain()
+            await asyncio.sleep(0.1)
 
 
 def service_path(body: bytes) -> str:
@@ -183,15 +208,7 @@ async def test_a_trickled_head_holds_its_connection_no_longer_than_its_time_on_e
     closes the connection at the keep-alive time, however slowly the bytes keep coming."""
     url = urlsplit(await start_gateway(keepalive_seconds=1.0, head_seconds=1.0))
     reader, writer = await asyncio.open_connection(url.hostname, url.port)
-
-    async def trickle() -> None:
-        with contextlib.suppress(ConnectionError):
-            for byte in get("/catalog/1/a", "X-Slow: " + "x" * 200):
-                writer.write(bytes([byte]))
-                await writer.drain()
-                await asyncio.sleep(0.1)
-
-    trickling = asyncio.create_task(trickle())
+    trickling = asyncio.create_task(trickle(writer, get("/catalog/1/a", "X-Slow: " + "x" * 200)))
     try:
         async with asyncio.timeout(5.0):  # the head would take 22 s
             while await reader.read(65_536):
@@ -224,18 +241,10 @@ async def timed_connection(timed_gateway: str) -> AsyncIterator[Connection]:
 
 
 async def trickled_until_refused(connection: Connection, data: bytes) -> str:
-    """Send `data` a byte every 0.1 s (busy, never idle) until the answer: a 408 that closes
-    the connection. Its detail is returned."""
+    """`trickle` `data` until the answer: a 408 that closes the connection. Its detail is
+    returned."""
     reader, writer = connection
-
-    async def trickle() -> None:
-        with contextlib.suppress(ConnectionError):
-            for byte in data:
-                writer.write(bytes([byte]))
-                await writer.drain()
-                await asyncio.sleep(0.1)
-
-    trickling = asyncio.create_task(trickle())
+    trickling = asyncio.create_task(trickle(writer, data))
     try:
         status, headers, body = await read_answer(reader, timeout=5.0)
         assert status == 408, body
@@ -284,8 +293,8 @@ async def test_a_head_trickled_in_past_the_head_time_gets_408_and_the_connection
     timed_connection: Connection,
     http: aiohttp.ClientSession,
 ) -> None:
-    head = b"GET /catalog/1/a HTTP/1.1\r\nHost: gateway\r\nX-Slow: " + b"x" * 200
-    detail = await trickled_until_refused(timed_connection, head)
+    unfinished = get("/catalog/1/a")[:-2] + b"X-Slow: " + b"x" * 200
+    detail = await trickled_until_refused(timed_connection, unfinished)
     assert "head did not arrive" in detail
     # counted and traced as a refusal, of no service
     assert await refusals_counted(http, timed_gateway, 'route="(refused)"') == ["1.0"]
@@ -311,13 +320,6 @@ async def test_each_head_has_its_own_deadline_which_ends_with_it(
     writer.write(get("/nothing/1/else")[:10])  # a third head, never finished
     status, headers, _ = await read_answer(reader)
     assert (status, headers.get("connection")) == (408, "close")
-
-
-def post(target: str, length: int) -> bytes:
-    """A POST's head, declaring a body of `length` bytes (sent apart)."""
-    return "\r\n".join(
-        [f"POST {target} HTTP/1.1", "Host: gateway", f"Content-Length: {length}", "", ""]
-    ).encode()
 
 
 async def test_a_body_trickled_in_past_its_time_gets_408_and_the_connection_ends(
@@ -379,15 +381,8 @@ async def test_a_body_deadline_ends_with_its_body(timed_connection: Connection) 
     assert status not in (200, 408)
 
 
-def chunked(target: str) -> bytes:
-    """A chunked POST's head (its chunks sent apart): a request aiohttp reads, either front."""
-    return "\r\n".join(
-        [f"POST {target} HTTP/1.1", "Host: gateway", "Transfer-Encoding: chunked", "", ""]
-    ).encode()
-
-
 @pytest.mark.parametrize(
-    ("head", "body"),
+    ("request_head", "body"),
     [
         (chunked("/nothing/1/here"), b"c8\r\n" + b"x" * 200),
         (post("/nothing/1/some%20where", 200), b"x" * 200),
@@ -395,17 +390,20 @@ def chunked(target: str) -> bytes:
     ids=["chunked", "handed-over"],
 )
 async def test_a_body_aiohttp_reads_trickled_in_past_its_time_gets_408_and_is_traced(
-    gateway_spans: InMemorySpanExporter, timed_connection: Connection, head: bytes, body: bytes
+    gateway_spans: InMemorySpanExporter,
+    timed_connection: Connection,
+    request_head: bytes,
+    body: bytes,
 ) -> None:
     """The bodies the lean front hands to aiohttp (chunked ones, those of paths it does not
     forward itself) are timed as its own are, and so are all bodies behind aiohttp alone; each
     408 has its span, named by the id the client gave its request."""
     _, writer = timed_connection
-    writer.write(head.replace(b"\r\n\r\n", b"\r\nX-Request-Id: slow-1\r\n\r\n"))
+    writer.write(request_head.replace(b"\r\n\r\n", b"\r\nX-Request-Id: slow-1\r\n\r\n"))
     detail = await trickled_until_refused(timed_connection, body)
     assert "body did not arrive" in detail
     attributes = refused_span(gateway_spans, "POST (refused)")
-    target = unquote(head.split(b" ")[1].decode())  # as a forwarded request's: decoded
+    target = unquote(request_head.split(b" ")[1].decode())  # as a forwarded request's: decoded
     assert (attributes["http.target"], attributes["bazaar.request_id"]) == (target, "slow-1")
 
 
