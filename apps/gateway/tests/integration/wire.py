@@ -41,6 +41,10 @@ async def read_answer(reader: asyncio.StreamReader, *, timeout: float = 10.0) ->
 
 
 async def closed_by_server(reader: asyncio.StreamReader, *, timeout: float = 10.0) -> bool:
-    """True once the server closes the connection (no more bytes), within `timeout`."""
+    """True once the server closes the connection (no more bytes), within `timeout`. A server
+    that closes while the client is still sending resets the connection: that is closed too."""
     async with asyncio.timeout(timeout):
-        return await reader.read(1) == b""
+        try:
+            return await reader.read(1) == b""
+        except ConnectionResetError:
+            return True
