@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CHASSIS = ROOT / "libs" / "chassis" / "src" / "bazaar_chassis"
-BUDGET = 3_600  # non-blank lines without testing/ and the chassis's own migrations (ADR 0008)
+BUDGET = 3_650  # non-blank lines without testing/ and the chassis's own migrations (ADR 0008)
 
 
 def _counted_modules() -> list[Path]:

@@ -7,9 +7,10 @@ objects) costs ~19 µs for that, against ~4 µs here: about a seventh of the che
 service, and of the gateway's own work (docs/benchmarks.md, P1b and P2b). The finished span is
 the SDK's own `ReadableSpan`, given to the provider's processors, so exporters, a test's
 in-memory exporter and the console see what the SDK would have made (property-tested against
-the SDK: test_chassis_request_spans.py). Sampling is the SDK's default, ParentBased(AlwaysOn):
-an unsampled caller's request is not recorded. A provider configured otherwise (another
-sampler, as `OTEL_TRACES_SAMPLER` sets) gets the SDK's spans.
+the SDK: test_chassis_request_spans.py). The sampler is the SDK's default, ParentBased(AlwaysOn),
+or ParentBased(TraceIdRatio) (`OTEL_TRACES_SAMPLER=parentbased_traceidratio`, the rate in
+`OTEL_TRACES_SAMPLER_ARG`): a caller's decision is kept, and a new trace is sampled at the rate.
+A request not sampled costs no span at all. Any other provider or sampler gets the SDK's spans.
 """
 
 from __future__ import annotations
@@ -34,10 +35,11 @@ class RequestSpans:
     def __init__(self, provider: TracerProvider, *, scope: str, version: str) -> None:
         self._sdk = provider.get_tracer(scope, version)
         self._provider = provider
+        bound = _root_bound(provider.sampler)
+        self._root_bound = bound or 0
         self._processors = (  # None: the SDK's spans (another provider, another sampler)
             provider.processors
-            if isinstance(provider, BazaarTracerProvider)
-            and provider.sampler is sampling.DEFAULT_ON
+            if isinstance(provider, BazaarTracerProvider) and bound is not None
             else None
         )
         self.scope = InstrumentationScope(scope, version)
@@ -62,7 +64,8 @@ class RequestSpans:
             trace_id, sampled = caller.trace_id, caller.trace_flags.sampled
             random_id, state = caller.trace_flags.random_trace_id, caller.trace_state
         else:
-            caller, trace_id, sampled = None, ids.generate_trace_id(), True
+            caller, trace_id = None, ids.generate_trace_id()
+            sampled = trace_id & _LOW_64_BITS < self._root_bound  # as TraceIdRatioBased
             random_id, state = ids.is_trace_id_random(), None
         flags = TraceFlags.SAMPLED if sampled else TraceFlags.DEFAULT
         if random_id:
@@ -90,6 +93,22 @@ class RequestSpans:
                 instrumentation_scope=self.scope,
             )
         )
+
+
+_LOW_64_BITS = sampling.TraceIdRatioBased.TRACE_ID_LIMIT
+
+
+def _root_bound(sampler: sampling.Sampler) -> int | None:
+    """A new trace is sampled when its id's low 64 bits are under this bound (None: a sampler
+    whose spans are left to the SDK)."""
+    root = getattr(sampler, "_root", None)  # the SDK's private field: the ratio's sampler
+    if sampler is sampling.DEFAULT_ON:
+        return sampling.TraceIdRatioBased.get_bound_for_rate(1.0)
+    if type(sampler) is sampling.ParentBasedTraceIdRatio and isinstance(
+        root, sampling.TraceIdRatioBased
+    ):
+        return root.bound
+    return None
 
 
 class _RequestSpan(trace.Span):

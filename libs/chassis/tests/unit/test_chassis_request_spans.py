@@ -15,6 +15,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, Span, TracerProvider, sampling
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.trace import (
     Link,
     SpanContext,
@@ -66,6 +67,21 @@ links = st.lists(
     max_size=3,
 )
 begun = st.none() | st.integers(1, 2**63 - 1)  # a start given in ns, or now
+samplers = st.one_of(  # the default, or what OTEL_TRACES_SAMPLER=parentbased_traceidratio sets
+    st.just(sampling.DEFAULT_ON),
+    st.builds(sampling.ParentBasedTraceIdRatio, st.sampled_from([0.0, 0.01, 0.5, 0.99, 1.0])),
+)
+trace_ids = st.integers(1, 2**128 - 1)  # a new trace's id, which the ratio decides on
+
+
+class GivenTraceIds(RandomIdGenerator):
+    """The SDK's span ids, and one given trace id for every new trace."""
+
+    def __init__(self, trace_id: int) -> None:
+        self.trace_id = trace_id
+
+    def generate_trace_id(self) -> int:
+        return self.trace_id
 
 
 def _parent(caller: str) -> otel_context.Context:
@@ -126,8 +142,12 @@ def _exported(
     kind: SpanKind = SpanKind.SERVER,
     linked: Sequence[Link] = (),
     started: int | None = None,
-) -> list[dict[str, Any]]:
+    sampler: sampling.Sampler = sampling.DEFAULT_ON,
+    trace_id: int = TRACE_ID,
+) -> tuple[bool, list[dict[str, Any]]]:
+    """Whether the span began sampled, and what was exported of it."""
     provider = build_tracer_provider(service="cart", version="13.2.0")
+    provider.sampler, provider.id_generator = sampler, GivenTraceIds(trace_id)
     exporter = InMemorySpanExporter()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     if lean:
@@ -139,18 +159,58 @@ def _exported(
         span = tracer.start_span(
             "GET /x", context=_parent(caller), kind=kind, links=linked, start_time=started
         )
+    sampled = span.get_span_context().trace_flags.sampled
     _apply(span, ops, after_end=[("set_attribute", "late", 1), ("update_name", "late")])
     finished = exporter.get_finished_spans()
-    return [{**_seen(s), "start": s.start_time if started else None} for s in finished]
+    return sampled, [{**_seen(s), "start": s.start_time if started else None} for s in finished]
 
 
-@settings(max_examples=300, derandomize=True, deadline=None)
-@given(caller=callers, ops=operations, kind=kinds, linked=links, started=begun)
+@settings(max_examples=400, derandomize=True, deadline=None)
+@given(
+    caller=callers,
+    ops=operations,
+    kind=kinds,
+    linked=links,
+    started=begun,
+    sampler=samplers,
+    trace_id=trace_ids,
+)
 def test_a_request_span_exports_what_the_sdk_span_exports(
-    caller: str, ops: list[tuple[Any, ...]], kind: SpanKind, linked: list[Link], started: int | None
+    caller: str,
+    ops: list[tuple[Any, ...]],
+    kind: SpanKind,
+    linked: list[Link],
+    started: int | None,
+    sampler: sampling.Sampler,
+    trace_id: int,
 ) -> None:
-    lean = _exported(caller, ops, lean=True, kind=kind, linked=linked, started=started)
-    assert lean == _exported(caller, ops, lean=False, kind=kind, linked=linked, started=started)
+    def exported(*, lean: bool) -> tuple[bool, list[dict[str, Any]]]:
+        return _exported(
+            caller,
+            ops,
+            lean=lean,
+            kind=kind,
+            linked=linked,
+            started=started,
+            sampler=sampler,
+            trace_id=trace_id,
+        )
+
+    assert exported(lean=True) == exported(lean=False)
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(rate=st.sampled_from([0.0, 0.01, 0.5, 1.0]), trace_id=trace_ids)
+def test_a_new_trace_is_sampled_at_the_configured_rate_with_lean_spans(
+    rate: float, trace_id: int
+) -> None:
+    provider = build_tracer_provider(service="cart", version="1")
+    provider.sampler = sampling.ParentBasedTraceIdRatio(rate)
+    provider.id_generator = GivenTraceIds(trace_id)
+    span = RequestSpans(provider, scope="bazaar", version="1").start("GET /x", _parent("none"))
+    sampled = (trace_id & (2**64 - 1)) < round(rate * 2**64)
+    assert (span.is_recording(), span.get_span_context().trace_flags.sampled) == (sampled, sampled)
+    assert not isinstance(span, Span)  # never the SDK's span under this sampler
 
 
 def test_a_request_span_has_ids_of_its_own_and_continues_its_callers_trace() -> None:
