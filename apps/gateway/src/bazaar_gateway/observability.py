@@ -131,24 +131,26 @@ def recorded(
     request_id: str,
 ) -> None:
     """Name, describe and end a request's `span` and count its answer, as every answer the
-    gateway gives is (`path` is None for a request whose head never came whole)."""
-    span.update_name(f"{method} {answer.route}")
-    attributes: dict[str, str | int] = {
-        "http.request.method": method,
-        "http.route": answer.route,
-        "http.response.status_code": status,
-        "bazaar.target.service": answer.service,
-        "bazaar.target.release": answer.release,
-        "bazaar.request_id": request_id,
-    }
-    if path is not None:
-        attributes["http.target"] = path
-    if answer.major.isdecimal():
-        attributes["bazaar.major"] = int(answer.major)
-    span.set_attributes(attributes)
-    if status >= 500:
-        span.set_status(StatusCode.ERROR)
-    span.end()
+    gateway gives is (`path` is None for a request whose head never came whole); a span the
+    sampler left out is only counted."""
+    if span.is_recording():
+        span.update_name(f"{method} {answer.route}")
+        attributes: dict[str, str | int] = {
+            "http.request.method": method,
+            "http.route": answer.route,
+            "http.response.status_code": status,
+            "bazaar.target.service": answer.service,
+            "bazaar.target.release": answer.release,
+            "bazaar.request_id": request_id,
+        }
+        if path is not None:
+            attributes["http.target"] = path
+        if answer.major.isdecimal():
+            attributes["bazaar.major"] = int(answer.major)
+        span.set_attributes(attributes)
+        if status >= 500:
+            span.set_status(StatusCode.ERROR)
+        span.end()
     gateway.metrics.observe(
         seconds,
         service=answer.service,

@@ -1,10 +1,12 @@
 """The gateway counts every answer, refusals included, by service, major, release, route template
-and status; and its span per request joins the caller's trace and parents the service's span."""
+and status; and its span per request joins the caller's trace and parents the service's span,
+for every request or for those its sampler picks."""
 
 from __future__ import annotations
 
 import re
 
+import pytest
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
@@ -162,3 +164,45 @@ async def test_every_answer_names_its_request_as_its_span_and_the_service_know_i
     for unfit in ("x" * 65, "two words"):  # longer than the console keeps; not a token
         _, replaced = await request_id("/no-such-service/1/x", **{"x-request-id": unfit})
         assert re.fullmatch(r"[0-9a-f]{32}", replaced), (unfit, replaced)
+
+
+@pytest.fixture
+def sampling_nothing_new(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Gateways built from here on start no trace of their own, and continue a caller's sampled
+    one (what `OTEL_TRACES_SAMPLER=parentbased_traceidratio` with rate 0 configures)."""
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "parentbased_traceidratio")
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER_ARG", "0")
+
+
+async def test_a_request_the_sampler_leaves_out_is_counted_and_traced_nowhere_downstream(
+    monkeypatch: pytest.MonkeyPatch,
+    sampling_nothing_new: None,
+    gateway_spans: InMemorySpanExporter,
+    platform: Platform,
+    service_settings: ServiceSettings,
+) -> None:
+    monkeypatch.delenv("OTEL_TRACES_SAMPLER")  # the service samples every trace it starts
+    admin = await platform.token("admin@bazaar.test")
+    async with serving(build_product, service_settings) as product:
+        service_spans = InMemorySpanExporter()
+        product.app.state.runtime.tracer_provider.add_span_processor(
+            SimpleSpanProcessor(service_spans)
+        )
+        await platform.routes_to("product")
+        left_out = await platform.call("GET", "/product/1/products", token=admin)
+        continued = await platform.call(
+            "GET", "/product/1/products/NOPE-1", token=admin, headers={"traceparent": CALLER}
+        )
+        assert (left_out[0], continued[0]) == (200, 404)
+
+        async def continued_traced() -> bool:
+            return bool(service_spans.get_finished_spans())
+
+        await eventually(continued_traced, message="product never traced the sampled request")
+        counts = await _counts(platform)
+    (served,) = service_spans.get_finished_spans()  # the unsampled request: no span
+    assert format(served.context.trace_id, "032x") == TRACE_ID
+    traced = [s.name for s in gateway_spans.get_finished_spans()]
+    assert "GET /product/1/products/{sku}" in traced
+    assert "GET /product/1/products" not in traced
+    assert counts[("product", "1", "1.0.0", "/product/1/products", "200")] == 1
