@@ -72,8 +72,9 @@ async def _allow_customers(api: Api, admin: str) -> None:
         )
 
 
-async def _routed_customer(platform: Platform) -> str:
-    """A customer's token, once the gateway routes the customer's GET to the hello service."""
+async def _routed_customer(platform: Platform, *gateways: str) -> str:
+    """A customer's token, once every one of `gateways` routes the customer's GET to the hello
+    service (each learns the new rule from the policy bucket on its own)."""
     async with aiohttp.ClientSession() as session:
         api = Api(session, platform.gateway)
         await _allow_customers(api, await api.sign_in(ADMIN))
@@ -81,14 +82,15 @@ async def _routed_customer(platform: Platform) -> str:
 
         async def routed() -> str:
             headers = {"Authorization": f"Bearer {token}"}
-            async with session.get(platform.gateway + PATH, headers=headers) as reply:
-                assert reply.status == 200, f"{reply.status} {await reply.text()}"
-                return token
+            for gateway in gateways:
+                async with session.get(gateway + PATH, headers=headers) as reply:
+                    assert reply.status == 200, f"{gateway}: {reply.status} {await reply.text()}"
+            return token
 
         try:
             return await eventually(routed, timeout=ROUTED_TIMEOUT_SECONDS, interval=0.2)
         except AssertionError as never:
-            raise PlatformFailed(f"the gateway never routed {PATH}: {never}") from None
+            raise PlatformFailed(f"a gateway never routed {PATH}: {never}") from None
 
 
 def run(context: Context, platform: Platform) -> ScenarioResult:
@@ -110,7 +112,7 @@ def run(context: Context, platform: Platform) -> ScenarioResult:
             "sampled_gateway", "--data-dir", str(platform.data_dir), log_dir=logs
         ) as sampled,
     ):
-        token = asyncio.run(_routed_customer(platform))
+        token = asyncio.run(_routed_customer(platform, platform.gateway, sampled.url))
         targets = {
             HELLO_DIRECT: Target(hello.url + PATH),
             HELLO_GATEWAY: Target(platform.gateway + PATH, {"Authorization": f"Bearer {token}"}),
