@@ -34,7 +34,7 @@ def environment(data_dir: Path, *, port: int, ratio: float) -> dict[str, str]:
     secrets = ensure_secrets(data_dir)  # those `bazaar up` made: read, not made anew
     urls = {p.name: p.url for p in state.processes}
     return {
-        **os.environ,  # the benchmark's: the rate limit off, as for the platform's gateway
+        **os.environ,  # the benchmark's own, as `bazaar up` passes its own on (a front chosen)
         "BAZAAR_DATA_DIR": str(data_dir),
         "BAZAAR_GATEWAY_PORT": str(port),
         "BAZAAR_NATS_URL": state.nats_url,
