@@ -1,8 +1,8 @@
 """Spans exported as OTLP/HTTP with the JSON encoding, which the console and the OpenTelemetry
 Collector both accept.
 
-Every request is traced, so the export's cost is paid per request: a request span exported
-through the SDK's protobuf encoder (message objects built field by field) costs 35 µs of CPU,
+`bazaar up` traces every request (ADR 11), so the export is paid per request: a request span
+exported by the SDK's protobuf encoder (message objects built field by field) costs 35 µs,
 as a plain dict written by orjson 11 µs (`python -m bench.gateway_cost`). Ids are hex and 64-bit
 integers strings, as OTLP/JSON requires. A string attribute's entry is shared by the spans that
 repeat it (a request span's method, route, service, release; values of up to 256 characters):

@@ -101,9 +101,9 @@ _LOW_64_BITS = sampling.TraceIdRatioBased.TRACE_ID_LIMIT
 def _root_bound(sampler: sampling.Sampler) -> int | None:
     """A new trace is sampled when its id's low 64 bits are under this bound (None: a sampler
     whose spans are left to the SDK)."""
-    root = getattr(sampler, "_root", None)  # the SDK's private field: the ratio's sampler
     if sampler is sampling.DEFAULT_ON:
         return sampling.TraceIdRatioBased.get_bound_for_rate(1.0)
+    root = getattr(sampler, "_root", None)  # the SDK's private field: the ratio's sampler
     if type(sampler) is sampling.ParentBasedTraceIdRatio and isinstance(
         root, sampling.TraceIdRatioBased
     ):
